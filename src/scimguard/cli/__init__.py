@@ -1,0 +1,26 @@
+"""The `scimguard` command. Each sub-command lives in its own module beside this one."""
+
+from __future__ import annotations
+
+import click
+
+from scimguard import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="scimguard")
+def main() -> None:
+    """Predictable SCIM provisioning into AWS IAM Identity Center.
+
+    \b
+    check     predict every refusal of an export before anything is sent
+    inspect   show every code point of a value (the hidden-character checker)
+    rules     the rule catalogue
+    serve     a local SCIM endpoint that behaves like AWS IAM Identity Center
+    sync      plan and apply a directory into an AWS-like SCIM endpoint
+    tasks     the failed and blocked provisioning tasks, with Retry
+    console   the web console
+    """
+
+
+# Sub-commands register themselves here, one import per module (keep the list sorted).

@@ -1,0 +1,256 @@
+"""Rules across records: duplicates, nested groups and unknown members.
+
+These can only be decided once every record has been seen, so `check` streams the per-record
+findings and asks this tracker for the cross-record ones at the end. Memory grows with the
+number of distinct keys, not with the size of the input: for a user we keep its userName (as a
+dict key), and the email and externalId dicts point at that same string object instead of
+holding a record description of their own. Where a record is, is packed into one int.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from scimguard.profile.catalogue import E, W
+from scimguard.profile.findings import Finding
+from scimguard.profile.resources import as_bool, nested_group_finding
+
+_RECORD_BITS = 40
+_LINE_BITS = 40
+_RECORD_MASK = (1 << _RECORD_BITS) - 1
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRef:
+    """Where a record is: its 1-based position across all inputs, its file and line."""
+
+    record: int
+    file: str
+    line: int
+    kind: str  # "user" | "group"
+    key: str | None  # userName (user) or displayName (group), as given
+
+    @property
+    def source(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    def describe(self) -> str:
+        key = f"{self.key!r}, " if self.key is not None else ""
+        return f"record {self.record} ({key}{self.source})"
+
+
+def primary_email(user: dict[str, Any]) -> str | None:
+    """The email AWS treats as the user's: the one marked primary, else the only one."""
+    emails = user.get("emails")
+    if not isinstance(emails, list) or not emails:
+        return None
+    chosen = next(
+        (e for e in emails if isinstance(e, dict) and as_bool(e.get("primary")) is True),
+        emails[0],
+    )
+    value = chosen.get("value") if isinstance(chosen, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+class DuplicateTracker:
+    """Collects keys while records stream past; `finish()` yields the cross-record findings."""
+
+    def __init__(self) -> None:
+        self._files: list[str] = []
+        self._file_index: dict[str, int] = {}
+        self._odd_case: dict[int, str] = {}  # record -> userName, when not already lower-case
+        self._by_username: dict[str, int] = {}
+        self._by_email: dict[str, str | int] = {}
+        self._by_user_external_id: dict[str, str | int] = {}
+        self._user_ids: set[str] = set()
+        self._clashes: dict[tuple[str, str], list[int]] = {}
+        self._groups: list[RecordRef] = []
+        self._group_by_name: dict[str, list[int]] = {}
+        self._group_by_external_id: dict[str, list[int]] = {}
+        self._group_ids: dict[str, int] = {}
+        self._members: list[tuple[int, int, str]] = []  # (group index, member index, value)
+
+    # --- packing --------------------------------------------------------------------------
+
+    def _pack(self, ref: RecordRef) -> int:
+        index = self._file_index.get(ref.file)
+        if index is None:
+            index = self._file_index[ref.file] = len(self._files)
+            self._files.append(ref.file)
+        return (index << (_RECORD_BITS + _LINE_BITS)) | (ref.line << _RECORD_BITS) | ref.record
+
+    def _unpack(self, packed: int, usernames: dict[int, str]) -> RecordRef:
+        record = packed & _RECORD_MASK
+        line = (packed >> _RECORD_BITS) & ((1 << _LINE_BITS) - 1)
+        file = self._files[packed >> (_RECORD_BITS + _LINE_BITS)]
+        return RecordRef(record, file, line, "user", usernames.get(record))
+
+    # --- feeding --------------------------------------------------------------------------
+
+    def add_user(self, ref: RecordRef, user: dict[str, Any]) -> None:
+        packed = self._pack(ref)
+        pointer: str | int = packed
+        username = user.get("userName")
+        if isinstance(username, str) and username:
+            key = username.lower()
+            if key != username:
+                self._odd_case[ref.record] = username
+            first = self._by_username.get(key)
+            if first is None:
+                self._by_username[key] = packed
+                pointer = key
+            else:
+                self._clash("duplicate-username", key, first, packed)
+                pointer = packed
+        email = primary_email(user)
+        if email:
+            key = email.lower()
+            if isinstance(pointer, str) and key == pointer:
+                key = pointer  # share the string object with the userName dict
+            first_ref = self._by_email.setdefault(key, pointer)
+            if first_ref is not pointer:
+                self._clash("duplicate-email", key, first_ref, pointer)
+        external_id = user.get("externalId")
+        if isinstance(external_id, str) and external_id:
+            first_ref = self._by_user_external_id.setdefault(external_id, pointer)
+            if first_ref is not pointer:
+                self._clash("duplicate-external-id", external_id, first_ref, pointer)
+        user_id = user.get("id")
+        if isinstance(user_id, str):
+            self._user_ids.add(user_id)
+
+    def _clash(self, rule: str, key: str, first: str | int, later: str | int) -> None:
+        refs = self._clashes.setdefault((rule, key), [])
+        if not refs:
+            refs.append(self._as_packed(first))
+        refs.append(self._as_packed(later))
+
+    def _as_packed(self, value: str | int) -> int:
+        if isinstance(value, str):
+            return self._by_username[value]
+        return value
+
+    def add_group(self, ref: RecordRef, group: dict[str, Any]) -> None:
+        index = len(self._groups)
+        self._groups.append(ref)
+        name = group.get("displayName")
+        if isinstance(name, str) and name:
+            self._group_by_name.setdefault(name.lower(), []).append(index)
+        external_id = group.get("externalId")
+        if isinstance(external_id, str) and external_id:
+            self._group_by_external_id.setdefault(external_id, []).append(index)
+            self._group_ids.setdefault(external_id, index)
+        group_id = group.get("id")
+        if isinstance(group_id, str):
+            self._group_ids.setdefault(group_id, index)
+        members = group.get("members")
+        if isinstance(members, list):
+            for member_index, member in enumerate(members):
+                if not isinstance(member, dict):
+                    continue
+                value = member.get("value")
+                is_group = isinstance(member.get("type"), str) and member["type"].lower() == "group"
+                if isinstance(value, str) and value and not is_group:
+                    self._members.append((index, member_index, value))
+
+    # --- results --------------------------------------------------------------------------
+
+    def finish(self) -> Iterator[tuple[RecordRef, Finding]]:
+        """Every cross-record finding, each with the record it belongs to."""
+        usernames = self._usernames_of_clashes()
+        for (rule, key), packed_refs in self._clashes.items():
+            refs = [self._unpack(p, usernames) for p in packed_refs]
+            yield from _report_group(rule, key, refs)
+        for indices in self._group_by_name.values():
+            if len(indices) > 1:
+                refs = [self._groups[i] for i in indices]
+                yield from _report_group("duplicate-group-name", refs[0].key or "", refs)
+        for external_id, indices in self._group_by_external_id.items():
+            if len(indices) > 1:
+                refs = [self._groups[i] for i in indices]
+                yield from _report_group("duplicate-external-id", external_id, refs)
+        for group_index, member_index, value in self._members:
+            ref = self._groups[group_index]
+            path = f"members[{member_index}]"
+            if value in self._group_ids:
+                yield ref, nested_group_finding(path, value)
+            elif not self._is_user(value):
+                yield (
+                    ref,
+                    Finding(
+                        "unknown-member",
+                        W,
+                        f"{path}.value",
+                        value,
+                        f"The member {value!r} matches no user in this input (by id, userName or "
+                        "externalId). The target may still hold it.",
+                        "Make sure the user is provisioned before the group, or remove the member.",
+                    ),
+                )
+
+    def _usernames_of_clashes(self) -> dict[int, str]:
+        """userName as given, for every record involved in a clash (one pass, at the end)."""
+        wanted = {p & _RECORD_MASK for refs in self._clashes.values() for p in refs}
+        found: dict[int, str] = {}
+        for key, packed in self._by_username.items():
+            record = packed & _RECORD_MASK
+            if record in wanted:
+                found[record] = self._odd_case.get(record, key)
+        # A later record that clashed on userName is not in the dict; its name is the key.
+        for (rule, key), refs in self._clashes.items():
+            if rule == "duplicate-username":
+                for packed in refs:
+                    record = packed & _RECORD_MASK
+                    found.setdefault(record, self._odd_case.get(record, key))
+        return found
+
+    def _is_user(self, value: str) -> bool:
+        return (
+            value in self._user_ids
+            or value.lower() in self._by_username
+            or value in self._by_user_external_id
+        )
+
+
+_DUPLICATE_TEXT = {
+    "duplicate-username": ("userName", "the username {key!r}", "Make the usernames unique."),
+    "duplicate-email": (
+        "emails[0].value",
+        "the primary email {key!r}",
+        "Give each user their own email address.",
+    ),
+    "duplicate-external-id": (
+        "externalId",
+        "the externalId {key!r}",
+        "Map externalId to an id that is unique per record.",
+    ),
+    "duplicate-group-name": (
+        "displayName",
+        "the group name {key!r}",
+        "Rename one of the groups; AWS group names are unique regardless of case.",
+    ),
+}
+
+
+def _report_group(
+    rule: str, key: str, refs: list[RecordRef]
+) -> Iterator[tuple[RecordRef, Finding]]:
+    attribute, what, fix = _DUPLICATE_TEXT[rule]
+    for ref in refs:
+        others = [r for r in refs if r.record != ref.record]
+        names = "; ".join(r.describe() for r in others)
+        yield (
+            ref,
+            Finding(
+                rule,
+                E,
+                attribute,
+                key,
+                f"{what.format(key=key).capitalize()} is also used by {names}. AWS refuses the "
+                "second one with 409 (duplicate resource).",
+                fix,
+                related=tuple(r.record for r in others),
+            ),
+        )

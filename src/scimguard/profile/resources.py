@@ -1,0 +1,410 @@
+"""Rules on one whole resource: required attributes, types, lists, addresses, unknown names.
+
+Walks a user or group once, calling `values.check_string` for every string it meets, so each
+attribute is looked at exactly once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scimguard.profile import schema
+from scimguard.profile.catalogue import E, W
+from scimguard.profile.findings import NO_SUGGESTION, Finding
+from scimguard.profile.switches import Switches
+from scimguard.profile.values import check_string, clean
+
+_BOOL_STRINGS = {"true": True, "false": False}
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a true/false value"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return "a string" if isinstance(value, str) else "a value"
+
+
+def _invalid_type(path: str, value: Any, expected: str, suggestion: Any = NO_SUGGESTION) -> Finding:
+    return Finding(
+        "invalid-type",
+        E,
+        path,
+        value,
+        f"{path} is {_type_name(value)}, but AWS expects {expected}.",
+        f"Send {path} as {expected}.",
+        suggestion,
+    )
+
+
+def _unsupported(path: str, value: Any, why: str) -> Finding:
+    return Finding(
+        "unsupported-attribute",
+        E,
+        path,
+        value,
+        f"{path} is not supported by AWS IAM Identity Center ({why}).",
+        f"Stop sending {path}: remove it from the attribute mapping.",
+        None,
+    )
+
+
+def _unknown(path: str, value: Any) -> Finding:
+    return Finding(
+        "unknown-attribute",
+        W,
+        path,
+        value,
+        f"{path} is not an attribute of the AWS IAM Identity Center user schema (names are "
+        "case-sensitive).",
+        f"Check the spelling of {path}, or stop mapping it.",
+    )
+
+
+def as_bool(value: Any) -> bool | None:
+    """AWS reads `true`/`false` and the strings "true"/"false" in any case; else None."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return _BOOL_STRINGS.get(value.lower())
+    return None
+
+
+class ResourceChecker:
+    """Checks single users and groups against the profile's switches."""
+
+    def __init__(self, switches: Switches) -> None:
+        self.switches = switches
+
+    # --- strings ---------------------------------------------------------------------------
+
+    def _string(
+        self, path: str, value: Any, out: list[Finding], *, name: str, required: bool = False
+    ) -> None:
+        if value is None:
+            return
+        if not isinstance(value, str):
+            suggestion = (
+                str(value)
+                if isinstance(value, (int, float)) and not isinstance(value, bool)
+                else NO_SUGGESTION
+            )
+            out.append(_invalid_type(path, value, "a string", suggestion))
+            return
+        identifier = name in schema.IDENTIFIERS
+        check_string(
+            path,
+            value,
+            out,
+            identifier=identifier,
+            maxlen=schema.MAX_LENGTH.get(name, schema.DEFAULT_MAX_LENGTH),
+            required=required,
+            switches=self.switches,
+        )
+
+    # --- users -----------------------------------------------------------------------------
+
+    def check_user(self, user: dict[str, Any]) -> list[Finding]:
+        out: list[Finding] = []
+        name_obj = None
+        for key, value in user.items():
+            if key in schema.SKIPPED:
+                continue
+            if key in schema.USER_STRINGS:
+                self._string(key, value, out, name=key, required=key in ("userName", "displayName"))
+            elif key == "name":
+                name_obj = self._name(value, out)
+            elif key in schema.MULTI_SUBS:
+                self._multi(key, value, out)
+            elif key == "active":
+                if value is not None and as_bool(value) is None:
+                    out.append(_invalid_type(key, value, 'true or false (or "true"/"false")'))
+            elif key == "profileUrl":
+                if value is not None and not isinstance(value, str):
+                    out.append(_invalid_type(key, value, "a string"))
+            elif key == schema.ENTERPRISE_URN:
+                self._enterprise(value, out)
+            elif key in schema.UNSUPPORTED_USER:
+                why = (
+                    "membership is set through the group"
+                    if key == "groups"
+                    else "AWS does not store it"
+                )
+                out.append(_unsupported(key, value, why))
+            else:
+                out.append(_unknown(key, value))
+        self._required_user(user, name_obj, out)
+        return out
+
+    def _name(self, value: Any, out: list[Finding]) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            out.append(_invalid_type("name", value, "an object with givenName and familyName"))
+            return None
+        for sub, subvalue in value.items():
+            path = f"name.{sub}"
+            if sub in schema.NAME_SUBS:
+                self._string(
+                    path, subvalue, out, name=sub, required=sub in ("givenName", "familyName")
+                )
+            else:
+                out.append(_unknown(path, subvalue))
+        return value
+
+    def _multi(self, key: str, value: Any, out: list[Finding]) -> None:
+        if value is None:
+            return
+        if isinstance(value, dict):
+            out.append(_invalid_type(key, value, "a list of objects", [value]))
+            return
+        if not isinstance(value, list):
+            out.append(_invalid_type(key, value, "a list of objects"))
+            return
+        if not value:
+            out.append(
+                Finding(
+                    "empty-list",
+                    W,
+                    key,
+                    value,
+                    f"{key} is an empty list; AWS stores exactly one value or none.",
+                    f"Leave {key} out instead of sending an empty list.",
+                    None,
+                )
+            )
+            return
+        if len(value) > 1:
+            keep = self._keep_one(key, value)
+            out.append(
+                Finding(
+                    "multiple-values",
+                    E,
+                    key,
+                    value,
+                    f"{key} has {len(value)} values; AWS IAM Identity Center stores only one "
+                    f"(it answers 'List attribute {key} exceeds allowed limit of 1').",
+                    f"Keep only one of the {key} (the primary one), or map only one source "
+                    "attribute to it.",
+                    keep,
+                )
+            )
+        allowed = schema.MULTI_SUBS[key]
+        for index, element in enumerate(value):
+            path = f"{key}[{index}]"
+            if not isinstance(element, dict):
+                out.append(_invalid_type(path, element, "an object"))
+                continue
+            for sub, subvalue in element.items():
+                subpath = f"{path}.{sub}"
+                if sub == "primary":
+                    if subvalue is not None and as_bool(subvalue) is None:
+                        out.append(_invalid_type(subpath, subvalue, "true or false"))
+                elif sub == "display":
+                    out.append(_unsupported(subpath, subvalue, "the display sub-attribute"))
+                elif sub in allowed:
+                    self._string(subpath, subvalue, out, name=sub)
+                else:
+                    out.append(_unknown(subpath, subvalue))
+            if key == "emails" and as_bool(element.get("primary")) is not True:
+                out.append(
+                    Finding(
+                        "email-not-primary",
+                        E,
+                        f"{path}.primary",
+                        element.get("primary"),
+                        f"The email {element.get('value')!r} is not marked as primary; AWS "
+                        "requires the email to be the primary one.",
+                        f'Set "primary": true on {path}.',
+                        True,
+                    )
+                )
+            if key == "addresses" and self.switches.require_complete_address:
+                missing = [
+                    part
+                    for part in schema.ADDRESS_PARTS
+                    if element.get(part) is None or element.get(part) == ""
+                ]
+                if missing:
+                    labels = ", ".join(f"{schema.ADDRESS_PART_LABELS[p]} ({p})" for p in missing)
+                    out.append(
+                        Finding(
+                            "incomplete-address",
+                            E,
+                            path,
+                            element,
+                            f"The address is missing {labels}. When an address is sent, AWS "
+                            "needs street address, city, state, zip code and country code.",
+                            "Fill in the missing address parts in the identity provider, or "
+                            "stop mapping the address.",
+                        )
+                    )
+
+    def _keep_one(self, key: str, values: list[Any]) -> Any:
+        """The one element to keep: the primary one, else the first; only if it passes."""
+        chosen = next(
+            (v for v in values if isinstance(v, dict) and as_bool(v.get("primary")) is True),
+            values[0],
+        )
+        if not isinstance(chosen, dict):
+            return NO_SUGGESTION
+        if key == "emails" and as_bool(chosen.get("primary")) is not True:
+            chosen = {**chosen, "primary": True}
+        probe: list[Finding] = []
+        self._multi(key, [chosen], probe)
+        return NO_SUGGESTION if probe else [chosen]
+
+    def _enterprise(self, value: Any, out: list[Finding]) -> None:
+        if value is None:
+            return
+        urn = schema.ENTERPRISE_URN
+        if not isinstance(value, dict):
+            out.append(_invalid_type(urn, value, "an object"))
+            return
+        for sub, subvalue in value.items():
+            path = f"{urn}.{sub}"
+            if sub in schema.ENTERPRISE_STRINGS:
+                self._string(path, subvalue, out, name=sub)
+            elif sub == "manager":
+                self._manager(path, subvalue, out)
+            else:
+                out.append(_unknown(path, subvalue))
+
+    def _manager(self, path: str, value: Any, out: list[Finding]) -> None:
+        if value is None:
+            return
+        if not isinstance(value, dict):
+            out.append(_invalid_type(path, value, "an object with a value"))
+            return
+        for sub, subvalue in value.items():
+            subpath = f"{path}.{sub}"
+            if sub == "value":
+                self._string(subpath, subvalue, out, name=sub)
+            elif sub == "$ref":
+                continue
+            elif sub == "displayName":
+                out.append(_unsupported(subpath, subvalue, "manager.displayName"))
+            else:
+                out.append(_unknown(subpath, subvalue))
+
+    def _required_user(
+        self, user: dict[str, Any], name_obj: dict[str, Any] | None, out: list[Finding]
+    ) -> None:
+        for path in schema.REQUIRED_USER:
+            if path.startswith("name."):
+                value = name_obj.get(path[5:]) if name_obj else None
+            else:
+                value = user.get(path)
+            if value is not None:
+                continue
+            out.append(
+                Finding(
+                    "missing-required",
+                    E,
+                    path,
+                    None,
+                    f"{_REQUIRED_LABEL[path]} ({path}) is missing. AWS IAM Identity Center needs "
+                    "a first name, last name, username and display name for every user.",
+                    _REQUIRED_FIX[path],
+                    self._derive(path, user, name_obj),
+                )
+            )
+
+    def _derive(self, path: str, user: dict[str, Any], name_obj: dict[str, Any] | None) -> Any:
+        """A value for a missing required attribute, where one follows from the others."""
+        candidate: Any = NO_SUGGESTION
+        if path == "displayName" and name_obj:
+            given, family = name_obj.get("givenName"), name_obj.get("familyName")
+            if isinstance(given, str) and isinstance(family, str):
+                parts = [
+                    clean(p, identifier=False, switches=self.switches) for p in (given, family)
+                ]
+                if all(parts):
+                    candidate = " ".join(parts)
+        elif path == "userName":
+            emails = user.get("emails")
+            if isinstance(emails, list) and len(emails) == 1 and isinstance(emails[0], dict):
+                email = emails[0].get("value")
+                if isinstance(email, str) and email:
+                    candidate = email
+        if candidate is NO_SUGGESTION:
+            return candidate
+        probe: list[Finding] = []
+        self._string(path, candidate, probe, name=path, required=True)
+        return NO_SUGGESTION if probe else candidate
+
+    # --- groups ----------------------------------------------------------------------------
+
+    def check_group(self, group: dict[str, Any]) -> list[Finding]:
+        out: list[Finding] = []
+        for key, value in group.items():
+            if key in schema.SKIPPED:
+                continue
+            if key in ("displayName", "externalId"):
+                self._string(key, value, out, name=key, required=key == "displayName")
+            elif key == "members":
+                self._members(value, out)
+            else:
+                out.append(
+                    _unsupported(key, value, "groups hold only displayName, externalId, members")
+                )
+        if group.get("displayName") is None:
+            out.append(
+                Finding(
+                    "missing-required",
+                    E,
+                    "displayName",
+                    None,
+                    "The group has no name (displayName); AWS needs one for every group.",
+                    "Give the group a display name.",
+                )
+            )
+        return out
+
+    def _members(self, value: Any, out: list[Finding]) -> None:
+        if value is None:
+            return
+        if not isinstance(value, list):
+            out.append(_invalid_type("members", value, "a list of objects"))
+            return
+        for index, member in enumerate(value):
+            path = f"members[{index}]"
+            if not isinstance(member, dict):
+                out.append(_invalid_type(path, member, "an object with a value"))
+                continue
+            for sub, subvalue in member.items():
+                if sub in ("value", "type", "display"):
+                    self._string(f"{path}.{sub}", subvalue, out, name=sub)
+                elif sub != "$ref":
+                    out.append(_unknown(f"{path}.{sub}", subvalue))
+            if isinstance(member.get("type"), str) and member["type"].lower() == "group":
+                out.append(nested_group_finding(path, member.get("value")))
+
+
+def nested_group_finding(path: str, value: Any) -> Finding:
+    return Finding(
+        "nested-group",
+        E,
+        f"{path}.value",
+        value,
+        f"The member {value!r} is a group; AWS IAM Identity Center groups contain users only.",
+        "Remove the group from the members and add its users instead.",
+    )
+
+
+_REQUIRED_LABEL = {
+    "userName": "The username",
+    "name.givenName": "The first name",
+    "name.familyName": "The last name",
+    "displayName": "The display name",
+}
+_REQUIRED_FIX = {
+    "userName": "Map userName to a unique attribute (usually the email address).",
+    "name.givenName": "Fill in the first name in the identity provider.",
+    "name.familyName": "Fill in the last name in the identity provider.",
+    "displayName": "Fill in the display name (for example the first and last name).",
+}

@@ -1,0 +1,256 @@
+"""Rules on one string value: empty, characters, whitespace, length, normalisation, scripts.
+
+`check_string` is on the hot path of `check` (millions of values): plain ASCII values leave
+after one compiled-regex search; everything else gets the full treatment.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from scimguard import text
+from scimguard.profile.catalogue import E, W
+from scimguard.profile.findings import NO_SUGGESTION, Finding
+from scimguard.profile.switches import Switches
+
+_QUOTE = "\u201c{}\u201d"
+_RUNS_OF_SPACES = re.compile(" {2,}")
+
+
+def _quoted(value: str) -> str:
+    return _QUOTE.format(text.visible(value))
+
+
+def describe_position(value: str, position: int) -> str:
+    """Where a character sits, in words: 'at position 5, after “Jane”'."""
+    before = value[:position]
+    if not before:
+        return "at the very start"
+    if position == len(value) - 1:
+        return f"at the end, after {_quoted(before)}"
+    return f"at position {position + 1}, after {_quoted(before[-20:])}"
+
+
+def clean(value: str, *, identifier: bool, switches: Switches) -> str:
+    """The value with every character-level problem repaired (the basis of suggestions)."""
+    out = text.strip_hidden(value, free_text=not identifier)
+    for space in text.UNUSUAL_SPACES:
+        out = out.replace(space, " ")
+    if not switches.allow_legacy_characters:
+        for ch in text.FORBIDDEN_CHARACTERS:
+            out = out.replace(ch, "")
+    out = text.nfc(out)
+    if identifier:
+        out = "".join(ch for ch in out if not text.is_whitespace(ch))
+    return _RUNS_OF_SPACES.sub(" ", out).strip()
+
+
+def check_string(
+    path: str,
+    value: str,
+    out: list[Finding],
+    *,
+    identifier: bool,
+    maxlen: int,
+    required: bool,
+    switches: Switches,
+) -> None:
+    """Append the findings for one string value to `out`."""
+    if len(value) <= maxlen and not text.needs_look(value) and not (identifier and " " in value):
+        return
+    start = len(out)
+    _full_check(path, value, out, identifier=identifier, maxlen=maxlen, switches=switches)
+    if len(out) == start:
+        return
+    suggestion = _suggest(
+        path, value, identifier=identifier, maxlen=maxlen, required=required, switches=switches
+    )
+    for i in range(start, len(out)):
+        finding = out[i]
+        if finding.rule in ("too-long", "mixed-script"):
+            continue  # no safe automatic repair
+        if finding.suggested_value is NO_SUGGESTION and suggestion is not NO_SUGGESTION:
+            out[i] = _with_suggestion(finding, suggestion)
+
+
+def _with_suggestion(finding: Finding, suggestion: Any) -> Finding:
+    return Finding(
+        finding.rule,
+        finding.severity,
+        finding.attribute,
+        finding.value,
+        finding.message,
+        finding.fix,
+        suggestion,
+        finding.related,
+    )
+
+
+def _suggest(
+    path: str, value: str, *, identifier: bool, maxlen: int, required: bool, switches: Switches
+) -> Any:
+    cleaned = clean(value, identifier=identifier, switches=switches)
+    if not cleaned:
+        return NO_SUGGESTION if required else None
+    if cleaned == value:
+        return NO_SUGGESTION
+    probe: list[Finding] = []
+    _full_check(path, cleaned, probe, identifier=identifier, maxlen=maxlen, switches=switches)
+    return NO_SUGGESTION if probe else cleaned
+
+
+def _full_check(
+    path: str,
+    value: str,
+    out: list[Finding],
+    *,
+    identifier: bool,
+    maxlen: int,
+    switches: Switches,
+) -> None:
+    if value == "":
+        out.append(
+            Finding(
+                "empty-string",
+                E,
+                path,
+                value,
+                f"{path} is an empty string. AWS refuses empty strings: a field must be left "
+                "out (null) or hold a real value.",
+                f"Leave {path} empty (null) instead of sending an empty string, or fill it in.",
+            )
+        )
+        return
+
+    if len(value) > maxlen:
+        out.append(
+            Finding(
+                "too-long",
+                E,
+                path,
+                value,
+                f"{path} is {len(value)} characters long; AWS stores at most {maxlen}.",
+                f"Shorten {path} to {maxlen} characters or fewer.",
+            )
+        )
+
+    if not switches.allow_legacy_characters:
+        forbidden = text.has_forbidden(value)
+        if forbidden:
+            chars = " ".join(forbidden)
+            out.append(
+                Finding(
+                    "forbidden-character",
+                    E,
+                    path,
+                    value,
+                    f"{path} contains {chars}. AWS refuses the characters < > ; : % in "
+                    "provisioned attributes.",
+                    f"Remove {chars} from {path} (or replace it, e.g. a colon with a dash).",
+                )
+            )
+
+    hidden = text.hidden_chars(value, free_text=not identifier)
+    if hidden:
+        parts = [
+            f"{h.codepoint} {h.name} {describe_position(value, h.position)}" for h in hidden[:5]
+        ]
+        more = f" and {len(hidden) - 5} more" if len(hidden) > 5 else ""
+        noun = (
+            "an invisible character" if len(hidden) == 1 else f"{len(hidden)} invisible characters"
+        )
+        out.append(
+            Finding(
+                "hidden-character",
+                E,
+                path,
+                value,
+                f"{path} contains {noun} that AWS refuses: {'; '.join(parts)}{more}. It looks like "
+                f"{_quoted(value)} but is not.",
+                f"Retype {path} in the identity provider, or delete the character shown.",
+            )
+        )
+
+    if identifier:
+        spaces = [ch for ch in value if text.is_whitespace(ch)]
+        if spaces:
+            names = ", ".join(sorted({f"U+{ord(c):04X} {text.char_name(c)}" for c in spaces}))
+            out.append(
+                Finding(
+                    "whitespace-in-identifier",
+                    E,
+                    path,
+                    value,
+                    f"{path} contains whitespace ({names}); AWS identifiers may not contain any.",
+                    f"Remove the whitespace from {path}.",
+                )
+            )
+
+    stripped = value.strip()
+    if not stripped:
+        out.append(
+            Finding(
+                "blank-value",
+                W,
+                path,
+                value,
+                f"{path} holds only whitespace. AWS accepts it, but it looks empty to people.",
+                f"Give {path} a real value, or leave it out.",
+            )
+        )
+    elif stripped != value:
+        out.append(
+            Finding(
+                "blank-value",
+                W,
+                path,
+                value,
+                f"{path} has whitespace at its start or end: {_quoted(value)}.",
+                f"Trim {path}.",
+            )
+        )
+
+    unusual = sorted({ch for ch in value if ch in text.UNUSUAL_SPACES})
+    if unusual:
+        names = ", ".join(f"U+{ord(c):04X} {text.char_name(c)}" for c in unusual)
+        out.append(
+            Finding(
+                "unusual-space",
+                W,
+                path,
+                value,
+                f"{path} contains {names}. AWS accepts it, but it breaks matching and sign-in.",
+                f"Replace it with a plain space in {path}.",
+            )
+        )
+
+    if not text.is_nfc(value):
+        out.append(
+            Finding(
+                "not-normalized",
+                W,
+                path,
+                value,
+                f"{path} uses decomposed accents (a letter followed by a combining mark); it looks "
+                "the same as the usual form but compares unequal.",
+                f"Store {path} in its composed (NFC) form.",
+            )
+        )
+
+    for word, _scripts in text.mixed_script_words(value):
+        letters = ", ".join(
+            f"{ch!r} ({text.char_name(ch)}) at position {i + 1}"
+            for i, ch in text.foreign_letters(word)
+        )
+        out.append(
+            Finding(
+                "mixed-script",
+                W,
+                path,
+                value,
+                f"In {path}, the word {_quoted(word)} mixes Latin letters with look-alike letters "
+                f"of another alphabet: {letters}.",
+                f"Retype {_quoted(word)} in one alphabet.",
+            )
+        )

@@ -1,0 +1,1 @@
+"""Database access shared by the emulator and the engine: engines, URLs, migrations."""

@@ -1,0 +1,66 @@
+"""Database URLs and engines: SQLite (WAL) by default, PostgreSQL (psycopg 3) when given.
+
+Both the emulator (`serve`) and the engine (`sync`, `tasks`, `console`) open their database
+through here, so the SQLite pragmas and the URL rules live in one place.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+
+DEFAULT_DIR = Path(".scimguard")
+ENGINE_DB_ENV = "SCIMGUARD_DB"
+EMULATOR_DB_ENV = "SCIMGUARD_SERVE_DB"
+
+
+def default_url(kind: str) -> str:
+    """The default database of a component: `engine` or `emulator`, under ./.scimguard/."""
+    env = ENGINE_DB_ENV if kind == "engine" else EMULATOR_DB_ENV
+    if os.environ.get(env):
+        return os.environ[env]
+    return f"sqlite:///{DEFAULT_DIR / (kind + '.db')}"
+
+
+def normalize_url(url: str) -> str:
+    """Accept `postgresql://` and `postgres://` and use psycopg 3; pass SQLite through."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def make_engine(url: str, **kwargs: object) -> Engine:
+    """An engine with SQLite set up for concurrent use (WAL, busy timeout, foreign keys)."""
+    url = normalize_url(url)
+    if is_sqlite(url):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(normalize_url(url)).render_as_string(hide_password=True)
