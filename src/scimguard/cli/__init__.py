@@ -24,3 +24,6 @@ def main() -> None:
 
 
 # Sub-commands register themselves here, one import per module (keep the list sorted).
+from scimguard.cli.check import check_command  # noqa: E402
+
+main.add_command(check_command)
