@@ -352,3 +352,36 @@ def _finding_text(finding: Finding) -> Any:
             style="green",
         )
     return Group(head, Padding(body, (0, 0, 0, 4), expand=False))
+
+
+class ListReport:
+    """Keeps every (record, finding) pair in memory: for tests, examples and small inputs."""
+
+    def __init__(self) -> None:
+        self.findings: list[tuple[RecordRef, Finding]] = []
+        self.summary: Summary | None = None
+        self.problems: list[InputProblem] = []
+
+    def start(self) -> None:
+        pass
+
+    def finding(self, ref: RecordRef, finding: Finding) -> None:
+        self.findings.append((ref, finding))
+
+    def finish(self, summary: Summary, problems: list[InputProblem]) -> None:
+        self.summary = summary
+        self.problems = problems
+
+
+def check_resources(
+    resources: Iterable[dict[str, Any]], profile: Profile | None = None, *, file: str = "<memory>"
+) -> ListReport:
+    """Check in-memory resources (single-record and cross-record rules) and keep the findings."""
+    from scimguard.profile import kind_of
+
+    records = (
+        Record(i, file, i, kind_of(resource), resource) for i, resource in enumerate(resources, 1)
+    )
+    report = ListReport()
+    run_check(records, profile or Profile(), report)
+    return report
