@@ -1,0 +1,120 @@
+"""The fast path: a user that plainly passes every single-record rule, decided in one walk.
+
+Most records of a real export are clean, and `check` must keep up with orjson (bench/). This
+walk gathers every string of a user and asks one regex about all of them at once; anything it
+is not sure about (an unusual attribute, a non-ASCII letter, a null, two emails) returns False
+and the full check runs. It must never return True for a user the full check would report:
+tests/profile/test_profile_fast.py holds that property.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from scimguard.profile import schema
+
+# Per line of the joined strings: what `text.needs_look` finds in one value (anything but
+# plain printable ASCII without `<>;:%`, a leading or trailing space, an empty value).
+_LOOK = re.compile(r"[^\x21-\x24\x26-\x39\x3d\x3f-\x7e \n]|^ | $|^$", re.MULTILINE)
+
+_USER_STRINGS = schema.USER_STRINGS
+_NAME_SUBS = schema.NAME_SUBS
+_MULTI_SUBS = schema.MULTI_SUBS
+_SKIPPED = schema.SKIPPED
+_ENTERPRISE = schema.ENTERPRISE_URN
+_ENTERPRISE_STRINGS = schema.ENTERPRISE_STRINGS
+_ADDRESS_PARTS = schema.ADDRESS_PARTS
+_RESERVED = schema.RESERVED_NAMES
+_MAX_USERNAME = schema.MAX_LENGTH["userName"]
+_MAX_EXTERNAL_ID = schema.MAX_LENGTH["externalId"]
+_MAX_OTHER = schema.DEFAULT_MAX_LENGTH
+
+
+def is_plainly_valid_user(user: dict[str, Any], require_complete_address: bool = True) -> bool:
+    """True only if the full check would find nothing in this user (False: "look closer")."""
+    parts: list[str] = []
+    add = parts.append
+    for key, value in user.items():
+        kind = type(value)
+        if key in _USER_STRINGS:
+            if kind is not str:
+                return False
+            add(value)
+        elif key in _SKIPPED:
+            continue
+        elif key == "name":
+            if kind is not dict:
+                return False
+            for sub, item in value.items():
+                if sub not in _NAME_SUBS or type(item) is not str:
+                    return False
+                add(item)
+        elif key in _MULTI_SUBS:
+            if kind is not list or len(value) != 1:
+                return False
+            element = value[0]
+            if type(element) is not dict:
+                return False
+            allowed = _MULTI_SUBS[key]
+            for sub, item in element.items():
+                if sub == "primary":
+                    if item is not True and item is not False:
+                        return False
+                elif sub not in allowed or type(item) is not str:
+                    return False
+                else:
+                    add(item)
+            if key == "emails":
+                if element.get("primary") is not True:
+                    return False
+            elif key == "addresses" and require_complete_address:
+                for part in _ADDRESS_PARTS:
+                    if part not in element:
+                        return False
+        elif key == "active":
+            if kind is not bool:
+                return False
+        elif key == _ENTERPRISE:
+            if kind is not dict:
+                return False
+            for sub, item in value.items():
+                if sub in _ENTERPRISE_STRINGS and type(item) is str:
+                    add(item)
+                elif sub == "manager" and type(item) is dict:
+                    for manager_sub, manager_item in item.items():
+                        if manager_sub == "value" and type(manager_item) is str:
+                            add(manager_item)
+                        elif manager_sub != "$ref":
+                            return False
+                else:
+                    return False
+        elif key == "profileUrl":
+            if kind is not str:
+                return False
+        else:
+            return False
+    username = user.get("userName")
+    name = user.get("name")
+    if (
+        username is None
+        or "displayName" not in user
+        or name is None
+        or "givenName" not in name
+        or "familyName" not in name
+        or " " in username
+        or username.lower() in _RESERVED
+    ):
+        return False
+    external_id = user.get("externalId")
+    if external_id is not None and (" " in external_id or len(external_id) > _MAX_EXTERNAL_ID):
+        return False
+    joined = "\n".join(parts)
+    if joined.count("\n") != len(parts) - 1 or _LOOK.search(joined) is not None:
+        return False
+    if len(joined) > _MAX_USERNAME:
+        if len(username) > _MAX_USERNAME:
+            return False
+        if len(joined) > _MAX_OTHER and max(map(len, parts)) > _MAX_OTHER:
+            return False
+    return True
