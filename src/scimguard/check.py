@@ -109,14 +109,13 @@ def run_check(
         if record.kind == "user":
             users += 1
             findings = check_user(record.resource)
-            ref = record.ref
-            tracker.add_user(ref, record.resource)
+            tracker.add_user(record, record.resource)  # type: ignore[arg-type]
         else:
             groups += 1
             findings = check_group(record.resource)
-            ref = record.ref
-            tracker.add_group(ref, record.resource)
+            tracker.add_group(record.ref, record.resource)
         if findings:
+            ref = record.ref
             has_error = False
             for finding in findings:
                 if finding.severity is error:

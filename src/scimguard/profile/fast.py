@@ -2,7 +2,7 @@
 
 Most records of a real export are clean, and `check` must keep up with orjson (bench/). This
 walk gathers every string of a user and asks one regex about all of them at once; anything it
-is not sure about (an unusual attribute, a non-ASCII letter, a null, two emails) returns False
+is not sure about (an unusual attribute, a Cyrillic letter, a null, two emails) returns False
 and the full check runs. It must never return True for a user the full check would report:
 tests/profile/test_profile_fast.py holds that property.
 """
@@ -10,13 +10,45 @@ tests/profile/test_profile_fast.py holds that property.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
+from scimguard import text
 from scimguard.profile import schema
 
 # Per line of the joined strings: what `text.needs_look` finds in one value (anything but
 # plain printable ASCII without `<>;:%`, a leading or trailing space, an empty value).
 _LOOK = re.compile(r"[^\x21-\x24\x26-\x39\x3d\x3f-\x7e \n]|^ | $|^$", re.MULTILINE)
+# The same, for values with letters beyond ASCII: only the ASCII part of the question.
+_LOOK_ASCII = re.compile(r"[\x00-\x09\x0b-\x1f\x7f<>;:%]|^ | $|^$", re.MULTILINE)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_SAFE: dict[str, bool] = {}  # non-ASCII code point -> nothing any rule says about it alone
+
+
+def _safe_char(ch: str) -> bool:
+    """Not hidden, not an unusual space, not a Cyrillic/Greek letter (mixed-script needs one)."""
+    safe = _SAFE.get(ch)
+    if safe is None:
+        safe = (
+            not text.is_hidden(ch, free_text=False)
+            and ch not in text.UNUSUAL_SPACES
+            and text.script_of(ch) in (None, "Latin")
+        )
+        if len(_SAFE) < 65536:
+            _SAFE[ch] = safe
+    return safe
+
+
+def _plain_unicode(joined: str) -> bool:
+    """Joined values with non-ASCII letters that no rule reports (else False: look closer)."""
+    if _LOOK_ASCII.search(joined) is not None:
+        return False
+    for ch in set(_NON_ASCII.findall(joined)):
+        if not _safe_char(ch):
+            return False
+    # "\n" composes with nothing, so the joined string is NFC exactly when every value is.
+    return unicodedata.is_normalized("NFC", joined)
+
 
 _USER_STRINGS = schema.USER_STRINGS
 _NAME_SUBS = schema.NAME_SUBS
@@ -110,7 +142,9 @@ def is_plainly_valid_user(user: dict[str, Any], require_complete_address: bool =
     if external_id is not None and (" " in external_id or len(external_id) > _MAX_EXTERNAL_ID):
         return False
     joined = "\n".join(parts)
-    if joined.count("\n") != len(parts) - 1 or _LOOK.search(joined) is not None:
+    if joined.count("\n") != len(parts) - 1:
+        return False
+    if _LOOK.search(joined) is not None and not _plain_unicode(joined):
         return False
     if len(joined) > _MAX_USERNAME:
         if len(username) > _MAX_USERNAME:
