@@ -16,11 +16,10 @@ from typing import Any
 from scimguard import text
 from scimguard.profile import schema
 
-# Per line of the joined strings: what `text.needs_look` finds in one value (anything but
-# plain printable ASCII without `<>;:%`, a leading or trailing space, an empty value).
-_LOOK = re.compile(r"[^\x21-\x24\x26-\x39\x3d\x3f-\x7e \n]|^ | $|^$", re.MULTILINE)
-# The same, for values with letters beyond ASCII: only the ASCII part of the question.
-_LOOK_ASCII = re.compile(r"[\x00-\x09\x0b-\x1f\x7f<>;:%]|^ | $|^$", re.MULTILINE)
+# Bytes a plain value may hold: printable ASCII without `<>;:%` (and the "\n" joining values).
+_PLAIN_BYTES = bytes(b for b in range(0x20, 0x7F) if b not in b"<>;:%") + b"\n"
+# The same, letting bytes of non-ASCII letters through (they are judged one by one).
+_PLAIN_OR_HIGH = _PLAIN_BYTES + bytes(range(0x80, 0x100))
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _SAFE: dict[str, bool] = {}  # non-ASCII code point -> nothing any rule says about it alone
 
@@ -39,15 +38,28 @@ def _safe_char(ch: str) -> bool:
     return safe
 
 
-def _plain_unicode(joined: str) -> bool:
-    """Joined values with non-ASCII letters that no rule reports (else False: look closer)."""
-    if _LOOK_ASCII.search(joined) is not None:
-        return False
-    for ch in set(_NON_ASCII.findall(joined)):
-        if not _safe_char(ch):
+def _plain(joined: str) -> bool:
+    """No value in the "\n"-joined values draws a finding from a character-level rule."""
+    if joined.isascii():
+        if joined.encode().translate(None, _PLAIN_BYTES):
             return False
-    # "\n" composes with nothing, so the joined string is NFC exactly when every value is.
-    return unicodedata.is_normalized("NFC", joined)
+    else:
+        if joined.encode("utf-8", "surrogatepass").translate(None, _PLAIN_OR_HIGH):
+            return False
+        for ch in set(_NON_ASCII.findall(joined)):
+            if not _safe_char(ch):
+                return False
+        # "\n" composes with nothing, so the joined string is NFC exactly when every value is.
+        if not unicodedata.is_normalized("NFC", joined):
+            return False
+    # No value empty, none with a space at its start or end.
+    return not (
+        "\n\n" in joined
+        or "\n " in joined
+        or " \n" in joined
+        or joined.startswith(("\n", " "))
+        or joined.endswith(("\n", " "))
+    )
 
 
 _USER_STRINGS = schema.USER_STRINGS
@@ -142,9 +154,7 @@ def is_plainly_valid_user(user: dict[str, Any], require_complete_address: bool =
     if external_id is not None and (" " in external_id or len(external_id) > _MAX_EXTERNAL_ID):
         return False
     joined = "\n".join(parts)
-    if joined.count("\n") != len(parts) - 1:
-        return False
-    if _LOOK.search(joined) is not None and not _plain_unicode(joined):
+    if joined.count("\n") != len(parts) - 1 or not _plain(joined):
         return False
     if len(joined) > _MAX_USERNAME:
         if len(username) > _MAX_USERNAME:
