@@ -25,11 +25,12 @@ def main() -> None:
 
 # Sub-commands register themselves here, one import per module (keep the list sorted).
 from scimguard.cli.check import check_command  # noqa: E402
-
-main.add_command(check_command)
-from scimguard.cli.rules import rules_command  # noqa: E402
-
-main.add_command(rules_command)
+from scimguard.cli.db import db  # noqa: E402
 from scimguard.cli.inspect import inspect_command  # noqa: E402
+from scimguard.cli.manual import manual  # noqa: E402
+from scimguard.cli.rules import rules_command  # noqa: E402
+from scimguard.cli.serve import serve  # noqa: E402
+from scimguard.cli.tenant import tenant, token  # noqa: E402
 
-main.add_command(inspect_command)
+for _command in (check_command, db, inspect_command, manual, rules_command, serve, tenant, token):
+    main.add_command(_command)
