@@ -24,3 +24,9 @@ def main() -> None:
 
 
 # Sub-commands register themselves here, one import per module (keep the list sorted).
+from scimguard.cli.sync import sync_command  # noqa: E402
+
+main.add_command(sync_command)
+from scimguard.cli.tasks import tasks_group  # noqa: E402
+
+main.add_command(tasks_group)
