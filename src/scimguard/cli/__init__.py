@@ -30,7 +30,17 @@ from scimguard.cli.inspect import inspect_command  # noqa: E402
 from scimguard.cli.manual import manual  # noqa: E402
 from scimguard.cli.rules import rules_command  # noqa: E402
 from scimguard.cli.serve import serve  # noqa: E402
+from scimguard.cli.sync import sync_command  # noqa: E402
+from scimguard.cli.tasks import tasks_group  # noqa: E402
 from scimguard.cli.tenant import tenant, token  # noqa: E402
 
-for _command in (check_command, db, inspect_command, manual, rules_command, serve, tenant, token):
-    main.add_command(_command)
+main.add_command(check_command)
+main.add_command(db)
+main.add_command(inspect_command)
+main.add_command(manual)
+main.add_command(rules_command)
+main.add_command(serve)
+main.add_command(sync_command)
+main.add_command(tasks_group)
+main.add_command(tenant)
+main.add_command(token)
