@@ -24,3 +24,9 @@ def main() -> None:
 
 
 # Sub-commands register themselves here, one import per module (keep the list sorted).
+from scimguard.cli.admin import admin  # noqa: E402
+
+main.add_command(admin)
+from scimguard.cli.console import console  # noqa: E402
+
+main.add_command(console)
