@@ -138,6 +138,7 @@ class ResourceChecker:
             else:
                 out.append(_unknown(key, value))
         self._required_user(user, name_obj, out)
+        _reserved("userName", user.get("userName"), out)
         return out
 
     def _name(self, value: Any, out: list[Finding]) -> dict[str, Any] | None:
@@ -352,6 +353,7 @@ class ResourceChecker:
                 out.append(
                     _unsupported(key, value, "groups hold only displayName, externalId, members")
                 )
+        _reserved("displayName", group.get("displayName"), out)
         if group.get("displayName") is None:
             out.append(
                 Finding(
@@ -383,6 +385,22 @@ class ResourceChecker:
                     out.append(_unknown(f"{path}.{sub}", subvalue))
             if isinstance(member.get("type"), str) and member["type"].lower() == "group":
                 out.append(nested_group_finding(path, member.get("value")))
+
+
+def _reserved(path: str, value: Any, out: list[Finding]) -> None:
+    """reserved-name: the Identity Store keeps `Administrator` and `AWSAdministrators`."""
+    if isinstance(value, str) and value.lower() in schema.RESERVED_NAMES:
+        out.append(
+            Finding(
+                "reserved-name",
+                W,
+                path,
+                value,
+                f"{path} is {value!r}, a name AWS IAM Identity Center reserves; creating it may "
+                "fail or collide with the built-in one.",
+                f"Choose another {path}.",
+            )
+        )
 
 
 def nested_group_finding(path: str, value: Any) -> Finding:
