@@ -57,7 +57,7 @@ def test_fast_path_is_sound(changes, removals, complete_address):
         except (TypeError, AttributeError):
             continue  # a path through a non-container value
     checker = ResourceChecker(Switches(require_complete_address=complete_address))
-    full = checker.check_user_fully(user)
+    full = checker.walk_user(user)
     if is_plainly_valid_user(user, complete_address):
         assert full == [], user
     assert checker.check_user(user) == full

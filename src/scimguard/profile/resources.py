@@ -11,6 +11,7 @@ from typing import Any
 from scimguard.profile import schema
 from scimguard.profile.catalogue import E, W
 from scimguard.profile.fast import is_plainly_valid_user
+from scimguard.profile.fastpath import is_clean_user
 from scimguard.profile.findings import NO_SUGGESTION, Finding
 from scimguard.profile.switches import Switches
 from scimguard.profile.values import check_string, clean
@@ -110,12 +111,15 @@ class ResourceChecker:
     # --- users -----------------------------------------------------------------------------
 
     def check_user(self, user: dict[str, Any]) -> list[Finding]:
-        if is_plainly_valid_user(user, self.switches.require_complete_address):
+        """Every single-record finding for a user; clean users leave through a fast path."""
+        if is_plainly_valid_user(user, self.switches.require_complete_address) or is_clean_user(
+            user, self.switches
+        ):
             return []
-        return self.check_user_fully(user)
+        return self.walk_user(user)
 
-    def check_user_fully(self, user: dict[str, Any]) -> list[Finding]:
-        """Every rule, without the fast path (tests compare the two)."""
+    def walk_user(self, user: dict[str, Any]) -> list[Finding]:
+        """The full walk: the source of truth that the fast paths must agree with."""
         out: list[Finding] = []
         name_obj = None
         for key, value in user.items():
