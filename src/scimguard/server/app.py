@@ -102,7 +102,7 @@ class Emulator:
         self.faults.maybe_fail()
         parts = [p for p in request.path_params.get("rest", "").split("/") if p]
         body = None
-        if method in ("POST", "PUT", "PATCH"):
+        if method in ("POST", "PUT", "PATCH") and parts and parts[0] in ("Users", "Groups"):
             body = await self._body(request)
         return await run_in_threadpool(self._dispatch, tenant, method, parts, request, body)
 
