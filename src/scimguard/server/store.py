@@ -444,10 +444,12 @@ class Store:
         with self.db.read() as conn:
             rows = conn.execute(query).all()
             total = None
-            if with_total:
+            if with_total and (len(rows) > count or after is not None or count == 0):
                 total = conn.execute(
                     select(func.count()).select_from(table).where(and_(*where))
                 ).scalar_one()
+            elif with_total:
+                total = len(rows)  # the whole result fits in this page: no second query
         more = len(rows) > count
         rows = rows[:count]
         last = rows[-1].seq if rows else None
