@@ -10,6 +10,7 @@ from typing import Any
 
 from scimguard.profile import schema
 from scimguard.profile.catalogue import E, W
+from scimguard.profile.fastpath import is_clean_user
 from scimguard.profile.findings import NO_SUGGESTION, Finding
 from scimguard.profile.switches import Switches
 from scimguard.profile.values import check_string, clean
@@ -109,6 +110,13 @@ class ResourceChecker:
     # --- users -----------------------------------------------------------------------------
 
     def check_user(self, user: dict[str, Any]) -> list[Finding]:
+        """Every single-record finding for a user; clean users leave through the fast path."""
+        if is_clean_user(user, self.switches):
+            return []
+        return self.walk_user(user)
+
+    def walk_user(self, user: dict[str, Any]) -> list[Finding]:
+        """The full walk: the source of truth that the fast path must agree with."""
         out: list[Finding] = []
         name_obj = None
         for key, value in user.items():
@@ -138,6 +146,7 @@ class ResourceChecker:
             else:
                 out.append(_unknown(key, value))
         self._required_user(user, name_obj, out)
+        _reserved("userName", user.get("userName"), out)
         return out
 
     def _name(self, value: Any, out: list[Finding]) -> dict[str, Any] | None:
@@ -352,6 +361,7 @@ class ResourceChecker:
                 out.append(
                     _unsupported(key, value, "groups hold only displayName, externalId, members")
                 )
+        _reserved("displayName", group.get("displayName"), out)
         if group.get("displayName") is None:
             out.append(
                 Finding(
@@ -383,6 +393,22 @@ class ResourceChecker:
                     out.append(_unknown(f"{path}.{sub}", subvalue))
             if isinstance(member.get("type"), str) and member["type"].lower() == "group":
                 out.append(nested_group_finding(path, member.get("value")))
+
+
+def _reserved(path: str, value: Any, out: list[Finding]) -> None:
+    """reserved-name: the Identity Store keeps `Administrator` and `AWSAdministrators`."""
+    if isinstance(value, str) and value.lower() in schema.RESERVED_NAMES:
+        out.append(
+            Finding(
+                "reserved-name",
+                W,
+                path,
+                value,
+                f"{path} is {value!r}, a name AWS IAM Identity Center reserves; creating it may "
+                "fail or collide with the built-in one.",
+                f"Choose another {path}.",
+            )
+        )
 
 
 def nested_group_finding(path: str, value: Any) -> Finding:
