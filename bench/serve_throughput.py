@@ -139,7 +139,7 @@ def summary(elapsed: float, latencies: list[float]) -> dict:
     }
 
 
-# --- targets ---------------------------------------------------------------------------------------
+# --- targets -------------------------------------------------------------------------------
 
 
 def wait_port(port: int, proc: subprocess.Popen) -> None:
