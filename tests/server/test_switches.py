@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import assert_aws_error, scim_client, user
+from serve_helpers import assert_aws_error, scim_client, user
+
 from scimguard.cli.serve import serve, settings_from_options
 from scimguard.server.testing import running_emulator
 
