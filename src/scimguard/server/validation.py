@@ -60,16 +60,14 @@ def refusal(findings: list[Finding]) -> ScimError:
 
 def validate(
     profile: Profile, resource: Any, kind: Kind, also_refuse: frozenset[str] = frozenset()
-) -> None:
-    """Raise AWS's 400 when the profile finds an error in the resource.
+) -> list[str]:
+    """Raise AWS's 400 when the profile finds an error; else return the warnings' codes.
 
     `also_refuse` names warnings to treat as errors (`--reject-empty-lists`: the Identity
     Store's lists are min 1, so AWS may refuse `[]`, ref section 3.4).
     """
-    if also_refuse:
-        findings = profile.check(resource, kind)
-        errors = [f for f in findings if f.severity is Severity.ERROR or f.rule in also_refuse]
-    else:
-        errors = profile.errors(resource, kind)
+    findings = profile.check(resource, kind)
+    errors = [f for f in findings if f.severity is Severity.ERROR or f.rule in also_refuse]
     if errors:
         raise refusal(errors)
+    return list(dict.fromkeys(f.rule for f in findings))
