@@ -134,7 +134,7 @@ def source_specs(
     type=float,
     help="Reads per second (AWS quota: 40).",
 )
-@click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 256))
+@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 256))
 @click.option(
     "--max-attempts",
     default=6,
