@@ -106,6 +106,11 @@ def start_emulator(db_url: str, port: int) -> subprocess.Popen:
     raise SystemExit("the emulator did not start: " + proc.stderr.read().decode())
 
 
+def _why(counts: dict[str, int]) -> str:
+    reasons = {k[8:]: v for k, v in counts.items() if k.startswith("retried_")}
+    return f" {reasons}" if reasons else ""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=5000)
@@ -153,7 +158,7 @@ def main() -> None:
             print(
                 f"{label}: wall {wall:.2f}s, minimum {minimum:.2f}s "
                 f"(writes {counts['writes']}, reads {counts['reads']}, "
-                f"retries {counts['retries']}), ratio {wall / minimum:.3f}, "
+                f"retries {counts['retries']}{_why(counts)}), ratio {wall / minimum:.3f}, "
                 f"summary {json.dumps(result.summary)}"
             )
         failed = task_counts(engine)["failed"]

@@ -175,6 +175,8 @@ class ScimClient:
             self.counts["writes" if is_write else "reads"] += 1
             if attempt:
                 self.counts["retries"] += 1
+                why = f"retried_{reply.status or 'no_answer'}"
+                self.counts[why] = self.counts.get(why, 0) + 1
             reply.attempts = attempt + 1
             retry_after = None
             try:

@@ -123,6 +123,9 @@ class Executor:
         self._owned_updates: list[tuple[str, str, str | None, dict[str, Any]]] = []
         self._open: set[tuple[str, str]] = set()
         self._failed_keys: set[tuple[str, str]] = set()
+        # New groups get their first members in the create itself (AWS takes up to 100).
+        self._members_with_create: dict[str, MemberOp] = {}
+        self._members_done: set[str] = set()
 
     # --- bookkeeping ---------------------------------------------------------------------------
 
@@ -338,6 +341,11 @@ class Executor:
             self.outcome.unchanged -= n
             self.outcome.updated += n
         try:
+            self._members_with_create = {
+                m.group_key: m
+                for m in plan.members
+                if m.group_id is None and not m.remove and len(m.add) <= MAX_MEMBERS_PER_PATCH
+            }
             for kind in ("user", "group"):
                 started = time.monotonic()
                 ops = [
@@ -473,8 +481,17 @@ class Executor:
         ids = self.user_ids if op.kind == "user" else self.group_ids
         body = op.body or {}
         if op.action == "create":
-            reply = await self.client.create(op.resource, body)
+            members = self._initial_members(op)
+            reply = await self.client.create(
+                op.resource, {**body, "members": members} if members else body
+            )
+            if members and reply.status in (400, 404):
+                # Again without members: a member the target refuses is diagnosed by its PATCH.
+                members = []
+                reply = await self.client.create(op.resource, body)
             if reply.ok and isinstance(reply.data, dict) and reply.data.get("id"):
+                if members:
+                    self._members_done.add(op.key)
                 self._created(op, reply.data["id"])
                 return
             if reply.status == 409:
@@ -509,6 +526,15 @@ class Executor:
             if attr in body and body[attr] is not None:
                 operations.append({"op": "replace", "path": attr, "value": body[attr]})
         return await self.client.patch(op.resource, target_id, operations)
+
+    def _initial_members(self, op: Op) -> list[dict[str, str]]:
+        m = self._members_with_create.get(op.key) if op.kind == "group" else None
+        if m is None:
+            return []
+        ids = [k[3:] if k.startswith("id:") else self.user_ids.get(k) for k in m.add]
+        if not ids or any(i is None for i in ids):
+            return []  # a member still missing: the membership phase adds who exists
+        return [{"value": i} for i in ids if i]
 
     def _created(self, op: Op, target_id: str) -> None:
         ids = self.user_ids if op.kind == "user" else self.group_ids
@@ -584,6 +610,9 @@ class Executor:
         return row is not None
 
     async def _members(self, m: MemberOp) -> None:
+        if m.group_key in self._members_done:
+            self._succeeded("group", m.group_key)
+            return
         group_id = m.group_id or self.group_ids.get(m.group_key)
         if group_id is None:
             return  # the group itself failed: its task says so
