@@ -348,8 +348,8 @@ def write_jsonl(rng: random.Random, count: int) -> list[dict]:
     defects = scim_defects()
     for n in range(1, count + 1):
         user = scim_user(rng, n)
-        if rng.random() < 0.2:
-            rng.choice(defects)(user)
+        if n % 6 == 0:  # every defect at least once, in turn
+            defects[(n // 6 - 1) % len(defects)](user)
         users.append(user)
     users[10]["externalId"] = users[9].get("externalId", "ext-00010")  # duplicate externalId
     with open(HERE / "scim-users.jsonl", "w", encoding="utf-8") as handle:

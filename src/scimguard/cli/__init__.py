@@ -24,7 +24,9 @@ def main() -> None:
 
 
 # Sub-commands register themselves here, one import per module (keep the list sorted).
+from scimguard.cli.admin import admin  # noqa: E402
 from scimguard.cli.check import check_command  # noqa: E402
+from scimguard.cli.console import console  # noqa: E402
 from scimguard.cli.db import db  # noqa: E402
 from scimguard.cli.inspect import inspect_command  # noqa: E402
 from scimguard.cli.manual import manual  # noqa: E402
@@ -34,7 +36,9 @@ from scimguard.cli.sync import sync_command  # noqa: E402
 from scimguard.cli.tasks import tasks_group  # noqa: E402
 from scimguard.cli.tenant import tenant, token  # noqa: E402
 
+main.add_command(admin)
 main.add_command(check_command)
+main.add_command(console)
 main.add_command(db)
 main.add_command(inspect_command)
 main.add_command(manual)
