@@ -313,7 +313,7 @@ class Executor:
                     op.kind,
                     op.key,
                     op.display,
-                    "update" if op.target_id else "create",
+                    "update" if op.target_id and op.rule != "manually-sourced" else "create",
                     "blocked",
                     op.rule or "",
                     op.findings,
