@@ -1,0 +1,271 @@
+"""How fast is `scimguard check` next to just parsing the file, and next to scim2-models?
+
+    .venv/bin/python bench/check_throughput.py --n 1000000
+
+1. Generates N synthetic users as JSON lines (realistic sizes: 350-700 bytes, about 10 % with
+   non-ASCII names, addresses and phone numbers on some, and --defects (default 3 %) with the
+   defects of real exports).
+2. (a) times reading and parsing the file with orjson only, in this process;
+3. (b) times `scimguard check FILE --format json` in a subprocess (interpreter start included),
+   once in one process (`--workers 1`) and once with a worker per core (`--workers 0`), and
+   reads wall time, CPU time of all its processes and peak memory (max RSS of the largest
+   process, getrusage(RUSAGE_CHILDREN) in a wrapper process of its own);
+4. (c) times validating a sample of the same records with scim2-models' `User[EnterpriseUser]`
+   (parse + model_validate), scaled to N.
+
+The machine may be shared: wall times then depend on the load, so CPU times are printed too
+(the ratio of CPU times does not depend on how many cores were free).
+
+Prints the ratio b/a (target <= 3), the peak memory (target < 500 MB at N = 1,000,000) and the
+speed-up of (b) over (c) (target >= 20).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+SCHEMAS = ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE]
+FIRST = [
+    "Jane",
+    "John",
+    "Maria",
+    "Ahmed",
+    "Wei",
+    "Olga",
+    "Liam",
+    "Emma",
+    "Noah",
+    "Ava",
+    "Kwame",
+    "Priya",
+    "Hiroshi",
+    "Fatima",
+    "Lucas",
+    "Sofia",
+    "José",
+    "Zoë",
+    "Björn",
+    "伟",
+]
+LAST = [
+    "Doe",
+    "Smith",
+    "Garcia",
+    "Khan",
+    "Chen",
+    "Ivanova",
+    "Brown",
+    "Wilson",
+    "Okafor",
+    "Patel",
+    "Tanaka",
+    "Haddad",
+    "Silva",
+    "Rossi",
+    "Müller",
+    "O'Brien",
+    "Nguyen",
+    "张",
+    "Kim",
+    "Cohen",
+]
+TITLES = [
+    "Software Engineer",
+    "Senior Software Engineer",
+    "Account Executive",
+    "Designer",
+    "Financial Analyst",
+    "Support Specialist",
+    "Product Manager",
+    "Site Reliability Engineer",
+]
+DEPARTMENTS = ["Engineering", "Sales", "Design", "Finance", "Customer Support", "Product"]
+ADDRESS = {"streetAddress": "350 Fifth Avenue, Floor 21", "locality": "New York", "region": "NY",
+           "postalCode": "10118", "country": "US", "type": "work"}  # fmt: skip
+
+
+def synthetic_user(rng: random.Random, n: int) -> dict:
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    login = f"user{n}.{rng.randrange(10**6)}@example.com"
+    user: dict = {
+        "schemas": SCHEMAS,
+        "externalId": f"00u{n:014d}",
+        "userName": login,
+        "name": {"givenName": first, "familyName": last},
+        "displayName": f"{first} {last}",
+        "emails": [{"value": login, "type": "work", "primary": True}],
+        "title": rng.choice(TITLES),
+        "active": True,
+        ENTERPRISE: {
+            "department": rng.choice(DEPARTMENTS),
+            "employeeNumber": str(100000 + n),
+            "costCenter": f"CC-{rng.randrange(1000):04d}",
+        },
+    }
+    if rng.random() < 0.5:
+        user["phoneNumbers"] = [{"value": f"+1 212 555 {rng.randrange(10000):04d}", "type": "work"}]
+    if rng.random() < 0.4:
+        user["addresses"] = [dict(ADDRESS)]
+    return user
+
+
+def add_defect(rng: random.Random, user: dict, previous: str) -> None:
+    kind = rng.randrange(8)
+    if kind == 0:
+        user["name"]["givenName"] += "\u200b"
+    elif kind == 1:
+        user["title"] = "Sales: EMEA"
+    elif kind == 2:
+        del user["name"]["familyName"]
+    elif kind == 3:
+        user["nickName"] = ""
+    elif kind == 4:
+        user["userName"] = previous.upper()  # a duplicate, differing in case
+    elif kind == 5:
+        user["emails"].append({"value": "alias." + user["userName"], "type": "home"})
+    elif kind == 6:
+        user["addresses"] = [{"locality": "Berlin", "country": "DE"}]
+    else:
+        user["displayName"] = user["displayName"].replace(" ", "\u00a0")
+
+
+def generate(path: Path, n: int, defects: float, seed: int = 42) -> None:
+    rng = random.Random(seed)
+    previous = "user0@example.com"
+    with open(path, "wb", buffering=1 << 20) as out:
+        batch = []
+        for i in range(1, n + 1):
+            user = synthetic_user(rng, i)
+            if rng.random() < defects:
+                add_defect(rng, user, previous)
+            previous = user["userName"]
+            batch.append(orjson.dumps(user))
+            if len(batch) == 10000:
+                out.write(b"\n".join(batch) + b"\n")
+                batch = []
+        if batch:
+            out.write(b"\n".join(batch) + b"\n")
+
+
+def parse_only(path: Path) -> tuple[float, float, int]:
+    """(wall, CPU seconds, records) of reading and parsing every line with orjson."""
+    start, cpu = time.perf_counter(), time.process_time()
+    count = 0
+    loads = orjson.loads
+    with open(path, "rb", buffering=1 << 20) as handle:
+        for line in handle:
+            loads(line)
+            count += 1
+    return time.perf_counter() - start, time.process_time() - cpu, count
+
+
+_MEASURE = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+with open(sys.argv[1], "wb") as out:
+    code = subprocess.run(sys.argv[2:], stdout=out, stderr=subprocess.PIPE).returncode
+wall = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+                  "rss": usage.ru_maxrss * 1024, "code": code}))
+"""
+
+
+def check_subprocess(path: Path, out: Path, workers: int) -> dict:
+    """Wall and CPU seconds (all processes), exit code and peak RSS (largest process) of
+    `scimguard check --format json`, measured by a wrapper process of its own."""
+    command = [
+        sys.executable, "-c", "from scimguard.cli import main; main()",
+        "check", str(path), "--format", "json", "--workers", str(workers),
+    ]  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(out), *command],
+        capture_output=True,
+        check=False,
+    )
+    result = orjson.loads(proc.stdout)
+    if result["code"] not in (0, 1):
+        raise SystemExit(f"check failed ({result['code']}): {proc.stderr.decode()[-2000:]}")
+    return result
+
+
+def scim2_sample(path: Path, sample: int) -> tuple[float, int, int]:
+    """(CPU seconds, records, refused) for parse + User[EnterpriseUser].model_validate."""
+    from pydantic import ValidationError
+    from scim2_models import EnterpriseUser, User
+
+    model = User[EnterpriseUser]
+    loads = orjson.loads
+    refused = count = 0
+    start = time.process_time()
+    with open(path, "rb") as handle:
+        for line in handle:
+            try:
+                model.model_validate(loads(line))
+            except ValidationError:
+                refused += 1
+            count += 1
+            if count >= sample:
+                break
+    return time.process_time() - start, count, refused
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--defects", type=float, default=0.03)
+    parser.add_argument("--scim2-sample", type=int, default=50_000)
+    parser.add_argument("--dir", type=Path, help="keep the files here (default: a temp dir)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.dir or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        data, report = work / "users.jsonl", work / "report.json"
+        t0 = time.perf_counter()
+        generate(data, args.n, args.defects)
+        size = os.path.getsize(data)
+        print(f"generated {args.n:,} users, {size / 1e6:,.1f} MB "
+              f"({size / args.n:,.0f} bytes/user) in {time.perf_counter() - t0:.1f} s")  # fmt: skip
+        parse_only(data)  # warm the page cache, so (a) and (b) both read from memory
+        a_wall, a_cpu, count = parse_only(data)
+        serial = check_subprocess(data, report, workers=1)
+        doc = orjson.loads(report.read_bytes())
+        summary = doc["summary"]
+        assert summary["records"] == count == args.n, (summary, count)
+        parallel = check_subprocess(data, work / "report-parallel.json", workers=0)
+        same = (work / "report-parallel.json").read_bytes() == report.read_bytes()
+        sample = min(args.scim2_sample, args.n)
+        c_sample, c_count, c_refused = scim2_sample(data, sample)
+        c = c_sample * args.n / c_count
+
+    n = args.n
+    print(f"(a) orjson read+parse only        wall {a_wall:7.2f} s  cpu {a_cpu:7.2f} s "
+          f"({n / a_wall:,.0f} records/s)")  # fmt: skip
+    for label, run in (("1 process", serial), ("parallel ", parallel)):
+        print(f"(b) check --format json, {label} wall {run['wall']:7.2f} s  "
+              f"cpu {run['cpu']:7.2f} s ({n / run['wall']:,.0f} records/s), "
+              f"peak {run['rss'] / 2**20:,.0f} MB")  # fmt: skip
+    print(f"    exit {serial['code']}, {summary['records_with_errors']:,} records with errors, "
+          f"{len(doc['findings']):,} findings; parallel report identical: {same}")  # fmt: skip
+    print(f"(c) scim2-models User validation  {c:7.2f} s (cpu; measured on {c_count:,} records "
+          f"and scaled; it refused {c_refused:,})")  # fmt: skip
+    best = min(serial["wall"], parallel["wall"])
+    print(f"ratio b/a, wall (best of b)  {best / a_wall:6.2f}   (target <= 3)")
+    print(f"ratio b/a, cpu (1 process)   {serial['cpu'] / a_cpu:6.2f}")
+    print(f"peak memory of (b)           {serial['rss'] / 2**20:6.0f} MB (target < 500 MB)")
+    print(f"speed-up b over c (cpu)      {c / serial['cpu']:6.1f}x  (target >= 20x)")
+
+
+if __name__ == "__main__":
+    main()
