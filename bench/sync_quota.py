@@ -106,6 +106,45 @@ def start_emulator(db_url: str, port: int) -> subprocess.Popen:
     raise SystemExit("the emulator did not start: " + proc.stderr.read().decode())
 
 
+async def _baseline(url: str, token: str, sources: list[str]) -> float:
+    """The same creates by a bare paced client (no planning, no state, no retries).
+
+    Same pacing (250 writes/s) and the same 8 requests in flight, against a fresh tenant of the
+    same emulator: how long the emulator itself needs for this work on this machine right now.
+    """
+    import asyncio
+
+    import httpx
+
+    users = [json.loads(line) for line in Path(sources[0]).read_text().splitlines()]
+    groups = [json.loads(line) for line in Path(sources[1]).read_text().splitlines()]
+    slots = asyncio.Semaphore(8)
+    ids: dict[str, str] = {}
+    started = time.monotonic()
+    sent = 0
+
+    async def post(http: httpx.AsyncClient, resource: str, body: dict) -> dict:
+        nonlocal sent
+        async with slots:
+            when = started + sent / WRITES
+            sent += 1
+            await asyncio.sleep(max(0.0, when - time.monotonic()))
+            response = await http.post(url + resource, json=body)
+        response.raise_for_status()
+        return response.json()
+
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http:
+
+        async def user(body: dict) -> None:
+            ids[body["externalId"]] = (await post(http, "/Users", body))["id"]
+
+        await asyncio.gather(*[user(u) for u in users])
+        for g in groups:
+            g["members"] = [{"value": ids[m["value"]]} for m in g["members"]]
+        await asyncio.gather(*[post(http, "/Groups", g) for g in groups])
+    return time.monotonic() - started
+
+
 def _why(counts: dict[str, int]) -> str:
     reasons = {k[8:]: v for k, v in counts.items() if k.startswith("retried_")}
     return f" {reasons}" if reasons else ""
@@ -161,6 +200,23 @@ def main() -> None:
                 f"retries {counts['retries']}{_why(counts)}), ratio {wall / minimum:.3f}, "
                 f"summary {json.dumps(result.summary)}"
             )
+        import asyncio
+
+        base_tenant = json.loads(
+            subprocess.run(
+                [exe, "tenant", "create", "--db", emu_db, "--json"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        base_url = f"http://127.0.0.1:{port}/{base_tenant['tenant_id']}/scim/v2"
+        paths = [s["path"] for s in sources]
+        baseline = asyncio.run(_baseline(base_url, base_tenant["token"], paths))
+        print(
+            f"baseline (bare paced client, same creates, same emulator): {baseline:.2f}s; "
+            f"engine first run / baseline = {results[0][1] / baseline:.3f}"
+        )
         failed = task_counts(engine)["failed"]
         _, wall1, min1, _, _ = results[0]
         _, _, _, counts2, _ = results[1]
