@@ -129,3 +129,26 @@ def test_engine_state_in_postgresql(target, postgres_url, tmp_path):
     assert [t["id"] for t in json.loads(listed.stdout)] == [task.id]
     second = run_cli(args, target.token, "sqlite:///unused.db")
     assert json.loads(second.stdout)["unchanged"] == 1
+
+
+def test_a_target_that_cannot_page_is_not_planned_on(tmp_path, engine_db):
+    from conftest import Target
+    from scimguard.server.testing import running_emulator
+
+    with running_emulator(
+        f"sqlite:///{tmp_path / 'emu.db'}", quotas=False, legacy_page_size=True
+    ) as emu:
+        tenant, token = emu.create_tenant()
+        target = Target(emu, tenant, token)
+        few = write_jsonl(tmp_path / "few.jsonl", [user(i) for i in range(40)])
+        first = run_cli(["sync", str(few), "--target", target.url, "--json"], token, engine_db)
+        assert json.loads(first.stdout)["created"] == 40, first.stderr
+        again = run_cli(["sync", str(few), "--target", target.url, "--json"], token, engine_db)
+        assert json.loads(again.stdout)["unchanged"] == 40, again.stderr
+        many = write_jsonl(tmp_path / "many.jsonl", [user(i) for i in range(70)])
+        run_cli(["sync", str(many), "--target", target.url], token, engine_db)
+        # 70 users now, and the target lists at most 50 with no way to page: stop, send nothing.
+        third = run_cli(["sync", str(many), "--target", target.url], token, engine_db)
+        assert third.returncode == 3
+        assert "reading the target failed" in third.stderr and "Traceback" not in third.stderr
+        assert "ignores startIndex" in third.stderr

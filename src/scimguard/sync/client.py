@@ -79,10 +79,10 @@ class TargetUnauthorized(Exception):
 class TargetReadFailed(Exception):
     """A read of the target failed after every retry (the plan cannot be trusted)."""
 
-    def __init__(self, reply: Reply) -> None:
+    def __init__(self, reply: Reply, why: str | None = None) -> None:
         super().__init__(
             f"reading the target failed: {reply.method} {reply.path} -> "
-            f"{reply.status or reply.error}"
+            f"{why or reply.status or reply.error}"
         )
         self.reply = reply
 
@@ -260,16 +260,20 @@ class ScimClient:
             if not reply.ok or not _is_list(reply.data):
                 raise TargetReadFailed(reply)
             resources = reply.data.get("Resources") or []
+            total = reply.data.get("totalResults")
+            if reply.data.get("startIndex") not in (None, index) or (
+                not resources and isinstance(total, int) and index <= total
+            ):
+                raise TargetReadFailed(
+                    reply,
+                    f"the target holds {total} but lists {len(resources)} a page and ignores "
+                    "startIndex, so the rest cannot be read",
+                )
             for item in resources:
                 yield item
-            total = reply.data.get("totalResults")
             index += len(resources)
             if not isinstance(total, int) or index > total:
                 return
-            if not resources:  # more announced, none given: the endpoint cannot page
-                raise TargetReadFailed(reply)
-            if reply.data.get("startIndex") not in (None, index - len(resources)):
-                raise TargetReadFailed(reply)  # startIndex ignored: pages would repeat
 
     async def find_one(self, resource: str, attribute: str, value: str) -> Reply:
         """GET with one `eq` filter (to look a conflicting resource up)."""
