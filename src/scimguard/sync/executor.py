@@ -612,8 +612,78 @@ class Executor:
             self._failure(op, "create", reply)
             return
         ext = found.get("externalId")
+        # Ours: it carries the record's externalId, or (no externalId on either side) an
+        # earlier attempt of this very create may have landed before its answer was lost.
         ours = bool(rec and rec.external_id and ext == rec.external_id) or (
-            not ext and not (rec and rec.external_id) and await self._intended(op)
+            not ext and not (rec and rec.external_id) and reply.attempts > 1
+        )
+        if ours or (self.adopt_manual and not ext):
+            target_id = found["id"]
+            changes = changed_attributes(op.body or {}, found, op.kind)
+            if changes:
+                again = await self._send_update(op, target_id)
+                if not again.ok:
+                    self._own(op.kind, op.key, target_id, state="active")
+                    self._failure(op, "update", again)
+                    return
+            self._created(op, target_id)
+            return
+        how = f"another externalId ({ext!r})" if ext else "no externalId"
+        finding = _finding_from_catalogue(
+            "manually-sourced",
+            name_attr,
+            rec.name if rec else op.display,
+            f"The target already holds a {op.kind} {found.get(name_attr)!r} (id {found.get('id')}) "
+            f"with {how}, not created by this engine; the create was refused with 409.",
+        )
+        self._task(
+            op.kind,
+            op.key,
+            op.display,
+            "create",
+            "failed",
+            "manually-sourced",
+            [finding],
+            reply,
+            None,
+            rec.source if rec else None,
+        )
+
+    def _initial_members(self, op: Op) -> list[dict[str, str]]:
+        m = self._members_with_create.get(op.key) if op.kind == "group" else None
+        if m is None:
+            return []
+        ids = [k[3:] if k.startswith("id:") else self.user_ids.get(k) for k in m.add]
+        if not ids or any(i is None for i in ids):
+            return []  # a member still missing: the membership phase adds who exists
+        return [{"value": i} for i in ids if i]
+
+    def _created(self, op: Op, target_id: str) -> None:
+        ids = self.user_ids if op.kind == "user" else self.group_ids
+        ids[op.key] = target_id
+        self._own(op.kind, op.key, target_id, state="active")
+        self.outcome.created += 1
+        self._succeeded(op.kind, op.key)
+
+    async def _conflict(self, op: Op, reply: Reply) -> None:
+        """409 on create: ours from an earlier attempt -> adopt; else a manual one -> task."""
+        rec = op.record
+        name_attr = "userName" if op.kind == "user" else "displayName"
+        found = None
+        if rec and rec.external_id:
+            look = await self.client.find_one(op.resource, "externalId", rec.external_id)
+            found = _first(look)
+        if found is None and rec and rec.name:
+            look = await self.client.find_one(op.resource, name_attr, rec.name)
+            found = _first(look)
+        if found is None:
+            self._failure(op, "create", reply)
+            return
+        ext = found.get("externalId")
+        # Ours: it carries the record's externalId, or (no externalId on either side) an
+        # earlier attempt of this very create may have landed before its answer was lost.
+        ours = bool(rec and rec.external_id and ext == rec.external_id) or (
+            not ext and not (rec and rec.external_id) and reply.attempts > 1
         )
         if ours or (self.adopt_manual and not ext):
             target_id = found["id"]
