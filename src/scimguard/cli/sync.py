@@ -162,7 +162,13 @@ class _Progress:
     type=float,
     help="Reads per second (AWS quota: 40).",
 )
-@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 256))
+@click.option(
+    "--concurrency",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Requests in flight at once (the rate limits still apply).",
+)
 @click.option(
     "--max-attempts",
     default=6,
@@ -231,7 +237,7 @@ def sync_command(
     allow_legacy_characters: bool,
     require_complete_address: bool,
 ) -> None:
-    """Plan and apply SOURCE files (SCIM users and groups, JSON or JSONL) or an Okta org.
+    """Plan and apply SOURCE files (anything `check` reads) or an Okta org to a SCIM target.
 
     \b
     Matches by externalId, then userName (groups: displayName) ignoring case; deactivates
