@@ -244,3 +244,19 @@ def test_retry_api_from_inside_an_event_loop(target, engine_db, tmp_path):
     (outcome,) = asyncio.run(from_a_loop())
     assert outcome.state == "succeeded"
     assert list(by_name(target)) == ["user1@example.com"]
+
+
+def test_csv_sources_are_read_as_check_reads_them(target, engine_db, tmp_path):
+    csv = tmp_path / "okta.csv"
+    csv.write_text(
+        "login,firstName,lastName,displayName,email\n"
+        "ana@example.com,Ana,Lima,Ana Lima,ana@example.com\n"
+        "bo@example.com,Bo,,Bo,bo@example.com\n",
+        encoding="utf-8",
+    )
+    result, summary = sync(target, engine_db, csv)
+    assert summary["created"] == 1 and summary["blocked"] == 1, result.stderr
+    (ana,) = target.users()
+    assert ana["userName"] == "ana@example.com" and ana["name"]["familyName"] == "Lima"
+    (task,) = list_tasks(open_engine(engine_db))
+    assert task.rule == "missing-required" and task.source["line"] == 3
