@@ -184,6 +184,7 @@ def test_okta_source_failing_on_page_3_removes_nothing(okta, target, engine_db):
     summary = json.loads(second.stdout)
     assert summary["deleted"] == 0 and summary["deactivated"] == 0
     assert "source problem" in second.stderr and "500" in second.stderr
+    assert "removal(s) held back" in second.stderr
     users = target.users()
     assert len(users) == 12 and all(u["active"] for u in users)
     assert target.members(eng["id"]) == {"o0@example.com", "o7@example.com", "o11@example.com"}

@@ -294,6 +294,10 @@ def sync_command(
     def show_plan(plan, snapshot) -> None:
         for problem in snapshot.problems:
             click.secho(f"source problem: {problem}", fg="yellow", err=True)
+        if plan.held and as_json:  # the text plan says it on stdout
+            click.secho(
+                f"{len(plan.held)} removal(s) held back: {plan.hold_reason}", fg="yellow", err=True
+            )
         if not as_json:
             for line in plan_lines(plan):
                 click.echo(line)
