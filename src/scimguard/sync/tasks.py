@@ -312,7 +312,7 @@ def file_task(
         "updated_at": now(),
     }
     existing = conn.execute(
-        select(tasks.c.id, tasks.c.state, tasks.c.request_body)
+        select(tasks.c.id, tasks.c.state, tasks.c.request_body, tasks.c.attempts)
         .where(
             tasks.c.kind == kind,
             tasks.c.record_key == record_key,
@@ -324,6 +324,7 @@ def file_task(
     if existing is not None:
         if existing.state == "dismissed" and existing.request_body == body_text:
             return existing.id
+        values["attempts"] = (existing.attempts or 0) + attempts  # every try, across runs
         conn.execute(update(tasks).where(tasks.c.id == existing.id).values(**values))
         return existing.id
     result = conn.execute(
