@@ -22,6 +22,7 @@ from scimguard.sync.planner import Options, Owned, Plan, Planner, TargetState
 from scimguard.sync.schema import resources, runs
 from scimguard.sync.sources import Snapshot, read_all
 from scimguard.sync.store import now
+from scimguard.sync.tasks import dismiss_gone
 
 
 @dataclass
@@ -201,6 +202,11 @@ async def run_sync_async(
                     on_progress=on_progress,
                 )
                 result.outcome = await executor.apply(plan)
+                if engine is not None and snapshot.complete and not result.outcome.stopped:
+                    present = {("user", r.key) for r in snapshot.users}
+                    present |= {("group", r.key) for r in snapshot.groups}
+                    with engine.begin() as conn:
+                        dismiss_gone(conn, cfg.target_url, present, run_id)
         result.counts = dict(client.counts)
     result.seconds = time.monotonic() - started
     if engine is not None and run_id is not None:

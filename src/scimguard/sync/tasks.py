@@ -343,6 +343,27 @@ def close_tasks(conn: Connection, kind: str, record_key: str, run_id: int | None
     )
 
 
+def dismiss_gone(
+    conn: Connection, target_url: str, present: set[tuple[str, str]], run_id: int | None
+) -> int:
+    """Open create/update tasks of records no longer in a complete source read are moot."""
+    rows = conn.execute(
+        select(tasks.c.id, tasks.c.kind, tasks.c.record_key).where(
+            tasks.c.state.in_(OPEN_STATES),
+            tasks.c.target_url == target_url,
+            tasks.c.operation.notin_(("deactivate", "delete")),
+        )
+    ).all()
+    gone = [r.id for r in rows if (r.kind, r.record_key) not in present]
+    if gone:
+        conn.execute(
+            update(tasks)
+            .where(tasks.c.id.in_(gone))
+            .values(state="dismissed", run_id=run_id, updated_at=now())
+        )
+    return len(gone)
+
+
 def _dump_body(body: Any) -> str | None:
     if body is None:
         return None
