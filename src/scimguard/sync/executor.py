@@ -579,6 +579,8 @@ class Executor:
         for attr in ("displayName", "externalId"):
             if attr in body and body[attr] is not None:
                 operations.append({"op": "replace", "path": attr, "value": body[attr]})
+        if not operations:  # nothing to change (AWS refuses an empty PATCH)
+            return Reply("PATCH", f"{op.resource}/{target_id}", None, 204, attempts=0)
         return await self.client.patch(op.resource, target_id, operations)
 
     def _initial_members(self, op: Op) -> list[dict[str, str]]:
