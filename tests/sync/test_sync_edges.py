@@ -152,3 +152,40 @@ def test_a_target_that_cannot_page_is_not_planned_on(tmp_path, engine_db):
         assert third.returncode == 3
         assert "reading the target failed" in third.stderr and "Traceback" not in third.stderr
         assert "ignores startIndex" in third.stderr
+
+
+def test_pacing_stays_within_the_quota_and_429s_are_retried(tmp_path):
+    from conftest import Target
+    from scimguard.server.testing import running_emulator
+
+    with running_emulator(f"sqlite:///{tmp_path / 'emu.db'}", quotas=True) as emu:  # 25 w/s
+        tenant, token = emu.create_tenant()
+        target = Target(emu, tenant, token)
+        users_file = write_jsonl(tmp_path / "u.jsonl", [user(i) for i in range(70)])
+        # Paced at the quota, a single attempt per call is enough: not one 429.
+        paced = run_cli(
+            ["sync", str(users_file), "--target", target.url, "--json", "--max-attempts", "1"],
+            token,
+            f"sqlite:///{tmp_path / 'a.db'}",
+        )
+        assert json.loads(paced.stdout)["created"] == 70, paced.stderr
+        # Four times too fast: the target throttles, the retries (backoff, Retry-After) win.
+        more = write_jsonl(tmp_path / "more.jsonl", [user(i) for i in range(70, 140)])
+        fast = run_cli(
+            [
+                "sync",
+                str(more),
+                "--target",
+                target.url,
+                "--json",
+                "--rate-writes",
+                "100",
+                "--max-attempts",
+                "12",
+            ],
+            token,
+            f"sqlite:///{tmp_path / 'b.db'}",
+        )
+        summary = json.loads(fast.stdout)
+        assert summary["created"] == 70 and summary["failed"] == 0, fast.stderr
+        assert len(target.users()) == 140
