@@ -31,7 +31,8 @@ def target_user(n: int, tid: str | None = None, **extra) -> dict:
 
 def test_max_removals_share_or_count():
     assert parse_max_removals("10%", 100) == 10
-    assert parse_max_removals("10%", 5) == 1  # at least one when the target has any
+    assert parse_max_removals("10%", 5) == 0  # one of five would be 20%
+    assert parse_max_removals("10%", 19) == 1
     assert parse_max_removals("10%", 0) == 0
     assert parse_max_removals("7", 100) == 7
 
