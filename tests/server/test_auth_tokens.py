@@ -8,9 +8,9 @@ import time
 import orjson
 import pytest
 from click.testing import CliRunner
+from serve_helpers import scim_client
 from sqlalchemy import select
 
-from conftest import scim_client
 from scimguard.cli import main
 from scimguard.server.tables import tokens
 from scimguard.server.tokens import (
@@ -113,6 +113,22 @@ def test_cli_tenant_and_token_commands(sqlite_url):
     r = runner.invoke(main, ["token", "list", "--tenant", tenant, "--db", sqlite_url, "--json"])
     assert sorted(t["state"] for t in orjson.loads(r.stdout)) == ["live", "revoked"]
     r = runner.invoke(main, ["token", "create", "--tenant", "nope", "--db", sqlite_url])
-    assert r.exit_code != 0 and "no tenant" in r.output
+    assert r.exit_code == 2 and "no tenant 'nope'" in r.output and "Traceback" not in r.output
+    r = runner.invoke(
+        main, ["token", "revoke", "--tenant", tenant, second["id"], "--db", sqlite_url]
+    )
+    assert r.exit_code == 2 and "no live token" in r.output
+    r = runner.invoke(
+        main,
+        ["manual", "add-group", "--tenant", "nope", "--display-name", "G", "--db", sqlite_url],
+    )
+    assert r.exit_code == 2 and "no tenant" in r.output
+    r = runner.invoke(
+        main,
+        ["manual", "add-group", "--tenant", tenant, "--display-name", "G:1", "--db", sqlite_url],
+    )
+    assert r.exit_code == 1 and "forbidden-character" in r.output
+    r = runner.invoke(main, ["serve", "--fault-status", "abc", "--db", sqlite_url])
+    assert r.exit_code == 2 and "500,503" in r.output
     r = runner.invoke(main, ["db", "upgrade", "--db", sqlite_url])
     assert r.exit_code == 0 and "up to date" in r.output

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from conftest import assert_aws_error, user
+from serve_helpers import assert_aws_error, user
 
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -169,3 +168,27 @@ def test_patch_missing_user_is_404(client):
         json=ops({"op": "replace", "path": "title", "value": "x"}),
     )
     assert_aws_error(r, 404, ["not-found"])
+
+
+def test_concurrent_patches_of_one_user_lose_no_update(client, uid):
+    """Each PATCH is a read-modify-write of the whole user; none may overwrite another's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = ["title", "nickName", "userType", "preferredLanguage", "locale", "timezone"] + [
+        f"{ENTERPRISE}:{a}"
+        for a in ("department", "costCenter", "organization", "division", "employeeNumber")
+    ]
+
+    def set_one(path: str) -> int:
+        body = ops({"op": "replace", "path": path, "value": "v-" + path.rsplit(":", 1)[-1]})
+        return client.patch(f"/Users/{uid}", json=body).status_code
+
+    with ThreadPoolExecutor(len(paths)) as pool:
+        statuses = list(pool.map(set_one, paths))
+    assert statuses == [200] * len(paths)
+    final = client.get(f"/Users/{uid}").json()
+    for path in paths[:6]:
+        assert final[path] == f"v-{path}"
+    for path in paths[6:]:
+        attr = path.rsplit(":", 1)[-1]
+        assert final[ENTERPRISE][attr] == f"v-{attr}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import assert_aws_error, user
+from serve_helpers import assert_aws_error, user
 
 GENERIC = "Request is unparsable, syntactically incorrect, or violates schema."
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -98,3 +98,11 @@ def test_duplicate_email_and_external_id_are_409(client):
 def test_unauthenticated_requests_are_401(client):
     r = client.get("/Users", headers={"Authorization": "Bearer wrong"})
     assert_aws_error(r, 401, ["unauthorized"])
+
+
+def test_accepted_with_warnings_names_them(client):
+    r = client.post("/Users", json=user(title=" Engineer", nickName="J\u00a0D"))
+    assert r.status_code == 201
+    assert r.headers["X-Scimguard-Warning"].split(",") == ["blank-value", "unusual-space"]
+    clean = client.post("/Users", json=user("clean@example.com"))
+    assert "X-Scimguard-Warning" not in clean.headers

@@ -24,7 +24,9 @@ def _create(db_url: str | None, tenant_id: str, kind: str, resource: dict[str, A
     db = _open(db_url)
     try:
         if not tenant_exists(db, tenant_id):
-            raise click.ClickException(f"no tenant {tenant_id!r} in this database")
+            raise click.BadParameter(
+                f"no tenant {tenant_id!r} in this database", param_hint="--tenant"
+            )
         store = Store(db)
         create = store.create_user if kind == "user" else store.create_group
         created = create(tenant_id, resource, MANUAL)

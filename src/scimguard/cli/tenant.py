@@ -97,7 +97,9 @@ def token_create(db_url: str | None, tenant_id: str, days: float, as_json: bool)
     try:
         info, secret = create_token(db, tenant_id, days)
     except UnknownTenantError:
-        raise click.ClickException(f"no tenant {tenant_id!r} in this database") from None
+        raise click.BadParameter(
+            f"no tenant {tenant_id!r} in this database", param_hint="--tenant"
+        ) from None
     except TokenLimitError:
         raise click.ClickException(
             f"tenant {tenant_id} already has two live tokens; revoke one first "
@@ -149,5 +151,8 @@ def token_revoke(db_url: str | None, tenant_id: str, token_id: str) -> None:
     done = revoke_token(db, tenant_id, token_id)
     db.dispose()
     if not done:
-        raise click.ClickException(f"no live token {token_id!r} for tenant {tenant_id}")
+        raise click.BadParameter(
+            f"no live token {token_id!r} for tenant {tenant_id} (see `scimguard token list`)",
+            param_hint="TOKEN_ID",
+        )
     click.echo(f"revoked {token_id}")

@@ -46,6 +46,7 @@ from scimguard.server.validation import validate
 log = logging.getLogger("scimguard.server")
 MAX_PAGE = 100
 LEGACY_PAGE = 50
+WARNING_HEADER = "X-Scimguard-Warning"
 AUTH_CACHE_SECONDS = 1.0  # revocation and expiry take effect within this delay
 
 
@@ -56,6 +57,13 @@ def _json(data: Any, status: int = 200, request_id: str = "") -> Response:
         headers={REQUEST_ID_HEADER: request_id},
         media_type="application/json",
     )
+
+
+def _warn(response: Response, warnings: list[str]) -> Response:
+    """Accepted, but the profile has warnings: name them (AWS would say nothing)."""
+    if warnings:
+        response.headers[WARNING_HEADER] = ",".join(dict.fromkeys(warnings))
+    return response
 
 
 def _unsupported() -> ScimError:
@@ -76,13 +84,18 @@ class Emulator:
         self.db = Database(db_url)
         self.store = Store(self.db, default_active=settings.default_active)
         self.quotas = Quotas(
-            settings.quota_writes, settings.quota_reads, enabled=settings.quotas, workers=workers
+            settings.quota_writes,
+            settings.quota_reads,
+            enabled=settings.quotas,
+            workers=workers,
+            retry_after=settings.retry_after,
         )
         self.faults = Faults(settings.fault_rate, settings.fault_statuses, settings.fault_seed)
         # SQLite calls take microseconds and writes are serialised anyway: run them on the event
         # loop (no thread hops, no GIL ping-pong). PostgreSQL calls go to the thread pool.
         self.inline = self.db.sqlite if settings.inline_db is None else settings.inline_db
         self._auth_cache: dict[tuple[str, str], float] = {}
+        self.also_refuse = frozenset({"empty-list"} if settings.reject_empty_lists else ())
 
     # --- the request pipeline -----------------------------------------------------------------
 
@@ -231,9 +244,9 @@ class Emulator:
                 return self._list(tenant, "user", request)
             if method == "POST":
                 user = self._object(body)
-                validate(self.profile, user, "user")
+                warnings = validate(self.profile, user, "user", self.also_refuse)
                 with self._manual_clash():
-                    return _json(self.store.create_user(tenant, user), 201)
+                    return _warn(_json(self.store.create_user(tenant, user), 201), warnings)
             raise _unsupported()
         if len(rest) != 1:
             raise _unsupported()
@@ -245,24 +258,25 @@ class Emulator:
             return Response(status_code=204)
         if method == "PUT":
             user = self._object(body)
-            validate(self.profile, user, "user")
+            warnings = validate(self.profile, user, "user", self.also_refuse)
 
             def replace(_old: dict[str, Any], source: str) -> dict[str, Any]:
                 self._strict_manual(source)
                 return {k: v for k, v in user.items() if k not in ("id", "meta", "schemas")}
 
             result = self.store.update_user(tenant, user_id, replace)
-            return _json(result, self.settings.put_user_status)
+            return _warn(_json(result, self.settings.put_user_status), warnings)
         if method == "PATCH":
             ops = patch.operations(body)
+            found: list[str] = []
 
             def change(old: dict[str, Any], source: str) -> dict[str, Any]:
                 self._strict_manual(source)
                 new = patch.apply_user(old, ops)
-                validate(self.profile, new, "user")
+                found.extend(validate(self.profile, new, "user", self.also_refuse))
                 return new
 
-            return _json(self.store.update_user(tenant, user_id, change))
+            return _warn(_json(self.store.update_user(tenant, user_id, change)), found)
         raise _unsupported()
 
     # --- groups -------------------------------------------------------------------------------
@@ -275,7 +289,7 @@ class Emulator:
                 return self._list(tenant, "group", request)
             if method == "POST":
                 group = self._object(body)
-                validate(self.profile, group, "group")
+                warnings = validate(self.profile, group, "group")
                 members = group.get("members") or []
                 if len(members) > patch.MAX_MEMBER_CHANGES:
                     raise ScimError(
@@ -285,7 +299,7 @@ class Emulator:
                         specific="At most 100 members per request.",
                     )
                 with self._manual_clash():
-                    return _json(self.store.create_group(tenant, group), 201)
+                    return _warn(_json(self.store.create_group(tenant, group), 201), warnings)
             raise _unsupported()
         if len(rest) != 1:
             raise _unsupported()
@@ -297,6 +311,7 @@ class Emulator:
             return Response(status_code=204)
         if method == "PATCH":
             changes = patch.group_changes(patch.operations(body))
+            found = []
 
             def change(old: dict[str, Any], source: str) -> dict[str, Any]:
                 self._strict_manual(source)
@@ -304,11 +319,12 @@ class Emulator:
                 for attr in changes.removed_attributes:
                     new.pop(attr, None)
                 new = {k: v for k, v in new.items() if v is not None}
-                validate(self.profile, {**new, "members": changes.member_objects}, "group")
+                group = {**new, "members": changes.member_objects}
+                found.extend(validate(self.profile, group, "group"))
                 return new
 
             self.store.update_group(tenant, group_id, change, changes.add, changes.remove)
-            return Response(status_code=204)
+            return _warn(Response(status_code=204), found)
         if method == "PUT":
             self.store.get_group(tenant, group_id)  # 404 first, as for every other method
             if self.settings.put_group_status == 404:

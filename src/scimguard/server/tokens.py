@@ -48,7 +48,9 @@ class TokenInfo:
 
     def to_dict(self) -> dict[str, object]:
         def iso(ts: float | None) -> str | None:
-            return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
+            if ts is None:
+                return None
+            return datetime.fromtimestamp(ts, UTC).replace(microsecond=0).isoformat()
 
         state = "revoked" if self.revoked else ("live" if self.live else "expired")
         return {
