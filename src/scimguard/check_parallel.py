@@ -12,6 +12,7 @@ and handled by the main process like the serial path does.
 from __future__ import annotations
 
 import os
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -47,51 +48,68 @@ def usable(stream: RecordStream) -> bool:
     return True
 
 
-def _check_lines(switches: tuple[bool, bool], first_line: int, lines: list[bytes]) -> list[Any]:
-    """In a worker: parse and check a chunk; one compact tuple per line that is not blank."""
+def _check_lines(switches: tuple[bool, bool], path: str, start: int, stop: int) -> Any:
+    """In a worker: read bytes [start, stop) of the file (whole lines), parse and check them.
+
+    Line numbers are relative to the chunk (1 = its first line); the first value returned is
+    the chunk's number of lines.
+
+    Plain users come back as columns (line, userName, email, externalId, id: cheap to pickle);
+    everything else as `others`, tagged tuples in line order: ("p", line, problem),
+    ("x", line, object) for an unusual object, ("f", line, findings, userName) for a user with
+    findings, ("g", line, group, findings).
+    """
     profile = _profiles.get(switches)
     if profile is None:
         profile = _profiles[switches] = Profile(Switches(*switches))
     complete = switches[1]
     loads = orjson.loads
-    out: list[Any] = []
-    add = out.append
-    for number, line in enumerate(lines, first_line):
+    numbers: list[int] = []
+    usernames: list[Any] = []
+    emails: list[Any] = []
+    external_ids: list[Any] = []
+    user_ids: list[Any] = []
+    others: list[Any] = []
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        blob = handle.read(stop - start)
+    lines = blob.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    for number, line in enumerate(lines, 1):
         try:
             obj = loads(line)
         except orjson.JSONDecodeError as exc:
             if line.strip():
-                add(("p", number, json_error(exc)))
+                others.append(("p", number, json_error(exc)))
             continue
         if type(obj) is not dict or "profile" in obj or "Resources" in obj:
-            add(("x", number, obj))
+            others.append(("x", number, obj))
             continue
         if kind_of(obj) == "group":
-            add(("g", number, obj, profile.check_group(obj)))
+            others.append(("g", number, obj, profile.check_group(obj)))
             continue
-        findings = None if is_plainly_valid_user(obj, complete) else profile.check_user(obj)
         username = obj.get("userName")
-        emails = obj.get("emails")
-        if type(emails) is list and len(emails) == 1 and type(emails[0]) is dict:
-            email = emails[0].get("value")
+        if type(username) is not str:
+            username = None
+        if not is_plainly_valid_user(obj, complete):
+            findings = profile.check_user(obj)
+            if findings:
+                others.append(("f", number, findings, username))
+        emails_value = obj.get("emails")
+        if type(emails_value) is list and len(emails_value) == 1 and type(emails_value[0]) is dict:
+            email = emails_value[0].get("value")
             if type(email) is not str:
                 email = None
         else:
             email = primary_email(obj)
         user_id = obj.get("id")
-        add(
-            (
-                "u",
-                number,
-                username if type(username) is str else None,
-                email,
-                obj.get("externalId"),
-                user_id if type(user_id) is str else None,
-                findings or None,
-                username if findings else None,
-            )
-        )
-    return out
+        numbers.append(number)
+        usernames.append(username)
+        emails.append(email)
+        external_ids.append(obj.get("externalId"))
+        user_ids.append(user_id if type(user_id) is str else None)
+    return len(lines), numbers, usernames, emails, external_ids, user_ids, others
 
 
 def run_check_parallel(
@@ -113,6 +131,7 @@ def run_check_parallel(
     counts = {"users": 0, "groups": 0, "errors": 0, "warnings": 0}
     report.start()
     index = 0
+    base = 0
 
     def emit(ref: RecordRef, findings: list[Any]) -> None:
         has_error = False
@@ -126,44 +145,73 @@ def run_check_parallel(
         if has_error:
             _mark(with_errors, ref.record)
 
-    def consume(name: str, results: list[Any]) -> None:
-        nonlocal index
-        add_user_keys = tracker.add_user_keys
-        for item in results:
-            tag = item[0]
-            if tag == "u":
-                index += 1
-                counts["users"] += 1
-                ref = Record(index, name, item[1], "user", {})  # record/file/line for the tracker
-                add_user_keys(ref, item[2], item[3], item[4], item[5])  # type: ignore[arg-type]
-                if item[6]:
-                    emit(RecordRef(index, name, item[1], "user", item[7]), item[6])
-            elif tag == "g":
-                index += 1
-                counts["groups"] += 1
-                record = Record(index, name, item[1], "group", item[2])
-                tracker.add_group(record.ref, item[2])
-                if item[3]:
-                    emit(record.ref, item[3])
-            elif tag == "p":
-                stream.add_problem(name, item[1], item[2])
-            else:  # an unusual line: converted and checked here, as the serial path does
-                obj = item[2]
-                found = ((item[1], e) for e in obj) if isinstance(obj, list) else [(item[1], obj)]
-                for line, resource in stream._resources(iter(found), name, False):
-                    index += 1
-                    record = Record(index, name, line, kind_of(resource), resource)
-                    if record.kind == "user":
-                        counts["users"] += 1
-                        tracker.add_user(record, resource)  # type: ignore[arg-type]
-                        findings = profile.check_user(resource)
-                    else:
-                        counts["groups"] += 1
-                        tracker.add_group(record.ref, resource)
-                        findings = profile.check_group(resource)
-                    if findings:
-                        emit(record.ref, findings)
+    def consume(name: str, results: Any) -> None:
+        """Number the chunk's records in line order and feed the tracker and the report."""
+        nonlocal base
+        count, numbers, usernames, emails, external_ids, user_ids, others = results
+        numbers = [base + number for number in numbers]
+        others = [(item[0], base + item[1], *item[2:]) for item in others]
+        base += count
+
+        def add_run(start: int, stop: int) -> None:
+            nonlocal index
+            if stop <= start:
+                return
+            first = index + 1
+            index += stop - start
+            counts["users"] += stop - start
+            tracker.add_users_bulk(
+                name,
+                list(range(first, index + 1)),
+                numbers[start:stop],
+                usernames[start:stop],
+                emails[start:stop],
+                external_ids[start:stop],
+                user_ids[start:stop],
+            )
+
+        position = 0
+        for item in others:  # in line order; plain users between them go in runs
+            stop = bisect_left(numbers, item[1], position)
+            add_run(position, stop)
+            position = stop
+            if item[0] == "f":  # the user at numbers[position] has findings
+                add_run(position, position + 1)
+                position += 1
+                emit(RecordRef(index, name, item[1], "user", item[3]), item[2])
+            else:
+                handle_other(name, item)
+        add_run(position, len(numbers))
         stream.records = index
+
+    def handle_other(name: str, item: Any) -> None:
+        nonlocal index
+        tag = item[0]
+        if tag == "g":
+            index += 1
+            counts["groups"] += 1
+            record = Record(index, name, item[1], "group", item[2])
+            tracker.add_group(record.ref, item[2])
+            if item[3]:
+                emit(record.ref, item[3])
+        elif tag == "p":
+            stream.add_problem(name, item[1], item[2])
+        else:  # "x": an unusual line, converted and checked here as the serial path does
+            obj = item[2]
+            found = ((item[1], e) for e in obj) if isinstance(obj, list) else [(item[1], obj)]
+            for line, resource in stream._resources(iter(found), name, False):
+                index += 1
+                record = Record(index, name, line, kind_of(resource), resource)
+                if record.kind == "user":
+                    counts["users"] += 1
+                    tracker.add_user(record, resource)  # type: ignore[arg-type]
+                    findings = profile.check_user(resource)
+                else:
+                    counts["groups"] += 1
+                    tracker.add_group(record.ref, resource)
+                    findings = profile.check_group(resource)
+                if findings:
+                    emit(record.ref, findings)
 
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -173,15 +221,17 @@ def run_check_parallel(
             try:
                 for notice in source.notices:
                     stream.add_problem(source.name, 1, notice, skipped=False)
-                pending: deque[Future[list[Any]]] = deque()
+                pending: deque[Future[Any]] = deque()
                 handle = source.handle
-                line = 1
-                while True:
-                    lines = handle.readlines(CHUNK_BYTES) if handle is not None else []
-                    if not lines:
-                        break
-                    pending.append(pool.submit(_check_lines, switches, line, lines))
-                    line += len(lines)
+                size = source.size or 0
+                base = 0  # lines before the chunk being consumed
+                start = 0
+                while handle is not None and start < size:
+                    handle.seek(min(start + CHUNK_BYTES, size))
+                    handle.readline()  # chunks end at the end of a line
+                    stop = handle.tell()
+                    pending.append(pool.submit(_check_lines, switches, name, start, stop))
+                    start = stop
                     if len(pending) > 2 * workers:
                         consume(source.name, pending.popleft().result())
                         if on_progress is not None:

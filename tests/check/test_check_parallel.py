@@ -36,7 +36,10 @@ def _lines():
             yield json.dumps(okta)
 
 
-def test_parallel_report_is_identical(tmp_path):
+def test_parallel_report_is_identical(tmp_path, monkeypatch):
+    from scimguard import check_parallel
+
+    monkeypatch.setattr(check_parallel, "CHUNK_BYTES", 4096)  # many chunks, lines across them
     path = tmp_path / "users.jsonl"
     path.write_text("\n".join(_lines()) + "\n", encoding="utf-8")
     profile = Profile(Switches())

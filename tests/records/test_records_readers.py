@@ -353,3 +353,12 @@ def test_set_path_drops_unfilled_list_slots():
         "emails": [{"value": "a@x.com"}],
         ENTERPRISE_URN: {"manager": {"value": "m1"}},
     }
+
+
+def test_array_elements_that_are_not_objects_are_reported(tmp_path):
+    text = '[\n{"userName": "a"},\n42,\n"text",\n{"userName": "b"},\n[1, 2]\n]\n'
+    records, problems = read(write(tmp_path, "a.json", text))
+    assert [r.key for r in records] == ["a", "b"]
+    assert [p.line for p in problems] == [3, 6]
+    assert all("not a JSON object" in p.message and p.skipped for p in problems)
+    assert "42" in problems[0].message and "text" in problems[0].message

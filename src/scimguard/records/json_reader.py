@@ -108,6 +108,26 @@ class _ArrayScanner:
         line_pos = 0  # offset up to which newlines are counted into `line`
         start: int | None = 0 if self.pending else None
         stack = self.stack
+        # Where the last element (or the array's `[`) ended in this chunk: what lies between
+        # it and the next element must be a comma (gaps across chunks are not looked at).
+        gap_from: int | None = None
+
+        def gap(until: int) -> None:
+            nonlocal line, line_pos
+            if gap_from is None:
+                return
+            raw = chunk[gap_from:until]
+            between = raw.strip(b" \t\r\n,")
+            if between:
+                at = gap_from + len(raw) - len(raw.lstrip(b" \t\r\n,"))
+                line += chunk.count(b"\n", line_pos, at)
+                line_pos = at
+                shown = between[:40].decode("utf-8", "replace")
+                self.problem(
+                    line,
+                    f"an element of the array is not a JSON object ({shown!r}); it is not checked",
+                )
+
         for match in _TOKEN.finditer(chunk):
             token = match.group()
             first = token[:1]
@@ -119,6 +139,7 @@ class _ArrayScanner:
                 depth = len(stack)
                 if depth == 0 and stack == [] and self.target_depth is None and first == b"[":
                     self.target_depth = 1
+                    gap_from = match.end()
                 elif (
                     first == b"["
                     and depth == 1
@@ -127,7 +148,10 @@ class _ArrayScanner:
                 ):
                     self.target_depth = 2
                     self.found_resources = True
+                    gap_from = match.end()
                 if first == b"{" and self.target_depth is not None and depth == self.target_depth:
+                    gap(match.start())
+                    gap_from = None
                     start = match.start()
                     line += chunk.count(b"\n", line_pos, start)
                     line_pos = start
@@ -147,6 +171,8 @@ class _ArrayScanner:
                 and self.target_depth is not None
                 and len(stack) + 1 == self.target_depth
             ):
+                gap(match.start())
+                gap_from = None
                 self.target_depth = None
             if (
                 token == b"}"
@@ -157,6 +183,7 @@ class _ArrayScanner:
                 self.pending.append(chunk[start : match.end()])
                 yield from self._element()
                 start = None
+                gap_from = match.end()
         if start is not None:
             self.pending.append(chunk[start:])
 
