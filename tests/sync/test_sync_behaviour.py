@@ -206,3 +206,57 @@ def test_a_refused_token_stops_the_run_clearly(target, engine_db, tmp_path):
     assert "401" in result.stderr and "token" in result.stderr
     assert "Traceback" not in result.stderr
     assert target.users() == []
+
+
+def test_group_rename_is_an_update_and_a_returning_user_is_reactivated(target, engine_db, tmp_path):
+    users = write_jsonl(tmp_path / "u.jsonl", [user(i) for i in range(12)])
+    groups = write_jsonl(tmp_path / "g.jsonl", [group("Old name", ["ext-1"], "g-1")])
+    sync(target, engine_db, users, groups)
+    (before,) = target.groups()
+    write_jsonl(groups, [group("New name", ["ext-1"], "g-1")])
+    write_jsonl(users, [user(i) for i in range(1, 12)])
+    result, summary = sync(target, engine_db, users, groups)
+    assert summary["updated"] == 1 and summary["deactivated"] == 1, result.stderr
+    (after,) = target.groups()
+    assert after["id"] == before["id"] and after["displayName"] == "New name"
+    assert by_name(target)["user0@example.com"]["active"] is False
+    write_jsonl(users, [user(i) for i in range(12)])
+    result, summary = sync(target, engine_db, users, groups)
+    assert summary["updated"] == 1 and summary["created"] == 0, result.stderr
+    assert by_name(target)["user0@example.com"]["active"] is True
+
+
+def test_retry_api_from_inside_an_event_loop(target, engine_db, tmp_path):
+    import asyncio
+
+    from scimguard.sync.tasks import retry_tasks
+
+    bad = user(1, displayName="")
+    path = write_jsonl(tmp_path / "u.jsonl", [bad])
+    sync(target, engine_db, path)
+    engine = open_engine(engine_db)
+    (task,) = list_tasks(engine)
+    write_jsonl(path, [user(1)])
+
+    async def from_a_loop():
+        return retry_tasks(engine, [task.id], token=target.token)
+
+    (outcome,) = asyncio.run(from_a_loop())
+    assert outcome.state == "succeeded"
+    assert list(by_name(target)) == ["user1@example.com"]
+
+
+def test_csv_sources_are_read_as_check_reads_them(target, engine_db, tmp_path):
+    csv = tmp_path / "okta.csv"
+    csv.write_text(
+        "login,firstName,lastName,displayName,email\n"
+        "ana@example.com,Ana,Lima,Ana Lima,ana@example.com\n"
+        "bo@example.com,Bo,,Bo,bo@example.com\n",
+        encoding="utf-8",
+    )
+    result, summary = sync(target, engine_db, csv)
+    assert summary["created"] == 1 and summary["blocked"] == 1, result.stderr
+    (ana,) = target.users()
+    assert ana["userName"] == "ana@example.com" and ana["name"]["familyName"] == "Lima"
+    (task,) = list_tasks(open_engine(engine_db))
+    assert task.rule == "missing-required" and task.source["line"] == 3

@@ -59,6 +59,7 @@ def test_one_open_task_per_record_and_listing(tmp_path):
     again = _file(engine, "u1", rule="missing-required")
     other = _file(engine, "u2", state="blocked", status=None)
     assert first == again
+    assert T.get_task(engine, first).attempts == 2  # every try, across runs
     assert other != first
     assert [t.id for t in T.list_tasks(engine)] == [other, first]
     assert [t.id for t in T.list_tasks(engine, state="blocked")] == [other]

@@ -82,3 +82,20 @@ def test_retry_api_without_a_token_changes_nothing(target, engine_db, tmp_path, 
     (outcome,) = retry_tasks(engine, [task.id], token=target.token)
     assert outcome.state == "succeeded"
     assert [u["displayName"] for u in target.users()] == ["User One"]
+
+
+def test_a_task_whose_record_left_the_source_is_dismissed(target, engine_db, tmp_path):
+    bad = user(1)
+    del bad["externalId"]
+    bad["displayName"] = ""
+    users = write_jsonl(tmp_path / "u.jsonl", [bad, user(2)])
+    run_cli(["sync", str(users), "--target", target.url], target.token, engine_db)
+    engine = open_engine(engine_db)
+    (task,) = list_tasks(engine, state="blocked")
+    # The admin fixes the record by giving it a new userName: the old key is gone.
+    fixed = {**bad, "userName": "renamed@example.com", "displayName": "User One"}
+    write_jsonl(users, [fixed, user(2)])
+    result = run_cli(["sync", str(users), "--target", target.url], target.token, engine_db)
+    assert result.returncode == 0, result.stderr
+    assert get_task(engine, task.id).state == "dismissed"
+    assert {u["userName"] for u in target.users()} == {"renamed@example.com", "user2@example.com"}

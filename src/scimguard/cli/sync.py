@@ -39,7 +39,13 @@ def read_token(token_env: str | None, token_file: str | None) -> str:
 
 
 def source_specs(
-    paths: tuple[str, ...], okta_org: str | None, okta_groups: tuple[str, ...], okta_app: str | None
+    paths: tuple[str, ...],
+    okta_org: str | None,
+    okta_groups: tuple[str, ...],
+    okta_app: str | None,
+    input_format: str | None = None,
+    mapping: str | None = None,
+    empty_cells: str = "absent",
 ) -> list[dict]:
     from scimguard.sync.sources import file_spec
 
@@ -47,7 +53,7 @@ def source_specs(
     for path in paths:
         if not Path(path).exists():
             raise click.UsageError(f"source {path}: no such file")
-        specs.append(file_spec(path))
+        specs.append(file_spec(path, input_format, mapping, empty_cells))
     if okta_org:
         if not os.environ.get("OKTA_API_TOKEN"):
             raise click.UsageError("--okta-org needs the Okta API token in OKTA_API_TOKEN")
@@ -57,6 +63,7 @@ def source_specs(
                 "org": okta_org.rstrip("/"),
                 "groups": list(okta_groups),
                 "app": okta_app,
+                **({"mapping": str(Path(mapping).resolve())} if mapping else {}),
             }
         )
     elif okta_groups or okta_app:
@@ -64,6 +71,34 @@ def source_specs(
     if not specs:
         raise click.UsageError("give at least one SOURCE file or --okta-org URL")
     return specs
+
+
+class _Progress:
+    """A progress bar on stderr (only on a terminal; never mixed into --json output)."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        self._bar = Progress(
+            "applying",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._task = None
+
+    def update(self, done: int, total: int) -> None:
+        if self._task is None:
+            self._bar.start()
+            self._task = self._bar.add_task("applying", total=total)
+        self._bar.update(self._task, completed=done, total=total)
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._bar.stop()
 
 
 @click.command("sync")
@@ -127,7 +162,13 @@ def source_specs(
     type=float,
     help="Reads per second (AWS quota: 40).",
 )
-@click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 256))
+@click.option(
+    "--concurrency",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Requests in flight at once (the rate limits still apply).",
+)
 @click.option(
     "--max-attempts",
     default=6,
@@ -145,14 +186,32 @@ def source_specs(
 )
 @click.option("--okta-app", metavar="ID", help="Only users and groups assigned to this Okta app.")
 @click.option(
+    "--input-format",
+    type=click.Choice(["json", "jsonl", "csv", "okta"]),
+    help="Format of every SOURCE file (default: detected, as for `check`).",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, exists=True),
+    help="TOML attribute mapping for CSV and Okta input (as for `check`).",
+)
+@click.option(
+    "--empty-cells",
+    type=click.Choice(["absent", "empty-string"]),
+    default="absent",
+    show_default=True,
+    help='Read an empty CSV cell as absent, or as "".',
+)
+@click.option(
     "--allow-legacy-characters",
     is_flag=True,
     help="Do not block <>;:% (the current AWS regex allows them).",
 )
 @click.option(
-    "--allow-partial-address",
-    is_flag=True,
-    help="Do not block incomplete addresses (the raw AWS API accepts them).",
+    "--require-complete-address/--no-require-complete-address",
+    default=True,
+    show_default=True,
+    help="Block addresses that lack any of street, city, state, zip code, country.",
 )
 def sync_command(
     sources: tuple[str, ...],
@@ -172,10 +231,13 @@ def sync_command(
     okta_org: str | None,
     okta_groups: tuple[str, ...],
     okta_app: str | None,
+    input_format: str | None,
+    mapping: str | None,
+    empty_cells: str,
     allow_legacy_characters: bool,
-    allow_partial_address: bool,
+    require_complete_address: bool,
 ) -> None:
-    """Plan and apply SOURCE files (SCIM users and groups, JSON or JSONL) or an Okta org.
+    """Plan and apply SOURCE files (anything `check` reads) or an Okta org to a SCIM target.
 
     \b
     Matches by externalId, then userName (groups: displayName) ignoring case; deactivates
@@ -199,11 +261,13 @@ def sync_command(
     if rate_writes <= 0 or rate_reads <= 0:
         raise click.UsageError("--rate-writes and --rate-reads must be positive")
     token = read_token(None if token_file else token_env, token_file)
-    specs = source_specs(sources, okta_org, okta_groups, okta_app)
+    specs = source_specs(
+        sources, okta_org, okta_groups, okta_app, input_format, mapping, empty_cells
+    )
     profile = Profile(
         Switches(
             allow_legacy_characters=allow_legacy_characters,
-            require_complete_address=not allow_partial_address,
+            require_complete_address=require_complete_address,
         )
     )
     cfg = SyncConfig(
@@ -230,13 +294,24 @@ def sync_command(
     def show_plan(plan, snapshot) -> None:
         for problem in snapshot.problems:
             click.secho(f"source problem: {problem}", fg="yellow", err=True)
+        if plan.held and as_json:  # the text plan says it on stdout
+            click.secho(
+                f"{len(plan.held)} removal(s) held back: {plan.hold_reason}", fg="yellow", err=True
+            )
         if not as_json:
             for line in plan_lines(plan):
                 click.echo(line)
             if not dry_run:
                 click.echo(f"Applying to {target_url} ...", err=True)
 
-    result = run_sync(cfg, engine, on_plan=show_plan)
+    progress = _Progress() if sys.stderr.isatty() and not dry_run else None
+    try:
+        result = run_sync(
+            cfg, engine, on_plan=show_plan, on_progress=progress.update if progress else None
+        )
+    finally:
+        if progress is not None:
+            progress.stop()
     summary = result.summary
     if as_json:
         sys.stdout.write(orjson.dumps(summary).decode() + "\n")

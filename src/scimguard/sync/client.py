@@ -10,7 +10,9 @@ Refusals (400, 404, 409) are returned as data (`Reply`), never raised.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +23,12 @@ import orjson
 
 from scimguard.sync.ratelimit import RateLimiter
 
+try:  # httpcore tries `import sniffio` on every request; a miss walks sys.path each time
+    import sniffio  # noqa: F401
+except ImportError:
+    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
+
+log = logging.getLogger("scimguard.sync.client")
 PAGE_SIZE = 100
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -71,10 +79,10 @@ class TargetUnauthorized(Exception):
 class TargetReadFailed(Exception):
     """A read of the target failed after every retry (the plan cannot be trusted)."""
 
-    def __init__(self, reply: Reply) -> None:
+    def __init__(self, reply: Reply, why: str | None = None) -> None:
         super().__init__(
             f"reading the target failed: {reply.method} {reply.path} -> "
-            f"{reply.status or reply.error}"
+            f"{why or reply.status or reply.error}"
         )
         self.reply = reply
 
@@ -126,8 +134,10 @@ class ScimClient:
         timeout: float = 30.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.writes = RateLimiter(rate_writes)
-        self.reads = RateLimiter(rate_reads)
+        # A tenth of a second of slack: a late event loop catches up without ever exceeding a
+        # token bucket whose capacity is one second of quota (AWS's shape).
+        self.writes = RateLimiter(rate_writes, burst=max(1, int(rate_writes / 10)))
+        self.reads = RateLimiter(rate_reads, burst=max(1, int(rate_reads / 10)))
         self.retry = retry or RetryPolicy()
         self._slots = asyncio.Semaphore(concurrency)
         self._http = httpx.AsyncClient(
@@ -163,14 +173,19 @@ class ScimClient:
         for attempt in range(self.retry.max_attempts):
             if self.stopped is not None:
                 raise TargetUnauthorized(self.stopped)
-            await limiter.acquire()
             self.counts["writes" if is_write else "reads"] += 1
             if attempt:
                 self.counts["retries"] += 1
+                why = f"retried_{reply.status or 'no_answer'}"
+                self.counts[why] = self.counts.get(why, 0) + 1
+                log.debug("retry %d of %s %s after %s", attempt, method, path, why[8:])
             reply.attempts = attempt + 1
             retry_after = None
             try:
+                # Paced once a connection slot is held: a slot of the quota is never spent on
+                # a request still queued, so a backlog cannot burst past the target's bucket.
                 async with self._slots:
+                    await limiter.acquire()
                     response = await self._http.request(
                         method, self.base_url + path, content=content
                     )
@@ -245,16 +260,20 @@ class ScimClient:
             if not reply.ok or not _is_list(reply.data):
                 raise TargetReadFailed(reply)
             resources = reply.data.get("Resources") or []
+            total = reply.data.get("totalResults")
+            if reply.data.get("startIndex") not in (None, index) or (
+                not resources and isinstance(total, int) and index <= total
+            ):
+                raise TargetReadFailed(
+                    reply,
+                    f"the target holds {total} but lists {len(resources)} a page and ignores "
+                    "startIndex, so the rest cannot be read",
+                )
             for item in resources:
                 yield item
-            total = reply.data.get("totalResults")
             index += len(resources)
             if not isinstance(total, int) or index > total:
                 return
-            if not resources:  # more announced, none given: the endpoint cannot page
-                raise TargetReadFailed(reply)
-            if reply.data.get("startIndex") not in (None, index - len(resources)):
-                raise TargetReadFailed(reply)  # startIndex ignored: pages would repeat
 
     async def find_one(self, resource: str, attribute: str, value: str) -> Reply:
         """GET with one `eq` filter (to look a conflicting resource up)."""

@@ -10,6 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from scimguard.profile import as_bool
+from scimguard.profile.schema import ENTERPRISE_URN, MULTI_VALUED, USER_STRINGS
+
+# What the target keeps of a user; anything else (an `unknown-attribute` warning) it drops,
+# so comparing it would turn every run into an update.
+USER_ATTRIBUTES = USER_STRINGS | {"name", "active", "profileUrl", ENTERPRISE_URN, *MULTI_VALUED}
 
 SERVER_OWNED = frozenset({"id", "meta", "schemas", "groups", "members"})
 
@@ -47,7 +52,7 @@ def _norm(value: Any) -> Any:
 def normalise(resource: dict[str, Any], kind: str) -> dict[str, Any]:
     out = {}
     for key, value in resource.items():
-        if key in SERVER_OWNED:
+        if key in SERVER_OWNED or (kind == "user" and key not in USER_ATTRIBUTES):
             continue
         value = _norm(value)
         if value is not None:

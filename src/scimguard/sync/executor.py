@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, and_, select, update
+from sqlalchemy import Engine, bindparam, select, update
 
 from scimguard.profile import BY_CODE, Finding, Profile, Severity
 from scimguard.sync import tasks as task_store
@@ -26,6 +29,7 @@ from scimguard.sync.schema import resources, tasks
 from scimguard.sync.store import now
 
 FLUSH_EVERY = 200
+log = logging.getLogger("scimguard.sync")
 
 
 class Stopped(Exception):
@@ -105,8 +109,12 @@ class Executor:
         run_id: int | None,
         profile: Profile | None = None,
         adopt_manual: bool = False,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> None:
         self.engine = engine
+        self.on_progress = on_progress
+        self.total = 0  # operations to send (membership changes count one per group)
+        self.finished = 0
         self.client = client
         self.target_url = target_url
         self.run_id = run_id
@@ -120,6 +128,10 @@ class Executor:
         self._owned_updates: list[tuple[str, str, str | None, dict[str, Any]]] = []
         self._open: set[tuple[str, str]] = set()
         self._failed_keys: set[tuple[str, str]] = set()
+        # New groups get their first members in the create itself (AWS takes up to 100).
+        self._members_with_create: dict[str, MemberOp] = {}
+        self._members_done: set[str] = set()
+        self._user_done: dict[str, asyncio.Event] = {}
 
     # --- bookkeeping ---------------------------------------------------------------------------
 
@@ -197,60 +209,87 @@ class Executor:
         if not (pending or done or owned):
             return
         with self.engine.begin() as conn:
-            for kind, key, target_id, values in owned:
-                self._write_owned(conn, kind, key, target_id, values)
+            self._write_owned(conn, owned)
             for kind, key in done:
                 if (kind, key) not in self._failed_keys:
                     task_store.close_tasks(conn, kind, key, self.run_id)
             for item in pending:
                 self.outcome.task_ids.append(task_store.file_task(conn, **item))
 
-    def _write_owned(self, conn, kind: str, key: str, target_id: str | None, values: dict) -> None:
+    def _write_owned(self, conn, rows: list[tuple[str, str, str | None, dict[str, Any]]]) -> None:
+        """Upsert rows of `sync_resources` by (kind, record_key), in bulk."""
+        if not rows:
+            return
         t = resources.c
-        where = and_(t.target_url == self.target_url, t.kind == kind, t.record_key == key)
-        row = conn.execute(select(t.id).where(where).order_by(t.id.desc()).limit(1)).first()
-        if row is None and target_id is not None:
-            row = conn.execute(
-                select(t.id)
-                .where(t.target_url == self.target_url, t.kind == kind, t.target_id == target_id)
-                .limit(1)
-            ).first()
-        data = {**values, "updated_at": now(), "run_id": self.run_id}
-        if target_id is not None:
-            data["target_id"] = target_id
-        if row is None:
-            conn.execute(
-                resources.insert().values(
-                    target_url=self.target_url,
-                    kind=kind,
-                    record_key=key,
-                    created_at=now(),
-                    **{"state": "active", **data},
+        merged: dict[tuple[str, str], dict[str, Any]] = {}
+        for kind, key, target_id, values in rows:
+            data = merged.setdefault((kind, key), {})
+            data.update(values)
+            if target_id is not None:
+                data["target_id"] = target_id
+        existing: dict[tuple[str, str], int] = {}
+        keys = list(merged)
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            for kind in {k for k, _ in chunk}:
+                names = [r for k, r in chunk if k == kind]
+                for row in conn.execute(
+                    select(t.id, t.record_key).where(
+                        t.target_url == self.target_url, t.kind == kind, t.record_key.in_(names)
+                    )
+                ):
+                    existing[(kind, row.record_key)] = row.id
+        stamp = now()
+        inserts = []
+        updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for (kind, key), data in merged.items():
+            data = {**data, "updated_at": stamp, "run_id": self.run_id}
+            row_id = existing.get((kind, key))
+            if row_id is None:
+                inserts.append(
+                    {
+                        "target_url": self.target_url,
+                        "kind": kind,
+                        "record_key": key,
+                        "created_at": stamp,
+                        "target_id": None,
+                        "external_id": None,
+                        "name": None,
+                        "name_lower": None,
+                        "state": "active",
+                        **data,
+                    }
                 )
+            else:
+                updates.setdefault(tuple(sorted(data)), []).append({"_id": row_id, **data})
+        if inserts:
+            conn.execute(resources.insert(), inserts)
+        for columns, params in updates.items():
+            statement = (
+                update(resources)
+                .where(t.id == bindparam("_id"))
+                .values({c: bindparam(c) for c in columns})
             )
-        else:
-            conn.execute(update(resources).where(t.id == row.id).values(record_key=key, **data))
+            conn.execute(statement, params)
 
     def write_intents(self, ops: list[Op]) -> None:
         """Before any create is sent: write it down (crash safety)."""
         if self.engine is None or not ops:
             return
+        rows = []
+        for op in ops:
+            rec = op.record
+            name = rec.name if rec else op.display
+            values = {
+                "state": "pending",
+                "target_id": None,
+                "external_id": rec.external_id if rec else None,
+                "name": name,
+                "name_lower": name.lower() if name else None,
+            }
+            rows.append((op.kind, op.key, None, values))
         with self.engine.begin() as conn:
-            for op in ops:
-                rec = op.record
-                name = rec.name if rec else op.display
-                self._write_owned(
-                    conn,
-                    op.kind,
-                    op.key,
-                    None,
-                    {
-                        "state": "pending",
-                        "external_id": rec.external_id if rec else None,
-                        "name": name,
-                        "name_lower": name.lower() if name else None,
-                    },
-                )
+            self._write_owned(conn, rows)
 
     def write_claims(self, claims: list[Owned]) -> None:
         for claim in claims:
@@ -280,7 +319,7 @@ class Executor:
                     op.kind,
                     op.key,
                     op.display,
-                    "update" if op.target_id else "create",
+                    "update" if op.target_id and op.rule != "manually-sourced" else "create",
                     "blocked",
                     op.rule or "",
                     op.findings,
@@ -308,17 +347,27 @@ class Executor:
             self.outcome.unchanged -= n
             self.outcome.updated += n
         try:
-            for kind in ("user", "group"):
-                ops = [
-                    o
-                    for o in plan.ops
-                    if o.kind == kind and o.action in ("create", "update", "adopt")
-                ]
-                self.write_intents([o for o in ops if o.action == "create"])
-                await self._run_all([self._upsert(o) for o in ops])
-                self.flush()
+            self.total = sum(
+                1 for o in plan.ops if o.action in ("create", "update", "adopt")
+            ) + len(plan.members)
+            if removals:
+                self.total += sum(1 for o in plan.ops if o.action in ("deactivate", "delete"))
+            self._tick(0)
+            self._members_with_create = {
+                m.group_key: m
+                for m in plan.members
+                if m.group_id is None and not m.remove and len(m.add) <= MAX_MEMBERS_PER_PATCH
+            }
+            started = time.monotonic()
+            await self._users_and_groups(plan)
+            self.flush()
+            log.info("users and groups in %.2fs", time.monotonic() - started)
+            started = time.monotonic()
             await self._run_all([self._members(m) for m in plan.members])
             self.flush()
+            log.info(
+                "%d membership changes in %.2fs", len(plan.members), time.monotonic() - started
+            )
             if removals:
                 ops = [o for o in plan.ops if o.action in ("deactivate", "delete")]
                 ops.sort(key=lambda o: o.kind != "user")
@@ -331,9 +380,46 @@ class Executor:
                 f" to {reply.method} {reply.path}: the token is wrong, expired or revoked. "
                 "The run stopped; the unfinished work is kept and the next run picks it up."
             )
+            self.outcome.not_attempted = max(0, self.total - self.finished)
+            if self.outcome.not_attempted:
+                self.outcome.stopped += (
+                    f" {self.outcome.not_attempted} operation(s) were not finished."
+                )
         finally:
             self.flush()
         return self.outcome
+
+    async def _users_and_groups(self, plan: Plan) -> None:
+        """Users and groups in one stream: a new group goes as soon as its members exist.
+
+        Users are sent group by group (the members of the first group first, and so on), so
+        each group's create, with its members, overlaps the remaining user writes instead of
+        waiting for all of them. The intents of every create are written before any is sent.
+        """
+        writes = ("create", "update", "adopt")
+        user_ops = [o for o in plan.ops if o.kind == "user" and o.action in writes]
+        group_ops = [o for o in plan.ops if o.kind == "group" and o.action in writes]
+        waits: dict[str, list[str]] = {}
+        for key, m in self._members_with_create.items():
+            waits[key] = [k for k in m.add if not k.startswith("id:")]
+        rank: dict[str, int] = {}
+        for index, op in enumerate(group_ops):
+            for key in waits.get(op.key, ()):
+                rank.setdefault(key, index)
+        user_ops.sort(key=lambda o: rank.get(o.key, len(group_ops)))
+        self._user_done = {o.key: asyncio.Event() for o in user_ops}
+        self.write_intents([o for o in user_ops + group_ops if o.action == "create"])
+        await self._run_all(
+            [self._upsert(o) for o in user_ops]
+            + [self._group_when_ready(o, waits.get(o.key, [])) for o in group_ops]
+        )
+
+    async def _group_when_ready(self, op: Op, member_keys: list[str]) -> None:
+        for key in member_keys:
+            event = self._user_done.get(key)
+            if event is not None:
+                await event.wait()
+        await self._upsert(op)
 
     async def _run_all(self, coros: list) -> None:
         if not coros:
@@ -429,16 +515,37 @@ class Executor:
             self._unauthorized(op_kind, key, display, operation, exc.reply, source)
             raise
 
+    def _tick(self, step: int = 1) -> None:
+        self.finished += step
+        if self.on_progress is not None:
+            self.on_progress(self.finished, self.total)
+
     async def _upsert(self, op: Op) -> None:
         source = op.record.source if op.record else None
-        await self._guard(op.kind, op.key, op.display, op.action, source, self._upsert_inner(op))
+        try:
+            await self._guard(
+                op.kind, op.key, op.display, op.action, source, self._upsert_inner(op)
+            )
+        finally:
+            if op.kind == "user" and op.key in self._user_done:
+                self._user_done[op.key].set()
+        self._tick()
 
     async def _upsert_inner(self, op: Op) -> None:
         ids = self.user_ids if op.kind == "user" else self.group_ids
         body = op.body or {}
         if op.action == "create":
-            reply = await self.client.create(op.resource, body)
+            members = self._initial_members(op)
+            reply = await self.client.create(
+                op.resource, {**body, "members": members} if members else body
+            )
+            if members and reply.status in (400, 404):
+                # Again without members: a member the target refuses is diagnosed by its PATCH.
+                members = []
+                reply = await self.client.create(op.resource, body)
             if reply.ok and isinstance(reply.data, dict) and reply.data.get("id"):
+                if members:
+                    self._members_done.add(op.key)
                 self._created(op, reply.data["id"])
                 return
             if reply.status == 409:
@@ -472,7 +579,18 @@ class Executor:
         for attr in ("displayName", "externalId"):
             if attr in body and body[attr] is not None:
                 operations.append({"op": "replace", "path": attr, "value": body[attr]})
+        if not operations:  # nothing to change (AWS refuses an empty PATCH)
+            return Reply("PATCH", f"{op.resource}/{target_id}", None, 204, attempts=0)
         return await self.client.patch(op.resource, target_id, operations)
+
+    def _initial_members(self, op: Op) -> list[dict[str, str]]:
+        m = self._members_with_create.get(op.key) if op.kind == "group" else None
+        if m is None:
+            return []
+        ids = [k[3:] if k.startswith("id:") else self.user_ids.get(k) for k in m.add]
+        if not ids or any(i is None for i in ids):
+            return []  # a member still missing: the membership phase adds who exists
+        return [{"value": i} for i in ids if i]
 
     def _created(self, op: Op, target_id: str) -> None:
         ids = self.user_ids if op.kind == "user" else self.group_ids
@@ -496,8 +614,10 @@ class Executor:
             self._failure(op, "create", reply)
             return
         ext = found.get("externalId")
+        # Ours: it carries the record's externalId, or (no externalId on either side) an
+        # earlier attempt of this very create may have landed before its answer was lost.
         ours = bool(rec and rec.external_id and ext == rec.external_id) or (
-            not ext and not (rec and rec.external_id) and await self._intended(op)
+            not ext and not (rec and rec.external_id) and reply.attempts > 1
         )
         if ours or (self.adopt_manual and not ext):
             target_id = found["id"]
@@ -531,23 +651,14 @@ class Executor:
             rec.source if rec else None,
         )
 
-    async def _intended(self, op: Op) -> bool:
-        """Was a create of this record written down as an intent (before this attempt)?"""
-        if self.engine is None:
-            return False
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(resources.c.id)
-                .where(
-                    resources.c.target_url == self.target_url,
-                    resources.c.kind == op.kind,
-                    resources.c.record_key == op.key,
-                )
-                .limit(1)
-            ).first()
-        return row is not None
-
     async def _members(self, m: MemberOp) -> None:
+        await self._members_inner(m)
+        self._tick()
+
+    async def _members_inner(self, m: MemberOp) -> None:
+        if m.group_key in self._members_done:
+            self._succeeded("group", m.group_key)
+            return
         group_id = m.group_id or self.group_ids.get(m.group_key)
         if group_id is None:
             return  # the group itself failed: its task says so
@@ -587,6 +698,7 @@ class Executor:
 
     async def _remove(self, op: Op) -> None:
         await self._guard(op.kind, op.key, op.display, op.action, None, self._remove_inner(op))
+        self._tick()
 
     async def _remove_inner(self, op: Op) -> None:
         assert op.target_id is not None

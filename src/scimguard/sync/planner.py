@@ -126,11 +126,11 @@ class Plan:
 
 
 def parse_max_removals(text: str, total: int) -> int:
-    """`10%` of `total` (rounded down, at least 1 when total > 0), or a plain count."""
+    """`10%` of `total`, rounded down (never more than the share), or a plain count."""
     text = str(text).strip()
     if text.endswith("%"):
         share = float(text[:-1]) / 100.0
-        return max(1 if total else 0, math.floor(total * share))
+        return math.floor(total * share + 1e-9)
     return int(text)
 
 

@@ -62,6 +62,18 @@ def _restrict(plan: Plan, keys: set[tuple[str, str]]) -> Plan:
     return out
 
 
+def _run(coro):  # type: ignore[no-untyped-def]
+    """asyncio.run, also when called from a thread that already runs a loop (an ASGI app)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def retry(engine: Engine, ids: list[int], *, token: str | None = None) -> list[RetryOutcome]:
     outcomes: dict[int, RetryOutcome] = {}
     batches: dict[int | None, list[Task]] = {}
@@ -74,7 +86,7 @@ def retry(engine: Engine, ids: list[int], *, token: str | None = None) -> list[R
         else:
             batches.setdefault(task.run_id, []).append(task)
     for run_id, batch in batches.items():
-        for outcome in asyncio.run(_retry_batch(engine, run_id, batch, token)):
+        for outcome in _run(_retry_batch(engine, run_id, batch, token)):
             outcomes[outcome.task_id] = outcome
     return [outcomes[i] for i in ids if i in outcomes]
 

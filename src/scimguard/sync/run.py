@@ -22,6 +22,7 @@ from scimguard.sync.planner import Options, Owned, Plan, Planner, TargetState
 from scimguard.sync.schema import resources, runs
 from scimguard.sync.sources import Snapshot, read_all
 from scimguard.sync.store import now
+from scimguard.sync.tasks import dismiss_gone
 
 
 @dataclass
@@ -157,6 +158,7 @@ async def run_sync_async(
     *,
     on_plan: Callable[[Plan, Snapshot], None] | None = None,
     snapshot: Snapshot | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     import time
 
@@ -197,8 +199,14 @@ async def run_sync_async(
                     run_id=run_id,
                     profile=cfg.profile,
                     adopt_manual=cfg.options.adopt_manual,
+                    on_progress=on_progress,
                 )
                 result.outcome = await executor.apply(plan)
+                if engine is not None and snapshot.complete and not result.outcome.stopped:
+                    present = {("user", r.key) for r in snapshot.users}
+                    present |= {("group", r.key) for r in snapshot.groups}
+                    with engine.begin() as conn:
+                        dismiss_gone(conn, cfg.target_url, present, run_id)
         result.counts = dict(client.counts)
     result.seconds = time.monotonic() - started
     if engine is not None and run_id is not None:

@@ -59,7 +59,7 @@ tasks = Table(
     Column("response_body", Text),
     Column("request_id", String(128)),  # x-amzn-RequestId
     Column("findings", Text, nullable=False, default="[]"),  # JSON list of Finding.to_dict()
-    Column("attempts", Integer, nullable=False, default=0),
+    Column("attempts", Integer, nullable=False, default=0),  # HTTP tries, summed over runs
     Column("source", Text),  # JSON reference to re-read the record (see sources.py)
     Column("target_url", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),

@@ -312,7 +312,7 @@ def file_task(
         "updated_at": now(),
     }
     existing = conn.execute(
-        select(tasks.c.id, tasks.c.state, tasks.c.request_body)
+        select(tasks.c.id, tasks.c.state, tasks.c.request_body, tasks.c.attempts)
         .where(
             tasks.c.kind == kind,
             tasks.c.record_key == record_key,
@@ -324,6 +324,7 @@ def file_task(
     if existing is not None:
         if existing.state == "dismissed" and existing.request_body == body_text:
             return existing.id
+        values["attempts"] = (existing.attempts or 0) + attempts  # every try, across runs
         conn.execute(update(tasks).where(tasks.c.id == existing.id).values(**values))
         return existing.id
     result = conn.execute(
@@ -340,6 +341,27 @@ def close_tasks(conn: Connection, kind: str, record_key: str, run_id: int | None
         .where(tasks.c.state.in_(OPEN_STATES))
         .values(state="succeeded", run_id=run_id, updated_at=now())
     )
+
+
+def dismiss_gone(
+    conn: Connection, target_url: str, present: set[tuple[str, str]], run_id: int | None
+) -> int:
+    """Open create/update tasks of records no longer in a complete source read are moot."""
+    rows = conn.execute(
+        select(tasks.c.id, tasks.c.kind, tasks.c.record_key).where(
+            tasks.c.state.in_(OPEN_STATES),
+            tasks.c.target_url == target_url,
+            tasks.c.operation.notin_(("deactivate", "delete")),
+        )
+    ).all()
+    gone = [r.id for r in rows if (r.kind, r.record_key) not in present]
+    if gone:
+        conn.execute(
+            update(tasks)
+            .where(tasks.c.id.in_(gone))
+            .values(state="dismissed", run_id=run_id, updated_at=now())
+        )
+    return len(gone)
 
 
 def _dump_body(body: Any) -> str | None:

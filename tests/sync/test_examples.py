@@ -1,0 +1,29 @@
+"""The shipped examples (realistic, with every kind of defect) go through twice: idempotent."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.mark.parametrize(
+    "files", [["okta-users.csv", "groups.json"], ["scim-users.jsonl"], ["okta-export.json"]]
+)
+def test_examples_sync_then_nothing_to_do(target, engine_db, files):
+    paths = [str(EXAMPLES / f) for f in files]
+    args = ["sync", *paths, "--target", target.url, "--json"]
+    first = run_cli(args, target.token, engine_db)
+    summary = json.loads(first.stdout)
+    assert summary["failed"] == 0, first.stderr
+    assert summary["created"] > 0
+    second = run_cli(args, target.token, engine_db)
+    again = json.loads(second.stdout)
+    assert again["created"] == 0 and again["updated"] == 0 and again["failed"] == 0, second.stderr
+    assert again["blocked"] == summary["blocked"]
+    assert again["unchanged"] == summary["created"]
