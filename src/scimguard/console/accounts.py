@@ -42,9 +42,9 @@ class Backoff:
     max_seconds: float = 300.0
 
     def lock_for(self, failures: int, free: int) -> float:
-        if failures < free:
+        if failures <= free:
             return 0.0
-        return min(self.base_seconds * 2 ** (failures - free), self.max_seconds)
+        return min(self.base_seconds * 2 ** (failures - free - 1), self.max_seconds)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from scimguard import text
-from scimguard.console import accounts, inspector, queries
+from scimguard.console import accounts, checking, inspector, queries
 from scimguard.console.sessions import (
     COOKIE,
     CSRF_FIELD,
@@ -144,7 +144,12 @@ class Console:
         return self.render(ctx.request, name, context, status)
 
     def guard(self, handler: Handler, *, max_part_size: int = 1024 * 1024) -> Callable[..., Any]:
+        """The endpoint for `handler`: session first (before reading any body), then CSRF."""
+
         async def endpoint(request: Request) -> Response:
+            session = await run_in_threadpool(self.sessions.load, request.cookies.get(COOKIE))
+            if session is None:
+                return self._no_session(request)
             form = None
             if request.method == "POST":
                 length = request.headers.get("content-length")
@@ -152,23 +157,25 @@ class Console:
                     return PlainTextResponse("That upload is too large.", status_code=413)
                 form = await request.form(max_files=1, max_part_size=max_part_size)
             try:
-                return await run_in_threadpool(self._guarded, handler, request, form)
+                return await run_in_threadpool(self._guarded, handler, request, session, form)
             finally:
                 if form is not None:
                     await form.close()
 
         return endpoint
 
-    def _guarded(self, handler: Handler, request: Request, form: FormData | None) -> Response:
-        session = self.sessions.load(request.cookies.get(COOKIE))
-        if session is None:
-            if request.method != "GET":
-                return PlainTextResponse("Sign in first.", status_code=403)
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            location = "/signin?" + urlencode({"next": target})
-            if request.headers.get("hx-request"):
-                return Response(status_code=401, headers={"HX-Redirect": location})
-            return RedirectResponse(location, status_code=303)
+    def _no_session(self, request: Request) -> Response:
+        if request.method != "GET":
+            return PlainTextResponse("Sign in first.", status_code=403)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        location = "/signin?" + urlencode({"next": target})
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": location})
+        return RedirectResponse(location, status_code=303)
+
+    def _guarded(
+        self, handler: Handler, request: Request, session: Session, form: FormData | None
+    ) -> Response:
         if request.method == "POST":
             submitted = request.headers.get(CSRF_HEADER)
             if form is not None and isinstance(form.get(CSRF_FIELD), str):
@@ -402,6 +409,48 @@ class Console:
             attributes=inspector.ATTRIBUTES,
             result=result,
             findings=[f.to_dict() for f in result.findings] if result else [],
+            categories=inspector.CATEGORIES,
+        )
+
+    def check_page(self, ctx: Ctx) -> Response:
+        result = None
+        options: dict[str, Any] = {"require_complete_address": True, "empty_cells": "absent"}
+        if ctx.form is not None:
+            upload = ctx.form.get("file")
+            options = {
+                "input_format": ctx.field("input_format") or None,
+                "allow_legacy_characters": ctx.field("allow_legacy_characters") == "1",
+                "require_complete_address": ctx.field("require_complete_address") == "1",
+                "empty_cells": "empty-string"
+                if ctx.field("empty_cells") == "empty-string"
+                else "absent",
+            }
+            if isinstance(upload, UploadFile) and upload.filename:
+                result, csv_text = checking.check_upload(upload.file, upload.filename, **options)
+                if result.error is None:
+                    result.report_id = checking.keep_report(
+                        self.engine, ctx.session.id_hash, result.filename, csv_text
+                    )
+            else:
+                result = checking.CheckResult("", error="Choose a file to check.")
+        return self.page(
+            ctx, "check.html", result=result, options=options, formats=checking.FORMATS
+        )
+
+    def check_csv(self, ctx: Ctx) -> Response:
+        found = checking.load_report(
+            self.engine, ctx.session.id_hash, ctx.request.path_params["report_id"]
+        )
+        if found is None:
+            return self.page(
+                ctx, "error.html", 404, title="No such report", message="Upload the file again."
+            )
+        filename, csv_text = found
+        stem = filename.rsplit(".", 1)[0] if "." in filename else filename
+        return Response(
+            csv_text,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{stem}-check.csv"'},
         )
 
     # --- routes --------------------------------------------------------------------------------
@@ -418,6 +467,12 @@ class Console:
             Route("/users", self.guard(self.resources("user"))),
             Route("/groups", self.guard(self.resources("group"))),
             Route("/inspector", self.guard(self.inspect)),
+            Route(
+                "/check",
+                self.guard(self.check_page, max_part_size=MAX_UPLOAD),
+                methods=["GET", "POST"],
+            ),
+            Route("/check/{report_id}.csv", self.guard(self.check_csv)),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ]
         app = Starlette(routes=routes)
