@@ -18,6 +18,8 @@ from typing import Any
 import httpx
 import uvicorn
 
+from scimguard.console.accounts import create_admin
+from scimguard.console.store import open_engine
 from scimguard.server.testing import RunningEmulator, free_port
 
 CHROMIUM = Path(os.environ.get("SCIMGUARD_CHROMIUM", "/usr/bin/chromium"))
@@ -160,7 +162,11 @@ class Synced:
 
 
 JANE = "jane@example.com"  # her first name ends with a zero-width space: blocked
-TAKEN = "taken@example.com"  # made by hand in the target: the create fails (manually-sourced)
+SAM = "sam@example.com"  # title "R&D: lab": sent, and refused by the target (failed)
+
+
+def add_admin(db_url: str, username: str = ADMIN, password: str = PASSWORD) -> None:
+    create_admin(open_engine(db_url), username, password)
 
 
 def missing_service(what: str) -> None:
