@@ -66,8 +66,11 @@ class Ctx:
 # --- showing values ---------------------------------------------------------------------------
 
 
-def show(value: Any) -> Markup:
-    """A value as HTML with every hidden or unusual code point spelled out and marked."""
+def show(value: Any, *, keep_newlines: bool = False) -> Markup:
+    """A value as HTML with every hidden or unusual code point spelled out and marked.
+
+    `keep_newlines` is for pretty-printed JSON, whose line breaks are layout (JSON escapes
+    every control character inside its strings)."""
     if value is None:
         return Markup('<span class="null">null</span>')
     if isinstance(value, Undefined):
@@ -78,7 +81,9 @@ def show(value: Any) -> Markup:
         return escape(value)
     out = []
     for ch in value:
-        if text.is_hidden(ch, free_text=False) or ch in text.UNUSUAL_SPACES:
+        if keep_newlines and ch == "\n":
+            out.append(Markup("\n"))
+        elif text.is_hidden(ch, free_text=False) or ch in text.UNUSUAL_SPACES:
             code = f"U+{ord(ch):04X}"
             out.append(
                 Markup('<mark class="hc" title="{}">&lt;{}&gt;</mark>').format(
@@ -95,7 +100,7 @@ def show_json(value: Any) -> Markup:
         return Markup('<span class="null">nothing</span>')
     if isinstance(value, str):
         return show(value)
-    return show(json.dumps(value, ensure_ascii=False, indent=2))
+    return show(json.dumps(value, ensure_ascii=False, indent=2), keep_newlines=True)
 
 
 def okta_head(task: T.Task) -> str:
