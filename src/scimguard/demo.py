@@ -72,6 +72,15 @@ STEPS: list[Step] = [
 ]
 
 
+def _console_step(console: object) -> None:
+    from scimguard.console.demo import console_step
+
+    console_step(console)
+
+
+STEPS.append(Step("3. Sync the examples into an emulator, then the console", _console_step))
+
+
 def main(steps: list[Step] | None = None) -> None:
     from rich.console import Console
     from rich.rule import Rule
