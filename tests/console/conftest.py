@@ -57,6 +57,11 @@ def synced(tmp_path, monkeypatch) -> Iterator[Synced]:
                     title="R&D: lab",
                     emails=[{"value": SAM, "type": "work", "primary": True}],
                 ),
+                {
+                    "externalId": "grp-eng",
+                    "displayName": "Engineering",
+                    "members": [{"value": "user1@example.com"}, {"value": "user2@example.com"}],
+                },
             ],
         )
         directory.write()

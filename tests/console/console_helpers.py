@@ -120,7 +120,7 @@ class Directory:
 
     def set(self, user_name: str, **changes: Any) -> None:
         for record in self.records:
-            if record["userName"] == user_name:
+            if record.get("userName") == user_name:
                 record.update(changes)
         self.write()
 

@@ -15,7 +15,16 @@ from scimguard.console.sessions import COOKIE
 from scimguard.console.store import open_engine
 from scimguard.sync import tasks as T
 
-PAGES = ["/", "/tasks", "/tasks/1", "/users", "/groups", "/inspector?value=x", "/check"]
+PAGES = [
+    "/",
+    "/tasks",
+    "/tasks/1",
+    "/users",
+    "/groups",
+    "/inspector?value=x",
+    "/check",
+    "/check/some-report.csv",
+]
 ACTIONS = ["/tasks/retry", "/tasks/dismiss", "/signout", "/check"]
 
 
@@ -255,6 +264,7 @@ def test_console_tables_live_in_the_engine_database_with_their_own_chain(tmp_pat
 
 @pytest.mark.postgres
 def test_console_on_postgresql(postgres_url):
+    """The console's tables, accounts and pages over a PostgreSQL engine database."""
     names = _console_tables(postgres_url)
     assert {"console_admins", "console_sessions", "scimguard_console_version"} <= names
     from scimguard.console.accounts import authenticate, create_admin
@@ -263,3 +273,12 @@ def test_console_on_postgresql(postgres_url):
     admin_id = create_admin(engine, "pg", "postgres password!")
     assert authenticate(engine, "PG", "postgres password!", "127.0.0.1").admin_id == admin_id
     assert authenticate(engine, "pg", "wrong password!!", "127.0.0.1").admin_id is None
+    from console_helpers import add_admin, serving
+
+    from scimguard.console.app import create_app
+
+    add_admin(postgres_url)
+    with serving(create_app(postgres_url)) as url, httpx.Client(base_url=url) as client:
+        assert sign_in(client).status_code == 303
+        assert client.get("/tasks").status_code == 200
+        assert "users provisioned" in client.get("/").text

@@ -63,6 +63,9 @@ def test_fix_tick_retry_dismiss_inspect_and_check(chromium, live, tmp_path):
     jane, sam = _task_id(synced.db_url, JANE), _task_id(synced.db_url, SAM)
     context = chromium.new_context(viewport=WIDE, accept_downloads=True)
     page = context.new_page()
+    errors: list[str] = []  # script errors and Content-Security-Policy refusals
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
     _sign_in(page, base)
 
     # Tasks: Jane's task, refused for a zero-width space, shown as <U+200B>
@@ -140,6 +143,7 @@ def test_fix_tick_retry_dismiss_inspect_and_check(chromium, live, tmp_path):
     )
     assert downloaded == cli.stdout and "hidden-character" in downloaded
     page.screenshot(path=str(tmp_path / "check-1280.png"), full_page=True)
+    assert errors == []
     context.close()
 
 

@@ -64,7 +64,7 @@ def test_tasks_filters_by_state_and_rule(console, synced):
     by_rule = console.get("/tasks", params={"state": "all", "rule": "hidden-character"}).text
     assert f'id="task-{jane.id}"' in by_rule and f'id="task-{sam.id}"' not in by_rule
     groups = console.get("/tasks", params={"kind": "group"}).text
-    assert 'id="task-' not in groups and "No task here" in groups
+    assert '<tr id="task-' not in groups and "No task here" in groups
 
 
 def test_task_detail_shows_request_response_findings_and_fix(console, synced):
@@ -85,6 +85,7 @@ def test_dashboard_counts_what_the_sync_did(console, synced):
     html = console.get("/").text
     provisioned = len(synced.target_users())
     assert re.search(rf'id="count-users">{provisioned}<', html)
+    assert re.search(r'id="count-groups">1<', html)
     assert re.search(r'id="count-failed">1<', html)
     assert re.search(r'id="count-blocked">1<', html)
     assert "hidden-character" in html and "Last runs" in html
@@ -100,7 +101,9 @@ def test_users_page_lists_and_searches_what_the_engine_provisioned(console, sync
     one = console.get("/users", params={"q": "USER2"}).text
     assert "user2@example.com" in one and "user1@example.com" not in one
     assert "1 user" in one
-    assert "No group here" in console.get("/groups").text
+    groups = console.get("/groups").text
+    assert "Engineering" in groups and "grp-eng" in groups and "s-active" in groups
+    assert "No group here" in console.get("/groups", params={"q": "sales"}).text
 
 
 def test_dismiss_selected(console, synced):
@@ -180,6 +183,20 @@ def test_check_upload_gives_the_cli_report_and_its_csv(console, tmp_path):
         sign_in(other)
         assert other.get(link).status_code == 404
         assert other.get(link, follow_redirects=False).status_code == 404
+
+
+def test_check_says_what_is_wrong_with_an_unreadable_upload(console):
+    token = csrf_of(console.get("/check").text)
+    r = console.post(
+        "/check",
+        data={"csrf_token": token, "input_format": "jsonl"},
+        files={"file": ("broken.jsonl", b'{"userName": "a@example.com"\n\xff\xfe\n', "x")},
+    )
+    assert r.status_code == 200 and "Traceback" not in r.text
+    assert "Input problems" in r.text and "broken.jsonl:1" in r.text
+    assert "record not checked" in r.text
+    r = console.post("/check", data={"csrf_token": token})
+    assert r.status_code == 200 and "Choose a file to check." in r.text
 
 
 def test_no_page_shows_a_token(console, synced):
