@@ -73,7 +73,7 @@ def list_command(state: str, rule: str | None, as_json: bool, db_url: str | None
 
     table = Table(box=None, header_style="bold")
     for column in ("ID", "STATE", "KIND", "RECORD", "OPERATION", "RULE", "STATUS", "UPDATED"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for t in found:
         status = (t.response or {}).get("status")
         table.add_row(
@@ -86,7 +86,8 @@ def list_command(state: str, rule: str | None, as_json: bool, db_url: str | None
             str(status) if status else "-",
             t.updated_at.strftime("%Y-%m-%d %H:%M:%S"),
         )
-    Console(soft_wrap=True).print(table)
+    # Piped output is not cut to 80 columns: a record name must survive `| grep`.
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
 @tasks_group.command("show")

@@ -10,6 +10,7 @@ from typing import Any
 
 from scimguard.profile import schema
 from scimguard.profile.catalogue import E, W
+from scimguard.profile.fastpath import is_clean_user
 from scimguard.profile.findings import NO_SUGGESTION, Finding
 from scimguard.profile.switches import Switches
 from scimguard.profile.values import check_string, clean
@@ -109,6 +110,13 @@ class ResourceChecker:
     # --- users -----------------------------------------------------------------------------
 
     def check_user(self, user: dict[str, Any]) -> list[Finding]:
+        """Every single-record finding for a user; clean users leave through the fast path."""
+        if is_clean_user(user, self.switches):
+            return []
+        return self.walk_user(user)
+
+    def walk_user(self, user: dict[str, Any]) -> list[Finding]:
+        """The full walk: the source of truth that the fast path must agree with."""
         out: list[Finding] = []
         name_obj = None
         for key, value in user.items():

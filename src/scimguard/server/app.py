@@ -12,7 +12,7 @@ import contextlib
 import hashlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import orjson
@@ -178,6 +178,18 @@ class Emulator:
             )
         return body
 
+    @contextlib.contextmanager
+    def _manual_clash(self) -> Iterator[None]:
+        """With --strict-manual a create clashing with a manual resource is Okta KB's 400."""
+        try:
+            yield
+        except ScimError as exc:
+            if self.settings.strict_manual and codes.MANUAL_RESOURCE in exc.rules:
+                raise ScimError(
+                    400, GENERIC_400, exc.rules, specific="A manually created resource clashes."
+                ) from None
+            raise
+
     def _strict_manual(self, source: str) -> None:
         if self.settings.strict_manual and source == MANUAL:
             raise ScimError(
@@ -196,7 +208,8 @@ class Emulator:
             if method == "POST":
                 user = self._object(body)
                 validate(self.profile, user, "user")
-                return _json(self.store.create_user(tenant, user), 201)
+                with self._manual_clash():
+                    return _json(self.store.create_user(tenant, user), 201)
             raise _unsupported()
         if len(rest) != 1:
             raise _unsupported()
@@ -247,7 +260,8 @@ class Emulator:
                         [codes.TOO_MANY_MEMBERS],
                         specific="At most 100 members per request.",
                     )
-                return _json(self.store.create_group(tenant, group), 201)
+                with self._manual_clash():
+                    return _json(self.store.create_group(tenant, group), 201)
             raise _unsupported()
         if len(rest) != 1:
             raise _unsupported()

@@ -23,9 +23,8 @@ def _pattern(attribute: str) -> str:
 
 def _constraints(finding: Finding) -> list[str]:
     pattern = f"Member must satisfy regular expression pattern: {_pattern(finding.attribute)}"
-    if finding.rule == "missing-required":
-        return ["Member must not be null"]
-    if finding.rule == "empty-string":
+    if finding.rule in ("missing-required", "empty-string"):
+        # AWS words a missing name like an empty one (UG-ts: "Empty or missing given name")
         return [pattern, "Member must have length greater than or equal to 1"]
     if finding.rule in _PATTERN_RULES:
         return [pattern]
