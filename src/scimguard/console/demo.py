@@ -25,8 +25,9 @@ def _port(preferred: int = 8000) -> int:
             return sock.getsockname()[1]
 
 
-def console_step(console: object) -> None:
-    """Sync examples/ into a fresh emulator and serve the console over the result."""
+def console_step(console: object, *, serve: bool = True) -> None:
+    """Sync examples/ into a fresh emulator and serve the console over the result (until
+    Ctrl-C; with `serve=False`, stop once everything is ready, for a quick check)."""
     import uvicorn
 
     from scimguard.console.accounts import create_admin
@@ -67,10 +68,13 @@ def console_step(console: object) -> None:
         say(sync.stdout.strip() or sync.stderr.strip())
         password = secrets.token_urlsafe(12)
         create_admin(open_engine(engine_url), "demo", password)
+        app = create_app(engine_url)
+        if not serve:
+            say(f"Console ready over {engine_url} (not started: --no-serve).")
+            return
         port = _port()
-        say(
-            f"\n[bold]Console: http://127.0.0.1:{port}/[/]  sign in as [bold]demo[/] with "
-            f"password [bold]{password}[/] (a throwaway account of this demo database)."
-            f"\nOpen Tasks, fix a record in {users}, tick it and Retry Selected. Ctrl-C stops."
-        )
-        uvicorn.run(create_app(engine_url), host="127.0.0.1", port=port, log_level="warning")
+        say(f"\n[bold]Console: http://127.0.0.1:{port}/[/]")
+        say(f"Sign in as [bold]demo[/], password: [bold]{password}[/]")
+        say("(a throwaway account of this demo database, shown only now)")
+        say(f"Open Tasks, fix a record in {users}, tick it and Retry Selected. Ctrl-C stops.")
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
