@@ -282,3 +282,40 @@ def test_console_on_postgresql(postgres_url):
         assert sign_in(client).status_code == 303
         assert client.get("/tasks").status_code == 200
         assert "users provisioned" in client.get("/").text
+
+
+def test_values_from_records_are_escaped(signed_in, console_db):
+    """A record is data from outside: whatever it holds is shown, never run."""
+    evil = '<img src=x onerror="alert(1)">'
+    engine = open_engine(console_db)
+    with engine.begin() as conn:
+        task_id = T.file_task(
+            conn,
+            run_id=None,
+            kind="user",
+            record_key="evil",
+            display=evil,
+            operation="create",
+            state="failed",
+            rule="forbidden-character",
+            request={"method": "POST", "path": "/Users", "body": {"displayName": evil}},
+            response={"status": 400, "body": {"detail": "<script>alert(2)</script>"}},
+            findings=[
+                {
+                    "rule": "forbidden-character",
+                    "severity": "error",
+                    "attribute": "displayName",
+                    "value": evil,
+                    "message": f"It contains {evil}",
+                    "fix": "Remove <, >.",
+                    "suggested_value": "img src=x",
+                }
+            ],
+            attempts=1,
+            source=None,
+            target_url="http://127.0.0.1:9/scim/v2",
+        )
+    for page in ["/tasks", f"/tasks/{task_id}"]:
+        html = signed_in.get(page).text
+        assert "<img src=x" not in html and "<script>alert(2)" not in html, page
+        assert "&lt;img src=x onerror=" in html, page

@@ -46,6 +46,7 @@ from scimguard.sync import tasks as T
 HERE = Path(__file__).parent
 STATE_FILTERS = ("open", "failed", "blocked", "succeeded", "dismissed", "all")
 MAX_UPLOAD = 50 * 1024 * 1024
+TASKS_SHOWN = 500  # newest first; filters narrow the list
 
 Handler = Callable[["Ctx"], Response]
 
@@ -300,7 +301,11 @@ class Console:
         kind = params.get("kind", "")
         kind = kind if kind in ("user", "group") else ""
         states: Any = {"open": T.OPEN_STATES, "all": None}.get(state, state)
-        found = T.list_tasks(self.engine, state=states, rule=rule or None, kind=kind or None)
+        found = T.list_tasks(
+            self.engine, state=states, rule=rule or None, kind=kind or None, limit=TASKS_SHOWN + 1
+        )
+        more = len(found) > TASKS_SHOWN
+        found = found[:TASKS_SHOWN]
         rules = sorted(set(T.rule_counts(self.engine, T.STATES)) - {"unknown"} | {rule} - {""})
         flash = self.sessions.pop_flash(ctx.session)
         outcomes = {o["task_id"]: o for o in (flash or {}).get("outcomes", [])}
@@ -308,6 +313,7 @@ class Console:
             ctx,
             "tasks.html",
             tasks=found,
+            more=more,
             state=state,
             rule=rule,
             kind=kind,
