@@ -86,6 +86,13 @@ def test_fix_tick_retry_dismiss_inspect_and_check(chromium, live, tmp_path):
     page.screenshot(path=str(tmp_path / "task-1280.png"), full_page=True)
     page.go_back()
 
+    # the select-all box ticks every open task, and unticks them
+    page.check("#tick-all")
+    expect(page.locator(f"#tick-{sam}")).to_be_checked()
+    expect(page.locator(f"#tick-{jane}")).to_be_checked()
+    page.uncheck("#tick-all")
+    expect(page.locator(f"#tick-{sam}")).not_to_be_checked()
+
     # fix the record at its source, tick it, Retry Selected, see it succeed
     synced.directory.set(JANE, name={"givenName": "Jane", "familyName": "Doe"})
     page.check(f"#tick-{jane}")
