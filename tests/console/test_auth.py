@@ -319,3 +319,16 @@ def test_values_from_records_are_escaped(signed_in, console_db):
         html = signed_in.get(page).text
         assert "<img src=x" not in html and "<script>alert(2)" not in html, page
         assert "&lt;img src=x onerror=" in html, page
+
+
+def test_console_command_says_when_the_database_cannot_be_opened(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    run = subprocess.run(
+        [SCIMGUARD, "console", "--db", f"sqlite:///{blocker}/engine.db", "--port", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2
+    assert "cannot open the database" in run.stderr and "Traceback" not in run.stderr
