@@ -78,6 +78,9 @@ def test_task_detail_shows_request_response_findings_and_fix(console, synced):
     html = console.get(f"/tasks/{sam.id}").text
     assert f"<code>{sam.response['status']}</code>" in html
     assert "POST /Users" in html
+    # the target named only the rule; the console points at the attribute in the request
+    where = html.split("Where, in the request sent:")[1]
+    assert '<code class="attr">title</code>' in where and "R&amp;D: lab" in where
     assert console.get("/tasks/999999").status_code == 404
 
 

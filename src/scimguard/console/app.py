@@ -40,6 +40,7 @@ from scimguard.console.sessions import (
     csrf_ok,
 )
 from scimguard.console.store import cookie_secret, open_engine
+from scimguard.profile import Profile
 from scimguard.profile.catalogue import BY_CODE
 from scimguard.sync import tasks as T
 
@@ -114,6 +115,21 @@ def rule_title(code: str | None) -> str:
     return rule.title if rule else (code or "")
 
 
+def located(task: T.Task) -> list[dict[str, Any]]:
+    """Where a refusal the target named only by rule sits in the request that was sent.
+
+    A run may relax the profile (e.g. `--allow-legacy-characters`) while the target does not;
+    then the target's rule header is the only diagnosis. Checking the sent body with the
+    profile's defaults finds the attribute and value that rule is about."""
+    body = task.request.get("body")
+    if task.response is None or not isinstance(body, dict) or task.kind not in ("user", "group"):
+        return []
+    if all(f.get("attribute") for f in task.findings):
+        return []
+    codes = set(task.rules)
+    return [f.to_dict() for f in Profile().check(body, task.kind) if f.rule in codes]
+
+
 def when(moment: Any) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
@@ -136,6 +152,7 @@ class Console:
         env.filters["when"] = when
         env.globals["rule_title"] = rule_title
         env.globals["okta_head"] = okta_head
+        env.globals["located"] = located
 
     # --- plumbing -----------------------------------------------------------------------------
 
