@@ -332,3 +332,23 @@ def test_console_command_says_when_the_database_cannot_be_opened(tmp_path):
     )
     assert run.returncode == 2
     assert "cannot open the database" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_idle_and_old_sessions_end(signed_in, console_db):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from scimguard.console.store import now
+
+    engine = open_engine(console_db)
+    assert signed_in.get("/").status_code == 200
+    with engine.begin() as conn:  # three hours without a request
+        conn.execute(update(sessions).values(last_seen_at=now() - timedelta(hours=3)))
+    assert signed_in.get("/").status_code == 303
+    with engine.connect() as conn:
+        assert conn.execute(select(sessions)).first() is None  # and it is gone
+    assert sign_in(signed_in).status_code == 303
+    with engine.begin() as conn:  # active all along, but started thirteen hours ago
+        conn.execute(update(sessions).values(created_at=now() - timedelta(hours=13)))
+    assert signed_in.get("/").status_code == 303
