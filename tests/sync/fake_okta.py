@@ -33,6 +33,7 @@ def okta_user(uid: str, login: str, first: str, last: str, **profile) -> dict:
             "email": login,
             "firstName": first,
             "lastName": last,
+            "displayName": f"{first} {last}",
             "mobilePhone": None,
             "secondEmail": None,
             **profile,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fake_okta import FakeOkta, okta_group, okta_user
 
-from scimguard.sync.okta import okta_user_to_scim
+from scimguard.records.okta import OktaConverter
 from scimguard.sync.sources import read_all
 
 
@@ -74,13 +74,14 @@ def test_a_wrong_token_is_a_problem_not_a_crash(okta, monkeypatch):
     assert "401" in snap.problems[0]
 
 
-def test_mapping_follows_okta_profile():
-    user = okta_user("00uX", "ana@example.com", "Ana", "Lima", city="Porto", status="SUSPENDED")
-    scim = okta_user_to_scim(user)
-    assert scim["userName"] == "ana@example.com"
-    assert scim["externalId"] == "00uX"
-    assert scim["name"] == {"givenName": "Ana", "familyName": "Lima"}
-    assert scim["displayName"] == "Ana Lima"
-    assert scim["emails"] == [{"value": "ana@example.com", "type": "work", "primary": True}]
-    assert scim["addresses"] == [{"locality": "Porto", "type": "work"}]
-    assert scim["active"] is False
+def test_records_use_the_shared_okta_mapping(okta):
+    okta.users[0]["profile"].update(city="Porto")
+    okta.users[1]["status"] = "SUSPENDED"
+    snap = read_all([spec(okta, groups=["Engineering"])])
+    first = next(r for r in snap.users if r.external_id == "00u0")
+    assert first.resource == OktaConverter().convert(okta.users[0])
+    assert first.resource["userName"] == "user0@example.com"
+    assert first.resource["displayName"] == "First0 Last0"
+    assert first.resource["addresses"][0]["locality"] == "Porto"
+    assert next(r for r in snap.users if r.external_id == "00u1").resource["active"] is False
+    assert first.source["id"] == "00u0" and first.source["org"] == okta.url

@@ -39,7 +39,13 @@ def read_token(token_env: str | None, token_file: str | None) -> str:
 
 
 def source_specs(
-    paths: tuple[str, ...], okta_org: str | None, okta_groups: tuple[str, ...], okta_app: str | None
+    paths: tuple[str, ...],
+    okta_org: str | None,
+    okta_groups: tuple[str, ...],
+    okta_app: str | None,
+    input_format: str | None = None,
+    mapping: str | None = None,
+    empty_cells: str = "absent",
 ) -> list[dict]:
     from scimguard.sync.sources import file_spec
 
@@ -47,7 +53,7 @@ def source_specs(
     for path in paths:
         if not Path(path).exists():
             raise click.UsageError(f"source {path}: no such file")
-        specs.append(file_spec(path))
+        specs.append(file_spec(path, input_format, mapping, empty_cells))
     if okta_org:
         if not os.environ.get("OKTA_API_TOKEN"):
             raise click.UsageError("--okta-org needs the Okta API token in OKTA_API_TOKEN")
@@ -57,6 +63,7 @@ def source_specs(
                 "org": okta_org.rstrip("/"),
                 "groups": list(okta_groups),
                 "app": okta_app,
+                **({"mapping": str(Path(mapping).resolve())} if mapping else {}),
             }
         )
     elif okta_groups or okta_app:
@@ -127,7 +134,7 @@ def source_specs(
     type=float,
     help="Reads per second (AWS quota: 40).",
 )
-@click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 256))
+@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 256))
 @click.option(
     "--max-attempts",
     default=6,
@@ -145,14 +152,32 @@ def source_specs(
 )
 @click.option("--okta-app", metavar="ID", help="Only users and groups assigned to this Okta app.")
 @click.option(
+    "--input-format",
+    type=click.Choice(["json", "jsonl", "csv", "okta"]),
+    help="Format of every SOURCE file (default: detected, as for `check`).",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, exists=True),
+    help="TOML attribute mapping for CSV and Okta input (as for `check`).",
+)
+@click.option(
+    "--empty-cells",
+    type=click.Choice(["absent", "empty-string"]),
+    default="absent",
+    show_default=True,
+    help='Read an empty CSV cell as absent, or as "".',
+)
+@click.option(
     "--allow-legacy-characters",
     is_flag=True,
     help="Do not block <>;:% (the current AWS regex allows them).",
 )
 @click.option(
-    "--allow-partial-address",
-    is_flag=True,
-    help="Do not block incomplete addresses (the raw AWS API accepts them).",
+    "--require-complete-address/--no-require-complete-address",
+    default=True,
+    show_default=True,
+    help="Block addresses that lack any of street, city, state, zip code, country.",
 )
 def sync_command(
     sources: tuple[str, ...],
@@ -172,8 +197,11 @@ def sync_command(
     okta_org: str | None,
     okta_groups: tuple[str, ...],
     okta_app: str | None,
+    input_format: str | None,
+    mapping: str | None,
+    empty_cells: str,
     allow_legacy_characters: bool,
-    allow_partial_address: bool,
+    require_complete_address: bool,
 ) -> None:
     """Plan and apply SOURCE files (SCIM users and groups, JSON or JSONL) or an Okta org.
 
@@ -199,11 +227,13 @@ def sync_command(
     if rate_writes <= 0 or rate_reads <= 0:
         raise click.UsageError("--rate-writes and --rate-reads must be positive")
     token = read_token(None if token_file else token_env, token_file)
-    specs = source_specs(sources, okta_org, okta_groups, okta_app)
+    specs = source_specs(
+        sources, okta_org, okta_groups, okta_app, input_format, mapping, empty_cells
+    )
     profile = Profile(
         Switches(
             allow_legacy_characters=allow_legacy_characters,
-            require_complete_address=not allow_partial_address,
+            require_complete_address=require_complete_address,
         )
     )
     cfg = SyncConfig(

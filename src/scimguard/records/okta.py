@@ -35,7 +35,7 @@ class OktaConverter:
     def convert(self, obj: dict[str, Any]) -> dict[str, Any]:
         profile = obj["profile"]
         okta_id = obj.get("id")
-        if obj.get("type") in _GROUP_TYPES:
+        if isinstance(obj.get("type"), str) and obj["type"] in _GROUP_TYPES:
             group: dict[str, Any] = {"schemas": [GROUP_URN], "displayName": profile.get("name")}
             if okta_id is not None:
                 group["externalId"] = okta_id

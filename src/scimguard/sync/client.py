@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,11 @@ import httpx
 import orjson
 
 from scimguard.sync.ratelimit import RateLimiter
+
+try:  # httpcore tries `import sniffio` on every request; a miss walks sys.path each time
+    import sniffio  # noqa: F401
+except ImportError:
+    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 PAGE_SIZE = 100
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -126,8 +132,10 @@ class ScimClient:
         timeout: float = 30.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.writes = RateLimiter(rate_writes)
-        self.reads = RateLimiter(rate_reads)
+        # A tenth of a second of slack: a late event loop catches up without ever exceeding a
+        # token bucket whose capacity is one second of quota (AWS's shape).
+        self.writes = RateLimiter(rate_writes, burst=max(1, int(rate_writes / 10)))
+        self.reads = RateLimiter(rate_reads, burst=max(1, int(rate_reads / 10)))
         self.retry = retry or RetryPolicy()
         self._slots = asyncio.Semaphore(concurrency)
         self._http = httpx.AsyncClient(
@@ -167,6 +175,8 @@ class ScimClient:
             self.counts["writes" if is_write else "reads"] += 1
             if attempt:
                 self.counts["retries"] += 1
+                why = f"retried_{reply.status or 'no_answer'}"
+                self.counts[why] = self.counts.get(why, 0) + 1
             reply.attempts = attempt + 1
             retry_after = None
             try:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, and_, select, update
+from sqlalchemy import Engine, bindparam, select, update
 
 from scimguard.profile import BY_CODE, Finding, Profile, Severity
 from scimguard.sync import tasks as task_store
@@ -26,6 +28,7 @@ from scimguard.sync.schema import resources, tasks
 from scimguard.sync.store import now
 
 FLUSH_EVERY = 200
+log = logging.getLogger("scimguard.sync")
 
 
 class Stopped(Exception):
@@ -120,6 +123,9 @@ class Executor:
         self._owned_updates: list[tuple[str, str, str | None, dict[str, Any]]] = []
         self._open: set[tuple[str, str]] = set()
         self._failed_keys: set[tuple[str, str]] = set()
+        # New groups get their first members in the create itself (AWS takes up to 100).
+        self._members_with_create: dict[str, MemberOp] = {}
+        self._members_done: set[str] = set()
 
     # --- bookkeeping ---------------------------------------------------------------------------
 
@@ -197,60 +203,87 @@ class Executor:
         if not (pending or done or owned):
             return
         with self.engine.begin() as conn:
-            for kind, key, target_id, values in owned:
-                self._write_owned(conn, kind, key, target_id, values)
+            self._write_owned(conn, owned)
             for kind, key in done:
                 if (kind, key) not in self._failed_keys:
                     task_store.close_tasks(conn, kind, key, self.run_id)
             for item in pending:
                 self.outcome.task_ids.append(task_store.file_task(conn, **item))
 
-    def _write_owned(self, conn, kind: str, key: str, target_id: str | None, values: dict) -> None:
+    def _write_owned(self, conn, rows: list[tuple[str, str, str | None, dict[str, Any]]]) -> None:
+        """Upsert rows of `sync_resources` by (kind, record_key), in bulk."""
+        if not rows:
+            return
         t = resources.c
-        where = and_(t.target_url == self.target_url, t.kind == kind, t.record_key == key)
-        row = conn.execute(select(t.id).where(where).order_by(t.id.desc()).limit(1)).first()
-        if row is None and target_id is not None:
-            row = conn.execute(
-                select(t.id)
-                .where(t.target_url == self.target_url, t.kind == kind, t.target_id == target_id)
-                .limit(1)
-            ).first()
-        data = {**values, "updated_at": now(), "run_id": self.run_id}
-        if target_id is not None:
-            data["target_id"] = target_id
-        if row is None:
-            conn.execute(
-                resources.insert().values(
-                    target_url=self.target_url,
-                    kind=kind,
-                    record_key=key,
-                    created_at=now(),
-                    **{"state": "active", **data},
+        merged: dict[tuple[str, str], dict[str, Any]] = {}
+        for kind, key, target_id, values in rows:
+            data = merged.setdefault((kind, key), {})
+            data.update(values)
+            if target_id is not None:
+                data["target_id"] = target_id
+        existing: dict[tuple[str, str], int] = {}
+        keys = list(merged)
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            for kind in {k for k, _ in chunk}:
+                names = [r for k, r in chunk if k == kind]
+                for row in conn.execute(
+                    select(t.id, t.record_key).where(
+                        t.target_url == self.target_url, t.kind == kind, t.record_key.in_(names)
+                    )
+                ):
+                    existing[(kind, row.record_key)] = row.id
+        stamp = now()
+        inserts = []
+        updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for (kind, key), data in merged.items():
+            data = {**data, "updated_at": stamp, "run_id": self.run_id}
+            row_id = existing.get((kind, key))
+            if row_id is None:
+                inserts.append(
+                    {
+                        "target_url": self.target_url,
+                        "kind": kind,
+                        "record_key": key,
+                        "created_at": stamp,
+                        "target_id": None,
+                        "external_id": None,
+                        "name": None,
+                        "name_lower": None,
+                        "state": "active",
+                        **data,
+                    }
                 )
+            else:
+                updates.setdefault(tuple(sorted(data)), []).append({"_id": row_id, **data})
+        if inserts:
+            conn.execute(resources.insert(), inserts)
+        for columns, params in updates.items():
+            statement = (
+                update(resources)
+                .where(t.id == bindparam("_id"))
+                .values({c: bindparam(c) for c in columns})
             )
-        else:
-            conn.execute(update(resources).where(t.id == row.id).values(record_key=key, **data))
+            conn.execute(statement, params)
 
     def write_intents(self, ops: list[Op]) -> None:
         """Before any create is sent: write it down (crash safety)."""
         if self.engine is None or not ops:
             return
+        rows = []
+        for op in ops:
+            rec = op.record
+            name = rec.name if rec else op.display
+            values = {
+                "state": "pending",
+                "target_id": None,
+                "external_id": rec.external_id if rec else None,
+                "name": name,
+                "name_lower": name.lower() if name else None,
+            }
+            rows.append((op.kind, op.key, None, values))
         with self.engine.begin() as conn:
-            for op in ops:
-                rec = op.record
-                name = rec.name if rec else op.display
-                self._write_owned(
-                    conn,
-                    op.kind,
-                    op.key,
-                    None,
-                    {
-                        "state": "pending",
-                        "external_id": rec.external_id if rec else None,
-                        "name": name,
-                        "name_lower": name.lower() if name else None,
-                    },
-                )
+            self._write_owned(conn, rows)
 
     def write_claims(self, claims: list[Owned]) -> None:
         for claim in claims:
@@ -308,7 +341,13 @@ class Executor:
             self.outcome.unchanged -= n
             self.outcome.updated += n
         try:
+            self._members_with_create = {
+                m.group_key: m
+                for m in plan.members
+                if m.group_id is None and not m.remove and len(m.add) <= MAX_MEMBERS_PER_PATCH
+            }
             for kind in ("user", "group"):
+                started = time.monotonic()
                 ops = [
                     o
                     for o in plan.ops
@@ -317,8 +356,13 @@ class Executor:
                 self.write_intents([o for o in ops if o.action == "create"])
                 await self._run_all([self._upsert(o) for o in ops])
                 self.flush()
+                log.info("%d %s writes in %.2fs", len(ops), kind, time.monotonic() - started)
+            started = time.monotonic()
             await self._run_all([self._members(m) for m in plan.members])
             self.flush()
+            log.info(
+                "%d membership changes in %.2fs", len(plan.members), time.monotonic() - started
+            )
             if removals:
                 ops = [o for o in plan.ops if o.action in ("deactivate", "delete")]
                 ops.sort(key=lambda o: o.kind != "user")
@@ -437,8 +481,17 @@ class Executor:
         ids = self.user_ids if op.kind == "user" else self.group_ids
         body = op.body or {}
         if op.action == "create":
-            reply = await self.client.create(op.resource, body)
+            members = self._initial_members(op)
+            reply = await self.client.create(
+                op.resource, {**body, "members": members} if members else body
+            )
+            if members and reply.status in (400, 404):
+                # Again without members: a member the target refuses is diagnosed by its PATCH.
+                members = []
+                reply = await self.client.create(op.resource, body)
             if reply.ok and isinstance(reply.data, dict) and reply.data.get("id"):
+                if members:
+                    self._members_done.add(op.key)
                 self._created(op, reply.data["id"])
                 return
             if reply.status == 409:
@@ -473,6 +526,15 @@ class Executor:
             if attr in body and body[attr] is not None:
                 operations.append({"op": "replace", "path": attr, "value": body[attr]})
         return await self.client.patch(op.resource, target_id, operations)
+
+    def _initial_members(self, op: Op) -> list[dict[str, str]]:
+        m = self._members_with_create.get(op.key) if op.kind == "group" else None
+        if m is None:
+            return []
+        ids = [k[3:] if k.startswith("id:") else self.user_ids.get(k) for k in m.add]
+        if not ids or any(i is None for i in ids):
+            return []  # a member still missing: the membership phase adds who exists
+        return [{"value": i} for i in ids if i]
 
     def _created(self, op: Op, target_id: str) -> None:
         ids = self.user_ids if op.kind == "user" else self.group_ids
@@ -548,6 +610,9 @@ class Executor:
         return row is not None
 
     async def _members(self, m: MemberOp) -> None:
+        if m.group_key in self._members_done:
+            self._succeeded("group", m.group_key)
+            return
         group_id = m.group_id or self.group_ids.get(m.group_key)
         if group_id is None:
             return  # the group itself failed: its task says so

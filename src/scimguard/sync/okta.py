@@ -21,12 +21,13 @@ from urllib.parse import quote
 
 import httpx
 
+from scimguard.records import AttributeMapping
+from scimguard.records.okta import OktaConverter
+
 LIMIT = 200
 ATTEMPTS = 4
 MAX_WAIT = 60.0
 _LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?([^";]+)"?')
-ACTIVE_STATUSES = {"STAGED", "PROVISIONED", "ACTIVE", "RECOVERY", "PASSWORD_EXPIRED", "LOCKED_OUT"}
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 
 
 class OktaReadError(Exception):
@@ -125,73 +126,16 @@ def _next_link(values: list[str]) -> str | None:
 # --- mapping ------------------------------------------------------------------------------------
 
 
-def _put(target: dict[str, Any], key: str, value: Any) -> None:
-    if value is not None:
-        target[key] = value
+def converter(spec: dict[str, Any]) -> OktaConverter:
+    """The shared Okta -> SCIM mapping of `scimguard.records` (plus `--mapping`, if given)."""
+    mapping = AttributeMapping.load(spec["mapping"]) if spec.get("mapping") else None
+    return OktaConverter(mapping, spec.get("empty_cells", "absent"))
 
 
-def okta_user_to_scim(user: dict[str, Any]) -> dict[str, Any]:
-    """Okta's user profile mapped as Okta's AWS IAM Identity Center app maps it by default."""
-    p = user.get("profile") or {}
-    first, last = p.get("firstName"), p.get("lastName")
-    resource: dict[str, Any] = {"externalId": user.get("id"), "userName": p.get("login")}
-    name: dict[str, Any] = {}
-    _put(name, "givenName", first)
-    _put(name, "familyName", last)
-    _put(name, "middleName", p.get("middleName"))
-    _put(name, "honorificPrefix", p.get("honorificPrefix"))
-    _put(name, "honorificSuffix", p.get("honorificSuffix"))
-    if name:
-        resource["name"] = name
-    display = p.get("displayName")
-    if display is None and isinstance(first, str) and isinstance(last, str):
-        display = f"{first} {last}"
-    _put(resource, "displayName", display)
-    for okta, scim in (
-        ("nickName", "nickName"),
-        ("title", "title"),
-        ("userType", "userType"),
-        ("preferredLanguage", "preferredLanguage"),
-        ("locale", "locale"),
-        ("timezone", "timezone"),
-        ("profileUrl", "profileUrl"),
-    ):
-        _put(resource, scim, p.get(okta))
-    if p.get("email") is not None:
-        resource["emails"] = [{"value": p["email"], "type": "work", "primary": True}]
-    phone = p.get("primaryPhone") if p.get("primaryPhone") is not None else p.get("mobilePhone")
-    if phone is not None:
-        kind = "work" if p.get("primaryPhone") is not None else "mobile"
-        resource["phoneNumbers"] = [{"value": phone, "type": kind}]
-    parts = {
-        "streetAddress": p.get("streetAddress"),
-        "locality": p.get("city"),
-        "region": p.get("state"),
-        "postalCode": p.get("zipCode"),
-        "country": p.get("countryCode"),
-    }
-    if any(v is not None for v in parts.values()):
-        address = {k: v for k, v in parts.items() if v is not None}
-        address["type"] = "work"
-        resource["addresses"] = [address]
-    enterprise: dict[str, Any] = {}
-    for key in ("employeeNumber", "costCenter", "organization", "division", "department"):
-        _put(enterprise, key, p.get(key))
-    if p.get("managerId") is not None:
-        enterprise["manager"] = {"value": p["managerId"]}
-    if enterprise:
-        resource[ENTERPRISE] = enterprise
-    resource["active"] = user.get("status", "ACTIVE") in ACTIVE_STATUSES
+def okta_group_to_scim(conv: OktaConverter, group: dict[str, Any], ids: list[str]) -> dict:
+    resource = conv.convert({**group, "type": group.get("type") or "OKTA_GROUP"})
+    resource["members"] = [{"value": uid} for uid in ids]
     return resource
-
-
-def okta_group_to_scim(group: dict[str, Any], member_ids: list[str]) -> dict[str, Any]:
-    profile = group.get("profile") or {}
-    return {
-        "externalId": group.get("id"),
-        "displayName": profile.get("name"),
-        "members": [{"value": uid} for uid in member_ids],
-    }
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -208,7 +152,8 @@ def read_okta(spec: dict[str, Any]):  # type: ignore[no-untyped-def]
     users: dict[str, dict] = {}
     groups: list[tuple[dict, list[str]]] = []
     problems: list[str] = []
-    base = {k: v for k, v in spec.items() if k in ("type", "org", "groups", "app")}
+    base = {k: v for k, v in spec.items() if k in ("type", "org", "groups", "app", "mapping")}
+    conv = converter(spec)
     try:
         if spec.get("groups"):
             for name in spec["groups"]:
@@ -254,10 +199,10 @@ def read_okta(spec: dict[str, Any]):  # type: ignore[no-untyped-def]
     finally:
         client.close()
     records = [
-        SourceRecord("user", okta_user_to_scim(u), {**base, "id": uid}) for uid, u in users.items()
+        SourceRecord("user", conv.convert(u), {**base, "id": uid}) for uid, u in users.items()
     ]
     records += [
-        SourceRecord("group", okta_group_to_scim(g, m), {**base, "id": g.get("id")})
+        SourceRecord("group", okta_group_to_scim(conv, g, m), {**base, "id": g.get("id")})
         for g, m in groups
     ]
     return records, problems

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scimguard.profile import kind_of
-
 
 @dataclass
 class SourceRecord:
@@ -69,7 +67,7 @@ class SourceError(Exception):
 def read_spec(spec: dict[str, Any]) -> tuple[list[SourceRecord], list[str]]:
     """All records of one source spec, and the problems met (empty when the read was whole)."""
     if spec["type"] == "file":
-        return read_file(spec), []
+        return read_file(spec)
     if spec["type"] == "okta":
         from scimguard.sync.okta import read_okta
 
@@ -91,61 +89,41 @@ def read_all(specs: list[dict[str, Any]]) -> Snapshot:
     return snapshot
 
 
-def file_spec(path: str) -> dict[str, Any]:
-    return {"type": "file", "path": str(Path(path).resolve())}
+def file_spec(
+    path: str,
+    input_format: str | None = None,
+    mapping: str | None = None,
+    empty_cells: str = "absent",
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {"type": "file", "path": str(Path(path).resolve())}
+    if input_format:
+        spec["format"] = input_format
+    if mapping:
+        spec["mapping"] = str(Path(mapping).resolve())
+    if empty_cells != "absent":
+        spec["empty_cells"] = empty_cells
+    return spec
 
 
 # --- files ---------------------------------------------------------------------------------------
 
 
-def read_file(spec: dict[str, Any]) -> list[SourceRecord]:
-    """Users and groups of a SCIM JSON / JSONL / ListResponse file, via `scimguard.records`."""
-    path = Path(spec["path"])
-    out: list[SourceRecord] = []
-    for resource, line in _scim_records(path):
-        out.append(SourceRecord(kind_of(resource), resource, {**spec, "line": line}, line))
-    return out
+def read_file(spec: dict[str, Any]) -> tuple[list[SourceRecord], list[str]]:
+    """Users and groups of one file, through the shared readers of `scimguard.records`.
 
-
-def _scim_records(path: Path) -> Iterable[tuple[dict[str, Any], int]]:
-    """Thin adapter over SCIM JSON / JSONL until the shared readers land."""
-    import json
+    A line the readers had to skip is a problem: the read is partial, nothing is removed.
+    """
+    from scimguard.records import AttributeMapping, MappingError, UnusableInput, read_records
 
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    stripped = text.lstrip()
-    if stripped.startswith("[") or (stripped.startswith("{") and _is_one_document(stripped)):
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise SourceError(f"{path}: not valid JSON ({exc})") from exc
-        if isinstance(data, dict) and isinstance(data.get("Resources"), list):
-            data = data["Resources"]
-        items = data if isinstance(data, list) else [data]
-        for index, item in enumerate(items, 1):
-            if not isinstance(item, dict):
-                raise SourceError(f"{path}: record {index} is not a JSON object")
-            yield item, index
-        return
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except ValueError as exc:
-            raise SourceError(f"{path}:{number}: not valid JSON ({exc})") from exc
-        if not isinstance(item, dict):
-            raise SourceError(f"{path}:{number}: the record is not a JSON object")
-        yield item, number
-
-
-def _is_one_document(text: str) -> bool:
-    import json
-
-    try:
-        json.loads(text)
-    except ValueError:
-        return False
-    return True
+        mapping = AttributeMapping.load(spec["mapping"]) if spec.get("mapping") else None
+        stream = read_records(
+            [spec["path"]], spec.get("format"), mapping, spec.get("empty_cells", "absent")
+        )
+        out = [SourceRecord(r.kind, r.resource, {**spec, "line": r.line}, r.line) for r in stream]
+    except (UnusableInput, MappingError, OSError) as exc:
+        raise SourceError(f"{spec['path']}: {exc}") from exc
+    problems = [f"{p.source}: {p.message}" for p in stream.problems if p.skipped]
+    if stream.skipped > len(problems):
+        problems.append(f"{spec['path']}: {stream.skipped - len(problems)} more lines skipped")
+    return out, problems
