@@ -6,7 +6,7 @@ been seen. Memory grows with the number of distinct keys kept for duplicates, no
 input. The JSON and CSV reports write as they go; the text report groups findings by record, so
 it keeps the findings (not the records) until the end.
 
-Exit codes (`exit_code`): 2 when input was unusable (nothing could be read, only problems);
+Exit codes (`exit_code`): 2 when input was unusable (not a single record could be read);
 1 when a finding is at or above `fail_on`, or when a record could not be checked at all (a bad
 line or row: an input problem that lost a record counts as an error); else 0.
 """
@@ -22,6 +22,7 @@ import orjson
 
 from scimguard import text
 from scimguard.profile import PROFILE_NAME, DuplicateTracker, Finding, Profile, RecordRef, Severity
+from scimguard.profile.fast import is_plainly_valid_user
 from scimguard.records import InputProblem, Record, RecordStream
 
 COLUMNS = (
@@ -62,8 +63,8 @@ class Summary:
         }
 
     def exit_code(self, fail_on: Severity = Severity.ERROR) -> int:
-        if self.records == 0 and self.records_not_checked > 0:
-            return 2
+        if self.records == 0:
+            return 2  # nothing usable was read: an empty export must not pass a CI gate
         if self.errors or self.records_not_checked:
             return 1
         if fail_on is Severity.WARNING and self.warnings:
@@ -102,21 +103,24 @@ def run_check(
     with_errors = bytearray()  # bit per record: has an error (to count records_with_errors)
     check_user = profile.check_user
     check_group = profile.check_group
+    plainly_valid = is_plainly_valid_user  # the profile's first fast path, called directly
+    complete_address = profile.switches.require_complete_address
+    add_user = tracker.add_user
     error = Severity.ERROR
     report.start()
     users = groups = errors = warnings = 0
     for record in stream:
         if record.kind == "user":
             users += 1
-            findings = check_user(record.resource)
-            ref = record.ref
-            tracker.add_user(ref, record.resource)
+            resource = record.resource
+            findings = None if plainly_valid(resource, complete_address) else check_user(resource)
+            add_user(record, resource)  # type: ignore[arg-type]
         else:
             groups += 1
             findings = check_group(record.resource)
-            ref = record.ref
-            tracker.add_group(ref, record.resource)
+            tracker.add_group(record.ref, record.resource)
         if findings:
+            ref = record.ref
             has_error = False
             for finding in findings:
                 if finding.severity is error:
@@ -267,7 +271,8 @@ class TextReport:
             heading = Text("Input problems", style="bold yellow")
             if summary.records_not_checked:
                 heading.append(
-                    f" ({summary.records_not_checked} record(s) not checked)", style="yellow"
+                    f" ({_count(summary.records_not_checked, 'record')} not checked)",
+                    style="yellow",
                 )
             console.print(heading)
             for problem in problems:
@@ -296,17 +301,24 @@ def _summary_text(summary: Summary) -> Any:
     from rich.text import Text
 
     out = Text("Checked ", style="bold")
-    out.append(f"{summary.records} record(s)", style="bold")
-    out.append(f" ({summary.users} users, {summary.groups} groups) against {PROFILE_NAME}: ")
+    out.append(_count(summary.records, "record"), style="bold")
     out.append(
-        f"{summary.records_with_errors} record(s) would be refused; ",
+        f" ({_count(summary.users, 'user')}, {_count(summary.groups, 'group')}) against "
+        f"{PROFILE_NAME}: "
+    )
+    out.append(
+        f"{_count(summary.records_with_errors, 'record')} would be refused; ",
         style="bold red" if summary.records_with_errors else "bold green",
     )
-    out.append(f"{summary.errors} error(s)", style="red" if summary.errors else "green")
+    out.append(_count(summary.errors, "error"), style="red" if summary.errors else "green")
     out.append(", ")
-    out.append(f"{summary.warnings} warning(s)", style="yellow" if summary.warnings else "green")
+    out.append(_count(summary.warnings, "warning"), style="yellow" if summary.warnings else "green")
     out.append(".")
     return out
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 def _verdict_text(summary: Summary) -> Any:
@@ -314,13 +326,14 @@ def _verdict_text(summary: Summary) -> Any:
 
     if summary.records_with_errors:
         return Text(
-            f"{summary.records_with_errors} of {summary.records} record(s) would be refused by "
-            "AWS IAM Identity Center. `scimguard rules CODE` explains each rule.",
+            f"{summary.records_with_errors:,} of {_count(summary.records, 'record')} would be "
+            "refused by AWS IAM Identity Center. `scimguard rules CODE` explains each rule.",
             style="bold red",
         )
     if summary.records_not_checked:
         return Text(
-            f"{summary.records_not_checked} record(s) could not be read; fix the input problems.",
+            f"{_count(summary.records_not_checked, 'record')} could not be read; fix the input "
+            "problems.",
             style="bold yellow",
         )
     return Text("No record would be refused.", style="bold green")

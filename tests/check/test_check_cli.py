@@ -102,7 +102,7 @@ def test_text_report_groups_by_record_and_shows_hidden_characters(tmp_path):
     result = run("check", write_jsonl(tmp_path / "u.jsonl", [GOOD, bad]), "--format", "text")
     assert result.exit_code == 1
     out = result.stdout
-    assert "Checked 2 record(s)" in out.splitlines()[0]
+    assert out.splitlines()[0].startswith("Checked 2 records (2 users, 0 groups)")
     assert "Jane<U+200B ZERO WIDTH SPACE>" in out
     assert "record 2 · user “bob@example.com”" in out
     assert "record 1 " not in out
@@ -175,6 +175,27 @@ def test_nothing_usable_exits_2(tmp_path):
     result = CliRunner().invoke(main, ["check", str(path), "--format", "json"])
     assert result.exit_code == 2
     assert len(json.loads(result.stdout)["input_errors"]) == 2
+
+
+def test_empty_input_exits_2(tmp_path):
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    (tmp_path / "header.csv").write_text("login,firstName,lastName\n")
+    for name in ("empty.jsonl", "header.csv"):
+        result = CliRunner().invoke(main, ["check", str(tmp_path / name), "--format", "json"])
+        assert result.exit_code == 2, name
+        assert json.loads(result.stdout)["summary"]["records"] == 0
+
+
+def test_nul_and_binary_garbage_in_csv(tmp_path):
+    path = tmp_path / "u.csv"
+    path.write_bytes(b"login,firstName,lastName\nj@x.com,Ja\x00ne,Doe\n\x89PNG\xff\xfe,a,b\n")
+    result = run("check", str(path), "--format", "json")
+    doc = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert [f["rule"] for f in doc["findings"] if f["attribute"] == "name.givenName"] == [
+        "hidden-character"
+    ]
+    assert [e["source"] for e in doc["input_errors"]] == [f"{path}:3"]
 
 
 @pytest.mark.parametrize(

@@ -124,7 +124,7 @@ def check_command(
         sys.exit(1)
     code = summary.exit_code(Severity(fail_on))
     if code == 2:
-        click.echo("error: no record could be read from the input (see input_errors)", err=True)
+        click.echo("error: not a single record could be read from the input", err=True)
     sys.exit(code)
 
 

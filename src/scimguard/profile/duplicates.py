@@ -75,6 +75,7 @@ class DuplicateTracker:
     # --- packing --------------------------------------------------------------------------
 
     def _pack(self, ref: RecordRef) -> int:
+        """`ref` is anything with `record`, `file` and `line` (a RecordRef, a records.Record)."""
         index = self._file_index.get(ref.file)
         if index is None:
             index = self._file_index[ref.file] = len(self._files)
@@ -93,7 +94,7 @@ class DuplicateTracker:
         packed = self._pack(ref)
         pointer: str | int = packed
         username = user.get("userName")
-        if isinstance(username, str) and username:
+        if type(username) is str and username:
             key = username.lower()
             if key != username:
                 self._odd_case[ref.record] = username
@@ -104,7 +105,13 @@ class DuplicateTracker:
             else:
                 self._clash("duplicate-username", key, first, packed)
                 pointer = packed
-        email = primary_email(user)
+        emails = user.get("emails")
+        if type(emails) is list and len(emails) == 1 and type(emails[0]) is dict:
+            email = emails[0].get("value")  # the common case of primary_email, inlined
+            if type(email) is not str:
+                email = None
+        else:
+            email = primary_email(user)
         if email:
             key = email.lower()
             if isinstance(pointer, str) and key == pointer:
@@ -113,13 +120,12 @@ class DuplicateTracker:
             if first_ref is not pointer:
                 self._clash("duplicate-email", key, first_ref, pointer)
         external_id = user.get("externalId")
-        if isinstance(external_id, str) and external_id:
+        if type(external_id) is str and external_id:
             first_ref = self._by_user_external_id.setdefault(external_id, pointer)
             if first_ref is not pointer:
                 self._clash("duplicate-external-id", external_id, first_ref, pointer)
-        user_id = user.get("id")
-        if isinstance(user_id, str):
-            self._user_ids.add(user_id)
+        if "id" in user and type(user["id"]) is str:
+            self._user_ids.add(user["id"])
 
     def _clash(self, rule: str, key: str, first: str | int, later: str | int) -> None:
         refs = self._clashes.setdefault((rule, key), [])

@@ -10,6 +10,7 @@ from typing import Any
 
 from scimguard.profile import schema
 from scimguard.profile.catalogue import E, W
+from scimguard.profile.fast import is_plainly_valid_user
 from scimguard.profile.fastpath import is_clean_user
 from scimguard.profile.findings import NO_SUGGESTION, Finding
 from scimguard.profile.switches import Switches
@@ -110,13 +111,15 @@ class ResourceChecker:
     # --- users -----------------------------------------------------------------------------
 
     def check_user(self, user: dict[str, Any]) -> list[Finding]:
-        """Every single-record finding for a user; clean users leave through the fast path."""
-        if is_clean_user(user, self.switches):
+        """Every single-record finding for a user; clean users leave through a fast path."""
+        if is_plainly_valid_user(user, self.switches.require_complete_address) or is_clean_user(
+            user, self.switches
+        ):
             return []
         return self.walk_user(user)
 
     def walk_user(self, user: dict[str, Any]) -> list[Finding]:
-        """The full walk: the source of truth that the fast path must agree with."""
+        """The full walk: the source of truth that the fast paths must agree with."""
         out: list[Finding] = []
         name_obj = None
         for key, value in user.items():

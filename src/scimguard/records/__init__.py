@@ -37,9 +37,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import orjson
+
 from scimguard.profile import kind_of
 from scimguard.records.csv_reader import read_csv
-from scimguard.records.json_reader import read_json, read_jsonl
+from scimguard.records.json_reader import json_error, read_json, read_jsonl
 from scimguard.records.mapping import (
     OKTA_ATTRIBUTES,
     AttributeMapping,
@@ -124,7 +126,13 @@ class RecordStream:
             try:
                 for notice in source.notices:
                     self.add_problem(source.name, 1, notice, skipped=False)
-                for line, resource in self._read(source):
+                fmt = self.input_format or detect_format(source.head)
+                if fmt == "jsonl":
+                    for record in self._jsonl(source, index):
+                        index = record.index
+                        yield record
+                    continue
+                for line, resource in self._read(source, fmt):
                     index += 1
                     self.records = index
                     yield Record(index, source.name, line, kind_of(resource), resource)
@@ -133,13 +141,38 @@ class RecordStream:
                 self._current = None
                 source.close()
 
-    def _read(self, source: OpenInput) -> Iterator[tuple[int, dict[str, Any]]]:
+    def _jsonl(self, source: OpenInput, index: int) -> Iterator[Record]:
+        """JSON lines, the hot path: one loop, plain resources become records directly."""
+        name = source.name
+        loads = orjson.loads
+        decode_error = orjson.JSONDecodeError
+        for number, line in enumerate(source.lines, 1):
+            try:
+                obj = loads(line)
+            except decode_error as exc:
+                if line.strip():
+                    self.add_problem(name, number, json_error(exc))
+                continue
+            if type(obj) is dict and "profile" not in obj and "Resources" not in obj:
+                index += 1
+                self.records = index
+                yield Record(index, name, number, kind_of(obj), obj)
+                continue
+            if isinstance(obj, list):
+                found: Iterator[tuple[int, Any]] = ((number, element) for element in obj)
+            else:
+                found = iter([(number, obj)])
+            for line_number, resource in self._resources(found, name, False):
+                index += 1
+                self.records = index
+                yield Record(index, name, line_number, kind_of(resource), resource)
+
+    def _read(self, source: OpenInput, fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
         name = source.name
 
         def problem(line: int | None, message: str, skipped: bool = True) -> None:
             self.add_problem(name, line, message, skipped)
 
-        fmt = self.input_format or detect_format(source.head)
         if fmt == "csv":
             yield from read_csv(source.lines, problem, self.mapping, self.empty_cells)
             return
@@ -150,11 +183,20 @@ class RecordStream:
             force_okta = True
         else:
             force_okta = False
-        found = (
-            read_jsonl(source.lines, problem)
-            if fmt == "jsonl"
-            else read_json(source.lines, problem)
-        )
+        if fmt == "jsonl":
+            found = read_jsonl(source.lines, problem)
+        else:
+            found = read_json(source.lines, problem)
+        yield from self._resources(found, name, force_okta)
+
+    def _resources(
+        self, found: Iterator[tuple[int, Any]], name: str, force_okta: bool
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Parsed JSON values to SCIM resources: Okta objects mapped, ListResponses expanded."""
+
+        def problem(line: int | None, message: str, skipped: bool = True) -> None:
+            self.add_problem(name, line, message, skipped)
+
         okta = self._okta
         for line, obj in found:
             if not isinstance(obj, dict):

@@ -22,7 +22,7 @@ _TOKEN = re.compile(rb'"[^"\\\n]*(?:\\.[^"\\\n]*)*"|[\[\]{}]')
 _BOM = "\ufeff".encode()
 
 
-def _json_error(exc: Exception) -> str:
+def json_error(exc: Exception) -> str:
     text = str(exc)
     if "utf-8" in text.lower():
         return "the line holds bytes that are not valid UTF-8 (is the file in another encoding?)"
@@ -38,7 +38,7 @@ def read_jsonl(lines: Iterator[bytes], problem: Problem) -> Iterator[Found]:
             obj = loads(line)
         except orjson.JSONDecodeError as exc:
             if line.strip():
-                problem(number, _json_error(exc))
+                problem(number, json_error(exc))
             continue
         if isinstance(obj, dict):
             yield number, obj
@@ -166,7 +166,7 @@ class _ArrayScanner:
         try:
             obj = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
-            self.problem(self.element_line, _json_error(exc))
+            self.problem(self.element_line, json_error(exc))
             return
         yield self.element_line, obj
 
@@ -180,7 +180,7 @@ class _ArrayScanner:
                 obj = orjson.loads(document)
             except orjson.JSONDecodeError as exc:
                 if not self.broken:
-                    self.problem(None, _json_error(exc))
+                    self.problem(None, json_error(exc))
                 return
             if isinstance(obj, dict) and not self.found_resources and "Resources" not in obj:
                 yield 1, obj

@@ -23,6 +23,11 @@ class Record:
     resource: dict[str, Any]
 
     @property
+    def record(self) -> int:
+        """The same as `index`, under RecordRef's name (DuplicateTracker takes either)."""
+        return self.index
+
+    @property
     def key(self) -> str | None:
         """userName (user) or displayName (group), as given; None when it is not a string."""
         value = self.resource.get("userName" if self.kind == "user" else "displayName")

@@ -1,0 +1,164 @@
+"""The fast path: a user that plainly passes every single-record rule, decided in one walk.
+
+Most records of a real export are clean, and `check` must keep up with orjson (bench/). This
+walk gathers every string of a user and asks one regex about all of them at once; anything it
+is not sure about (an unusual attribute, a Cyrillic letter, a null, two emails) returns False
+and the full check runs. It must never return True for a user the full check would report:
+tests/profile/test_profile_fast.py holds that property.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from scimguard import text
+from scimguard.profile import schema
+
+# Bytes a plain value may hold: printable ASCII without `<>;:%` (and the "\n" joining values).
+_PLAIN_BYTES = bytes(b for b in range(0x20, 0x7F) if b not in b"<>;:%") + b"\n"
+# The same, letting bytes of non-ASCII letters through (they are judged one by one).
+_PLAIN_OR_HIGH = _PLAIN_BYTES + bytes(range(0x80, 0x100))
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_SAFE: dict[str, bool] = {}  # non-ASCII code point -> nothing any rule says about it alone
+
+
+def _safe_char(ch: str) -> bool:
+    """Not hidden, not an unusual space, not a Cyrillic/Greek letter (mixed-script needs one)."""
+    safe = _SAFE.get(ch)
+    if safe is None:
+        safe = (
+            not text.is_hidden(ch, free_text=False)
+            and ch not in text.UNUSUAL_SPACES
+            and text.script_of(ch) in (None, "Latin")
+        )
+        if len(_SAFE) < 65536:
+            _SAFE[ch] = safe
+    return safe
+
+
+def _plain(joined: str) -> bool:
+    """No value in the "\n"-joined values draws a finding from a character-level rule."""
+    if joined.isascii():
+        if joined.encode().translate(None, _PLAIN_BYTES):
+            return False
+    else:
+        if joined.encode("utf-8", "surrogatepass").translate(None, _PLAIN_OR_HIGH):
+            return False
+        for ch in set(_NON_ASCII.findall(joined)):
+            if not _safe_char(ch):
+                return False
+        # "\n" composes with nothing, so the joined string is NFC exactly when every value is.
+        if not unicodedata.is_normalized("NFC", joined):
+            return False
+    # No value empty, none with a space at its start or end.
+    return not (
+        "\n\n" in joined
+        or "\n " in joined
+        or " \n" in joined
+        or joined.startswith(("\n", " "))
+        or joined.endswith(("\n", " "))
+    )
+
+
+_USER_STRINGS = schema.USER_STRINGS
+_NAME_SUBS = schema.NAME_SUBS
+_MULTI_SUBS = schema.MULTI_SUBS
+_SKIPPED = schema.SKIPPED
+_ENTERPRISE = schema.ENTERPRISE_URN
+_ENTERPRISE_STRINGS = schema.ENTERPRISE_STRINGS
+_ADDRESS_PARTS = schema.ADDRESS_PARTS
+_RESERVED = schema.RESERVED_NAMES
+_MAX_USERNAME = schema.MAX_LENGTH["userName"]
+_MAX_EXTERNAL_ID = schema.MAX_LENGTH["externalId"]
+_MAX_OTHER = schema.DEFAULT_MAX_LENGTH
+
+
+def is_plainly_valid_user(user: dict[str, Any], require_complete_address: bool = True) -> bool:
+    """True only if the full check would find nothing in this user (False: "look closer")."""
+    parts: list[str] = []
+    add = parts.append
+    for key, value in user.items():
+        kind = type(value)
+        if key in _USER_STRINGS:
+            if kind is not str:
+                return False
+            add(value)
+        elif key in _SKIPPED:
+            continue
+        elif key == "name":
+            if kind is not dict:
+                return False
+            for sub, item in value.items():
+                if sub not in _NAME_SUBS or type(item) is not str:
+                    return False
+                add(item)
+        elif key in _MULTI_SUBS:
+            if kind is not list or len(value) != 1:
+                return False
+            element = value[0]
+            if type(element) is not dict:
+                return False
+            allowed = _MULTI_SUBS[key]
+            for sub, item in element.items():
+                if sub == "primary":
+                    if item is not True and item is not False:
+                        return False
+                elif sub not in allowed or type(item) is not str:
+                    return False
+                else:
+                    add(item)
+            if key == "emails":
+                if element.get("primary") is not True:
+                    return False
+            elif key == "addresses" and require_complete_address:
+                for part in _ADDRESS_PARTS:
+                    if part not in element:
+                        return False
+        elif key == "active":
+            if kind is not bool:
+                return False
+        elif key == _ENTERPRISE:
+            if kind is not dict:
+                return False
+            for sub, item in value.items():
+                if sub in _ENTERPRISE_STRINGS and type(item) is str:
+                    add(item)
+                elif sub == "manager" and type(item) is dict:
+                    for manager_sub, manager_item in item.items():
+                        if manager_sub == "value" and type(manager_item) is str:
+                            add(manager_item)
+                        elif manager_sub != "$ref":
+                            return False
+                else:
+                    return False
+        elif key == "profileUrl":
+            if kind is not str:
+                return False
+        else:
+            return False
+    username = user.get("userName")
+    name = user.get("name")
+    if (
+        username is None
+        or "displayName" not in user
+        or name is None
+        or "givenName" not in name
+        or "familyName" not in name
+        or " " in username
+        or username.lower() in _RESERVED
+    ):
+        return False
+    external_id = user.get("externalId")
+    if external_id is not None and (" " in external_id or len(external_id) > _MAX_EXTERNAL_ID):
+        return False
+    joined = "\n".join(parts)
+    if joined.count("\n") != len(parts) - 1 or not _plain(joined):
+        return False
+    if len(joined) > _MAX_USERNAME:
+        if len(username) > _MAX_USERNAME:
+            return False
+        if len(joined) > _MAX_OTHER and max(map(len, parts)) > _MAX_OTHER:
+            return False
+    return True

@@ -1,0 +1,70 @@
+"""The fast path never passes a user the full check would report."""
+
+from __future__ import annotations
+
+import copy
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from profile_cases import VALID_USER
+
+from scimguard.profile import ENTERPRISE_URN, Switches
+from scimguard.profile.fast import is_plainly_valid_user
+from scimguard.profile.resources import ResourceChecker
+from scimguard.records.paths import parse_path, set_path
+
+PATHS = [
+    "userName", "externalId", "displayName", "title", "active", "nickName", "profileUrl",
+    "name", "name.givenName", "name.familyName", "name.middleName", "name.Given",
+    "emails", "emails[0].value", "emails[0].primary", "emails[0].display", "emails[1].value",
+    "phoneNumbers[0].value", "phoneNumbers[0].primary", "addresses", "addresses[0].locality",
+    "addresses[0].country", "roles[0].value", "groups", "password", "ExternalID",
+    f"{ENTERPRISE_URN}:department", f"{ENTERPRISE_URN}:manager.value",
+    f"{ENTERPRISE_URN}:manager.displayName", f"{ENTERPRISE_URN}:costcenter", "schemas", "id",
+]  # fmt: skip
+TEXT = st.text(
+    st.one_of(
+        st.sampled_from([*"ab Z09@.-+'<>;:%\t\n", "\u200b", "\u00a0", "é", "\u043e"]),
+        st.characters(),
+    ),
+    max_size=12,
+)
+VALUES = st.one_of(
+    TEXT,
+    st.just(""),
+    st.none(),
+    st.booleans(),
+    st.sampled_from(["true", "False", "yes", "Administrator", "a" * 129, "b" * 1025]),
+    st.integers(),
+    st.lists(st.dictionaries(st.sampled_from(["value", "primary", "type"]), TEXT), max_size=2),
+    st.dictionaries(st.sampled_from(["givenName", "familyName", "value"]), TEXT, max_size=2),
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(PATHS), VALUES), max_size=3),
+    st.lists(st.sampled_from(["userName", "name", "displayName", "emails", "addresses"])),
+    st.booleans(),
+)
+def test_fast_path_is_sound(changes, removals, complete_address):
+    user = copy.deepcopy(VALID_USER)
+    for key in removals:
+        user.pop(key, None)
+    for path, value in changes:
+        try:
+            set_path(user, parse_path(path), copy.deepcopy(value))
+        except (TypeError, AttributeError):
+            continue  # a path through a non-container value
+    checker = ResourceChecker(Switches(require_complete_address=complete_address))
+    full = checker.walk_user(user)
+    if is_plainly_valid_user(user, complete_address):
+        assert full == [], user
+    assert checker.check_user(user) == full
+
+
+def test_fast_path_takes_the_common_clean_user():
+    assert is_plainly_valid_user(VALID_USER)
+    assert not is_plainly_valid_user({**VALID_USER, "title": "Sales: EMEA"})
+    assert not is_plainly_valid_user({**VALID_USER, "displayName": "Jane\u200bDoe"})
+    assert not is_plainly_valid_user({**VALID_USER, "title": "a\nb"})
