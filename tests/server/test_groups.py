@@ -160,3 +160,16 @@ def test_delete_group_and_user_drop_memberships(client, uids):
     assert_aws_error(client.get(f"/Groups/{gid}"), 404, ["not-found"])
     r = client.get("/Groups", params={"filter": f'members.value eq "{uids[1]}"'})
     assert r.json()["Resources"] == []
+
+
+def test_concurrent_adds_of_one_member_are_all_204(client, uids):
+    from concurrent.futures import ThreadPoolExecutor
+
+    gid = client.post("/Groups", json={"displayName": "Eng"}).json()["id"]
+    body = ops({"op": "add", "path": "members", "value": [{"value": u} for u in uids]})
+    with ThreadPoolExecutor(20) as pool:
+        statuses = list(
+            pool.map(lambda _: client.patch(f"/Groups/{gid}", json=body).status_code, range(20))
+        )
+    assert statuses == [204] * 20
+    assert members_of(client, gid) == sorted(uids)

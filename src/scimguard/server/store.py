@@ -14,6 +14,8 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, and_, delete, exists, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from scimguard.profile import ENTERPRISE_URN, GROUP_URN, USER_URN, as_bool, primary_email
@@ -388,7 +390,9 @@ class Store:
         )
         rows = [{"group_id": group_id, "user_id": u} for u in wanted if u not in present]
         if rows:
-            conn.execute(insert(memberships), rows)
+            # a concurrent PATCH adding the same member is a no-op, not a conflict
+            dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+            conn.execute(dialect_insert(memberships).on_conflict_do_nothing(), rows)
 
     def delete_group(self, tenant: str, group_id: str) -> None:
         with self.db.write() as conn:
@@ -444,10 +448,12 @@ class Store:
         with self.db.read() as conn:
             rows = conn.execute(query).all()
             total = None
-            if with_total:
+            if with_total and (len(rows) > count or after is not None or count == 0):
                 total = conn.execute(
                     select(func.count()).select_from(table).where(and_(*where))
                 ).scalar_one()
+            elif with_total:
+                total = len(rows)  # the whole result fits in this page: no second query
         more = len(rows) > count
         rows = rows[:count]
         last = rows[-1].seq if rows else None
