@@ -352,3 +352,29 @@ def test_idle_and_old_sessions_end(signed_in, console_db):
     with engine.begin() as conn:  # active all along, but started thirteen hours ago
         conn.execute(update(sessions).values(created_at=now() - timedelta(hours=13)))
     assert signed_in.get("/").status_code == 303
+
+
+def test_admin_password_changes_the_password(tmp_path):
+    from click.testing import CliRunner
+
+    from scimguard.cli import main
+    from scimguard.console.accounts import authenticate, create_admin
+
+    db_url = f"sqlite:///{tmp_path / 'engine.db'}"
+    engine = open_engine(db_url)
+    create_admin(engine, "ann", "the first password")
+    runner = CliRunner()
+    result = runner.invoke(
+        main,
+        ["admin", "password", "--db", db_url, "--username", "ANN", "--password-stdin"],
+        input="the second password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert authenticate(engine, "ann", "the first password", "10.0.0.1").admin_id is None
+    assert authenticate(engine, "ann", "the second password", "10.0.0.2").admin_id is not None
+    missing = runner.invoke(
+        main,
+        ["admin", "password", "--db", db_url, "--username", "bob", "--password-stdin"],
+        input="whatever password\n",
+    )
+    assert missing.exit_code == 2 and "no admin named 'bob'" in missing.output
