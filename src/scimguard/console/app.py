@@ -318,8 +318,8 @@ class Console:
         kind = params.get("kind", "")
         kind = kind if kind in ("user", "group") else ""
         states: Any = {"open": T.OPEN_STATES, "all": None}.get(state, state)
-        found = T.list_tasks(
-            self.engine, state=states, rule=rule or None, kind=kind or None, limit=TASKS_SHOWN + 1
+        found = queries.newest_tasks(
+            self.engine, states, rule or None, kind or None, limit=TASKS_SHOWN + 1
         )
         more = len(found) > TASKS_SHOWN
         found = found[:TASKS_SHOWN]
