@@ -47,3 +47,39 @@ def test_newest_tasks_equals_list_tasks_cut_to_the_limit(tmp_path):
         assert got == expected, (state, kind, rule, limit)
         compared += bool(expected)
     assert compared > 50  # most combinations select something
+
+
+def test_tasks_page_pages_through_every_task(signed_in, console_db):
+    import re
+
+    engine = open_engine(console_db)
+    with engine.begin() as conn:
+        for i in range(450):
+            T.file_task(
+                conn,
+                run_id=None,
+                kind="user",
+                record_key=f"k{i}",
+                display=f"k{i}@example.com",
+                operation="create",
+                state="failed",
+                rule="target-rejected",
+                request={"method": "POST", "path": "/Users", "body": {"userName": f"k{i}"}},
+                response=None,
+                findings=[],
+                attempts=1,
+                source=None,
+                target_url="http://127.0.0.1:9",
+            )
+    seen: list[int] = []
+    sizes = []
+    url = "/tasks"
+    while url:
+        html = signed_in.get(url).text
+        ids = [int(i) for i in re.findall(r'<tr id="task-(\d+)"', html)]
+        sizes.append(len(ids))
+        seen += ids
+        older = re.search(r'<a href="(/tasks\?[^"]+)" id="older">', html)
+        url = older.group(1).replace("&amp;", "&") if older else None
+    assert sizes == [200, 200, 50]
+    assert seen == sorted(T.open_task_ids(engine), reverse=True)  # newest first, each once

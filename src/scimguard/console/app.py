@@ -47,7 +47,7 @@ from scimguard.sync import tasks as T
 HERE = Path(__file__).parent
 STATE_FILTERS = ("open", "failed", "blocked", "succeeded", "dismissed", "all")
 MAX_UPLOAD = 50 * 1024 * 1024
-TASKS_SHOWN = 500  # newest first; filters narrow the list
+TASKS_SHOWN = 200  # a page of tasks, newest first; "Older tasks" pages on
 
 Handler = Callable[["Ctx"], Response]
 
@@ -318,11 +318,15 @@ class Console:
         kind = params.get("kind", "")
         kind = kind if kind in ("user", "group") else ""
         states: Any = {"open": T.OPEN_STATES, "all": None}.get(state, state)
+        raw_before = params.get("before", "")
+        before = int(raw_before) if raw_before.isdigit() else None
         found = queries.newest_tasks(
-            self.engine, states, rule or None, kind or None, limit=TASKS_SHOWN + 1
+            self.engine, states, rule or None, kind or None, TASKS_SHOWN + 1, before
         )
-        more = len(found) > TASKS_SHOWN
-        found = found[:TASKS_SHOWN]
+        older = None
+        if len(found) > TASKS_SHOWN:
+            found = found[:TASKS_SHOWN]
+            older = urlencode({"state": state, "rule": rule, "kind": kind, "before": found[-1].id})
         rules = sorted(set(T.rule_counts(self.engine, T.STATES)) - {"unknown"} | {rule} - {""})
         flash = self.sessions.pop_flash(ctx.session)
         outcomes = {o["task_id"]: o for o in (flash or {}).get("outcomes", [])}
@@ -330,7 +334,8 @@ class Console:
             ctx,
             "tasks.html",
             tasks=found,
-            more=more,
+            older=older,
+            paged=before is not None,
             state=state,
             rule=rule,
             kind=kind,

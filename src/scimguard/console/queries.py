@@ -59,10 +59,14 @@ def newest_tasks(
     rule: str | None,
     kind: str | None,
     limit: int,
+    before: int | None = None,
 ) -> list[Task]:
     """Like `sync.tasks.list_tasks`, but reads rows only until `limit` tasks matched, so a
-    page of the newest tasks costs the same with 100 or 100,000 tasks in the store."""
+    page of the newest tasks costs the same with 100 or 100,000 tasks in the store. `before`:
+    only tasks with a smaller id (the next page)."""
     query = select(tasks).order_by(tasks.c.id.desc())
+    if before is not None:
+        query = query.where(tasks.c.id < before)
     if isinstance(state, str):
         query = query.where(tasks.c.state == state)
     elif state:
