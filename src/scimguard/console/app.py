@@ -327,7 +327,8 @@ class Console:
         if len(found) > TASKS_SHOWN:
             found = found[:TASKS_SHOWN]
             older = urlencode({"state": state, "rule": rule, "kind": kind, "before": found[-1].id})
-        rules = sorted(set(T.rule_counts(self.engine, T.STATES)) - {"unknown"} | {rule} - {""})
+        # Every code of the catalogue (counting the codes in use would scan every task).
+        rules = sorted(set(BY_CODE) | ({rule} - {""}))
         flash = self.sessions.pop_flash(ctx.session)
         outcomes = {o["task_id"]: o for o in (flash or {}).get("outcomes", [])}
         return self.page(
