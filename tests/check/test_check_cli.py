@@ -339,3 +339,21 @@ def test_demo_runs():
     assert proc.returncode == 0, proc.stderr
     assert "would be refused" in proc.stdout
     assert "findings by rule" in proc.stdout
+
+
+def test_text_report_lists_input_problems(tmp_path):
+    path = tmp_path / "u.csv"
+    path.write_text("login,firstName,lastName,displayName\na@x.com,A,B,A B\nshort,row\n")
+    result = run("check", str(path), "--format", "text")
+    assert result.exit_code == 1
+    assert "Input problems (1 record not checked)" in result.stdout
+    assert f"{path}:3" in result.stdout and "2 fields" in result.stdout
+    assert "could not be read" in result.stdout
+
+
+def test_no_progress_bar_without_a_terminal(tmp_path):
+    from scimguard.cli.check import _progress
+    from scimguard.records import read_records
+
+    path = write_jsonl(tmp_path / "u.jsonl", [GOOD])
+    assert _progress(read_records([path])) is None  # pytest captures stderr: not a terminal

@@ -310,3 +310,46 @@ def test_problems_are_capped_but_counted(tmp_path):
     assert list(stream) == []
     assert stream.problem_count == 1500 and stream.skipped == 1500
     assert len(stream.problems) == 1000
+
+
+def test_okta_input_format_as_json_lines(tmp_path):
+    lines = [
+        {"id": "00u1", "status": "ACTIVE", "profile": {"login": "a@x.com", "firstName": "A"}},
+        {"id": "00u2", "status": "DEPROVISIONED", "profile": {"login": "b@x.com"}},
+    ]
+    path = write(tmp_path, "okta.jsonl", "\n".join(json.dumps(x) for x in lines) + "\n")
+    records, problems = read(path, input_format="okta")
+    assert problems == []
+    assert [(r.line, r.resource["externalId"], r.resource["active"]) for r in records] == [
+        (1, "00u1", True),
+        (2, "00u2", False),
+    ]
+
+
+def test_list_response_on_one_line_of_json_lines(tmp_path):
+    page = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "Resources": [USER, GROUP],
+    }
+    path = write(tmp_path, "pages.jsonl", json.dumps(page) + "\n" + json.dumps(page) + "\n")
+    records, _ = read(path)
+    assert [(r.index, r.line, r.kind) for r in records] == [
+        (1, 1, "user"),
+        (2, 1, "group"),
+        (3, 2, "user"),
+        (4, 2, "group"),
+    ]
+
+
+def test_set_path_drops_unfilled_list_slots():
+    from scimguard.records.paths import compact, parse_path, set_path
+
+    resource: dict = {}
+    set_path(resource, parse_path("phoneNumbers[1].value"), "+1 555")
+    set_path(resource, parse_path("emails[0].value"), "a@x.com")
+    set_path(resource, parse_path(f"{ENTERPRISE_URN}.manager.value"), "m1")
+    assert compact(resource) == {
+        "phoneNumbers": [{"value": "+1 555"}],
+        "emails": [{"value": "a@x.com"}],
+        ENTERPRISE_URN: {"manager": {"value": "m1"}},
+    }

@@ -217,3 +217,20 @@ def test_okta_email_change_is_an_update_not_a_re_create(okta, target, engine_db)
     assert after["00u07"]["id"] == before["00u07"]["id"]
     assert after["00u07"]["userName"] == "new7@example.com"
     assert len(after) == 3
+
+
+def test_retry_rereads_the_okta_record_the_admin_fixed(okta, target, engine_db):
+    okta.users[3]["profile"]["lastName"] = None  # Okta sends no last name: AWS would refuse
+    args = ["sync", "--okta-org", okta.url, "--target", target.url, "--json"]
+    first = run_cli(args, target.token, engine_db)
+    assert json.loads(first.stdout)["blocked"] == 1, first.stderr
+    engine = open_engine(engine_db)
+    (task,) = list_tasks(engine, state="blocked")
+    assert task.rule == "missing-required" and task.source["type"] == "okta"
+    assert "o3@example.com" not in {u["userName"] for u in target.users()}
+    okta.users[3]["profile"]["lastName"] = "Fixed"
+    retried = run_cli(["tasks", "retry", str(task.id), "--json"], target.token, engine_db)
+    assert json.loads(retried.stdout)[0]["state"] == "succeeded", retried.stderr
+    fixed = next(u for u in target.users() if u["userName"] == "o3@example.com")
+    assert fixed["name"]["familyName"] == "Fixed" and fixed["externalId"] == "00u03"
+    assert len(target.users()) == 12

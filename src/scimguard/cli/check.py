@@ -27,6 +27,13 @@ def console(file=None, *, stderr: bool = False):  # type: ignore[no-untyped-def]
 @click.command("check")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Processes for JSON-lines inputs of 32 MB or more (0: one per core).",
+)
+@click.option(
     "--input-format",
     type=click.Choice(FORMATS),
     help="Format of every input (default: detected from the content of each file).",
@@ -68,6 +75,7 @@ def console(file=None, *, stderr: bool = False):  # type: ignore[no-untyped-def]
     help='Read an empty CSV cell as absent, or as "" (as a connector sending every attribute).',
 )
 def check_command(
+    workers: int,
     paths: tuple[str, ...],
     input_format: str | None,
     output_format: str | None,
@@ -104,10 +112,21 @@ def check_command(
         report = CsvReport(stdout)
     else:
         report = TextReport(console(stdout))
+    from scimguard import check_parallel
+
+    parallel = workers != 1 and check_parallel.usable(stream)
+
+    def check(on_progress=None):  # type: ignore[no-untyped-def]
+        if parallel:
+            return check_parallel.run_check_parallel(
+                stream, profile, report, workers=workers or None, on_progress=on_progress
+            )
+        return run_check(stream, profile, report, on_progress=on_progress)
+
     progress = _progress(stream)
     try:
         if progress is None:
-            summary = run_check(stream, profile, report)
+            summary = check()
         else:
             with progress as bar:
                 task = bar.add_task("checking", total=stream.total_bytes)
@@ -116,7 +135,7 @@ def check_command(
                     done, _total = stream.progress()
                     bar.update(task, completed=done)
 
-                summary = run_check(stream, profile, report, on_progress=tick)
+                summary = check(tick)
     except UnusableInput as exc:
         raise click.UsageError(str(exc)) from exc
     except BrokenPipeError:

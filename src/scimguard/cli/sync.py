@@ -73,6 +73,34 @@ def source_specs(
     return specs
 
 
+class _Progress:
+    """A progress bar on stderr (only on a terminal; never mixed into --json output)."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        self._bar = Progress(
+            "applying",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._task = None
+
+    def update(self, done: int, total: int) -> None:
+        if self._task is None:
+            self._bar.start()
+            self._task = self._bar.add_task("applying", total=total)
+        self._bar.update(self._task, completed=done, total=total)
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._bar.stop()
+
+
 @click.command("sync")
 @click.argument("sources", nargs=-1, type=click.Path(dir_okay=False))
 @click.option(
@@ -266,7 +294,14 @@ def sync_command(
             if not dry_run:
                 click.echo(f"Applying to {target_url} ...", err=True)
 
-    result = run_sync(cfg, engine, on_plan=show_plan)
+    progress = _Progress() if sys.stderr.isatty() and not dry_run else None
+    try:
+        result = run_sync(
+            cfg, engine, on_plan=show_plan, on_progress=progress.update if progress else None
+        )
+    finally:
+        if progress is not None:
+            progress.stop()
     summary = result.summary
     if as_json:
         sys.stdout.write(orjson.dumps(summary).decode() + "\n")

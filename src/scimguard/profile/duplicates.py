@@ -91,10 +91,36 @@ class DuplicateTracker:
     # --- feeding --------------------------------------------------------------------------
 
     def add_user(self, ref: RecordRef, user: dict[str, Any]) -> None:
+        """Remember a user's keys (`ref`: anything with `record`, `file` and `line`)."""
+        username = user.get("userName")
+        emails = user.get("emails")
+        if type(emails) is list and len(emails) == 1 and type(emails[0]) is dict:
+            email = emails[0].get("value")  # the common case of primary_email, inlined
+            if type(email) is not str:
+                email = None
+        else:
+            email = primary_email(user)
+        user_id = user.get("id")
+        self.add_user_keys(
+            ref,
+            username if type(username) is str else None,
+            email,
+            user.get("externalId"),
+            user_id if type(user_id) is str else None,
+        )
+
+    def add_user_keys(
+        self,
+        ref: RecordRef,
+        username: str | None,
+        email: str | None,
+        external_id: Any,
+        user_id: str | None,
+    ) -> None:
+        """The same from keys already taken out of the user (by a worker process, say)."""
         packed = self._pack(ref)
         pointer: str | int = packed
-        username = user.get("userName")
-        if type(username) is str and username:
+        if username:
             key = username.lower()
             if key != username:
                 self._odd_case[ref.record] = username
@@ -105,27 +131,19 @@ class DuplicateTracker:
             else:
                 self._clash("duplicate-username", key, first, packed)
                 pointer = packed
-        emails = user.get("emails")
-        if type(emails) is list and len(emails) == 1 and type(emails[0]) is dict:
-            email = emails[0].get("value")  # the common case of primary_email, inlined
-            if type(email) is not str:
-                email = None
-        else:
-            email = primary_email(user)
         if email:
             key = email.lower()
-            if isinstance(pointer, str) and key == pointer:
+            if type(pointer) is str and key == pointer:
                 key = pointer  # share the string object with the userName dict
             first_ref = self._by_email.setdefault(key, pointer)
             if first_ref is not pointer:
                 self._clash("duplicate-email", key, first_ref, pointer)
-        external_id = user.get("externalId")
         if type(external_id) is str and external_id:
             first_ref = self._by_user_external_id.setdefault(external_id, pointer)
             if first_ref is not pointer:
                 self._clash("duplicate-external-id", external_id, first_ref, pointer)
-        if "id" in user and type(user["id"]) is str:
-            self._user_ids.add(user["id"])
+        if user_id is not None:
+            self._user_ids.add(user_id)
 
     def _clash(self, rule: str, key: str, first: str | int, later: str | int) -> None:
         refs = self._clashes.setdefault((rule, key), [])

@@ -10,6 +10,7 @@ Refusals (400, 404, 409) are returned as data (`Reply`), never raised.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import sys
 from collections.abc import AsyncIterator
@@ -27,6 +28,7 @@ try:  # httpcore tries `import sniffio` on every request; a miss walks sys.path 
 except ImportError:
     sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
+log = logging.getLogger("scimguard.sync.client")
 PAGE_SIZE = 100
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -171,16 +173,19 @@ class ScimClient:
         for attempt in range(self.retry.max_attempts):
             if self.stopped is not None:
                 raise TargetUnauthorized(self.stopped)
-            await limiter.acquire()
             self.counts["writes" if is_write else "reads"] += 1
             if attempt:
                 self.counts["retries"] += 1
                 why = f"retried_{reply.status or 'no_answer'}"
                 self.counts[why] = self.counts.get(why, 0) + 1
+                log.debug("retry %d of %s %s after %s", attempt, method, path, why[8:])
             reply.attempts = attempt + 1
             retry_after = None
             try:
+                # Paced once a connection slot is held: a slot of the quota is never spent on
+                # a request still queued, so a backlog cannot burst past the target's bucket.
                 async with self._slots:
+                    await limiter.acquire()
                     response = await self._http.request(
                         method, self.base_url + path, content=content
                     )

@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,8 +109,12 @@ class Executor:
         run_id: int | None,
         profile: Profile | None = None,
         adopt_manual: bool = False,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> None:
         self.engine = engine
+        self.on_progress = on_progress
+        self.total = 0  # operations to send (membership changes count one per group)
+        self.finished = 0
         self.client = client
         self.target_url = target_url
         self.run_id = run_id
@@ -313,7 +318,7 @@ class Executor:
                     op.kind,
                     op.key,
                     op.display,
-                    "update" if op.target_id else "create",
+                    "update" if op.target_id and op.rule != "manually-sourced" else "create",
                     "blocked",
                     op.rule or "",
                     op.findings,
@@ -341,6 +346,12 @@ class Executor:
             self.outcome.unchanged -= n
             self.outcome.updated += n
         try:
+            self.total = sum(
+                1 for o in plan.ops if o.action in ("create", "update", "adopt")
+            ) + len(plan.members)
+            if removals:
+                self.total += sum(1 for o in plan.ops if o.action in ("deactivate", "delete"))
+            self._tick(0)
             self._members_with_create = {
                 m.group_key: m
                 for m in plan.members
@@ -375,6 +386,11 @@ class Executor:
                 f" to {reply.method} {reply.path}: the token is wrong, expired or revoked. "
                 "The run stopped; the unfinished work is kept and the next run picks it up."
             )
+            self.outcome.not_attempted = max(0, self.total - self.finished)
+            if self.outcome.not_attempted:
+                self.outcome.stopped += (
+                    f" {self.outcome.not_attempted} operation(s) were not finished."
+                )
         finally:
             self.flush()
         return self.outcome
@@ -473,9 +489,15 @@ class Executor:
             self._unauthorized(op_kind, key, display, operation, exc.reply, source)
             raise
 
+    def _tick(self, step: int = 1) -> None:
+        self.finished += step
+        if self.on_progress is not None:
+            self.on_progress(self.finished, self.total)
+
     async def _upsert(self, op: Op) -> None:
         source = op.record.source if op.record else None
         await self._guard(op.kind, op.key, op.display, op.action, source, self._upsert_inner(op))
+        self._tick()
 
     async def _upsert_inner(self, op: Op) -> None:
         ids = self.user_ids if op.kind == "user" else self.group_ids
@@ -610,6 +632,10 @@ class Executor:
         return row is not None
 
     async def _members(self, m: MemberOp) -> None:
+        await self._members_inner(m)
+        self._tick()
+
+    async def _members_inner(self, m: MemberOp) -> None:
         if m.group_key in self._members_done:
             self._succeeded("group", m.group_key)
             return
@@ -652,6 +678,7 @@ class Executor:
 
     async def _remove(self, op: Op) -> None:
         await self._guard(op.kind, op.key, op.display, op.action, None, self._remove_inner(op))
+        self._tick()
 
     async def _remove_inner(self, op: Op) -> None:
         assert op.target_id is not None

@@ -157,6 +157,7 @@ async def run_sync_async(
     *,
     on_plan: Callable[[Plan, Snapshot], None] | None = None,
     snapshot: Snapshot | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     import time
 
@@ -197,6 +198,7 @@ async def run_sync_async(
                     run_id=run_id,
                     profile=cfg.profile,
                     adopt_manual=cfg.options.adopt_manual,
+                    on_progress=on_progress,
                 )
                 result.outcome = await executor.apply(plan)
         result.counts = dict(client.counts)
