@@ -145,6 +145,9 @@ def test_inspector_shows_every_code_point_and_the_verdict(console):
     assert html.count('class="cp') == 5
     ok = console.get("/inspector", params={"value": "Jane", "attribute": "userName"}).text
     assert 'id="verdict">Accepted<' in ok
+    long = console.get("/inspector", params={"value": "a" * 3000 + ZWSP}).text
+    assert "3001 code points (the first 2000 listed below)" in long
+    assert long.count('class="cp') == 2000 and 'id="verdict">Refused' in long
     nbsp = console.get("/inspector", params={"value": "Ana\u00a0Maria"}).text
     assert "Accepted, with warnings" in nbsp and "unusual-space" in nbsp
 

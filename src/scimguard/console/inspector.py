@@ -68,6 +68,7 @@ ATTRIBUTES: tuple[tuple[str, str, str, bool], ...] = (
     ("group.displayName", "Group: display name", "group", False),
 )
 ATTRIBUTE_NAMES = {a[0] for a in ATTRIBUTES}
+MAX_SHOWN = 2000  # code points listed; the verdict always covers the whole value
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def inspect(
         attribute = "name.givenName"
     profile = profile or Profile()
     path = "displayName" if attribute == "group.displayName" else attribute
-    points = code_points(value, path, profile)
+    points = code_points(value[:MAX_SHOWN], path, profile)
     resource, kind, path = _resource(attribute, value)
     findings = profile.check(resource, kind)  # type: ignore[arg-type]
     mine = [f for f in findings if f.attribute == path or f.attribute.startswith(path + ".")]
