@@ -225,3 +225,24 @@ def test_no_page_shows_a_token(console, synced):
     # the task store itself never kept the token either
     stored = json.dumps([t.to_dict() for t in T.list_tasks(open_engine(synced.db_url))])
     assert synced.token not in stored
+
+
+@pytest.mark.postgres
+def test_tasks_retry_and_dismiss_with_the_engine_on_postgresql(synced_pg):
+    """The same flow with the engine's and the console's tables in PostgreSQL."""
+    add_admin(synced_pg.db_url)
+    jane = _task(synced_pg.db_url, JANE)
+    sam = _task(synced_pg.db_url, SAM)
+    with serving(create_app(synced_pg.db_url)) as url, httpx.Client(base_url=url) as console:
+        assert sign_in(console).status_code == 303
+        html = console.get("/tasks", params={"rule": "hidden-character"}).text
+        assert 'Jane<mark class="hc" title="ZERO WIDTH SPACE">&lt;U+200B&gt;</mark>' in html
+        assert f'id="task-{sam.id}"' not in html
+        token = csrf_of(html)
+        synced_pg.directory.set(JANE, name={"givenName": "Jane", "familyName": "Doe"})
+        r = console.post("/tasks/retry", data={"csrf_token": token, "id": [str(jane.id)]})
+        assert "Retried 1 task: 1 succeeded." in console.get(r.headers["location"]).text
+        r = console.post("/tasks/dismiss", data={"csrf_token": token, "id": [str(sam.id)]})
+        assert "Dismissed 1 task." in console.get(r.headers["location"]).text
+        assert re.search(r'id="count-users">4<', console.get("/").text)
+    assert synced_pg.target_users()[JANE]["name"]["givenName"] == "Jane"
