@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from jinja2 import Undefined
 from markupsafe import Markup, escape
@@ -357,7 +357,8 @@ class Console:
         return ids
 
     def _back_to_tasks(self, ctx: Ctx) -> Response:
-        query = ctx.field("query")
+        """Back to the list the form was on (its filters and page), re-encoded."""
+        query = urlencode(parse_qsl(ctx.field("query"))[:10])
         return RedirectResponse("/tasks" + (f"?{query}" if query else ""), status_code=303)
 
     def retry(self, ctx: Ctx) -> Response:
