@@ -131,6 +131,7 @@ class Executor:
         # New groups get their first members in the create itself (AWS takes up to 100).
         self._members_with_create: dict[str, MemberOp] = {}
         self._members_done: set[str] = set()
+        self._user_done: dict[str, asyncio.Event] = {}
 
     # --- bookkeeping ---------------------------------------------------------------------------
 
@@ -357,17 +358,10 @@ class Executor:
                 for m in plan.members
                 if m.group_id is None and not m.remove and len(m.add) <= MAX_MEMBERS_PER_PATCH
             }
-            for kind in ("user", "group"):
-                started = time.monotonic()
-                ops = [
-                    o
-                    for o in plan.ops
-                    if o.kind == kind and o.action in ("create", "update", "adopt")
-                ]
-                self.write_intents([o for o in ops if o.action == "create"])
-                await self._run_all([self._upsert(o) for o in ops])
-                self.flush()
-                log.info("%d %s writes in %.2fs", len(ops), kind, time.monotonic() - started)
+            started = time.monotonic()
+            await self._users_and_groups(plan)
+            self.flush()
+            log.info("users and groups in %.2fs", time.monotonic() - started)
             started = time.monotonic()
             await self._run_all([self._members(m) for m in plan.members])
             self.flush()
@@ -394,6 +388,38 @@ class Executor:
         finally:
             self.flush()
         return self.outcome
+
+    async def _users_and_groups(self, plan: Plan) -> None:
+        """Users and groups in one stream: a new group goes as soon as its members exist.
+
+        Users are sent group by group (the members of the first group first, and so on), so
+        each group's create, with its members, overlaps the remaining user writes instead of
+        waiting for all of them. The intents of every create are written before any is sent.
+        """
+        writes = ("create", "update", "adopt")
+        user_ops = [o for o in plan.ops if o.kind == "user" and o.action in writes]
+        group_ops = [o for o in plan.ops if o.kind == "group" and o.action in writes]
+        waits: dict[str, list[str]] = {}
+        for key, m in self._members_with_create.items():
+            waits[key] = [k for k in m.add if not k.startswith("id:")]
+        rank: dict[str, int] = {}
+        for index, op in enumerate(group_ops):
+            for key in waits.get(op.key, ()):
+                rank.setdefault(key, index)
+        user_ops.sort(key=lambda o: rank.get(o.key, len(group_ops)))
+        self._user_done = {o.key: asyncio.Event() for o in user_ops}
+        self.write_intents([o for o in user_ops + group_ops if o.action == "create"])
+        await self._run_all(
+            [self._upsert(o) for o in user_ops]
+            + [self._group_when_ready(o, waits.get(o.key, [])) for o in group_ops]
+        )
+
+    async def _group_when_ready(self, op: Op, member_keys: list[str]) -> None:
+        for key in member_keys:
+            event = self._user_done.get(key)
+            if event is not None:
+                await event.wait()
+        await self._upsert(op)
 
     async def _run_all(self, coros: list) -> None:
         if not coros:
@@ -496,7 +522,13 @@ class Executor:
 
     async def _upsert(self, op: Op) -> None:
         source = op.record.source if op.record else None
-        await self._guard(op.kind, op.key, op.display, op.action, source, self._upsert_inner(op))
+        try:
+            await self._guard(
+                op.kind, op.key, op.display, op.action, source, self._upsert_inner(op)
+            )
+        finally:
+            if op.kind == "user" and op.key in self._user_done:
+                self._user_done[op.key].set()
         self._tick()
 
     async def _upsert_inner(self, op: Op) -> None:
