@@ -23,7 +23,8 @@ FORBIDDEN_CHARACTERS = frozenset("<>;:%")
 
 # A string matching none of this is plain printable ASCII without `<>;:%`, without leading or
 # trailing blanks and not empty: nothing any rule could say about its characters.
-_NEEDS_LOOK = re.compile(r"[^\x21-\x24\x26-\x39\x3d\x3f-\x7e ]|^ | $|^$")
+# (A multi-branch regex costs microseconds a call here; `bytes.translate` a fraction of that.)
+_PLAIN_ASCII = bytes(b for b in range(0x20, 0x7F) if b not in b"<>;:%")
 
 # Stand-ins for characters that cannot be shown as themselves.
 _ASCII_CONTROL_NAMES = {
@@ -42,7 +43,9 @@ _ASCII_CONTROL_NAMES = {
 
 def needs_look(value: str) -> bool:
     """True unless the value is plain, trimmed, non-empty printable ASCII without `<>;:%`."""
-    return _NEEDS_LOOK.search(value) is not None
+    if not value or value[0] == " " or value[-1] == " " or not value.isascii():
+        return True
+    return bool(value.encode().translate(None, _PLAIN_ASCII))
 
 
 def char_name(ch: str) -> str:

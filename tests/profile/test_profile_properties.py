@@ -109,3 +109,14 @@ def test_plain_names_only_draw_findings_for_what_rules_md_lists(value):
     if value.strip() != value:
         expected.add("blank-value")
     assert rules == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(strings)
+def test_needs_look_is_the_documented_regex(value):
+    import re
+
+    from scimguard import text
+
+    documented = re.compile(r"[^\x21-\x24\x26-\x39\x3d\x3f-\x7e ]|^ | $|^$")
+    assert text.needs_look(value) == (documented.search(value) is not None)
