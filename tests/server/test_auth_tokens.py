@@ -8,9 +8,9 @@ import time
 import orjson
 import pytest
 from click.testing import CliRunner
+from serve_helpers import scim_client
 from sqlalchemy import select
 
-from conftest import scim_client
 from scimguard.cli import main
 from scimguard.server.tables import tokens
 from scimguard.server.tokens import (

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from conftest import assert_aws_error, user
+from serve_helpers import assert_aws_error, user
 
 MANAGER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import assert_aws_error, scim_client, user
+from serve_helpers import assert_aws_error, scim_client, user
+
 from scimguard.server.testing import running_emulator
 
 

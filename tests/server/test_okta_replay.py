@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from serve_helpers import assert_aws_error, scim_client
 
-from conftest import assert_aws_error, scim_client
 from scimguard.cli import main
 from scimguard.server.testing import running_emulator
 

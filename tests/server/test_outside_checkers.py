@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from outside import scim2_tester_failures, scim_sanity_failures
+from serve_outside import scim2_tester_failures, scim_sanity_failures
 
 from scimguard.server.testing import running_emulator
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from conftest import assert_aws_error, user
+from serve_helpers import assert_aws_error, user
 
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"

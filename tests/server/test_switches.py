@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import assert_aws_error, scim_client, user
+from serve_helpers import assert_aws_error, scim_client, user
+
 from scimguard.cli.serve import serve, settings_from_options
 from scimguard.server.testing import running_emulator
 
@@ -72,3 +73,21 @@ def test_cli_flags_become_settings():
     assert (s.fault_rate, s.fault_statuses, s.fault_seed) == (0.2, (502, 503), 3)
     assert (s.put_user_status, s.put_group_status) == (201, 404)
     assert s.strict_manual and s.legacy_page_size and s.default_active is None
+
+
+def test_reject_empty_lists_and_retry_after(sqlite_url):
+    with running_emulator(sqlite_url, quotas=False) as emu, scim_client(emu) as c:
+        created = c.post("/Users", json=user("a@x.com", phoneNumbers=[]))
+        assert created.status_code == 201 and "phoneNumbers" not in created.json()
+    with (
+        running_emulator(sqlite_url, quota_reads=1, reject_empty_lists=True, retry_after=2) as emu,
+        scim_client(emu) as c,
+    ):
+        r = c.post("/Users", json=user("b@x.com", phoneNumbers=[]))
+        assert_aws_error(r, 400, ["empty-list"])
+        statuses = [c.get("/Users") for _ in range(3)]
+        throttled = [r for r in statuses if r.status_code == 429]
+        assert throttled and throttled[0].headers["Retry-After"] == "2"
+    with running_emulator(sqlite_url, quota_reads=1) as emu, scim_client(emu) as c:
+        throttled = [r for r in (c.get("/Users") for _ in range(3)) if r.status_code == 429]
+        assert throttled and "Retry-After" not in throttled[0].headers

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import assert_aws_error, user
+from serve_helpers import assert_aws_error, user
 
 GENERIC = "Request is unparsable, syntactically incorrect, or violates schema."
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"

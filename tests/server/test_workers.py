@@ -14,8 +14,8 @@ import httpx
 import orjson
 import pytest
 from click.testing import CliRunner
+from serve_helpers import user
 
-from conftest import user
 from scimguard.cli import main
 from scimguard.server.testing import free_port
 

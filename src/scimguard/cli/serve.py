@@ -119,6 +119,17 @@ def _statuses(value: str) -> tuple[int, ...]:
     show_default=True,
     help="`active` of a user created without it.",
 )
+@click.option(
+    "--reject-empty-lists",
+    is_flag=True,
+    help='Refuse empty lists such as "emails": [] (the profile only warns).',
+)
+@click.option(
+    "--retry-after",
+    type=click.IntRange(0, 3600),
+    default=None,
+    help="Send Retry-After: N on 429 (AWS's header is not documented).",
+)
 @click.option("--access-log/--no-access-log", default=False, show_default=True)
 def serve(db_url: str | None, host: str, port: int, workers: int, **options: object) -> None:
     """Run a local SCIM endpoint that behaves like AWS IAM Identity Center's."""
@@ -183,6 +194,8 @@ def settings_from_options(options: dict[str, object]):  # type: ignore[no-untype
         strict_manual=bool(options["strict_manual"]),
         legacy_page_size=bool(options["legacy_paging"]),
         default_active=default_active,
+        reject_empty_lists=bool(options.get("reject_empty_lists")),
+        retry_after=options.get("retry_after"),  # type: ignore[arg-type]
     )
 
 

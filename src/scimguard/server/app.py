@@ -76,13 +76,18 @@ class Emulator:
         self.db = Database(db_url)
         self.store = Store(self.db, default_active=settings.default_active)
         self.quotas = Quotas(
-            settings.quota_writes, settings.quota_reads, enabled=settings.quotas, workers=workers
+            settings.quota_writes,
+            settings.quota_reads,
+            enabled=settings.quotas,
+            workers=workers,
+            retry_after=settings.retry_after,
         )
         self.faults = Faults(settings.fault_rate, settings.fault_statuses, settings.fault_seed)
         # SQLite calls take microseconds and writes are serialised anyway: run them on the event
         # loop (no thread hops, no GIL ping-pong). PostgreSQL calls go to the thread pool.
         self.inline = self.db.sqlite if settings.inline_db is None else settings.inline_db
         self._auth_cache: dict[tuple[str, str], float] = {}
+        self.also_refuse = frozenset({"empty-list"} if settings.reject_empty_lists else ())
 
     # --- the request pipeline -----------------------------------------------------------------
 
@@ -231,7 +236,7 @@ class Emulator:
                 return self._list(tenant, "user", request)
             if method == "POST":
                 user = self._object(body)
-                validate(self.profile, user, "user")
+                validate(self.profile, user, "user", self.also_refuse)
                 with self._manual_clash():
                     return _json(self.store.create_user(tenant, user), 201)
             raise _unsupported()
@@ -245,7 +250,7 @@ class Emulator:
             return Response(status_code=204)
         if method == "PUT":
             user = self._object(body)
-            validate(self.profile, user, "user")
+            validate(self.profile, user, "user", self.also_refuse)
 
             def replace(_old: dict[str, Any], source: str) -> dict[str, Any]:
                 self._strict_manual(source)
@@ -259,7 +264,7 @@ class Emulator:
             def change(old: dict[str, Any], source: str) -> dict[str, Any]:
                 self._strict_manual(source)
                 new = patch.apply_user(old, ops)
-                validate(self.profile, new, "user")
+                validate(self.profile, new, "user", self.also_refuse)
                 return new
 
             return _json(self.store.update_user(tenant, user_id, change))

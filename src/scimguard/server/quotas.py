@@ -30,8 +30,17 @@ class TokenBucket:
 
 
 class Quotas:
-    def __init__(self, writes: float, reads: float, *, enabled: bool = True, workers: int = 1):
+    def __init__(
+        self,
+        writes: float,
+        reads: float,
+        *,
+        enabled: bool = True,
+        workers: int = 1,
+        retry_after: int | None = None,
+    ) -> None:
         self.enabled = enabled
+        self.headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         self.rates = {"write": writes / workers, "read": reads / workers}
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._lock = threading.Lock()
@@ -46,4 +55,4 @@ class Quotas:
                 bucket = self._buckets[(tenant, kind)] = TokenBucket(self.rates[kind])
             allowed = bucket.take(time.monotonic())
         if not allowed:
-            raise ScimError(429, THROTTLED_429, [codes.THROTTLED])
+            raise ScimError(429, THROTTLED_429, [codes.THROTTLED], dict(self.headers))

@@ -28,6 +28,8 @@ class Settings:
     legacy_page_size: bool = False  # cap lists at 50 and refuse cursors (pre-2025 AWS)
     unknown_member_status: int = 404  # PATCH add of a member id that is no user
     max_body_bytes: int = 1024 * 1024
+    reject_empty_lists: bool = False  # refuse `"emails": []` (the profile only warns)
+    retry_after: int | None = None  # Retry-After seconds on 429 (AWS: not documented)
     inline_db: bool | None = None  # None: on the event loop for SQLite, thread pool for PG
     default_active: bool | None = False  # `active` of a user created without it (None: absent)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scimguard.profile import Finding, Kind, Profile
+from scimguard.profile import Finding, Kind, Profile, Severity
 from scimguard.server.errors import GENERIC_400, ScimError
 
 _NAME_PATTERN = r"[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r ]+"
@@ -58,8 +58,18 @@ def refusal(findings: list[Finding]) -> ScimError:
     )
 
 
-def validate(profile: Profile, resource: Any, kind: Kind) -> None:
-    """Raise AWS's 400 when the profile finds an error in the resource."""
-    errors = profile.errors(resource, kind)
+def validate(
+    profile: Profile, resource: Any, kind: Kind, also_refuse: frozenset[str] = frozenset()
+) -> None:
+    """Raise AWS's 400 when the profile finds an error in the resource.
+
+    `also_refuse` names warnings to treat as errors (`--reject-empty-lists`: the Identity
+    Store's lists are min 1, so AWS may refuse `[]`, ref section 3.4).
+    """
+    if also_refuse:
+        findings = profile.check(resource, kind)
+        errors = [f for f in findings if f.severity is Severity.ERROR or f.rule in also_refuse]
+    else:
+        errors = profile.errors(resource, kind)
     if errors:
         raise refusal(errors)

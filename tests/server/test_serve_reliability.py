@@ -16,8 +16,8 @@ import httpx
 import orjson
 import pytest
 from click.testing import CliRunner
+from serve_helpers import scim_client, user
 
-from conftest import scim_client, user
 from scimguard.cli import main
 from scimguard.server.testing import free_port, running_emulator
 

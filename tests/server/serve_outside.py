@@ -1,6 +1,6 @@
 """Run scim2-tester and scim-sanity against a live emulator; return the checks they fail.
 
-Shared by test_outside_checkers.py and by hand (`python tests/server/outside.py`) to print the
+Shared by test_outside_checkers.py and by hand (`python tests/server/serve_outside.py`) to print the
 current list when docs/aws-deviations.md needs updating.
 """
 
