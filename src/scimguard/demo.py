@@ -72,6 +72,18 @@ STEPS: list[Step] = [
 ]
 
 
+def _console_step(console: object) -> None:
+    """`--no-serve` prepares everything but does not start the console (for tests)."""
+    import sys
+
+    from scimguard.console.demo import console_step
+
+    console_step(console, serve="--no-serve" not in sys.argv[1:])
+
+
+STEPS.append(Step("3. Sync the examples into an emulator, then the console", _console_step))
+
+
 def main(steps: list[Step] | None = None) -> None:
     from rich.console import Console
     from rich.rule import Rule

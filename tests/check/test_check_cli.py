@@ -330,9 +330,9 @@ def test_inspect_stdin_and_close_cases():
 
 def test_demo_runs():
     proc = subprocess.run(
-        [sys.executable, "-m", "scimguard.demo"],
+        [sys.executable, "-m", "scimguard.demo", "--no-serve"],  # the console step serves forever
         capture_output=True,
-        timeout=120,
+        timeout=240,
         cwd=ROOT,
         text=True,
     )

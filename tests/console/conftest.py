@@ -3,89 +3,38 @@ tasks filed by a real `scimguard sync` into a real emulator, and Chromium throug
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from console_helpers import (
-    ADMIN,
     CHROMIUM,
     CHROMIUM_ARGS,
-    JANE,
-    PASSWORD,
-    SCIMGUARD,
-    TAKEN,
-    ZWSP,
-    Directory,
     Synced,
+    add_admin,
     missing_service,
-    person,
     serving,
     sign_in,
+    synced_into,
 )
 
-from scimguard.console.accounts import Backoff, create_admin
+from scimguard.console.accounts import Backoff
 from scimguard.console.app import create_app
-from scimguard.console.store import open_engine
-from scimguard.server.store import MANUAL
-from scimguard.server.testing import running_emulator
 
 
 @pytest.fixture
 def synced(tmp_path, monkeypatch) -> Iterator[Synced]:
-    """Three good users, Jane with `Jane<U+200B>`, and one whose userName is taken by hand."""
-    with running_emulator(f"sqlite:///{tmp_path / 'emulator.db'}", quotas=False) as emu:
-        tenant, token = emu.create_tenant()
-        emu.store.create_user(
-            tenant,
-            {
-                "userName": TAKEN,
-                "name": {"givenName": "Hand", "familyName": "Made"},
-                "displayName": "Hand Made",
-            },
-            MANUAL,
-        )
-        directory = Directory(
-            tmp_path / "users.jsonl",
-            [
-                person(1),
-                person(2),
-                person(3),
-                person(
-                    "jane",
-                    given="Jane" + ZWSP,
-                    userName=JANE,
-                    displayName="Jane Doe",
-                    emails=[{"value": JANE, "type": "work", "primary": True}],
-                ),
-                person(
-                    "taken",
-                    userName=TAKEN,
-                    displayName="Taken Name",
-                    emails=[{"value": TAKEN, "type": "work", "primary": True}],
-                ),
-            ],
-        )
-        directory.write()
-        db_url = f"sqlite:///{tmp_path / 'engine.db'}"
-        # The console's retries read the token from the run's --token-env variable, as in use.
-        monkeypatch.setenv("SCIMGUARD_TARGET_TOKEN", token)
-        result = subprocess.run(
-            [SCIMGUARD, "sync", str(directory.path), "--target", emu.base_url(tenant)],
-            env={**os.environ, "SCIMGUARD_DB": db_url},
-            capture_output=True,
-            text=True,
-            timeout=240,
-        )
-        assert result.returncode == 1, result.stdout + result.stderr  # 1: some tasks
-        yield Synced(db_url, emu, tenant, token, directory, result.stdout + result.stderr)
+    """A real sync into a real emulator, engine state in SQLite (see `synced_into`)."""
+    with synced_into(tmp_path, f"sqlite:///{tmp_path / 'engine.db'}", monkeypatch.setenv) as s:
+        yield s
 
 
-def add_admin(db_url: str, username: str = ADMIN, password: str = PASSWORD) -> None:
-    create_admin(open_engine(db_url), username, password)
+@pytest.fixture
+def synced_pg(tmp_path, monkeypatch, postgres_url) -> Iterator[Synced]:
+    """The same, with the engine's (and the console's) state in PostgreSQL."""
+    with synced_into(tmp_path, postgres_url, monkeypatch.setenv) as s:
+        yield s
 
 
 @pytest.fixture

@@ -18,7 +18,9 @@ from typing import Any
 import httpx
 import uvicorn
 
-from scimguard.server.testing import RunningEmulator, free_port
+from scimguard.console.accounts import create_admin
+from scimguard.console.store import open_engine
+from scimguard.server.testing import RunningEmulator, free_port, running_emulator
 
 CHROMIUM = Path(os.environ.get("SCIMGUARD_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -118,7 +120,7 @@ class Directory:
 
     def set(self, user_name: str, **changes: Any) -> None:
         for record in self.records:
-            if record["userName"] == user_name:
+            if record.get("userName") == user_name:
                 record.update(changes)
         self.write()
 
@@ -160,7 +162,66 @@ class Synced:
 
 
 JANE = "jane@example.com"  # her first name ends with a zero-width space: blocked
-TAKEN = "taken@example.com"  # made by hand in the target: the create fails (manually-sourced)
+SAM = "sam@example.com"  # title "R&D: lab": sent, and refused by the target (failed)
+
+
+@contextmanager
+def synced_into(tmp_path: Path, db_url: str, setenv: Any) -> Iterator[Synced]:
+    """Three good users; Jane, whose first name ends with a zero-width space (blocked: never
+    sent); Sam, whose title has a colon that the run allows and the target refuses (failed)."""
+    with running_emulator(f"sqlite:///{tmp_path / 'emulator.db'}", quotas=False) as emu:
+        tenant, token = emu.create_tenant()
+        directory = Directory(
+            tmp_path / "users.jsonl",
+            [
+                person(1),
+                person(2),
+                person(3),
+                person(
+                    "jane",
+                    given="Jane" + ZWSP,
+                    userName=JANE,
+                    displayName="Jane Doe",
+                    emails=[{"value": JANE, "type": "work", "primary": True}],
+                ),
+                person(
+                    "sam",
+                    userName=SAM,
+                    displayName="Sam Lab",
+                    title="R&D: lab",
+                    emails=[{"value": SAM, "type": "work", "primary": True}],
+                ),
+                {
+                    "externalId": "grp-eng",
+                    "displayName": "Engineering",
+                    "members": [{"value": "user1@example.com"}, {"value": "user2@example.com"}],
+                },
+            ],
+        )
+        directory.write()
+        # The console's retries read the token from the run's --token-env variable, as in use.
+        setenv("SCIMGUARD_TARGET_TOKEN", token)
+        result = subprocess.run(
+            [
+                SCIMGUARD,
+                "sync",
+                str(directory.path),
+                "--target",
+                emu.base_url(tenant),
+                # allowed locally, still refused by the emulator: a real 400 from the target
+                "--allow-legacy-characters",
+            ],
+            env={**os.environ, "SCIMGUARD_DB": db_url},
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+        assert result.returncode == 1, result.stdout + result.stderr  # 1: some tasks
+        yield Synced(db_url, emu, tenant, token, directory, result.stdout + result.stderr)
+
+
+def add_admin(db_url: str, username: str = ADMIN, password: str = PASSWORD) -> None:
+    create_admin(open_engine(db_url), username, password)
 
 
 def missing_service(what: str) -> None:

@@ -15,7 +15,16 @@ from scimguard.console.sessions import COOKIE
 from scimguard.console.store import open_engine
 from scimguard.sync import tasks as T
 
-PAGES = ["/", "/tasks", "/tasks/1", "/users", "/groups", "/inspector?value=x", "/check"]
+PAGES = [
+    "/",
+    "/tasks",
+    "/tasks/1",
+    "/users",
+    "/groups",
+    "/inspector?value=x",
+    "/check",
+    "/check/some-report.csv",
+]
 ACTIONS = ["/tasks/retry", "/tasks/dismiss", "/signout", "/check"]
 
 
@@ -255,6 +264,7 @@ def test_console_tables_live_in_the_engine_database_with_their_own_chain(tmp_pat
 
 @pytest.mark.postgres
 def test_console_on_postgresql(postgres_url):
+    """The console's tables, accounts and pages over a PostgreSQL engine database."""
     names = _console_tables(postgres_url)
     assert {"console_admins", "console_sessions", "scimguard_console_version"} <= names
     from scimguard.console.accounts import authenticate, create_admin
@@ -263,3 +273,108 @@ def test_console_on_postgresql(postgres_url):
     admin_id = create_admin(engine, "pg", "postgres password!")
     assert authenticate(engine, "PG", "postgres password!", "127.0.0.1").admin_id == admin_id
     assert authenticate(engine, "pg", "wrong password!!", "127.0.0.1").admin_id is None
+    from console_helpers import add_admin, serving
+
+    from scimguard.console.app import create_app
+
+    add_admin(postgres_url)
+    with serving(create_app(postgres_url)) as url, httpx.Client(base_url=url) as client:
+        assert sign_in(client).status_code == 303
+        assert client.get("/tasks").status_code == 200
+        assert "users provisioned" in client.get("/").text
+
+
+def test_values_from_records_are_escaped(signed_in, console_db):
+    """A record is data from outside: whatever it holds is shown, never run."""
+    evil = '<img src=x onerror="alert(1)">'
+    engine = open_engine(console_db)
+    with engine.begin() as conn:
+        task_id = T.file_task(
+            conn,
+            run_id=None,
+            kind="user",
+            record_key="evil",
+            display=evil,
+            operation="create",
+            state="failed",
+            rule="forbidden-character",
+            request={"method": "POST", "path": "/Users", "body": {"displayName": evil}},
+            response={"status": 400, "body": {"detail": "<script>alert(2)</script>"}},
+            findings=[
+                {
+                    "rule": "forbidden-character",
+                    "severity": "error",
+                    "attribute": "displayName",
+                    "value": evil,
+                    "message": f"It contains {evil}",
+                    "fix": "Remove <, >.",
+                    "suggested_value": "img src=x",
+                }
+            ],
+            attempts=1,
+            source=None,
+            target_url="http://127.0.0.1:9/scim/v2",
+        )
+    for page in ["/tasks", f"/tasks/{task_id}"]:
+        html = signed_in.get(page).text
+        assert "<img src=x" not in html and "<script>alert(2)" not in html, page
+        assert "&lt;img src=x onerror=" in html, page
+
+
+def test_console_command_says_when_the_database_cannot_be_opened(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    run = subprocess.run(
+        [SCIMGUARD, "console", "--db", f"sqlite:///{blocker}/engine.db", "--port", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2
+    assert "cannot open the database" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_idle_and_old_sessions_end(signed_in, console_db):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from scimguard.console.store import now
+
+    engine = open_engine(console_db)
+    assert signed_in.get("/").status_code == 200
+    with engine.begin() as conn:  # three hours without a request
+        conn.execute(update(sessions).values(last_seen_at=now() - timedelta(hours=3)))
+    assert signed_in.get("/").status_code == 303
+    with engine.connect() as conn:
+        assert conn.execute(select(sessions)).first() is None  # and it is gone
+    assert sign_in(signed_in).status_code == 303
+    with engine.begin() as conn:  # active all along, but started thirteen hours ago
+        conn.execute(update(sessions).values(created_at=now() - timedelta(hours=13)))
+    assert signed_in.get("/").status_code == 303
+
+
+def test_admin_password_changes_the_password(tmp_path):
+    from click.testing import CliRunner
+
+    from scimguard.cli import main
+    from scimguard.console.accounts import authenticate, create_admin
+
+    db_url = f"sqlite:///{tmp_path / 'engine.db'}"
+    engine = open_engine(db_url)
+    create_admin(engine, "ann", "the first password")
+    runner = CliRunner()
+    result = runner.invoke(
+        main,
+        ["admin", "password", "--db", db_url, "--username", "ANN", "--password-stdin"],
+        input="the second password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert authenticate(engine, "ann", "the first password", "10.0.0.1").admin_id is None
+    assert authenticate(engine, "ann", "the second password", "10.0.0.2").admin_id is not None
+    missing = runner.invoke(
+        main,
+        ["admin", "password", "--db", db_url, "--username", "bob", "--password-stdin"],
+        input="whatever password\n",
+    )
+    assert missing.exit_code == 2 and "no admin named 'bob'" in missing.output

@@ -46,6 +46,11 @@ def console(db_url: str | None, host: str, port: int) -> None:
             "[yellow]No admin account yet.[/] Create one with "
             f"[bold]scimguard admin create --db {db.redact(url)} --username NAME[/]"
         )
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(
+            "[yellow]The console speaks plain HTTP:[/] put it behind a TLS-terminating proxy "
+            "before others reach it over a network."
+        )
     shown = f"[{host}]" if ":" in host else host
     err.print(f"scimguard console on [bold]http://{shown}:{port}/[/] (database {db.redact(url)})")
     uvicorn.run(create_app(url), host=host, port=port, log_level="warning", access_log=False)

@@ -23,6 +23,7 @@ from scimguard.console.store import aware, now
 HASHER = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (64 MiB, t=3, p=4)
 MIN_PASSWORD = 12
 MAX_USERNAME = 128
+FORGET_AFTER = timedelta(days=1)  # failures older than this no longer count
 # A hash of a password no one knows: verified when the username does not exist, so the
 # answer takes as long either way and does not tell which usernames exist.
 _DUMMY_HASH = HASHER.hash("scimguard-no-such-admin-placeholder")
@@ -42,9 +43,9 @@ class Backoff:
     max_seconds: float = 300.0
 
     def lock_for(self, failures: int, free: int) -> float:
-        if failures < free:
+        if failures <= free:
             return 0.0
-        return min(self.base_seconds * 2 ** (failures - free), self.max_seconds)
+        return min(self.base_seconds * 2 ** (failures - free - 1), self.max_seconds)
 
 
 @dataclass(frozen=True)
@@ -115,21 +116,38 @@ def _locked_for(engine: Engine, keys: list[str]) -> float:
 
 def _record_failure(engine: Engine, key: str, free: int, backoff: Backoff) -> None:
     moment = now()
-    with engine.begin() as conn:
-        row = conn.execute(
-            select(signin_failures.c.failures).where(signin_failures.c.key == key)
-        ).first()
-        failures = (row.failures if row else 0) + 1
-        seconds = backoff.lock_for(failures, free)
-        values = {
-            "failures": failures,
-            "last_failure_at": moment,
-            "locked_until": moment + timedelta(seconds=seconds) if seconds else None,
-        }
-        if row:
-            conn.execute(update(signin_failures).where(signin_failures.c.key == key).values(values))
-        else:
-            conn.execute(insert(signin_failures).values(key=key, **values))
+    for _ in range(3):  # a concurrent first failure of the same key may insert first: redo
+        try:
+            with engine.begin() as conn:
+                row = conn.execute(
+                    select(signin_failures.c.failures, signin_failures.c.last_failure_at).where(
+                        signin_failures.c.key == key
+                    )
+                ).first()
+                failures = (row.failures if row else 0) + 1
+                if row and aware(row.last_failure_at) < moment - FORGET_AFTER:
+                    failures = 1
+                seconds = backoff.lock_for(failures, free)
+                values = {
+                    "failures": failures,
+                    "last_failure_at": moment,
+                    "locked_until": moment + timedelta(seconds=seconds) if seconds else None,
+                }
+                if row:
+                    conn.execute(
+                        update(signin_failures).where(signin_failures.c.key == key).values(values)
+                    )
+                else:
+                    conn.execute(insert(signin_failures).values(key=key, **values))
+                    # Keys quiet for a day are forgotten, so guessed names do not pile up.
+                    conn.execute(
+                        delete(signin_failures).where(
+                            signin_failures.c.last_failure_at < moment - FORGET_AFTER
+                        )
+                    )
+            return
+        except IntegrityError:
+            continue
 
 
 def authenticate(

@@ -13,14 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from jinja2 import Undefined
 from markupsafe import Markup, escape
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from scimguard import text
-from scimguard.console import accounts, inspector, queries
+from scimguard.console import accounts, checking, inspector, queries
 from scimguard.console.sessions import (
     COOKIE,
     CSRF_FIELD,
@@ -40,12 +40,14 @@ from scimguard.console.sessions import (
     csrf_ok,
 )
 from scimguard.console.store import cookie_secret, open_engine
+from scimguard.profile import Profile
 from scimguard.profile.catalogue import BY_CODE
 from scimguard.sync import tasks as T
 
 HERE = Path(__file__).parent
 STATE_FILTERS = ("open", "failed", "blocked", "succeeded", "dismissed", "all")
 MAX_UPLOAD = 50 * 1024 * 1024
+TASKS_SHOWN = 200  # a page of tasks, newest first; "Older tasks" pages on
 
 Handler = Callable[["Ctx"], Response]
 
@@ -66,8 +68,11 @@ class Ctx:
 # --- showing values ---------------------------------------------------------------------------
 
 
-def show(value: Any) -> Markup:
-    """A value as HTML with every hidden or unusual code point spelled out and marked."""
+def show(value: Any, *, keep_newlines: bool = False) -> Markup:
+    """A value as HTML with every hidden or unusual code point spelled out and marked.
+
+    `keep_newlines` is for pretty-printed JSON, whose line breaks are layout (JSON escapes
+    every control character inside its strings)."""
     if value is None:
         return Markup('<span class="null">null</span>')
     if isinstance(value, Undefined):
@@ -78,7 +83,9 @@ def show(value: Any) -> Markup:
         return escape(value)
     out = []
     for ch in value:
-        if text.is_hidden(ch, free_text=False) or ch in text.UNUSUAL_SPACES:
+        if keep_newlines and ch == "\n":
+            out.append(Markup("\n"))
+        elif text.is_hidden(ch, free_text=False) or ch in text.UNUSUAL_SPACES:
             code = f"U+{ord(ch):04X}"
             out.append(
                 Markup('<mark class="hc" title="{}">&lt;{}&gt;</mark>').format(
@@ -95,7 +102,7 @@ def show_json(value: Any) -> Markup:
         return Markup('<span class="null">nothing</span>')
     if isinstance(value, str):
         return show(value)
-    return show(json.dumps(value, ensure_ascii=False, indent=2))
+    return show(json.dumps(value, ensure_ascii=False, indent=2), keep_newlines=True)
 
 
 def okta_head(task: T.Task) -> str:
@@ -106,6 +113,21 @@ def okta_head(task: T.Task) -> str:
 def rule_title(code: str | None) -> str:
     rule = BY_CODE.get(code or "")
     return rule.title if rule else (code or "")
+
+
+def located(task: T.Task) -> list[dict[str, Any]]:
+    """Where a refusal the target named only by rule sits in the request that was sent.
+
+    A run may relax the profile (e.g. `--allow-legacy-characters`) while the target does not;
+    then the target's rule header is the only diagnosis. Checking the sent body with the
+    profile's defaults finds the attribute and value that rule is about."""
+    body = task.request.get("body")
+    if task.response is None or not isinstance(body, dict) or task.kind not in ("user", "group"):
+        return []
+    if all(f.get("attribute") for f in task.findings):
+        return []
+    codes = set(task.rules)
+    return [f.to_dict() for f in Profile().check(body, task.kind) if f.rule in codes]
 
 
 def when(moment: Any) -> str:
@@ -130,6 +152,7 @@ class Console:
         env.filters["when"] = when
         env.globals["rule_title"] = rule_title
         env.globals["okta_head"] = okta_head
+        env.globals["located"] = located
 
     # --- plumbing -----------------------------------------------------------------------------
 
@@ -144,7 +167,12 @@ class Console:
         return self.render(ctx.request, name, context, status)
 
     def guard(self, handler: Handler, *, max_part_size: int = 1024 * 1024) -> Callable[..., Any]:
+        """The endpoint for `handler`: session first (before reading any body), then CSRF."""
+
         async def endpoint(request: Request) -> Response:
+            session = await run_in_threadpool(self.sessions.load, request.cookies.get(COOKIE))
+            if session is None:
+                return self._no_session(request)
             form = None
             if request.method == "POST":
                 length = request.headers.get("content-length")
@@ -152,23 +180,25 @@ class Console:
                     return PlainTextResponse("That upload is too large.", status_code=413)
                 form = await request.form(max_files=1, max_part_size=max_part_size)
             try:
-                return await run_in_threadpool(self._guarded, handler, request, form)
+                return await run_in_threadpool(self._guarded, handler, request, session, form)
             finally:
                 if form is not None:
                     await form.close()
 
         return endpoint
 
-    def _guarded(self, handler: Handler, request: Request, form: FormData | None) -> Response:
-        session = self.sessions.load(request.cookies.get(COOKIE))
-        if session is None:
-            if request.method != "GET":
-                return PlainTextResponse("Sign in first.", status_code=403)
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            location = "/signin?" + urlencode({"next": target})
-            if request.headers.get("hx-request"):
-                return Response(status_code=401, headers={"HX-Redirect": location})
-            return RedirectResponse(location, status_code=303)
+    def _no_session(self, request: Request) -> Response:
+        if request.method != "GET":
+            return PlainTextResponse("Sign in first.", status_code=403)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        location = "/signin?" + urlencode({"next": target})
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": location})
+        return RedirectResponse(location, status_code=303)
+
+    def _guarded(
+        self, handler: Handler, request: Request, session: Session, form: FormData | None
+    ) -> Response:
         if request.method == "POST":
             submitted = request.headers.get(CSRF_HEADER)
             if form is not None and isinstance(form.get(CSRF_FIELD), str):
@@ -288,14 +318,25 @@ class Console:
         kind = params.get("kind", "")
         kind = kind if kind in ("user", "group") else ""
         states: Any = {"open": T.OPEN_STATES, "all": None}.get(state, state)
-        found = T.list_tasks(self.engine, state=states, rule=rule or None, kind=kind or None)
-        rules = sorted(set(T.rule_counts(self.engine, T.STATES)) - {"unknown"} | {rule} - {""})
+        raw_before = params.get("before", "")
+        before = int(raw_before) if raw_before.isdigit() else None
+        found = queries.newest_tasks(
+            self.engine, states, rule or None, kind or None, TASKS_SHOWN + 1, before
+        )
+        older = None
+        if len(found) > TASKS_SHOWN:
+            found = found[:TASKS_SHOWN]
+            older = urlencode({"state": state, "rule": rule, "kind": kind, "before": found[-1].id})
+        # Every code of the catalogue (counting the codes in use would scan every task).
+        rules = sorted(set(BY_CODE) | ({rule} - {""}))
         flash = self.sessions.pop_flash(ctx.session)
         outcomes = {o["task_id"]: o for o in (flash or {}).get("outcomes", [])}
         return self.page(
             ctx,
             "tasks.html",
             tasks=found,
+            older=older,
+            paged=before is not None,
             state=state,
             rule=rule,
             kind=kind,
@@ -316,7 +357,8 @@ class Console:
         return ids
 
     def _back_to_tasks(self, ctx: Ctx) -> Response:
-        query = ctx.field("query")
+        """Back to the list the form was on (its filters and page), re-encoded."""
+        query = urlencode(parse_qsl(ctx.field("query"))[:10])
         return RedirectResponse("/tasks" + (f"?{query}" if query else ""), status_code=303)
 
     def retry(self, ctx: Ctx) -> Response:
@@ -402,6 +444,48 @@ class Console:
             attributes=inspector.ATTRIBUTES,
             result=result,
             findings=[f.to_dict() for f in result.findings] if result else [],
+            categories=inspector.CATEGORIES,
+        )
+
+    def check_page(self, ctx: Ctx) -> Response:
+        result = None
+        options: dict[str, Any] = {"require_complete_address": True, "empty_cells": "absent"}
+        if ctx.form is not None:
+            upload = ctx.form.get("file")
+            options = {
+                "input_format": ctx.field("input_format") or None,
+                "allow_legacy_characters": ctx.field("allow_legacy_characters") == "1",
+                "require_complete_address": ctx.field("require_complete_address") == "1",
+                "empty_cells": "empty-string"
+                if ctx.field("empty_cells") == "empty-string"
+                else "absent",
+            }
+            if isinstance(upload, UploadFile) and upload.filename:
+                result, csv_text = checking.check_upload(upload.file, upload.filename, **options)
+                if result.error is None:
+                    result.report_id = checking.keep_report(
+                        self.engine, ctx.session.id_hash, result.filename, csv_text
+                    )
+            else:
+                result = checking.CheckResult("", error="Choose a file to check.")
+        return self.page(
+            ctx, "check.html", result=result, options=options, formats=checking.FORMATS
+        )
+
+    def check_csv(self, ctx: Ctx) -> Response:
+        found = checking.load_report(
+            self.engine, ctx.session.id_hash, ctx.request.path_params["report_id"]
+        )
+        if found is None:
+            return self.page(
+                ctx, "error.html", 404, title="No such report", message="Upload the file again."
+            )
+        filename, csv_text = found
+        stem = filename.rsplit(".", 1)[0] if "." in filename else filename
+        return Response(
+            csv_text,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{stem}-check.csv"'},
         )
 
     # --- routes --------------------------------------------------------------------------------
@@ -418,6 +502,12 @@ class Console:
             Route("/users", self.guard(self.resources("user"))),
             Route("/groups", self.guard(self.resources("group"))),
             Route("/inspector", self.guard(self.inspect)),
+            Route(
+                "/check",
+                self.guard(self.check_page, max_part_size=MAX_UPLOAD),
+                methods=["GET", "POST"],
+            ),
+            Route("/check/{report_id}.csv", self.guard(self.check_csv)),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ]
         app = Starlette(routes=routes)

@@ -1,18 +1,19 @@
 """The inspector: one value, code point by code point, and what the profile says about it.
 
-The verdict is the profile's own: the value is placed into the chosen attribute of an otherwise
-valid user (or group) and checked, so the inspector can never disagree with `check`, the
-emulator or the engine.
+Code points and their verdicts come from `scimguard.inspect_value` (shared with `scimguard
+inspect`). The findings are the profile's own: the value is placed into the chosen attribute of
+an otherwise valid user (or group) and checked, so the inspector can never disagree with
+`check`, the emulator or the engine.
 """
 
 from __future__ import annotations
 
 import copy
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from scimguard import text
+from scimguard.inspect_value import CodePoint, code_points
 from scimguard.profile import Finding, Profile
 
 CATEGORIES = {
@@ -67,22 +68,7 @@ ATTRIBUTES: tuple[tuple[str, str, str, bool], ...] = (
     ("group.displayName", "Group: display name", "group", False),
 )
 ATTRIBUTE_NAMES = {a[0] for a in ATTRIBUTES}
-
-
-@dataclass(frozen=True)
-class CodePoint:
-    position: int  # 1-based, as the profile's messages count
-    char: str
-    shown: str  # the character itself, or a printable stand-in
-    codepoint: str
-    name: str
-    category: str
-    category_text: str
-    flags: tuple[str, ...]  # hidden, forbidden, whitespace, unusual space, other script...
-
-    @property
-    def bad(self) -> bool:
-        return any(f in ("hidden", "forbidden") for f in self.flags)
+MAX_SHOWN = 2000  # code points listed; the verdict always covers the whole value
 
 
 @dataclass(frozen=True)
@@ -115,47 +101,16 @@ def _resource(attribute: str, value: str) -> tuple[dict[str, Any], str, str]:
     return user, "user", attribute
 
 
-def _flags(ch: str, identifier: bool) -> tuple[str, ...]:
-    flags = []
-    if text.is_hidden(ch, free_text=not identifier):
-        flags.append("hidden")
-    if ch in text.FORBIDDEN_CHARACTERS:
-        flags.append("forbidden")
-    if ch in text.UNUSUAL_SPACES:
-        flags.append("unusual space")
-    elif identifier and text.is_whitespace(ch) and "hidden" not in flags:
-        flags.append("whitespace")
-    script = text.script_of(ch)
-    if script and script != "Latin":
-        flags.append(script)
-    if unicodedata.combining(ch):
-        flags.append("combining")
-    return tuple(flags)
-
-
 def inspect(
     value: str, attribute: str = "name.givenName", profile: Profile | None = None
 ) -> Inspection:
     if attribute not in ATTRIBUTE_NAMES:
         attribute = "name.givenName"
-    identifier = attribute in ("userName", "externalId")
-    points = []
-    for i, ch in enumerate(value):
-        category = unicodedata.category(ch)
-        points.append(
-            CodePoint(
-                position=i + 1,
-                char=ch,
-                shown=text.stand_in(ch),
-                codepoint=f"U+{ord(ch):04X}",
-                name=text.char_name(ch),
-                category=category,
-                category_text=CATEGORIES.get(category, category),
-                flags=_flags(ch, identifier),
-            )
-        )
+    profile = profile or Profile()
+    path = "displayName" if attribute == "group.displayName" else attribute
+    points = code_points(value[:MAX_SHOWN], path, profile)
     resource, kind, path = _resource(attribute, value)
-    findings = (profile or Profile()).check(resource, kind)  # type: ignore[arg-type]
+    findings = profile.check(resource, kind)  # type: ignore[arg-type]
     mine = [f for f in findings if f.attribute == path or f.attribute.startswith(path + ".")]
     nfc = text.nfc(value)
     return Inspection(

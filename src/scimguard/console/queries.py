@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, func, or_, select
 
 from scimguard.sync.schema import resources, runs, tasks
-from scimguard.sync.tasks import OPEN_STATES
+from scimguard.sync.tasks import OPEN_STATES, Task, row_to_task
 
 RESOURCE_STATES = ("active", "inactive", "pending", "deleted")
 
@@ -51,6 +51,42 @@ def _json(value: str | None) -> Any:
         return json.loads(value) if value else {}
     except ValueError:
         return {}
+
+
+def newest_tasks(
+    engine: Engine,
+    state: str | tuple[str, ...] | None,
+    rule: str | None,
+    kind: str | None,
+    limit: int,
+    before: int | None = None,
+) -> list[Task]:
+    """Like `sync.tasks.list_tasks`, but reads rows only until `limit` tasks matched, so a
+    page of the newest tasks costs the same with 100 or 100,000 tasks in the store. `before`:
+    only tasks with a smaller id (the next page)."""
+    query = select(tasks).order_by(tasks.c.id.desc())
+    if before is not None:
+        query = query.where(tasks.c.id < before)
+    if isinstance(state, str):
+        query = query.where(tasks.c.state == state)
+    elif state:
+        query = query.where(tasks.c.state.in_(list(state)))
+    if kind:
+        query = query.where(tasks.c.kind == kind)
+    if rule:  # a pre-filter; the parsed findings decide (as list_tasks does)
+        query = query.where((tasks.c.rule == rule) | tasks.c.findings.contains(json.dumps(rule)))
+    else:
+        query = query.limit(limit)
+    found: list[Task] = []
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            task = row_to_task(row)
+            if rule and rule not in task.rules:
+                continue
+            found.append(task)
+            if len(found) >= limit:
+                break
+    return found
 
 
 def recent_runs(engine: Engine, limit: int = 5) -> list[Run]:
