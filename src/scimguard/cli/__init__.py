@@ -24,3 +24,12 @@ def main() -> None:
 
 
 # Sub-commands register themselves here, one import per module (keep the list sorted).
+from scimguard.cli.check import check_command  # noqa: E402
+
+main.add_command(check_command)
+from scimguard.cli.rules import rules_command  # noqa: E402
+
+main.add_command(rules_command)
+from scimguard.cli.inspect import inspect_command  # noqa: E402
+
+main.add_command(inspect_command)

@@ -106,8 +106,8 @@ RULES: tuple[Rule, ...] = (
         "the value has more code points than the limit.",
         "The Identity Store behind SCIM limits lengths; longer values are refused.",
         "Shorten the value in the identity provider.",
-        "",
-        "",
+        '{"userName": "' + "j" * 120 + '@example.com"}',
+        '{"userName": "' + "j" * 116 + '@example.com"}',
     ),
     Rule(
         "multiple-values",
@@ -183,6 +183,8 @@ RULES: tuple[Rule, ...] = (
         "userName is unique and case-insensitive in AWS; the second create gets 409.",
         "Make the usernames unique in the identity provider (map userName to a unique "
         "attribute, usually the email).",
+        '[{"userName": "jane@example.com"}, {"userName": "Jane@Example.com"}]',
+        '[{"userName": "jane@example.com"}, {"userName": "jane.doe@example.com"}]',
     ),
     Rule(
         "duplicate-email",
@@ -192,6 +194,10 @@ RULES: tuple[Rule, ...] = (
         "another record has the same primary email, compared case-insensitively.",
         "The primary email must be unique in AWS; the second create gets 409.",
         "Give each user their own email address.",
+        '[{"userName": "a", "emails": [{"value": "team@example.com", "primary": true}]}, '
+        '{"userName": "b", "emails": [{"value": "TEAM@example.com", "primary": true}]}]',
+        '[{"userName": "a", "emails": [{"value": "a@example.com", "primary": true}]}, '
+        '{"userName": "b", "emails": [{"value": "b@example.com", "primary": true}]}]',
     ),
     Rule(
         "duplicate-external-id",
@@ -201,6 +207,8 @@ RULES: tuple[Rule, ...] = (
         "another record of the same kind has the same externalId (exact).",
         "externalId must be unique in AWS; the second create gets 409.",
         "Map externalId to the identity provider's immutable id.",
+        '[{"userName": "a", "externalId": "00u1"}, {"userName": "b", "externalId": "00u1"}]',
+        '[{"userName": "a", "externalId": "00u1"}, {"userName": "b", "externalId": "00U1"}]',
     ),
     Rule(
         "duplicate-group-name",
@@ -211,6 +219,10 @@ RULES: tuple[Rule, ...] = (
         "Group names are unique in AWS (`Duplicate GroupDisplayName`, 409); Google and Entra "
         "allow duplicates.",
         "Rename one of the groups.",
+        '[{"displayName": "Engineering", "members": []}, '
+        '{"displayName": "engineering", "members": []}]',
+        '[{"displayName": "Engineering", "members": []}, '
+        '{"displayName": "Engineering EU", "members": []}]',
     ),
     Rule(
         "nested-group",
@@ -220,6 +232,8 @@ RULES: tuple[Rule, ...] = (
         "a member value refers to a group.",
         "AWS IAM Identity Center groups contain users only.",
         "Flatten the group: add the inner group's users instead.",
+        '{"displayName": "All", "members": [{"value": "g-eng", "type": "Group"}]}',
+        '{"displayName": "All", "members": [{"value": "u-jane", "type": "User"}]}',
     ),
     Rule(
         "blank-value",
@@ -240,6 +254,8 @@ RULES: tuple[Rule, ...] = (
         "it contains U+00A0 (no-break space) or U+3000 (ideographic space).",
         "Accepted, but breaks matching and sign-in.",
         "Replace it with a plain space.",
+        '{"displayName": "Jane\\u00a0Doe"}',
+        '{"displayName": "Jane Doe"}',
     ),
     Rule(
         "not-normalized",
@@ -249,6 +265,8 @@ RULES: tuple[Rule, ...] = (
         "the value differs from its Unicode NFC form.",
         "`José` typed with a combining accent looks identical but compares unequal.",
         "Store the composed (NFC) form.",
+        '{"name": {"givenName": "Jose\\u0301"}}',
+        '{"name": {"givenName": "Jos\\u00e9"}}',
     ),
     Rule(
         "mixed-script",
@@ -259,6 +277,8 @@ RULES: tuple[Rule, ...] = (
         "A look-alike letter (homoglyph) makes a name that looks right but matches nothing, "
         "or impersonates someone.",
         "Retype the word in one alphabet.",
+        '{"name": {"givenName": "J\\u043ehn"}}',
+        '{"name": {"givenName": "\\u0418\\u0432\\u0430\\u043d"}}',
     ),
     Rule(
         "reserved-name",
@@ -268,6 +288,8 @@ RULES: tuple[Rule, ...] = (
         "it equals Administrator or AWSAdministrators (case-insensitive).",
         "The Identity Store reserves these names.",
         "Use another name.",
+        '{"displayName": "AWSAdministrators", "members": []}',
+        '{"displayName": "AWS Administrators EU", "members": []}',
     ),
     Rule(
         "empty-list",
@@ -277,6 +299,8 @@ RULES: tuple[Rule, ...] = (
         "the list is empty.",
         "The Identity Store lists take one element; an empty one may be refused.",
         "Leave the attribute out instead.",
+        '{"userName": "jane@example.com", "phoneNumbers": []}',
+        '{"userName": "jane@example.com"}',
     ),
     Rule(
         "unknown-attribute",
@@ -287,6 +311,8 @@ RULES: tuple[Rule, ...] = (
         "enterprise extension). Names are case-sensitive.",
         "AWS matches attribute names exactly (`ExternalID` was refused where `externalId` works).",
         "Check the spelling, or stop mapping the attribute.",
+        '{"userName": "jane@example.com", "ExternalID": "00u1"}',
+        '{"userName": "jane@example.com", "externalId": "00u1"}',
     ),
     Rule(
         "unknown-member",
@@ -296,6 +322,9 @@ RULES: tuple[Rule, ...] = (
         "a member value matches no user in the same input (the target may still have it).",
         "A membership change for a user that does not exist fails.",
         "Provision the user first, or remove the member.",
+        '{"displayName": "Sales", "members": [{"value": "nobody@example.com"}]}',
+        '[{"userName": "jane@example.com"}, '
+        '{"displayName": "Sales", "members": [{"value": "jane@example.com"}]}]',
     ),
     Rule(
         "manually-sourced",

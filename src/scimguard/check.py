@@ -1,0 +1,387 @@
+"""Records -> findings -> reports: the engine of `scimguard check`.
+
+`run_check` streams: each record's own findings go to the report as soon as the record is read;
+the cross-record ones (duplicates, nested groups, unknown members) follow once every record has
+been seen. Memory grows with the number of distinct keys kept for duplicates, not with the
+input. The JSON and CSV reports write as they go; the text report groups findings by record, so
+it keeps the findings (not the records) until the end.
+
+Exit codes (`exit_code`): 2 when input was unusable (nothing could be read, only problems);
+1 when a finding is at or above `fail_on`, or when a record could not be checked at all (a bad
+line or row: an input problem that lost a record counts as an error); else 0.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import IO, Any, Protocol
+
+import orjson
+
+from scimguard import text
+from scimguard.profile import PROFILE_NAME, DuplicateTracker, Finding, Profile, RecordRef, Severity
+from scimguard.records import InputProblem, Record, RecordStream
+
+COLUMNS = (
+    "record",
+    "source",
+    "kind",
+    "key",
+    "rule",
+    "severity",
+    "attribute",
+    "value",
+    "message",
+    "fix",
+    "suggested_value",
+)
+PROGRESS_EVERY = 4096
+
+
+@dataclass(slots=True)
+class Summary:
+    records: int = 0
+    users: int = 0
+    groups: int = 0
+    records_with_errors: int = 0
+    errors: int = 0
+    warnings: int = 0
+    input_problems: int = 0
+    records_not_checked: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "records": self.records,
+            "users": self.users,
+            "groups": self.groups,
+            "records_with_errors": self.records_with_errors,
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
+
+    def exit_code(self, fail_on: Severity = Severity.ERROR) -> int:
+        if self.records == 0 and self.records_not_checked > 0:
+            return 2
+        if self.errors or self.records_not_checked:
+            return 1
+        if fail_on is Severity.WARNING and self.warnings:
+            return 1
+        return 0
+
+
+def finding_row(ref: RecordRef, finding: Finding) -> dict[str, Any]:
+    """One finding as in the JSON report: where the record is, then the finding."""
+    row: dict[str, Any] = {
+        "record": ref.record,
+        "source": ref.source,
+        "kind": ref.kind,
+        "key": ref.key,
+    }
+    row.update(finding.to_dict())
+    return row
+
+
+class Report(Protocol):
+    def start(self) -> None: ...
+    def finding(self, ref: RecordRef, finding: Finding) -> None: ...
+    def finish(self, summary: Summary, problems: list[InputProblem]) -> None: ...
+
+
+def run_check(
+    stream: Iterable[Record],
+    profile: Profile,
+    report: Report,
+    *,
+    on_progress: Callable[[], None] | None = None,
+) -> Summary:
+    """Check every record of `stream` and send each finding to `report`; the summary."""
+    summary = Summary()
+    tracker = DuplicateTracker()
+    with_errors = bytearray()  # bit per record: has an error (to count records_with_errors)
+    check_user = profile.check_user
+    check_group = profile.check_group
+    error = Severity.ERROR
+    report.start()
+    users = groups = errors = warnings = 0
+    for record in stream:
+        if record.kind == "user":
+            users += 1
+            findings = check_user(record.resource)
+            ref = record.ref
+            tracker.add_user(ref, record.resource)
+        else:
+            groups += 1
+            findings = check_group(record.resource)
+            ref = record.ref
+            tracker.add_group(ref, record.resource)
+        if findings:
+            has_error = False
+            for finding in findings:
+                if finding.severity is error:
+                    errors += 1
+                    has_error = True
+                else:
+                    warnings += 1
+                report.finding(ref, finding)
+            if has_error:
+                _mark(with_errors, record.index)
+        if on_progress is not None and (users + groups) % PROGRESS_EVERY == 0:
+            on_progress()
+    for ref, finding in tracker.finish():
+        if finding.severity is error:
+            errors += 1
+            _mark(with_errors, ref.record)
+        else:
+            warnings += 1
+        report.finding(ref, finding)
+    summary.users, summary.groups = users, groups
+    summary.records = users + groups
+    summary.errors, summary.warnings = errors, warnings
+    summary.records_with_errors = sum(bin(b).count("1") for b in with_errors)
+    if isinstance(stream, RecordStream):
+        summary.input_problems = stream.problem_count
+        summary.records_not_checked = stream.skipped
+        problems = stream.problems
+    else:
+        problems = []
+    report.finish(summary, problems)
+    return summary
+
+
+def _mark(bits: bytearray, index: int) -> None:
+    byte = index >> 3
+    if byte >= len(bits):
+        bits.extend(bytes(byte - len(bits) + 1024))
+    bits[byte] |= 1 << (index & 7)
+
+
+# --- JSON --------------------------------------------------------------------------------------
+
+
+class JsonReport:
+    """One JSON document, written as findings arrive; `summary` comes after `findings`."""
+
+    def __init__(self, out: IO[bytes], profile_name: str = PROFILE_NAME) -> None:
+        self.out = out
+        self.profile_name = profile_name
+        self.first = True
+        self._buffer: list[bytes] = []
+
+    def start(self) -> None:
+        self.out.write(b'{"profile":' + orjson.dumps(self.profile_name) + b',"findings":[')
+
+    def finding(self, ref: RecordRef, finding: Finding) -> None:
+        data = orjson.dumps(finding_row(ref, finding), default=_json_default)
+        if self.first:
+            self.first = False
+            self._buffer.append(b"\n" + data)
+        else:
+            self._buffer.append(b",\n" + data)
+        if len(self._buffer) >= 256:
+            self.out.write(b"".join(self._buffer))
+            self._buffer.clear()
+
+    def finish(self, summary: Summary, problems: list[InputProblem]) -> None:
+        self.out.write(b"".join(self._buffer))
+        self._buffer.clear()
+        tail = {
+            "summary": summary.to_dict(),
+            "input_errors": [p.to_dict() for p in problems],
+        }
+        self.out.write(b"\n]," + orjson.dumps(tail)[1:] + b"\n")
+        self.out.flush()
+
+
+def _json_default(value: Any) -> Any:
+    return repr(value)
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return orjson.dumps(value, default=_json_default).decode()
+
+
+class CsvReport:
+    """One row per finding, the columns of the JSON findings; input problems are not rows."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.writer = csv.writer(out, lineterminator="\n")
+        self.out = out
+
+    def start(self) -> None:
+        self.writer.writerow(COLUMNS)
+
+    def finding(self, ref: RecordRef, finding: Finding) -> None:
+        row = finding_row(ref, finding)
+        self.writer.writerow([_cell(row[c]) if c != "record" else row[c] for c in COLUMNS])
+
+    def finish(self, summary: Summary, problems: list[InputProblem]) -> None:
+        self.out.flush()
+
+
+# --- text --------------------------------------------------------------------------------------
+
+
+def show_value(value: Any, limit: int = 160) -> str:
+    """A value for people: strings quoted with hidden characters spelled out, else JSON."""
+    if isinstance(value, str):
+        shown = "\u201c" + text.visible(value) + "\u201d"
+    else:
+        shown = orjson.dumps(value, default=_json_default).decode()
+    return shown if len(shown) <= limit else shown[: limit - 1] + "\u2026"
+
+
+class TextReport:
+    """Summary first, then findings grouped by record (so it keeps findings until the end)."""
+
+    def __init__(self, console: Any) -> None:  # a rich.console.Console
+        self.console = console
+        self.by_record: dict[int, tuple[RecordRef, list[Finding]]] = {}
+
+    def start(self) -> None:
+        pass
+
+    def finding(self, ref: RecordRef, finding: Finding) -> None:
+        entry = self.by_record.get(ref.record)
+        if entry is None:
+            self.by_record[ref.record] = (ref, [finding])
+        else:
+            entry[1].append(finding)
+
+    def finish(self, summary: Summary, problems: list[InputProblem]) -> None:
+        from rich.padding import Padding
+        from rich.text import Text
+
+        console = self.console
+        console.print(_summary_text(summary))
+        if problems:
+            console.print()
+            heading = Text("Input problems", style="bold yellow")
+            if summary.records_not_checked:
+                heading.append(
+                    f" ({summary.records_not_checked} record(s) not checked)", style="yellow"
+                )
+            console.print(heading)
+            for problem in problems:
+                line = Text(problem.source, style="cyan")
+                line.append("  " + problem.message, style="default")
+                console.print(Padding(line, (0, 0, 0, 2), expand=False))
+            if summary.input_problems > len(problems):
+                console.print(f"  ... and {summary.input_problems - len(problems)} more")
+        for index in sorted(self.by_record):
+            ref, findings = self.by_record[index]
+            console.print()
+            head = Text(f"record {ref.record}", style="bold")
+            head.append(f" \u00b7 {ref.kind}")
+            if ref.key is not None:
+                head.append(" " + show_value(ref.key, 60), style="bold")
+            head.append(" \u00b7 ")
+            head.append(ref.source, style="cyan")
+            console.print(head)
+            for finding in sorted(findings, key=lambda f: -f.severity.rank):
+                console.print(_finding_text(finding))
+        console.print()
+        console.print(_verdict_text(summary))
+
+
+def _summary_text(summary: Summary) -> Any:
+    from rich.text import Text
+
+    out = Text("Checked ", style="bold")
+    out.append(f"{summary.records} record(s)", style="bold")
+    out.append(f" ({summary.users} users, {summary.groups} groups) against {PROFILE_NAME}: ")
+    out.append(
+        f"{summary.records_with_errors} record(s) would be refused; ",
+        style="bold red" if summary.records_with_errors else "bold green",
+    )
+    out.append(f"{summary.errors} error(s)", style="red" if summary.errors else "green")
+    out.append(", ")
+    out.append(f"{summary.warnings} warning(s)", style="yellow" if summary.warnings else "green")
+    out.append(".")
+    return out
+
+
+def _verdict_text(summary: Summary) -> Any:
+    from rich.text import Text
+
+    if summary.records_with_errors:
+        return Text(
+            f"{summary.records_with_errors} of {summary.records} record(s) would be refused by "
+            "AWS IAM Identity Center. `scimguard rules CODE` explains each rule.",
+            style="bold red",
+        )
+    if summary.records_not_checked:
+        return Text(
+            f"{summary.records_not_checked} record(s) could not be read; fix the input problems.",
+            style="bold yellow",
+        )
+    return Text("No record would be refused.", style="bold green")
+
+
+def _finding_text(finding: Finding) -> Any:
+    from rich.console import Group
+    from rich.padding import Padding
+    from rich.text import Text
+
+    error = finding.severity is Severity.ERROR
+    head = Text("  ")
+    head.append("\u2717 error  " if error else "! warning", style="bold red" if error else "yellow")
+    head.append(" " + finding.rule, style="bold")
+    head.append("  " + finding.attribute, style="cyan")
+    body = Text()
+    if finding.rule != "missing-required":
+        body.append("value: ", style="dim")
+        body.append(show_value(finding.value))
+        body.append("\n")
+    body.append(finding.message)
+    body.append("\nfix: ", style="dim")
+    body.append(finding.fix)
+    if finding.has_suggestion:
+        body.append("\nsuggested: ", style="dim")
+        suggestion = finding.suggested_value
+        body.append(
+            "leave it out (null)" if suggestion is None else show_value(suggestion),
+            style="green",
+        )
+    return Group(head, Padding(body, (0, 0, 0, 4), expand=False))
+
+
+class ListReport:
+    """Keeps every (record, finding) pair in memory: for tests, examples and small inputs."""
+
+    def __init__(self) -> None:
+        self.findings: list[tuple[RecordRef, Finding]] = []
+        self.summary: Summary | None = None
+        self.problems: list[InputProblem] = []
+
+    def start(self) -> None:
+        pass
+
+    def finding(self, ref: RecordRef, finding: Finding) -> None:
+        self.findings.append((ref, finding))
+
+    def finish(self, summary: Summary, problems: list[InputProblem]) -> None:
+        self.summary = summary
+        self.problems = problems
+
+
+def check_resources(
+    resources: Iterable[dict[str, Any]], profile: Profile | None = None, *, file: str = "<memory>"
+) -> ListReport:
+    """Check in-memory resources (single-record and cross-record rules) and keep the findings."""
+    from scimguard.profile import kind_of
+
+    records = (
+        Record(i, file, i, kind_of(resource), resource) for i, resource in enumerate(resources, 1)
+    )
+    report = ListReport()
+    run_check(records, profile or Profile(), report)
+    return report

@@ -1,0 +1,146 @@
+"""`scimguard check PATH...`: predict every refusal of an export before anything is sent."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from scimguard.check import CsvReport, JsonReport, Report, TextReport, run_check
+from scimguard.profile import Profile, Severity, Switches
+from scimguard.records import FORMATS, AttributeMapping, MappingError, UnusableInput, read_records
+
+PROGRESS_MIN_BYTES = 8 << 20
+
+
+def console(file=None, *, stderr: bool = False):  # type: ignore[no-untyped-def]
+    """A Rich console: colour only on a terminal, 80 columns when not on one."""
+    from rich.console import Console
+
+    stream = file or (sys.stderr if stderr else sys.stdout)
+    tty = stream.isatty() if hasattr(stream, "isatty") else False
+    return Console(
+        file=stream, width=None if tty else 80, force_terminal=tty, highlight=False, soft_wrap=False
+    )
+
+
+@click.command("check")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option(
+    "--input-format",
+    type=click.Choice(FORMATS),
+    help="Format of every input (default: detected from the content of each file).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "csv"]),
+    help="Report format (default: text on a terminal, json otherwise).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding of this severity or worse is found.",
+)
+@click.option(
+    "--allow-legacy-characters",
+    is_flag=True,
+    help="Allow < > ; : % (the current AWS regex accepts them; the Okta article does not).",
+)
+@click.option(
+    "--require-complete-address/--no-require-complete-address",
+    default=True,
+    show_default=True,
+    help="Refuse addresses that lack any of street, city, state, zip code, country.",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False),
+    help="TOML file: target SCIM path = source attribute or template (CSV and Okta input).",
+)
+@click.option(
+    "--empty-cells",
+    type=click.Choice(["absent", "empty-string"]),
+    default="absent",
+    show_default=True,
+    help='Read an empty CSV cell as absent, or as "" (as a connector sending every attribute).',
+)
+def check_command(
+    paths: tuple[str, ...],
+    input_format: str | None,
+    output_format: str | None,
+    fail_on: str,
+    allow_legacy_characters: bool,
+    require_complete_address: bool,
+    mapping: str | None,
+    empty_cells: str,
+) -> None:
+    """Report every record AWS IAM Identity Center would refuse, and why, with a fix.
+
+    PATH is a file (SCIM JSON array, ListResponse, JSON lines, CSV, Okta export), a directory
+    of such files, or - for standard input. Exit code: 0 nothing at or above --fail-on,
+    1 findings (or records that could not be read), 2 unusable invocation or input.
+    """
+    try:
+        attribute_mapping = AttributeMapping.load(mapping) if mapping else None
+        stream = read_records(list(paths), input_format, attribute_mapping, empty_cells)  # type: ignore[arg-type]
+    except (MappingError, UnusableInput) as exc:
+        raise click.UsageError(str(exc)) from exc
+    stdout = click.get_text_stream("stdout")
+    if output_format is None:
+        output_format = "text" if stdout.isatty() else "json"
+    profile = Profile(
+        Switches(
+            allow_legacy_characters=allow_legacy_characters,
+            require_complete_address=require_complete_address,
+        )
+    )
+    report: Report
+    if output_format == "json":
+        report = JsonReport(click.get_binary_stream("stdout"))
+    elif output_format == "csv":
+        report = CsvReport(stdout)
+    else:
+        report = TextReport(console(stdout))
+    progress = _progress(stream)
+    try:
+        if progress is None:
+            summary = run_check(stream, profile, report)
+        else:
+            with progress as bar:
+                task = bar.add_task("checking", total=stream.total_bytes)
+
+                def tick() -> None:
+                    done, _total = stream.progress()
+                    bar.update(task, completed=done)
+
+                summary = run_check(stream, profile, report, on_progress=tick)
+    except UnusableInput as exc:
+        raise click.UsageError(str(exc)) from exc
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(1)
+    code = summary.exit_code(Severity(fail_on))
+    if code == 2:
+        click.echo("error: no record could be read from the input (see input_errors)", err=True)
+    sys.exit(code)
+
+
+def _progress(stream):  # type: ignore[no-untyped-def]
+    """A progress bar on stderr for long inputs, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+    if stream.total_bytes is not None and stream.total_bytes < PROGRESS_MIN_BYTES:
+        return None
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=console(stderr=True),
+        transient=True,
+    )

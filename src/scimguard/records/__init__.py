@@ -1,0 +1,185 @@
+"""Readers: files of users and groups, in any supported format, as a stream of SCIM records.
+
+The one entry point for every part of scimguard that reads a directory export (`check`, `sync`,
+`fix`, the console):
+
+    from scimguard.records import read_records
+
+    stream = read_records(["users.csv", "groups.json"], input_format=None,
+                          mapping=None, empty_cells="absent")
+    for record in stream:            # Record(index, file, line, kind, resource)
+        ...                          # record.ref is the profile's RecordRef
+    stream.problems                  # [InputProblem(file, line, message, skipped)]
+
+Formats (`input_format`, else detected from the content of each file):
+
+- `jsonl`: one SCIM resource per line (a line holding a ListResponse or an array is expanded);
+- `json`: a JSON array of resources (streamed element by element), a SCIM ListResponse, or one
+  resource (both parsed whole: an object document is the size of a page);
+- `csv`: a header row of SCIM paths or Okta attribute names (see `mapping.OKTA_ATTRIBUTES`);
+- `okta`: an Okta Users API export (JSON array or JSON lines of `{"id", "status", "profile"}`);
+  such objects are also recognised inside `json`/`jsonl` input.
+
+Users and groups may be mixed: `schemas`, or `members` without `userName`, tell them apart.
+`mapping` (an `AttributeMapping`, e.g. `AttributeMapping.load("mapping.toml")`) applies to CSV
+and Okta input. `empty_cells="empty-string"` reads an empty CSV cell (or a null Okta attribute)
+as `""`, as a connector that sends every mapped attribute would.
+
+Broken input never raises: a bad JSON line, a CSV row with the wrong number of fields, bytes
+that are not UTF-8 become `InputProblem`s (with file and line) and reading goes on. Only an
+input that cannot be opened at all (missing file, unknown format) raises `UnusableInput`,
+before any record is produced. Readers hold one record at a time (plus, for an object
+document, that document), so memory does not grow with the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from scimguard.profile import kind_of
+from scimguard.records.csv_reader import read_csv
+from scimguard.records.json_reader import read_json, read_jsonl
+from scimguard.records.mapping import (
+    OKTA_ATTRIBUTES,
+    AttributeMapping,
+    EmptyCells,
+    FieldMapper,
+    MappingError,
+)
+from scimguard.records.model import InputProblem, Record, UnusableInput
+from scimguard.records.okta import OktaConverter, is_okta_object
+from scimguard.records.sources import OpenInput, detect_format, expand, open_input
+
+FORMATS = ("json", "jsonl", "csv", "okta")
+MAX_PROBLEMS = 1000
+
+__all__ = [
+    "FORMATS",
+    "OKTA_ATTRIBUTES",
+    "AttributeMapping",
+    "EmptyCells",
+    "FieldMapper",
+    "InputProblem",
+    "MappingError",
+    "Record",
+    "RecordStream",
+    "UnusableInput",
+    "read_records",
+]
+
+
+class RecordStream:
+    """Iterate once for the records; afterwards (or during) `problems` says what went wrong.
+
+    `problems` keeps the first `MAX_PROBLEMS`; `problem_count` and `skipped` count them all.
+    `progress()` gives (bytes read, total bytes or None) for progress bars.
+    """
+
+    def __init__(
+        self,
+        paths: Iterable[str],
+        input_format: str | None = None,
+        mapping: AttributeMapping | None = None,
+        empty_cells: EmptyCells = "absent",
+    ) -> None:
+        if input_format is not None and input_format not in FORMATS:
+            raise UnusableInput(f"unknown input format {input_format!r} (one of {FORMATS})")
+        self.files = expand(list(paths))
+        self.input_format = input_format
+        self.mapping = mapping
+        self.empty_cells = empty_cells
+        self.problems: list[InputProblem] = []
+        self.problem_count = 0
+        self.skipped = 0
+        self.records = 0
+        self._okta = OktaConverter(mapping, empty_cells)
+        self._done_bytes = 0
+        self._current: OpenInput | None = None
+        self.total_bytes: int | None = self._total()
+
+    def _total(self) -> int | None:
+        import os
+
+        if "-" in self.files:
+            return None
+        return sum(os.path.getsize(f) for f in self.files)
+
+    def progress(self) -> tuple[int, int | None]:
+        current = self._current.position() if self._current is not None else 0
+        return self._done_bytes + current, self.total_bytes
+
+    def add_problem(self, file: str, line: int | None, message: str, skipped: bool = True) -> None:
+        self.problem_count += 1
+        if skipped:
+            self.skipped += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(InputProblem(file, line, message, skipped))
+
+    def __iter__(self) -> Iterator[Record]:
+        index = self.records
+        for name in self.files:
+            source = open_input(name)
+            self._current = source
+            try:
+                for notice in source.notices:
+                    self.add_problem(source.name, 1, notice, skipped=False)
+                for line, resource in self._read(source):
+                    index += 1
+                    self.records = index
+                    yield Record(index, source.name, line, kind_of(resource), resource)
+            finally:
+                self._done_bytes += source.size or 0
+                self._current = None
+                source.close()
+
+    def _read(self, source: OpenInput) -> Iterator[tuple[int, dict[str, Any]]]:
+        name = source.name
+
+        def problem(line: int | None, message: str, skipped: bool = True) -> None:
+            self.add_problem(name, line, message, skipped)
+
+        fmt = self.input_format or detect_format(source.head)
+        if fmt == "csv":
+            yield from read_csv(source.lines, problem, self.mapping, self.empty_cells)
+            return
+        if fmt == "okta":
+            fmt = detect_format(source.head)
+            if fmt == "csv":
+                fmt = "json"
+            force_okta = True
+        else:
+            force_okta = False
+        found = (
+            read_jsonl(source.lines, problem)
+            if fmt == "jsonl"
+            else read_json(source.lines, problem)
+        )
+        okta = self._okta
+        for line, obj in found:
+            if not isinstance(obj, dict):
+                problem(line, "an element of the input is not a JSON object; it is not checked")
+                continue
+            if force_okta or ("profile" in obj and is_okta_object(obj)):
+                if not isinstance(obj.get("profile"), dict):
+                    problem(line, "an Okta object without a `profile` object; it is not checked")
+                    continue
+                yield line, okta.convert(obj)
+            elif isinstance(obj.get("Resources"), list) and "schemas" in obj:
+                for element in obj["Resources"]:
+                    if isinstance(element, dict):
+                        yield line, element
+                    else:
+                        problem(line, "an element of `Resources` is not a JSON object")
+            else:
+                yield line, obj
+
+
+def read_records(
+    paths: Iterable[str],
+    input_format: str | None = None,
+    mapping: AttributeMapping | None = None,
+    empty_cells: EmptyCells = "absent",
+) -> RecordStream:
+    """The records of every input, in order; see the module docstring."""
+    return RecordStream(paths, input_format, mapping, empty_cells)

@@ -1,0 +1,62 @@
+"""What the readers produce: records with their position, and input problems."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from scimguard.profile import Kind, RecordRef
+
+
+@dataclass(slots=True)
+class Record:
+    """One user or group as a SCIM resource, and where it came from.
+
+    `index` is the 1-based position across all inputs, in order; `line` is the line where the
+    record starts in `file` (`-` for standard input).
+    """
+
+    index: int
+    file: str
+    line: int
+    kind: Kind
+    resource: dict[str, Any]
+
+    @property
+    def key(self) -> str | None:
+        """userName (user) or displayName (group), as given; None when it is not a string."""
+        value = self.resource.get("userName" if self.kind == "user" else "displayName")
+        return value if isinstance(value, str) else None
+
+    @property
+    def source(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    @property
+    def ref(self) -> RecordRef:
+        return RecordRef(self.index, self.file, self.line, self.kind, self.key)
+
+
+@dataclass(frozen=True, slots=True)
+class InputProblem:
+    """Something in the input that is not a record: a bad line, a wrong field count, a BOM.
+
+    `skipped` is true when a record was lost because of it (it could not be checked); false for
+    a notice such as a byte order mark, after which reading went on normally.
+    """
+
+    file: str
+    line: int | None
+    message: str
+    skipped: bool = True
+
+    @property
+    def source(self) -> str:
+        return self.file if self.line is None else f"{self.file}:{self.line}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "message": self.message, "skipped": self.skipped}
+
+
+class UnusableInput(Exception):
+    """An input that cannot be read at all (missing file, unknown format): exit code 2."""

@@ -1,0 +1,48 @@
+"""Okta Users (and Groups) API exports: `{"id", "status", "profile": {...}}` to SCIM.
+
+The profile goes through the same mapping as a CSV with Okta column names; `id` becomes
+`externalId`, as Okta's AWS IAM Identity Center app sends it, and `status` gives `active`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scimguard.records.mapping import OKTA_ATTRIBUTES, AttributeMapping, EmptyCells, FieldMapper
+
+_INACTIVE = frozenset({"SUSPENDED", "DEPROVISIONED"})
+_GROUP_TYPES = frozenset({"OKTA_GROUP", "APP_GROUP", "BUILT_IN"})
+
+
+def is_okta_object(obj: dict[str, Any]) -> bool:
+    """An Okta API object rather than a SCIM resource: a `profile` object, no SCIM keys."""
+    return (
+        isinstance(obj.get("profile"), dict)
+        and "schemas" not in obj
+        and "userName" not in obj
+        and "members" not in obj
+    )
+
+
+class OktaConverter:
+    def __init__(
+        self, mapping: AttributeMapping | None = None, empty_cells: EmptyCells = "absent"
+    ) -> None:
+        self.mapper = FieldMapper(OKTA_ATTRIBUTES, mapping, empty_cells=empty_cells, okta_only=True)
+        self.maps_external_id = mapping is not None and "externalId" in mapping.targets
+
+    def convert(self, obj: dict[str, Any]) -> dict[str, Any]:
+        profile = obj["profile"]
+        okta_id = obj.get("id")
+        if obj.get("type") in _GROUP_TYPES:
+            group: dict[str, Any] = {"displayName": profile.get("name")}
+            if okta_id is not None:
+                group["externalId"] = okta_id
+            return group
+        resource = self.mapper.build(profile)
+        if okta_id is not None and not self.maps_external_id:
+            resource["externalId"] = okta_id
+        status = obj.get("status")
+        if isinstance(status, str):
+            resource["active"] = status.upper() not in _INACTIVE
+        return resource
