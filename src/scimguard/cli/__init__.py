@@ -33,3 +33,6 @@ main.add_command(rules_command)
 from scimguard.cli.inspect import inspect_command  # noqa: E402
 
 main.add_command(inspect_command)
+from scimguard.cli.fix import fix_command  # noqa: E402
+
+main.add_command(fix_command)
