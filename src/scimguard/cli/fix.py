@@ -180,7 +180,8 @@ def fix_command(
         write_atomic(output, result.output_bytes)
         _summary(result, input_path, (output, changes_path, undo_file), out)
     errors_left = any(item.finding.severity is Severity.ERROR for item in result.leftovers)
-    sys.exit(1 if errors_left or result.problems else 0)
+    lost = any(problem.skipped for problem in result.problems)
+    sys.exit(1 if errors_left or lost else 0)
 
 
 def _undo(undo_from: str, target: str, output: str | None) -> None:

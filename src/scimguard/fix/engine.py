@@ -312,7 +312,10 @@ class Fixer:
         except Unwritable as exc:
             return f"cannot be written back: {exc}"
         if not edits:
-            return "the input's fields cannot express this change"
+            return (
+                "the input's fields cannot express this change (an empty field is read as "
+                "the value it already has)"
+            )
         new_resource = editor.scim(new_state)
         fixed = {(f.rule, f.attribute) for f in group}
         before = {(f.rule, f.attribute) for f in findings}

@@ -207,6 +207,10 @@ class FlatEditor(Editor):
     def set_field(self, state: Any, field: str, value: Any) -> None:
         raise NotImplementedError
 
+    def field_value(self, state: Any, field: str) -> Any:
+        """The field as the input holds it (a CSV cell's text, an Okta attribute's value)."""
+        raise NotImplementedError
+
     def plan(
         self, state: Any, desired: dict[str, Any], attribute: Path
     ) -> tuple[Any, list[FieldEdit]]:
@@ -245,9 +249,11 @@ class FlatEditor(Editor):
                     )
                 raise Unwritable(f"the input has no {self.field_kind} for {text}")
             value = None if after is _ABSENT else after
-            old_value = row.get(field)
+            old_value = self.field_value(state, field)
             self.set_field(state, field, value)
-            edits.append(FieldEdit(text, field, old_value, self.row(state).get(field)))
+            new_value = self.field_value(state, field)
+            if new_value != old_value:
+                edits.append(FieldEdit(text, field, old_value, new_value))
         return state, edits
 
 
@@ -307,8 +313,13 @@ class CsvEditor(FlatEditor):
             text = "true" if value else "false"
         else:
             text = str(value)
-        index = next(i for i, name in self.layout.columns if name == field)
-        state[index] = text
+        state[self._index(field)] = text
+
+    def _index(self, field: str) -> int:
+        return next(i for i, name in self.layout.columns if name == field)
+
+    def field_value(self, state: Any, field: str) -> Any:
+        return state[self._index(field)]
 
     def render(self, original: bytes) -> bytes:
         raw = original[self.start : self.end]
@@ -364,6 +375,9 @@ class OktaEditor(FlatEditor):
 
     def set_field(self, state: Any, field: str, value: Any) -> None:
         state["profile"][field] = value
+
+    def field_value(self, state: Any, field: str) -> Any:
+        return state["profile"].get(field)
 
     def render(self, original: bytes) -> bytes:
         raw = original[self.start : self.end].decode("utf-8")
