@@ -234,3 +234,30 @@ def test_okta_export_profile_attributes_are_fixed_in_place(tmp_path: Path, inden
     assert fixed[0]["_links"] == objects[0]["_links"] and fixed[0]["id"] == "00u1"
     assert fixed[0]["profile"]["extra"] == [1, 2]
     assert {e.field for c in result.changes for e in c.edits} == {"lastName", "displayName"}
+
+
+def test_unsupported_columns_are_not_emptied_but_left_over(tmp_path: Path) -> None:
+    rows = [
+        ["userName", "name.givenName", "name.familyName", "displayName", "password"],
+        ["jane@x.com", "Jane", "Doe", "Jane Doe", "hunter2"],
+    ]
+    source = write(tmp_path / "users.csv", csv_bytes(rows))
+    result = run_fix(str(source), Profile())
+    assert result.output_bytes == source.read_bytes()
+    (item,) = result.leftovers
+    assert (item.finding.rule, item.finding.attribute) == ("unsupported-attribute", "password")
+    assert "stop mapping it" in item.reason
+
+
+def test_json_report_lists_changes_and_leftovers(run, tmp_path: Path) -> None:
+    source = write(tmp_path / "users.json", json_bytes(USERS))
+    output = tmp_path / "out.json"
+    result = run("fix", source, "-o", output, "--format", "json")
+    document = json.loads(result.stdout)
+    assert document["output"] == str(output)
+    assert document["summary"]["changes"] == len(document["changes"]) > 0
+    listed = {(i["record"], i["rule"], i["attribute"]) for i in document["leftovers"]}
+    assert listed == check_findings(run, output)
+    assert all(i["reason"] for i in document["leftovers"])
+    interactive = run("fix", source, "-o", output, "--format", "json", "--interactive")
+    assert interactive.exit_code == 2

@@ -53,6 +53,14 @@ def _same_file(a: str, b: str) -> bool:
     show_default=True,
     help="With --dry-run: a unified diff of input vs output, or one line per change.",
 )
+@click.option(
+    "--format",
+    "report_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report of changes and leftovers: text, or one JSON document on stdout.",
+)
 @click.option("-i", "--interactive", is_flag=True, help="Ask before each change.")
 @click.option("--changes", "changes_path", help="Change log CSV (default: OUTPUT.changes.csv).")
 @click.option("--undo-file", help="Undo file to write (default: OUTPUT.undo.json).")
@@ -96,6 +104,7 @@ def fix_command(
     rules: tuple[str, ...],
     dry_run: bool,
     diff: str,
+    report_format: str,
     interactive: bool,
     changes_path: str | None,
     undo_file: str | None,
@@ -132,11 +141,18 @@ def fix_command(
             )
         changes_path = changes_path or f"{output}.changes.csv"
         undo_file = undo_file or f"{output}.undo.json"
+        parent = os.path.dirname(os.path.abspath(output))
+        if not os.path.isdir(parent):
+            raise click.UsageError(f"OUTPUT {output}: the directory {parent} does not exist")
         for extra, what in ((changes_path, "change log"), (undo_file, "undo file")):
             if _same_file(extra, output) or (
                 os.path.exists(input_path) and _same_file(extra, input_path)
             ):
                 raise click.UsageError(f"the {what} {extra} would overwrite INPUT or OUTPUT")
+    if interactive and report_format == "json":
+        raise click.UsageError(
+            "--interactive asks on the terminal; it cannot be used with --format json"
+        )
     unknown = [code for code in rules if code not in BY_CODE]
     if unknown:
         raise click.UsageError(
@@ -164,24 +180,95 @@ def fix_command(
         raise click.UsageError(message) from exc
     except OSError as exc:
         raise click.UsageError(f"{input_path}: cannot be read ({exc.strerror})") from exc
-    out = click.get_text_stream("stdout")
+    stdout = _Echo(err=False)
+    stderr = _Echo(err=True)
     if dry_run:
-        if diff == "unified":
-            out.write(_unified(result, input_path, output or input_path))
+        if report_format == "json":
+            stdout.write(_json_report(result, input_path, None))
+        elif diff == "unified":
+            stdout.write(_unified(result, input_path, output or input_path))
         else:
             for line in _change_lines(result):
-                out.write(line + "\n")
-        _summary(result, input_path, None, click.get_text_stream("stderr"))
+                stdout.write(line + "\n")
+        if report_format == "text":
+            _summary(result, input_path, None, stderr)
     else:
         assert output is not None and changes_path is not None and undo_file is not None
-        write_atomic(changes_path, change_log(result.changes).encode())
-        document = undo_document(result, input_path, output)
-        write_atomic(undo_file, json.dumps(document, ensure_ascii=False, indent=1).encode())
-        write_atomic(output, result.output_bytes)
-        _summary(result, input_path, (output, changes_path, undo_file), out)
+        written = (output, changes_path, undo_file)
+        try:
+            write_atomic(changes_path, change_log(result.changes).encode())
+            document = undo_document(result, input_path, output)
+            write_atomic(undo_file, json.dumps(document, ensure_ascii=False, indent=1).encode())
+            write_atomic(output, result.output_bytes)
+        except OSError as exc:
+            click.echo(
+                f"error: {exc.filename or output}: cannot be written ({exc.strerror})", err=True
+            )
+            sys.exit(2)
+        if report_format == "json":
+            stdout.write(_json_report(result, input_path, written))
+        else:
+            _summary(result, input_path, written, stdout)
     errors_left = any(item.finding.severity is Severity.ERROR for item in result.leftovers)
     lost = any(problem.skipped for problem in result.problems)
     sys.exit(1 if errors_left or lost else 0)
+
+
+class _Echo:
+    """A text stream for the report (click.echo, so that it works under CliRunner too)."""
+
+    def __init__(self, err: bool) -> None:
+        self.err = err
+
+    def write(self, text: str) -> None:
+        click.echo(text, nl=False, err=self.err)
+
+
+def _json_report(result: FixResult, input_path: str, written: tuple[str, str, str] | None) -> str:
+    from scimguard.check import finding_row
+    from scimguard.fix.undo import cell
+
+    document = {
+        "input": input_path,
+        "output": written[0] if written else None,
+        "change_log": written[1] if written else None,
+        "undo_file": written[2] if written else None,
+        "dry_run": written is None,
+        "summary": {
+            "records": result.records,
+            "changes": len(result.changes),
+            "fields_changed": sum(len(c.edits) for c in result.changes),
+            "records_changed": len({c.record for c in result.changes}),
+            "leftovers": len(result.leftovers),
+        },
+        "changes": [
+            {
+                "record": c.record,
+                "source": c.source,
+                "key": c.key,
+                "rules": list(c.rules),
+                "attribute": c.attribute,
+                "old": c.old,
+                "new": c.new,
+                "fields": [
+                    {
+                        "attribute": e.attribute,
+                        "field": e.field,
+                        "old": cell(e.old),
+                        "new": cell(e.new),
+                    }
+                    for e in c.edits
+                ],
+            }
+            for c in result.changes
+        ],
+        "leftovers": [
+            {**finding_row(item.ref, item.finding), "reason": item.reason}
+            for item in result.leftovers
+        ],
+        "input_errors": [p.to_dict() for p in result.problems],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
 
 
 def _undo(undo_from: str, target: str, output: str | None) -> None:

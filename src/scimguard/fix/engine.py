@@ -24,6 +24,7 @@ from scimguard.fix.sources import (
     Editor,
     FieldEdit,
     FixInputError,
+    FlatEditor,
     OktaEditor,
     ScimEditor,
     Unwritable,
@@ -45,6 +46,8 @@ from scimguard.records.okta import OktaConverter
 from scimguard.records.paths import parse_path
 from scimguard.records.sources import BOM_UTF8, BOM_UTF16, detect_format
 
+# Rules whose "leave it out" suggestion is about the mapping, not about one record's value.
+_MAPPING_RULES = frozenset({"unsupported-attribute", "unknown-attribute", "empty-list"})
 MAX_STEPS = 64  # changes tried per record, a bound against suggestions that undo each other
 
 
@@ -306,6 +309,15 @@ class Fixer:
         """The change as a Proposal when it is safe, else the reason it is not."""
         record = editor.record
         attribute = group[0].attribute
+        if (
+            value is None
+            and isinstance(editor, FlatEditor)
+            and all(f.rule in _MAPPING_RULES for f in group)
+        ):
+            return (
+                f"{attribute} is sent because the mapping sends it: stop mapping it (fix "
+                "does not empty a field in every record)"
+            )
         desired = apply_suggestion(resource, attribute, value)
         try:
             new_state, edits = editor.plan(state, desired, parse_path(attribute))
