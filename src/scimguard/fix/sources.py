@@ -338,8 +338,9 @@ class CsvEditor(FlatEditor):
 
 def _csv_line(fields: list[str], delimiter: str, quoting: int) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, delimiter=delimiter, quoting=quoting, lineterminator="").writerow(fields)
-    return buffer.getvalue()
+    # "\r\n" as terminator makes the writer quote values holding CR or LF; it is cut off after
+    csv.writer(buffer, delimiter=delimiter, quoting=quoting, lineterminator="\r\n").writerow(fields)
+    return buffer.getvalue()[:-2]
 
 
 class OktaEditor(FlatEditor):
