@@ -294,7 +294,7 @@ def _unified(result: FixResult, before: str, after: str) -> str:
 def _change_lines(result: FixResult) -> list[str]:
     lines = []
     for change in result.changes:
-        key = f" {change.key!r}" if change.key else ""
+        key = f" {show(change.key)}" if change.key else ""
         rules = ", ".join(change.rules)
         for edit in change.edits:
             field = f" (field {edit.field})" if edit.field != edit.attribute else ""
@@ -319,7 +319,8 @@ def _summary(result: FixResult, input_path: str, written: tuple[str, str, str] |
             f"wrote {output}\nchange log: {log}\nundo: scimguard fix --undo {undo_path} {output}\n"
         )
     for problem in result.problems:
-        out.write(f"input problem: {problem.source}: {problem.message}\n")
+        label = "input problem (record not fixed)" if problem.skipped else "note"
+        out.write(f"{label}: {problem.source}: {problem.message}\n")
     groups = result.leftovers_by_rule()
     if not groups:
         out.write("nothing left to fix\n")
@@ -329,7 +330,7 @@ def _summary(result: FixResult, input_path: str, written: tuple[str, str, str] |
         title = BY_CODE[rule].title if rule in BY_CODE else rule
         out.write(f"\n{rule} ({items[0].finding.severity.value}, {len(items)}): {title}\n")
         for item in items:
-            key = f" {item.ref.key!r}" if item.ref.key is not None else ""
+            key = f" {show(item.ref.key)}" if item.ref.key is not None else ""
             out.write(
                 f"  record {item.ref.record}{key} ({item.ref.source}) {item.finding.attribute} "
                 f"= {show(item.finding.value)}: {item.reason}\n"
@@ -339,7 +340,7 @@ def _summary(result: FixResult, input_path: str, written: tuple[str, str, str] |
 def _ask(proposal: Proposal, validate):  # type: ignore[no-untyped-def]
     """The interactive prompt: accept, edit, skip, accept all, quit."""
     record = proposal.record
-    key = f" {record.key!r}" if record.key else ""
+    key = f" {show(record.key)}" if record.key else ""
     click.echo(f"\nrecord {record.index}{key} ({record.source}) [{', '.join(proposal.rules)}]")
     for edit in proposal.edits:
         field = f" (field {edit.field})" if edit.field != edit.attribute else ""
