@@ -75,7 +75,7 @@ def index() -> str:
 def generated() -> dict[str, str]:
     """File name -> content, for every page of docs/rules/."""
     pages = {f"{rule.code}.md": render(rule) for rule in RULES}
-    pages["README.md"] = index()
+    pages["index.md"] = index()
     return pages
 
 

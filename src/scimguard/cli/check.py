@@ -88,7 +88,7 @@ def check_command(
         stream = read_records(list(paths), input_format, attribute_mapping, empty_cells)  # type: ignore[arg-type]
     except (MappingError, UnusableInput) as exc:
         raise click.UsageError(str(exc)) from exc
-    stdout = click.get_text_stream("stdout")
+    stdout = sys.stdout
     if output_format is None:
         output_format = "text" if stdout.isatty() else "json"
     profile = Profile(
@@ -99,7 +99,7 @@ def check_command(
     )
     report: Report
     if output_format == "json":
-        report = JsonReport(click.get_binary_stream("stdout"))
+        report = JsonReport(sys.stdout.buffer)
     elif output_format == "csv":
         report = CsvReport(stdout)
     else:

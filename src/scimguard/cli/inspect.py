@@ -40,7 +40,7 @@ def inspect_command(
     if (value is None) == (not from_stdin):
         raise click.UsageError("give a VALUE or --stdin (one of them)")
     if from_stdin:
-        raw = click.get_binary_stream("stdin").read()
+        raw = sys.stdin.buffer.read()
         try:
             value = raw.decode("utf-8")
         except UnicodeDecodeError as exc:

@@ -238,17 +238,20 @@ def _report_group(
     rule: str, key: str, refs: list[RecordRef]
 ) -> Iterator[tuple[RecordRef, Finding]]:
     attribute, what, fix = _DUPLICATE_TEXT[rule]
+    by_key = rule in ("duplicate-username", "duplicate-group-name")
     for ref in refs:
         others = [r for r in refs if r.record != ref.record]
         names = "; ".join(r.describe() for r in others)
+        value = ref.key if by_key and ref.key is not None else key  # as given, not folded
+        said = what.format(key=value)
         yield (
             ref,
             Finding(
                 rule,
                 E,
                 attribute,
-                key,
-                f"{what.format(key=key).capitalize()} is also used by {names}. AWS refuses the "
+                value,
+                f"{said[:1].upper()}{said[1:]} is also used by {names}. AWS refuses the "
                 "second one with 409 (duplicate resource).",
                 fix,
                 related=tuple(r.record for r in others),

@@ -160,7 +160,10 @@ def is_clean_user(user: dict[str, Any], switches: Switches) -> bool:
     keys = _count_clean_keys(user, switches)
     if keys < 0:
         return False
-    raw = orjson.dumps(user)
+    try:
+        raw = orjson.dumps(user)
+    except TypeError:  # orjson.JSONEncodeError: a value JSON cannot hold, e.g. a huge int
+        return False
     # Escapes (controls, quotes, backslashes) or non-ASCII text: let the full walk decide.
     # `find` of one byte is a memchr; a regex or a two-byte search costs ten times more.
     if not raw.isascii() or raw.find(b"\\") >= 0 or raw.find(b"\x7f") >= 0:

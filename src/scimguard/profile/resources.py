@@ -146,7 +146,7 @@ class ResourceChecker:
             else:
                 out.append(_unknown(key, value))
         self._required_user(user, name_obj, out)
-        _reserved(user.get("userName"), "userName", out)
+        _reserved("userName", user.get("userName"), out)
         return out
 
     def _name(self, value: Any, out: list[Finding]) -> dict[str, Any] | None:
@@ -361,7 +361,7 @@ class ResourceChecker:
                 out.append(
                     _unsupported(key, value, "groups hold only displayName, externalId, members")
                 )
-        _reserved(group.get("displayName"), "displayName", out)
+        _reserved("displayName", group.get("displayName"), out)
         if group.get("displayName") is None:
             out.append(
                 Finding(
@@ -395,7 +395,8 @@ class ResourceChecker:
                 out.append(nested_group_finding(path, member.get("value")))
 
 
-def _reserved(value: Any, path: str, out: list[Finding]) -> None:
+def _reserved(path: str, value: Any, out: list[Finding]) -> None:
+    """reserved-name: the Identity Store keeps `Administrator` and `AWSAdministrators`."""
     if isinstance(value, str) and value.lower() in schema.RESERVED_NAMES:
         out.append(
             Finding(
@@ -403,9 +404,9 @@ def _reserved(value: Any, path: str, out: list[Finding]) -> None:
                 W,
                 path,
                 value,
-                f"{value!r} is a name AWS IAM Identity Center reserves (Administrator, "
-                "AWSAdministrators); creating it may be refused or clash with the built-in one.",
-                f"Use another {path}.",
+                f"{path} is {value!r}, a name AWS IAM Identity Center reserves; creating it may "
+                "fail or collide with the built-in one.",
+                f"Choose another {path}.",
             )
         )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scimguard.profile.schema import GROUP_URN
 from scimguard.records.mapping import OKTA_ATTRIBUTES, AttributeMapping, EmptyCells, FieldMapper
 
 _INACTIVE = frozenset({"SUSPENDED", "DEPROVISIONED"})
@@ -35,7 +36,7 @@ class OktaConverter:
         profile = obj["profile"]
         okta_id = obj.get("id")
         if obj.get("type") in _GROUP_TYPES:
-            group: dict[str, Any] = {"displayName": profile.get("name")}
+            group: dict[str, Any] = {"schemas": [GROUP_URN], "displayName": profile.get("name")}
             if okta_id is not None:
                 group["externalId"] = okta_id
             return group

@@ -122,8 +122,9 @@ def _peek(handle: BinaryIO) -> bytes:
 def detect_format(head: bytes) -> str:
     """`jsonl`, `json` or `csv`, from the first bytes of an input.
 
-    `[` starts a JSON array. `{` starts JSON lines when the first line is a whole JSON object,
-    else one JSON document (a ListResponse or a single resource). Anything else is CSV.
+    `[` starts a JSON array. `{` starts JSON lines when the first line is a whole JSON object
+    (or looks like a broken one, followed by a line starting with `{`), else one JSON document
+    (a ListResponse or a single resource). Anything else is CSV.
     """
     import orjson
 
@@ -131,11 +132,16 @@ def detect_format(head: bytes) -> str:
     if stripped.startswith(b"["):
         return "json"
     if stripped.startswith(b"{"):
-        first, newline, _rest = stripped.partition(b"\n")
+        first, newline, rest = stripped.partition(b"\n")
         if newline:
             try:
                 return "jsonl" if isinstance(orjson.loads(first), dict) else "json"
             except orjson.JSONDecodeError:
+                # a broken first line of JSON lines: the next lines start at column 0 with `{`
+                # too, where a pretty-printed document indents its keys.
+                lines = [line for line in rest.split(b"\n")[:20] if line.strip()]
+                if first.rstrip().endswith(b"}") or (lines and lines[0].startswith(b"{")):
+                    return "jsonl"
                 return "json"
         return "jsonl" if len(head) < HEAD_SIZE else "json"
     return "csv"

@@ -1,0 +1,259 @@
+"""`scimguard sync`: plan and apply a directory into an AWS-like SCIM endpoint."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+import orjson
+
+from scimguard.profile import Profile, Switches
+from scimguard.store.db import redact
+
+EXIT_TASKS = 1  # the run finished, some records are tasks (failed or blocked)
+EXIT_USAGE = 2
+EXIT_STOPPED = 3  # nothing or not everything was sent: unauthorized, unreadable target
+
+
+def read_token(token_env: str | None, token_file: str | None) -> str:
+    """The target token from a file or an environment variable, never from the command line."""
+    if token_file:
+        try:
+            token = Path(token_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise click.UsageError(
+                f"--token-file {token_file}: cannot read ({exc.strerror})"
+            ) from None
+        if not token:
+            raise click.UsageError(f"--token-file {token_file} is empty")
+        return token
+    token = os.environ.get(token_env or "", "").strip()
+    if not token:
+        raise click.UsageError(
+            f"no target token: set the environment variable {token_env} (or use --token-env "
+            "VAR / --token-file PATH; a token is never accepted on the command line)"
+        )
+    return token
+
+
+def source_specs(
+    paths: tuple[str, ...], okta_org: str | None, okta_groups: tuple[str, ...], okta_app: str | None
+) -> list[dict]:
+    from scimguard.sync.sources import file_spec
+
+    specs = []
+    for path in paths:
+        if not Path(path).exists():
+            raise click.UsageError(f"source {path}: no such file")
+        specs.append(file_spec(path))
+    if okta_org:
+        if not os.environ.get("OKTA_API_TOKEN"):
+            raise click.UsageError("--okta-org needs the Okta API token in OKTA_API_TOKEN")
+        specs.append(
+            {
+                "type": "okta",
+                "org": okta_org.rstrip("/"),
+                "groups": list(okta_groups),
+                "app": okta_app,
+            }
+        )
+    elif okta_groups or okta_app:
+        raise click.UsageError("--okta-group and --okta-app need --okta-org URL")
+    if not specs:
+        raise click.UsageError("give at least one SOURCE file or --okta-org URL")
+    return specs
+
+
+@click.command("sync")
+@click.argument("sources", nargs=-1, type=click.Path(dir_okay=False))
+@click.option(
+    "--target",
+    "target_url",
+    required=True,
+    metavar="URL",
+    help="The SCIM base URL, e.g. https://scim.us-east-1.amazonaws.com/<tenant>/scim/v2",
+)
+@click.option(
+    "--token-env",
+    default="SCIMGUARD_TARGET_TOKEN",
+    show_default=True,
+    metavar="VAR",
+    help="Environment variable holding the target's bearer token.",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False),
+    metavar="PATH",
+    help="File holding the target's bearer token (instead of --token-env).",
+)
+@click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    help="The engine database (default sqlite:///.scimguard/engine.db, or SCIMGUARD_DB).",
+)
+@click.option("--dry-run", is_flag=True, help="Print the plan; send no write.")
+@click.option("--json", "as_json", is_flag=True, help="Print only the summary as JSON.")
+@click.option(
+    "--delete-missing",
+    is_flag=True,
+    help="Delete users and groups gone from the source (default: deactivate users).",
+)
+@click.option(
+    "--max-removals",
+    default="10%",
+    show_default=True,
+    metavar="N|P%",
+    help="Safety fuse: hold every removal when more than this many would happen.",
+)
+@click.option(
+    "--adopt-manual",
+    is_flag=True,
+    help="Take over users and groups made by hand in the target (sets externalId).",
+)
+@click.option(
+    "--rate-writes",
+    default=25.0,
+    show_default=True,
+    type=float,
+    help="Writes per second (AWS quota: 25).",
+)
+@click.option(
+    "--rate-reads",
+    default=40.0,
+    show_default=True,
+    type=float,
+    help="Reads per second (AWS quota: 40).",
+)
+@click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 256))
+@click.option(
+    "--max-attempts",
+    default=6,
+    show_default=True,
+    type=click.IntRange(1, 50),
+    help="Attempts per call on 429, 5xx and timeouts.",
+)
+@click.option("--okta-org", metavar="URL", help="Read users and groups from this Okta org.")
+@click.option(
+    "--okta-group",
+    "okta_groups",
+    multiple=True,
+    metavar="NAME",
+    help="Only these Okta groups and their members (repeatable).",
+)
+@click.option("--okta-app", metavar="ID", help="Only users and groups assigned to this Okta app.")
+@click.option(
+    "--allow-legacy-characters",
+    is_flag=True,
+    help="Do not block <>;:% (the current AWS regex allows them).",
+)
+@click.option(
+    "--allow-partial-address",
+    is_flag=True,
+    help="Do not block incomplete addresses (the raw AWS API accepts them).",
+)
+def sync_command(
+    sources: tuple[str, ...],
+    target_url: str,
+    token_env: str,
+    token_file: str | None,
+    db_url: str | None,
+    dry_run: bool,
+    as_json: bool,
+    delete_missing: bool,
+    max_removals: str,
+    adopt_manual: bool,
+    rate_writes: float,
+    rate_reads: float,
+    concurrency: int,
+    max_attempts: int,
+    okta_org: str | None,
+    okta_groups: tuple[str, ...],
+    okta_app: str | None,
+    allow_legacy_characters: bool,
+    allow_partial_address: bool,
+) -> None:
+    """Plan and apply SOURCE files (SCIM users and groups, JSON or JSONL) or an Okta org.
+
+    \b
+    Matches by externalId, then userName (groups: displayName) ignoring case; deactivates
+    users gone from the source (--delete-missing deletes), never touches what it did not
+    create, and files every record it could not provision as a task (`scimguard tasks`).
+    Exit status: 0 all done, 1 some tasks, 2 bad invocation, 3 stopped (token refused,
+    target unreadable).
+    """
+    from scimguard.sync.client import RetryPolicy
+    from scimguard.sync.planner import Options, parse_max_removals
+    from scimguard.sync.render import plan_lines
+    from scimguard.sync.run import SyncConfig, run_sync
+    from scimguard.sync.store import open_engine
+
+    try:
+        parse_max_removals(max_removals, 100)
+    except ValueError:
+        raise click.UsageError(
+            f"--max-removals {max_removals!r}: give a count or a percentage"
+        ) from None
+    if rate_writes <= 0 or rate_reads <= 0:
+        raise click.UsageError("--rate-writes and --rate-reads must be positive")
+    token = read_token(None if token_file else token_env, token_file)
+    specs = source_specs(sources, okta_org, okta_groups, okta_app)
+    profile = Profile(
+        Switches(
+            allow_legacy_characters=allow_legacy_characters,
+            require_complete_address=not allow_partial_address,
+        )
+    )
+    cfg = SyncConfig(
+        target_url=target_url.rstrip("/"),
+        token=token,
+        sources=specs,
+        options=Options(delete_missing, max_removals, adopt_manual),
+        dry_run=dry_run,
+        rate_writes=rate_writes,
+        rate_reads=rate_reads,
+        concurrency=concurrency,
+        retry=RetryPolicy(max_attempts=max_attempts),
+        token_env=None if token_file else token_env,
+        token_file=str(Path(token_file).resolve()) if token_file else None,
+        profile=profile,
+    )
+    try:
+        engine = open_engine(db_url)
+    except Exception as exc:  # a bad URL or an unreachable server
+        raise click.UsageError(
+            f"--db {redact(db_url or '')}: {exc.__class__.__name__}: {exc}"
+        ) from None
+
+    def show_plan(plan, snapshot) -> None:
+        for problem in snapshot.problems:
+            click.secho(f"source problem: {problem}", fg="yellow", err=True)
+        if not as_json:
+            for line in plan_lines(plan):
+                click.echo(line)
+            if not dry_run:
+                click.echo(f"Applying to {target_url} ...", err=True)
+
+    result = run_sync(cfg, engine, on_plan=show_plan)
+    summary = result.summary
+    if as_json:
+        sys.stdout.write(orjson.dumps(summary).decode() + "\n")
+    if result.error:
+        click.secho(f"error: {result.error}", fg="red", err=True)
+        sys.exit(EXIT_STOPPED)
+    if result.outcome and result.outcome.stopped:
+        click.secho(f"stopped: {result.outcome.stopped}", fg="red", err=True)
+        sys.exit(EXIT_STOPPED)
+    if not as_json and result.outcome is not None:
+        s = summary
+        click.echo(
+            f"Done: {s['created']} created, {s['updated']} updated, {s['deactivated']} "
+            f"deactivated, {s['deleted']} deleted, {s['unchanged']} unchanged, {s['failed']} "
+            f"failed, {s['blocked']} blocked ({result.seconds:.1f}s)."
+        )
+        if s["failed"] or s["blocked"]:
+            click.echo("See `scimguard tasks list` for what was not provisioned, and why.")
+    if summary["failed"] or summary["blocked"]:
+        sys.exit(EXIT_TASKS)

@@ -1,0 +1,187 @@
+"""`scimguard tasks`: the failed and blocked provisioning tasks, with show, retry and dismiss."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+import orjson
+
+from scimguard.text import visible
+
+db_option = click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    help="The engine database (default sqlite:///.scimguard/engine.db, or SCIMGUARD_DB).",
+)
+
+
+def _engine(db_url: str | None):  # type: ignore[no-untyped-def]
+    from scimguard.store.db import redact
+    from scimguard.sync.store import open_engine
+
+    try:
+        return open_engine(db_url)
+    except Exception as exc:
+        raise click.UsageError(
+            f"--db {redact(db_url or '')}: {exc.__class__.__name__}: {exc}"
+        ) from None
+
+
+def _visible_json(value: Any) -> str:
+    """JSON for a person: indented, every hidden character spelled out."""
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    return "\n".join(visible(line) for line in text.splitlines())
+
+
+@click.group("tasks")
+def tasks_group() -> None:
+    """The tasks of the provisioning engine: what was not provisioned, and why."""
+
+
+@tasks_group.command("list")
+@click.option(
+    "--state",
+    type=click.Choice(["failed", "blocked", "succeeded", "dismissed", "open", "all"]),
+    default="open",
+    show_default=True,
+    help="open = failed and blocked.",
+)
+@click.option(
+    "--rule", metavar="CODE", help="Only tasks with this diagnosis (e.g. missing-required)."
+)
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+def list_command(state: str, rule: str | None, as_json: bool, db_url: str | None) -> None:
+    """List tasks, newest first."""
+    from scimguard.sync.tasks import OPEN_STATES, list_tasks
+
+    engine = _engine(db_url)
+    states: Any = {"open": OPEN_STATES, "all": None}.get(state, state)
+    found = list_tasks(engine, state=states, rule=rule)
+    if as_json:
+        sys.stdout.write(orjson.dumps([t.to_dict() for t in found]).decode() + "\n")
+        return
+    if not found:
+        click.echo("No tasks.")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold")
+    for column in ("ID", "STATE", "KIND", "RECORD", "OPERATION", "RULE", "STATUS", "UPDATED"):
+        table.add_column(column, overflow="fold")
+    for t in found:
+        status = (t.response or {}).get("status")
+        table.add_row(
+            str(t.id),
+            t.state,
+            t.kind,
+            visible(t.display),
+            t.operation,
+            t.rule or "",
+            str(status) if status else "-",
+            t.updated_at.strftime("%Y-%m-%d %H:%M:%S"),
+        )
+    # Piped output is not cut to 80 columns: a record name must survive `| grep`.
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
+
+
+@tasks_group.command("show")
+@click.argument("task_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+def show_command(task_id: int, as_json: bool, db_url: str | None) -> None:
+    """One task: the message, the request sent, the response, the diagnosis."""
+    from scimguard.sync.tasks import get_task
+
+    task = get_task(_engine(db_url), task_id)
+    if task is None:
+        raise click.UsageError(f"no task {task_id}")
+    if as_json:
+        sys.stdout.write(orjson.dumps(task.to_dict()).decode() + "\n")
+        return
+    out = click.echo
+    out(
+        f"Task {task.id}: {task.state}, {task.kind} {visible(task.display)} ({task.operation}),"
+        f" {task.attempts} attempt(s), updated {task.updated_at:%Y-%m-%d %H:%M:%S}"
+    )
+    out("")
+    out(visible(task.message))
+    out("")
+    req = task.request or {}
+    out(
+        f"Request: {req.get('method') or '-'} {req.get('path') or ''}"
+        + (" (not sent)" if task.response is None else "")
+    )
+    if req.get("body") is not None:
+        out(_visible_json(req["body"]))
+    out("")
+    if task.response is not None:
+        rid = task.response.get("request_id")
+        out(
+            f"Response: {task.response.get('status') or 'no answer'}"
+            + (f" (x-amzn-RequestId {rid})" if rid else "")
+        )
+        if task.response.get("body") is not None:
+            out(_visible_json(task.response["body"]))
+        out("")
+    out("Diagnosis:")
+    for f in task.findings:
+        where = f" at {f['attribute']}" if f.get("attribute") else ""
+        out(f"  {f.get('rule')}{where}: {visible(str(f.get('message', '')))}")
+        if f.get("value") is not None:
+            out(f"    value: {visible(json.dumps(f['value'], ensure_ascii=False))}")
+        if f.get("fix"):
+            out(f"    fix: {f['fix']}")
+        if f.get("suggested_value") is not None:
+            out(f"    suggested: {visible(json.dumps(f['suggested_value'], ensure_ascii=False))}")
+    if task.source:
+        where = task.source.get("path") or task.source.get("org")
+        line = f", line {task.source['line']}" if task.source.get("line") else ""
+        out(f"Source: {task.source.get('type')} {where}{line}")
+
+
+@tasks_group.command("retry")
+@click.argument("task_ids", nargs=-1, type=int)
+@click.option("--all", "retry_all", is_flag=True, help="Every failed and blocked task.")
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+def retry_command(
+    task_ids: tuple[int, ...], retry_all: bool, as_json: bool, db_url: str | None
+) -> None:
+    """Re-read each task's record from its source, check it again, and send it again.
+
+    The token comes from the run's --token-env variable or --token-file, as for `sync`.
+    """
+    from scimguard.sync.tasks import open_task_ids, retry_tasks
+
+    if bool(task_ids) == retry_all:
+        raise click.UsageError("give task IDs or --all (not both)")
+    engine = _engine(db_url)
+    ids = open_task_ids(engine) if retry_all else list(task_ids)
+    outcomes = retry_tasks(engine, ids)
+    if as_json:
+        rows = [{"id": o.task_id, "state": o.state, "message": o.message} for o in outcomes]
+        sys.stdout.write(orjson.dumps(rows).decode() + "\n")
+    else:
+        for o in outcomes:
+            click.echo(f"task {o.task_id}: {o.state}: {visible(o.message)}")
+        if not outcomes:
+            click.echo("Nothing to retry.")
+    if any(o.state != "succeeded" for o in outcomes):
+        sys.exit(1)
+
+
+@tasks_group.command("dismiss")
+@click.argument("task_ids", nargs=-1, type=int, required=True)
+@db_option
+def dismiss_command(task_ids: tuple[int, ...], db_url: str | None) -> None:
+    """Dismiss tasks (they stay dismissed while the record fails the same way)."""
+    from scimguard.sync.tasks import dismiss_tasks
+
+    count = dismiss_tasks(_engine(db_url), task_ids)
+    click.echo(f"{count} task(s) dismissed.")

@@ -1,0 +1,487 @@
+"""The console's Starlette application: routes, the session guard, CSRF, templates.
+
+Every route but sign-in and the static files goes through `Console.guard`: no live session ->
+the sign-in page (GET) or 403 (POST); a POST without the session's CSRF token -> 403. Handlers
+are plain functions run in the thread pool, since the database layer is synchronous.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urlencode
+
+from jinja2 import Undefined
+from markupsafe import Markup, escape
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from scimguard import text
+from scimguard.console import accounts, inspector, queries
+from scimguard.console.sessions import (
+    COOKIE,
+    CSRF_FIELD,
+    CSRF_HEADER,
+    MAX_AGE,
+    SIGNIN_COOKIE,
+    Session,
+    Sessions,
+    csrf_ok,
+)
+from scimguard.console.store import cookie_secret, open_engine
+from scimguard.profile.catalogue import BY_CODE
+from scimguard.sync import tasks as T
+
+HERE = Path(__file__).parent
+STATE_FILTERS = ("open", "failed", "blocked", "succeeded", "dismissed", "all")
+MAX_UPLOAD = 50 * 1024 * 1024
+
+Handler = Callable[["Ctx"], Response]
+
+
+@dataclass
+class Ctx:
+    """What a handler gets: the request, its live session, and the submitted form (POST)."""
+
+    request: Request
+    session: Session
+    form: FormData | None
+
+    def field(self, name: str, default: str = "") -> str:
+        value = self.form.get(name) if self.form is not None else None
+        return value if isinstance(value, str) else default
+
+
+# --- showing values ---------------------------------------------------------------------------
+
+
+def show(value: Any) -> Markup:
+    """A value as HTML with every hidden or unusual code point spelled out and marked."""
+    if value is None:
+        return Markup('<span class="null">null</span>')
+    if isinstance(value, Undefined):
+        return Markup("")
+    if not isinstance(value, str):
+        value = json.dumps(value, ensure_ascii=False)
+    if not text.needs_look(value):
+        return escape(value)
+    out = []
+    for ch in value:
+        if text.is_hidden(ch, free_text=False) or ch in text.UNUSUAL_SPACES:
+            code = f"U+{ord(ch):04X}"
+            out.append(
+                Markup('<mark class="hc" title="{}">&lt;{}&gt;</mark>').format(
+                    text.char_name(ch), code
+                )
+            )
+        else:
+            out.append(escape(ch))
+    return Markup("").join(out)
+
+
+def show_json(value: Any) -> Markup:
+    if value is None:
+        return Markup('<span class="null">nothing</span>')
+    if isinstance(value, str):
+        return show(value)
+    return show(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def okta_head(task: T.Task) -> str:
+    """The first line of the Okta-style message (the findings are shown beside it)."""
+    return T.okta_message(task).split("\n", 1)[0]
+
+
+def rule_title(code: str | None) -> str:
+    rule = BY_CODE.get(code or "")
+    return rule.title if rule else (code or "")
+
+
+def when(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+# --- the application --------------------------------------------------------------------------
+
+
+class Console:
+    def __init__(
+        self, engine: Engine, *, backoff: accounts.Backoff | None = None, token: str | None = None
+    ) -> None:
+        self.engine = engine
+        self.sessions = Sessions(engine, cookie_secret(engine))
+        self.backoff = backoff or accounts.Backoff()
+        self.token = token  # the target's token for retries (else the run's --token-env)
+        self.templates = Jinja2Templates(directory=str(HERE / "templates"))
+        env = self.templates.env
+        env.filters["show"] = show
+        env.filters["show_json"] = show_json
+        env.filters["when"] = when
+        env.globals["rule_title"] = rule_title
+        env.globals["okta_head"] = okta_head
+
+    # --- plumbing -----------------------------------------------------------------------------
+
+    def render(
+        self, request: Request, name: str, context: dict[str, Any], status: int = 200
+    ) -> Response:
+        return self.templates.TemplateResponse(request, name, context, status_code=status)
+
+    def page(self, ctx: Ctx, name: str, status: int = 200, **context: Any) -> Response:
+        context.setdefault("flash", None)
+        context.update(session=ctx.session, csrf=ctx.session.csrf_token, path=ctx.request.url.path)
+        return self.render(ctx.request, name, context, status)
+
+    def guard(self, handler: Handler, *, max_part_size: int = 1024 * 1024) -> Callable[..., Any]:
+        async def endpoint(request: Request) -> Response:
+            form = None
+            if request.method == "POST":
+                length = request.headers.get("content-length")
+                if length and length.isdigit() and int(length) > MAX_UPLOAD:
+                    return PlainTextResponse("That upload is too large.", status_code=413)
+                form = await request.form(max_files=1, max_part_size=max_part_size)
+            try:
+                return await run_in_threadpool(self._guarded, handler, request, form)
+            finally:
+                if form is not None:
+                    await form.close()
+
+        return endpoint
+
+    def _guarded(self, handler: Handler, request: Request, form: FormData | None) -> Response:
+        session = self.sessions.load(request.cookies.get(COOKIE))
+        if session is None:
+            if request.method != "GET":
+                return PlainTextResponse("Sign in first.", status_code=403)
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            location = "/signin?" + urlencode({"next": target})
+            if request.headers.get("hx-request"):
+                return Response(status_code=401, headers={"HX-Redirect": location})
+            return RedirectResponse(location, status_code=303)
+        if request.method == "POST":
+            submitted = request.headers.get(CSRF_HEADER)
+            if form is not None and isinstance(form.get(CSRF_FIELD), str):
+                submitted = str(form.get(CSRF_FIELD))
+            if not csrf_ok(session, submitted):
+                return PlainTextResponse(
+                    "This form has expired or did not come from the console (CSRF token "
+                    "missing or wrong). Go back, reload the page and try again.",
+                    status_code=403,
+                )
+        return handler(Ctx(request, session, form))
+
+    # --- sign-in / sign-out --------------------------------------------------------------------
+
+    async def signin(self, request: Request) -> Response:
+        form = await request.form(max_files=0) if request.method == "POST" else None
+        return await run_in_threadpool(self._signin, request, form)
+
+    def _signin(self, request: Request, form: FormData | None) -> Response:
+        next_url = _safe_next(
+            (form.get("next") if form is not None else None) or request.query_params.get("next")
+        )
+        if request.method == "GET" and self.sessions.load(request.cookies.get(COOKIE)):
+            return RedirectResponse(next_url, status_code=303)
+        token, cookie = self.sessions.signin_token(request.cookies.get(SIGNIN_COOKIE))
+        context: dict[str, Any] = {
+            "csrf": token,
+            "next": next_url,
+            "error": None,
+            "username": "",
+            "session": None,
+            "no_admin": accounts.admin_count(self.engine) == 0,
+        }
+        status, headers = 200, {}
+        if form is not None:
+            if not self.sessions.signin_token_ok(
+                request.cookies.get(SIGNIN_COOKIE), _str(form.get(CSRF_FIELD))
+            ):
+                return PlainTextResponse(
+                    "The sign-in form has expired (CSRF token missing or wrong). "
+                    "Reload the page and try again.",
+                    status_code=403,
+                )
+            username = _str(form.get("username"))
+            client = request.client.host if request.client else "unknown"
+            result = accounts.authenticate(
+                self.engine, username, _str(form.get("password")), client, self.backoff
+            )
+            if result.admin_id is not None:
+                response = RedirectResponse(next_url, status_code=303)
+                self._set_cookie(
+                    request, response, COOKIE, self.sessions.start(result.admin_id), MAX_AGE
+                )
+                response.delete_cookie(SIGNIN_COOKIE, path="/signin")
+                return response
+            context["username"] = username
+            if result.retry_after > 0:
+                status = 429
+                wait = math.ceil(result.retry_after)
+                headers["Retry-After"] = str(wait)
+                context["error"] = (
+                    "Wrong username or password. Too many failed sign-ins: wait "
+                    f"{accounts.wait_text(wait)} before the next try."
+                )
+            else:
+                status = 401
+                context["error"] = "Wrong username or password."
+        response = self.render(request, "signin.html", context, status)
+        for name, value in headers.items():
+            response.headers[name] = value
+        self._set_cookie(request, response, SIGNIN_COOKIE, cookie, None, path="/signin")
+        return response
+
+    def _set_cookie(
+        self,
+        request: Request,
+        response: Response,
+        name: str,
+        value: str,
+        max_age: Any,
+        path: str = "/",
+    ) -> None:
+        response.set_cookie(
+            name,
+            value,
+            max_age=int(max_age.total_seconds()) if max_age else None,
+            path=path,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
+
+    def signout(self, ctx: Ctx) -> Response:
+        self.sessions.end(ctx.session.id_hash)
+        response = RedirectResponse("/signin", status_code=303)
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+    # --- pages ---------------------------------------------------------------------------------
+
+    def dashboard(self, ctx: Ctx) -> Response:
+        return self.page(
+            ctx,
+            "dashboard.html",
+            counts=queries.provisioned_counts(self.engine),
+            task_counts=T.task_counts(self.engine),
+            failed_by_rule=T.rule_counts(self.engine, ("failed",)),
+            blocked_by_rule=T.rule_counts(self.engine, ("blocked",)),
+            runs=queries.recent_runs(self.engine, 5),
+        )
+
+    def tasks(self, ctx: Ctx) -> Response:
+        params = ctx.request.query_params
+        state = params.get("state", "open")
+        state = state if state in STATE_FILTERS else "open"
+        rule = params.get("rule", "")
+        kind = params.get("kind", "")
+        kind = kind if kind in ("user", "group") else ""
+        states: Any = {"open": T.OPEN_STATES, "all": None}.get(state, state)
+        found = T.list_tasks(self.engine, state=states, rule=rule or None, kind=kind or None)
+        rules = sorted(set(T.rule_counts(self.engine, T.STATES)) - {"unknown"} | {rule} - {""})
+        flash = self.sessions.pop_flash(ctx.session)
+        outcomes = {o["task_id"]: o for o in (flash or {}).get("outcomes", [])}
+        return self.page(
+            ctx,
+            "tasks.html",
+            tasks=found,
+            state=state,
+            rule=rule,
+            kind=kind,
+            rules=rules,
+            states=STATE_FILTERS,
+            counts=T.task_counts(self.engine),
+            flash=flash,
+            outcomes=outcomes,
+            query=ctx.request.url.query,
+        )
+
+    def _selected(self, ctx: Ctx) -> list[int]:
+        assert ctx.form is not None
+        ids = []
+        for value in ctx.form.getlist("id"):
+            if isinstance(value, str) and value.isdigit():
+                ids.append(int(value))
+        return ids
+
+    def _back_to_tasks(self, ctx: Ctx) -> Response:
+        query = ctx.field("query")
+        return RedirectResponse("/tasks" + (f"?{query}" if query else ""), status_code=303)
+
+    def retry(self, ctx: Ctx) -> Response:
+        ids = self._selected(ctx)
+        if not ids:
+            self.sessions.set_flash(ctx.session, {"notice": "Tick at least one task to retry."})
+            return self._back_to_tasks(ctx)
+        names = {t.id: t.display for t in (T.get_task(self.engine, i) for i in ids) if t}
+        try:
+            outcomes = T.retry_tasks(self.engine, ids, token=self.token)
+        except Exception as exc:  # the retry machinery itself broke: say so, keep the tasks
+            self.sessions.set_flash(
+                ctx.session,
+                {"notice": f"Retry could not run: {exc.__class__.__name__}: {exc}", "error": True},
+            )
+            return self._back_to_tasks(ctx)
+        done = [
+            {
+                "task_id": o.task_id,
+                "state": o.state,
+                "message": o.message,
+                "display": names.get(o.task_id, str(o.task_id)),
+            }
+            for o in outcomes
+        ]
+        ok = sum(1 for o in done if o["state"] == "succeeded")
+        self.sessions.set_flash(
+            ctx.session,
+            {
+                "notice": f"Retried {len(done)} task{'s' * (len(done) != 1)}: {ok} succeeded.",
+                "outcomes": done,
+            },
+        )
+        return self._back_to_tasks(ctx)
+
+    def dismiss(self, ctx: Ctx) -> Response:
+        ids = self._selected(ctx)
+        count = T.dismiss_tasks(self.engine, ids) if ids else 0
+        notice = (
+            f"Dismissed {count} task{'s' * (count != 1)}."
+            if ids
+            else "Tick at least one task to dismiss."
+        )
+        self.sessions.set_flash(ctx.session, {"notice": notice})
+        return self._back_to_tasks(ctx)
+
+    def task(self, ctx: Ctx) -> Response:
+        raw = ctx.request.path_params["task_id"]
+        task = T.get_task(self.engine, int(raw)) if raw.isdigit() else None
+        if task is None:
+            return self.page(ctx, "error.html", 404, title="No such task", message=f"Task {raw}")
+        flash = self.sessions.pop_flash(ctx.session)
+        return self.page(ctx, "task.html", task=task, flash=flash, okta=okta_head(task))
+
+    def resources(self, kind: str) -> Handler:
+        def handler(ctx: Ctx) -> Response:
+            search = ctx.request.query_params.get("q", "")
+            state = ctx.request.query_params.get("state", "")
+            found, total = queries.list_resources(self.engine, kind, search, state)
+            return self.page(
+                ctx,
+                "resources.html",
+                kind=kind,
+                items=found,
+                total=total,
+                q=search,
+                state=state,
+                states=queries.RESOURCE_STATES,
+            )
+
+        return handler
+
+    def inspect(self, ctx: Ctx) -> Response:
+        params = ctx.request.query_params
+        value = params.get("value")
+        attribute = params.get("attribute", "name.givenName")
+        result = inspector.inspect(value, attribute) if value else None
+        return self.page(
+            ctx,
+            "inspector.html",
+            value=value or "",
+            attribute=result.attribute if result else attribute,
+            attributes=inspector.ATTRIBUTES,
+            result=result,
+            findings=[f.to_dict() for f in result.findings] if result else [],
+        )
+
+    # --- routes --------------------------------------------------------------------------------
+
+    def app(self) -> Starlette:
+        routes = [
+            Route("/signin", self.signin, methods=["GET", "POST"]),
+            Route("/signout", self.guard(self.signout), methods=["POST"]),
+            Route("/", self.guard(self.dashboard)),
+            Route("/tasks", self.guard(self.tasks)),
+            Route("/tasks/retry", self.guard(self.retry), methods=["POST"]),
+            Route("/tasks/dismiss", self.guard(self.dismiss), methods=["POST"]),
+            Route("/tasks/{task_id}", self.guard(self.task)),
+            Route("/users", self.guard(self.resources("user"))),
+            Route("/groups", self.guard(self.resources("group"))),
+            Route("/inspector", self.guard(self.inspect)),
+            Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+        ]
+        app = Starlette(routes=routes)
+        app.add_middleware(SecurityHeaders)
+        return app
+
+
+class SecurityHeaders:
+    """Headers every answer carries: no framing, no sniffing, scripts and styles from us only."""
+
+    HEADERS: ClassVar[list[tuple[bytes, bytes]]] = [
+        (
+            b"content-security-policy",
+            b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"same-origin"),
+        (b"cache-control", b"no-store"),
+    ]
+
+    def __init__(self, app: Any) -> None:
+        self.inner = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.inner(scope, receive, send)
+            return
+        is_static = scope["path"].startswith("/static/")
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name for name, _ in headers}
+                for name, value in self.HEADERS:
+                    if name == b"cache-control" and is_static:
+                        continue
+                    if name not in names:
+                        headers.append((name, value))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.inner(scope, receive, send_with_headers)
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _safe_next(value: Any) -> str:
+    """Only a path of this site (never `//host` or a scheme) may follow the sign-in."""
+    if not isinstance(value, str) or not value.startswith("/") or value.startswith("//"):
+        return "/"
+    if "\\" in value or any(ord(ch) < 0x20 for ch in value):
+        return "/"
+    return value
+
+
+def create_app(
+    url: str | None = None,
+    *,
+    backoff: accounts.Backoff | None = None,
+    token: str | None = None,
+) -> Starlette:
+    """The console over the engine database at `url` (migrated on start)."""
+    return Console(open_engine(url), backoff=backoff, token=token).app()

@@ -1,0 +1,144 @@
+"""What the pages read from the engine's tables beyond the task API: runs and owned resources.
+
+The engine owns these tables (`scimguard.sync.schema`); the console only reads them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, or_, select
+
+from scimguard.sync.schema import resources, runs, tasks
+from scimguard.sync.tasks import OPEN_STATES
+
+RESOURCE_STATES = ("active", "inactive", "pending", "deleted")
+
+
+@dataclass
+class Run:
+    id: int
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    target_url: str
+    dry_run: bool
+    summary: dict[str, Any]
+    message: str | None
+
+
+@dataclass
+class Resource:
+    id: int
+    kind: str
+    name: str | None
+    external_id: str | None
+    target_id: str | None
+    state: str
+    record_key: str
+    target_url: str
+    updated_at: datetime
+    task_id: int | None  # the record's open task, if any
+    task_state: str | None
+    task_rule: str | None
+
+
+def _json(value: str | None) -> Any:
+    try:
+        return json.loads(value) if value else {}
+    except ValueError:
+        return {}
+
+
+def recent_runs(engine: Engine, limit: int = 5) -> list[Run]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(runs).order_by(runs.c.id.desc()).limit(limit)).all()
+    return [
+        Run(
+            id=r.id,
+            status=r.status,
+            started_at=r.started_at,
+            finished_at=r.finished_at,
+            target_url=r.target_url,
+            dry_run=bool(r.dry_run),
+            summary=_json(r.summary) if isinstance(_json(r.summary), dict) else {},
+            message=r.message,
+        )
+        for r in rows
+    ]
+
+
+def provisioned_counts(engine: Engine) -> dict[str, dict[str, int]]:
+    """{kind: {state: count}} of what the engine holds in its targets."""
+    counts = {kind: dict.fromkeys(RESOURCE_STATES, 0) for kind in ("user", "group")}
+    with engine.connect() as conn:
+        for kind, state, count in conn.execute(
+            select(resources.c.kind, resources.c.state, func.count()).group_by(
+                resources.c.kind, resources.c.state
+            )
+        ):
+            counts.setdefault(kind, {})[state] = count
+    return counts
+
+
+def list_resources(
+    engine: Engine, kind: str, search: str = "", state: str = "", limit: int = 500
+) -> tuple[list[Resource], int]:
+    """The resources of one kind matching a search (name, externalId, target id), and the total
+    number that matched (the list stops at `limit`)."""
+    query = select(resources).where(resources.c.kind == kind)
+    if state in RESOURCE_STATES:
+        query = query.where(resources.c.state == state)
+    if search.strip():
+        needle = (
+            "%"
+            + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            + "%"
+        )
+        query = query.where(
+            or_(
+                resources.c.name_lower.like(needle, escape="\\"),
+                func.lower(resources.c.external_id).like(needle, escape="\\"),
+                func.lower(resources.c.target_id).like(needle, escape="\\"),
+                func.lower(resources.c.record_key).like(needle, escape="\\"),
+            )
+        )
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = conn.execute(
+            query.order_by(resources.c.name_lower, resources.c.id).limit(limit)
+        ).all()
+        keys = [r.record_key for r in rows]
+        open_tasks = {}
+        if keys:
+            for t in conn.execute(
+                select(tasks.c.id, tasks.c.record_key, tasks.c.state, tasks.c.rule).where(
+                    tasks.c.kind == kind,
+                    tasks.c.record_key.in_(keys),
+                    tasks.c.state.in_(OPEN_STATES),
+                )
+            ):
+                open_tasks[t.record_key] = t
+    found = []
+    for r in rows:
+        t = open_tasks.get(r.record_key)
+        found.append(
+            Resource(
+                id=r.id,
+                kind=r.kind,
+                name=r.name,
+                external_id=r.external_id,
+                target_id=r.target_id,
+                state=r.state,
+                record_key=r.record_key,
+                target_url=r.target_url,
+                updated_at=r.updated_at,
+                task_id=t.id if t else None,
+                task_state=t.state if t else None,
+                task_rule=t.rule if t else None,
+            )
+        )
+    return found, total

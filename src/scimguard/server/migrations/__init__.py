@@ -1,0 +1,1 @@
+"""Alembic scripts of the emulator database (version table `scimguard_emulator_version`)."""

@@ -1,0 +1,34 @@
+"""What a running emulator is configured with (the `serve` flags)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from scimguard.profile import Switches
+
+Detail = Literal["generic", "specific"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every switch of the emulator; defaults are AWS's behaviour (docs/serve.md)."""
+
+    switches: Switches = field(default_factory=Switches)
+    detail: Detail = "generic"
+    quotas: bool = True
+    quota_writes: float = 25.0  # per tenant per second (AWS: 25 TPS writes)
+    quota_reads: float = 40.0  # per tenant per second (AWS: 40 TPS reads)
+    fault_rate: float = 0.0
+    fault_statuses: tuple[int, ...] = (500, 503)
+    fault_seed: int | None = None
+    put_user_status: int = 200  # the doc example shows 201; clients accept any 2xx
+    put_group_status: int = 400  # PUT /Groups is unsupported: 400 (or 404)
+    strict_manual: bool = False  # 400 on SCIM writes to manually created resources (Okta KB)
+    legacy_page_size: bool = False  # cap lists at 50 and refuse cursors (pre-2025 AWS)
+    unknown_member_status: int = 404  # PATCH add of a member id that is no user
+    max_body_bytes: int = 1024 * 1024
+    default_active: bool | None = False  # `active` of a user created without it (None: absent)
+
+
+DEFAULT_SETTINGS = Settings()

@@ -1,0 +1,473 @@
+"""Users, groups and memberships in the emulator database.
+
+Every write is one transaction. A clash on a unique key is caught as the database's
+IntegrityError and only then diagnosed (which key, and whether the holder was made by hand),
+so two concurrent creates of one userName can never both succeed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, and_, delete, exists, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from scimguard.profile import ENTERPRISE_URN, GROUP_URN, USER_URN, as_bool, primary_email
+from scimguard.profile import schema as s
+from scimguard.server import codes
+from scimguard.server.db import Database
+from scimguard.server.errors import DUPLICATE_409, GENERIC_400, ScimError
+from scimguard.server.filters import Filter
+from scimguard.server.tables import groups, memberships, users
+from scimguard.server.tokens import iso_now
+
+SCIM = "scim"
+MANUAL = "manual"
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def not_found(kind: str) -> ScimError:
+    return ScimError(404, f"{'User' if kind == 'user' else 'Group'} not found.", [codes.NOT_FOUND])
+
+
+# --- normalising what is stored ---------------------------------------------------------------
+
+
+def clean_user(body: dict[str, Any], default_active: bool | None) -> dict[str, Any]:
+    """What AWS keeps of a (valid) user: known attributes, booleans coerced, no manager $ref."""
+    allowed = s.USER_STRINGS | {"name", "active", "profileUrl", ENTERPRISE_URN, *s.MULTI_VALUED}
+    user = {k: v for k, v in body.items() if k in allowed and v is not None}
+    if "active" in user:
+        user["active"] = as_bool(user["active"])
+    elif default_active is not None:
+        user["active"] = default_active
+    if isinstance(user.get("name"), dict):
+        user["name"] = {k: v for k, v in user["name"].items() if v is not None}
+    for key in s.MULTI_VALUED:
+        items = user.get(key)
+        if isinstance(items, list):
+            if not items:
+                user.pop(key)
+                continue
+            user[key] = [
+                {
+                    k: (as_bool(v) if k == "primary" else v)
+                    for k, v in item.items()
+                    if v is not None and k != "display"
+                }
+                for item in items
+            ]
+    ext = user.get(ENTERPRISE_URN)
+    if isinstance(ext, dict):
+        ext = {k: v for k, v in ext.items() if v is not None}
+        if isinstance(ext.get("manager"), dict):
+            manager = {k: v for k, v in ext["manager"].items() if k == "value" and v is not None}
+            if manager:
+                ext["manager"] = manager
+            else:
+                ext.pop("manager")
+        if ext:
+            user[ENTERPRISE_URN] = ext
+        else:
+            user.pop(ENTERPRISE_URN)
+    return user
+
+
+def user_keys(user: dict[str, Any]) -> dict[str, Any]:
+    email = primary_email(user)
+    return {
+        "user_name_key": user["userName"].lower(),
+        "email_key": email.lower() if email else None,
+        "external_id": user.get("externalId"),
+    }
+
+
+def group_keys(group: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "display_name_key": group["displayName"].lower(),
+        "external_id": group.get("externalId"),
+    }
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+def _meta(kind: str, row: Any) -> dict[str, str]:
+    return {"resourceType": kind, "created": row.created, "lastModified": row.last_modified}
+
+
+def render_user(row: Any) -> dict[str, Any]:
+    resource = orjson.loads(row.resource)
+    out: dict[str, Any] = {"id": row.id}
+    if "externalId" in resource:
+        out["externalId"] = resource.pop("externalId")
+    out["meta"] = _meta("User", row)
+    out["schemas"] = [USER_URN] + ([ENTERPRISE_URN] if ENTERPRISE_URN in resource else [])
+    out.update(resource)
+    return out
+
+
+def render_group(row: Any, *, in_list: bool = False) -> dict[str, Any]:
+    resource = orjson.loads(row.resource)
+    out: dict[str, Any] = {"id": row.id}
+    if "externalId" in resource:
+        out["externalId"] = resource["externalId"]
+    out["meta"] = _meta("Group", row)
+    out["schemas"] = [GROUP_URN]
+    out["displayName"] = resource["displayName"]
+    if in_list:
+        out["members"] = []  # AWS never returns members; lists carry an empty array
+    return out
+
+
+# --- conflicts ----------------------------------------------------------------------------------
+
+_USER_KEY_RULES = (
+    ("user_name_key", "duplicate-username"),
+    ("email_key", "duplicate-email"),
+    ("external_id", "duplicate-external-id"),
+)
+_GROUP_KEY_RULES = (
+    ("display_name_key", "duplicate-group-name"),
+    ("external_id", "duplicate-external-id"),
+)
+
+
+def _conflict(db: Database, kind: str, tenant: str, keys: dict[str, Any], own_id: str | None):
+    """The 409 for a clash the database refused: which keys clash, and with a manual resource?"""
+    table, key_rules = (users, _USER_KEY_RULES) if kind == "user" else (groups, _GROUP_KEY_RULES)
+    rules: list[str] = []
+    manual = False
+    with db.read() as conn:
+        for column, rule in key_rules:
+            if keys.get(column) is None:
+                continue
+            query = select(table.c.id, table.c.source).where(
+                table.c.tenant_id == tenant, table.c[column] == keys[column]
+            )
+            row = conn.execute(query).first()
+            if row is not None and row.id != own_id:
+                rules.append(rule)
+                manual = manual or row.source == MANUAL
+    if manual:
+        rules.append(codes.MANUAL_RESOURCE)
+    return ScimError(409, DUPLICATE_409, rules or ["target-conflict"])
+
+
+@dataclass
+class Page:
+    rows: list[dict[str, Any]]
+    total: int | None
+    last_seq: int | None
+    more: bool
+
+
+class Store:
+    """The resources of every tenant."""
+
+    def __init__(self, db: Database, *, default_active: bool | None = False) -> None:
+        self.db = db
+        self.default_active = default_active
+
+    # --- users --------------------------------------------------------------------------------
+
+    def create_user(self, tenant: str, body: dict[str, Any], source: str = SCIM) -> dict[str, Any]:
+        user = clean_user(body, self.default_active)
+        if source == MANUAL:
+            user.pop("externalId", None)
+        keys = user_keys(user)
+        now = iso_now()
+        values = {
+            "id": str(uuid.uuid4()),
+            "tenant_id": tenant,
+            "source": source,
+            "resource": _dumps(user),
+            "created": now,
+            "last_modified": now,
+            **keys,
+        }
+        try:
+            with self.db.write() as conn:
+                conn.execute(insert(users).values(**values))
+        except IntegrityError:
+            raise _conflict(self.db, "user", tenant, keys, None) from None
+        return render_user(_Row(values))
+
+    def get_user(self, tenant: str, user_id: str) -> dict[str, Any]:
+        with self.db.read() as conn:
+            row = conn.execute(
+                select(users).where(users.c.id == user_id, users.c.tenant_id == tenant)
+            ).first()
+        if row is None:
+            raise not_found("user")
+        return render_user(row)
+
+    def update_user(
+        self,
+        tenant: str,
+        user_id: str,
+        change: Callable[[dict[str, Any], str], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """Read, change (`change(stored, source)` validates or raises) and write, atomically."""
+        keys: dict[str, Any] = {}
+        try:
+            with self.db.write() as conn:
+                row = _locked_row(conn, users, tenant, user_id)
+                if row is None:
+                    raise not_found("user")
+                new = clean_user(change(orjson.loads(row.resource), row.source), None)
+                keys = user_keys(new)
+                # PUT/PATCH with an externalId adopts a manual user (ssosync #166)
+                source = SCIM if new.get("externalId") else row.source
+                now = iso_now()
+                conn.execute(
+                    update(users)
+                    .where(users.c.seq == row.seq)
+                    .values(resource=_dumps(new), last_modified=now, source=source, **keys)
+                )
+                values = {**row._mapping, "resource": _dumps(new), "last_modified": now}
+        except IntegrityError:
+            raise _conflict(self.db, "user", tenant, keys, user_id) from None
+        return render_user(_Row(values))
+
+    def delete_user(self, tenant: str, user_id: str) -> None:
+        with self.db.write() as conn:
+            row = conn.execute(
+                select(users.c.id).where(users.c.id == user_id, users.c.tenant_id == tenant)
+            ).first()
+            if row is None:
+                raise not_found("user")
+            conn.execute(delete(memberships).where(memberships.c.user_id == user_id))
+            conn.execute(delete(users).where(users.c.id == user_id))
+
+    def list_users(
+        self, tenant: str, flt: Filter | None, count: int, after: int | None, with_total: bool
+    ) -> Page:
+        where = [users.c.tenant_id == tenant]
+        post: Callable[[dict[str, Any]], bool] | None = None
+        if flt is not None:
+            terms = flt.terms
+            if "userName" in terms:
+                where.append(users.c.user_name_key == terms["userName"].lower())
+            if "externalId" in terms:
+                where.append(users.c.external_id == terms["externalId"])
+            if "id" in terms:
+                where.append(users.c.id == terms["id"])
+            if "groups.value" in terms:
+                where.append(
+                    exists().where(
+                        memberships.c.user_id == users.c.id,
+                        memberships.c.group_id == terms["groups.value"],
+                    )
+                )
+            if "manager" in terms:
+                wanted = terms["manager"]
+
+                def post(user: dict[str, Any]) -> bool:
+                    ext = user.get(ENTERPRISE_URN) or {}
+                    return (ext.get("manager") or {}).get("value") == wanted
+
+        return self._page(users, where, render_user, count, after, with_total, post)
+
+    # --- groups -------------------------------------------------------------------------------
+
+    def create_group(self, tenant: str, body: dict[str, Any], source: str = SCIM) -> dict[str, Any]:
+        group = {k: body[k] for k in ("displayName", "externalId") if body.get(k) is not None}
+        if source == MANUAL:
+            group.pop("externalId", None)
+        keys = group_keys(group)
+        now = iso_now()
+        values = {
+            "id": str(uuid.uuid4()),
+            "tenant_id": tenant,
+            "source": source,
+            "resource": _dumps(group),
+            "created": now,
+            "last_modified": now,
+            **keys,
+        }
+        members = [m["value"] for m in body.get("members") or []]
+        try:
+            with self.db.write() as conn:
+                conn.execute(insert(groups).values(**values))
+                self._add_members(conn, tenant, values["id"], members)
+        except IntegrityError:
+            raise _conflict(self.db, "group", tenant, keys, None) from None
+        return render_group(_Row(values))
+
+    def get_group(self, tenant: str, group_id: str) -> dict[str, Any]:
+        with self.db.read() as conn:
+            row = conn.execute(
+                select(groups).where(groups.c.id == group_id, groups.c.tenant_id == tenant)
+            ).first()
+        if row is None:
+            raise not_found("group")
+        return render_group(row)
+
+    def update_group(
+        self,
+        tenant: str,
+        group_id: str,
+        change: Callable[[dict[str, Any], str], dict[str, Any]],
+        add: list[str],
+        remove: list[str],
+    ) -> None:
+        keys: dict[str, Any] = {}
+        try:
+            with self.db.write() as conn:
+                row = _locked_row(conn, groups, tenant, group_id)
+                if row is None:
+                    raise not_found("group")
+                old = orjson.loads(row.resource)
+                new = change(old, row.source)
+                if new != old:
+                    keys = group_keys(new)
+                    source = SCIM if new.get("externalId") else row.source
+                    conn.execute(
+                        update(groups)
+                        .where(groups.c.seq == row.seq)
+                        .values(
+                            resource=_dumps(new),
+                            last_modified=iso_now(),
+                            source=source,
+                            **keys,
+                        )
+                    )
+                self._add_members(conn, tenant, group_id, add)
+                if remove:
+                    conn.execute(
+                        delete(memberships).where(
+                            memberships.c.group_id == group_id,
+                            memberships.c.user_id.in_(remove),
+                        )
+                    )
+                if add or remove:
+                    conn.execute(
+                        update(groups)
+                        .where(groups.c.seq == row.seq)
+                        .values(last_modified=iso_now())
+                    )
+        except IntegrityError:
+            raise _conflict(self.db, "group", tenant, keys, group_id) from None
+
+    def _add_members(self, conn: Connection, tenant: str, group_id: str, ids: list[str]) -> None:
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return
+        found = set(
+            conn.execute(
+                select(users.c.id).where(users.c.tenant_id == tenant, users.c.id.in_(wanted))
+            ).scalars()
+        )
+        missing = [i for i in wanted if i not in found]
+        if missing:
+            is_group = conn.execute(
+                select(groups.c.id).where(groups.c.tenant_id == tenant, groups.c.id.in_(missing))
+            ).first()
+            if is_group is not None:
+                raise ScimError(
+                    400,
+                    GENERIC_400,
+                    [codes.NESTED_GROUP],
+                    specific="Groups cannot contain groups: members must be user ids.",
+                )
+            raise ScimError(404, "Member not found.", [codes.UNKNOWN_MEMBER])
+        present = set(
+            conn.execute(
+                select(memberships.c.user_id).where(
+                    memberships.c.group_id == group_id, memberships.c.user_id.in_(wanted)
+                )
+            ).scalars()
+        )
+        rows = [{"group_id": group_id, "user_id": u} for u in wanted if u not in present]
+        if rows:
+            conn.execute(insert(memberships), rows)
+
+    def delete_group(self, tenant: str, group_id: str) -> None:
+        with self.db.write() as conn:
+            row = conn.execute(
+                select(groups.c.id).where(groups.c.id == group_id, groups.c.tenant_id == tenant)
+            ).first()
+            if row is None:
+                raise not_found("group")
+            conn.execute(delete(memberships).where(memberships.c.group_id == group_id))
+            conn.execute(delete(groups).where(groups.c.id == group_id))
+
+    def user_exists(self, tenant: str, user_id: str) -> bool:
+        with self.db.read() as conn:
+            return (
+                conn.execute(
+                    select(users.c.id).where(users.c.id == user_id, users.c.tenant_id == tenant)
+                ).first()
+                is not None
+            )
+
+    def list_groups(
+        self, tenant: str, flt: Filter | None, count: int, after: int | None, with_total: bool
+    ) -> Page:
+        where = [groups.c.tenant_id == tenant]
+        if flt is not None:
+            terms = flt.terms
+            if "displayName" in terms:
+                where.append(groups.c.display_name_key == terms["displayName"].lower())
+            if "externalId" in terms:
+                where.append(groups.c.external_id == terms["externalId"])
+            if "id" in terms:
+                where.append(groups.c.id == terms["id"])
+            if "members" in terms:
+                if not self.user_exists(tenant, terms["members"]):
+                    raise ScimError(404, "Member not found.", [codes.UNKNOWN_MEMBER])
+                where.append(
+                    exists().where(
+                        memberships.c.group_id == groups.c.id,
+                        memberships.c.user_id == terms["members"],
+                    )
+                )
+
+        def render(row: Any) -> dict[str, Any]:
+            return render_group(row, in_list=True)
+
+        return self._page(groups, where, render, count, after, with_total, None)
+
+    def _page(self, table, where, render, count, after, with_total, post) -> Page:  # type: ignore[no-untyped-def]
+        query = select(table).where(and_(*where))
+        if after is not None:
+            query = query.where(table.c.seq > after)
+        query = query.order_by(table.c.seq).limit(count + 1)
+        with self.db.read() as conn:
+            rows = conn.execute(query).all()
+            total = None
+            if with_total:
+                total = conn.execute(
+                    select(func.count()).select_from(table).where(and_(*where))
+                ).scalar_one()
+        more = len(rows) > count
+        rows = rows[:count]
+        last = rows[-1].seq if rows else None
+        rendered = [render(r) for r in rows]
+        if post is not None:
+            rendered = [r for r in rendered if post(r)]
+            if total is not None:
+                total = len(rendered)
+        return Page(rendered, total, last, more)
+
+
+def _locked_row(conn: Connection, table, tenant: str, resource_id: str):  # type: ignore[no-untyped-def]
+    query = select(table).where(table.c.id == resource_id, table.c.tenant_id == tenant)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return conn.execute(query).first()
+
+
+class _Row:
+    """A mapping of column values that reads like a result row (for rendering)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)

@@ -1,0 +1,13 @@
+"""The provisioning engine: plan and apply a directory into an AWS-like SCIM endpoint.
+
+Modules, one job each:
+    store      open the engine database and run its Alembic chain (`migrations/`)
+    schema     the tables: runs, tasks, resources the engine owns in the target
+    tasks      the task queue API (list, show, dismiss, retry, Okta-style messages)
+    client     the SCIM client: httpx, quota-aware rate limiter, retries with backoff
+    sources    where the desired state comes from (files, group files, Okta)
+    okta       the Okta Users and Groups API reader
+    planner    desired vs target -> plan (create, update, deactivate, delete, blocked, members)
+    executor   applies a plan; every operation that does not succeed becomes a task
+    retry      re-reads one record from its source and sends only its operations
+"""

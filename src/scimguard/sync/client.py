@@ -1,0 +1,296 @@
+"""The SCIM client for AWS-like endpoints: paced, retried, and honest about what happened.
+
+Every call goes through a rate limiter (writes and reads have separate quotas), is retried on
+429, 5xx, timeouts and connection errors with exponential backoff and full jitter (a
+`Retry-After` header wins when present), up to `max_attempts`. A 401 or 403 raises
+`TargetUnauthorized` at once: the run must stop, nothing else will succeed.
+Refusals (400, 404, 409) are returned as data (`Reply`), never raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import orjson
+
+from scimguard.sync.ratelimit import RateLimiter
+
+PAGE_SIZE = 100
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+
+@dataclass
+class Reply:
+    """What one logical call came to, after retries."""
+
+    method: str
+    path: str
+    body: Any  # the request body sent (None for GET/DELETE)
+    status: int | None  # None: no answer at all (timeouts / connection errors)
+    data: Any = None  # parsed JSON response, or text
+    headers: dict[str, str] = field(default_factory=dict)
+    attempts: int = 0
+    error: str | None = None  # transport error of the last attempt
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def request_id(self) -> str | None:
+        return self.headers.get("x-amzn-requestid")
+
+    @property
+    def transient(self) -> bool:
+        return self.status is None or self.status == 429 or self.status >= 500
+
+    def request_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "path": self.path, "body": self.body}
+
+    def response_dict(self) -> dict[str, Any] | None:
+        if self.status is None:
+            return {"status": None, "body": self.error, "request_id": None}
+        return {"status": self.status, "body": self.data, "request_id": self.request_id}
+
+
+class TargetUnauthorized(Exception):
+    """The target answered 401/403: the token is wrong, expired or revoked."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(f"the target answered {reply.status} to {reply.method} {reply.path}")
+        self.reply = reply
+
+
+class TargetReadFailed(Exception):
+    """A read of the target failed after every retry (the plan cannot be trusted)."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(
+            f"reading the target failed: {reply.method} {reply.path} -> "
+            f"{reply.status or reply.error}"
+        )
+        self.reply = reply
+
+
+@dataclass
+class RetryPolicy:
+    max_attempts: int = 6
+    base: float = 0.25  # seconds; the n-th retry waits uniform(0, min(cap, base * 2**n))
+    cap: float = 10.0
+    max_retry_after: float = 60.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        jitter = random.uniform(0, min(self.cap, self.base * (2**attempt)))
+        if retry_after is not None:
+            return min(self.max_retry_after, retry_after) + jitter * 0.1
+        return jitter
+
+
+def _retry_after(headers: httpx.Headers) -> float | None:
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        from datetime import UTC, datetime
+
+        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+class ScimClient:
+    """An async client of one SCIM base URL (`https://.../<tenant>/scim/v2`)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        rate_writes: float = 25.0,
+        rate_reads: float = 40.0,
+        concurrency: int = 16,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.writes = RateLimiter(rate_writes)
+        self.reads = RateLimiter(rate_reads)
+        self.retry = retry or RetryPolicy()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._http = httpx.AsyncClient(
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/scim+json",
+                "Accept": "application/scim+json, application/json",
+            },
+            timeout=timeout,
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+        )
+        self.stopped: Reply | None = None  # the 401/403 that stopped everything
+        self.counts = {"reads": 0, "writes": 0, "retries": 0}
+
+    async def __aenter__(self) -> ScimClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # --- one call ---------------------------------------------------------------------------
+
+    async def call(self, method: str, path: str, body: Any = None) -> Reply:
+        """One logical call with pacing and retries; raises only `TargetUnauthorized`."""
+        method = method.upper()
+        is_write = method in WRITE_METHODS
+        limiter = self.writes if is_write else self.reads
+        reply = Reply(method, path, body, None)
+        content = None if body is None else orjson.dumps(body)
+        for attempt in range(self.retry.max_attempts):
+            if self.stopped is not None:
+                raise TargetUnauthorized(self.stopped)
+            await limiter.acquire()
+            self.counts["writes" if is_write else "reads"] += 1
+            if attempt:
+                self.counts["retries"] += 1
+            reply.attempts = attempt + 1
+            retry_after = None
+            try:
+                async with self._slots:
+                    response = await self._http.request(
+                        method, self.base_url + path, content=content
+                    )
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                reply.status, reply.data, reply.headers = None, None, {}
+                reply.error = (
+                    f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__
+                )
+            else:
+                reply.status = response.status_code
+                reply.headers = {k.lower(): v for k, v in response.headers.items()}
+                reply.data = _parse(response)
+                reply.error = None
+                if reply.status in (401, 403):
+                    self.stopped = reply
+                    raise TargetUnauthorized(reply)
+                if not reply.transient:
+                    return reply
+                retry_after = _retry_after(response.headers)
+                if reply.status == 429 and retry_after:
+                    limiter.pause(retry_after)
+            if attempt + 1 < self.retry.max_attempts:
+                await asyncio.sleep(self.retry.delay(attempt, retry_after))
+        return reply
+
+    # --- reads ------------------------------------------------------------------------------
+
+    async def get(self, path: str) -> Reply:
+        return await self.call("GET", path)
+
+    async def list_all(self, resource: str, filter: str | None = None) -> AsyncIterator[dict]:
+        """Every resource of `/Users` or `/Groups` (optionally filtered), page after page.
+
+        Cursor paging first (`?cursor`, then `cursor=<nextCursor>`); an endpoint that refuses
+        it is read with `startIndex` paging. Raises `TargetReadFailed` when a page cannot be
+        read, and also when the answer is visibly truncated (totalResults more than could be
+        read), so the caller never plans on a partial picture.
+        """
+        query_filter = "" if filter is None else "&filter=" + quote(filter, safe="")
+        first = await self.get(f"{resource}?cursor&count={PAGE_SIZE}{query_filter}")
+        if first.status == 400 and not _is_list(first.data):
+            async for item in self._list_by_index(resource, query_filter):
+                yield item
+            return
+        reply = first
+        while True:
+            if not reply.ok or not _is_list(reply.data):
+                raise TargetReadFailed(reply)
+            resources = reply.data.get("Resources") or []
+            for item in resources:
+                yield item
+            cursor = reply.data.get("nextCursor")
+            if not cursor:
+                total = reply.data.get("totalResults")
+                if reply is first and isinstance(total, int) and total > len(resources):
+                    # The endpoint ignored `cursor` (an older AWS): page by index instead.
+                    async for item in self._list_by_index(
+                        resource, query_filter, start=len(resources) + 1
+                    ):
+                        yield item
+                return
+            reply = await self.get(
+                f"{resource}?cursor={quote(cursor, safe='')}&count={PAGE_SIZE}{query_filter}"
+            )
+
+    async def _list_by_index(
+        self, resource: str, query_filter: str, start: int = 1
+    ) -> AsyncIterator[dict]:
+        index = start
+        while True:
+            reply = await self.get(f"{resource}?startIndex={index}&count={PAGE_SIZE}{query_filter}")
+            if not reply.ok or not _is_list(reply.data):
+                raise TargetReadFailed(reply)
+            resources = reply.data.get("Resources") or []
+            for item in resources:
+                yield item
+            total = reply.data.get("totalResults")
+            index += len(resources)
+            if not isinstance(total, int) or index > total:
+                return
+            if not resources:  # more announced, none given: the endpoint cannot page
+                raise TargetReadFailed(reply)
+            if reply.data.get("startIndex") not in (None, index - len(resources)):
+                raise TargetReadFailed(reply)  # startIndex ignored: pages would repeat
+
+    async def find_one(self, resource: str, attribute: str, value: str) -> Reply:
+        """GET with one `eq` filter (to look a conflicting resource up)."""
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        flt = quote(f'{attribute} eq "{escaped}"', safe="")
+        return await self.get(f"{resource}?filter={flt}")
+
+    # --- writes -----------------------------------------------------------------------------
+
+    async def create(self, resource: str, body: dict) -> Reply:
+        return await self.call("POST", resource, body)
+
+    async def replace(self, resource: str, rid: str, body: dict) -> Reply:
+        return await self.call("PUT", f"{resource}/{rid}", body)
+
+    async def patch(self, resource: str, rid: str, operations: list[dict]) -> Reply:
+        return await self.call(
+            "PATCH", f"{resource}/{rid}", {"schemas": [PATCH_SCHEMA], "Operations": operations}
+        )
+
+    async def delete(self, resource: str, rid: str) -> Reply:
+        return await self.call("DELETE", f"{resource}/{rid}")
+
+
+def _is_list(data: Any) -> bool:
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("Resources", []), list)
+        and ("Resources" in data or "totalResults" in data or "itemsPerPage" in data)
+    )
+
+
+def _parse(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return response.text

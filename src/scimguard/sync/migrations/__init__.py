@@ -1,0 +1,1 @@
+"""Alembic scripts of the engine database (version table `scimguard_engine_version`)."""

@@ -1,0 +1,14 @@
+"""Alembic environment of the engine database; run from `scimguard.sync.store.migrate`."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from scimguard.sync.schema import metadata
+
+VERSION_TABLE = "scimguard_engine_version"
+config = context.config
+connection = config.attributes["connection"]
+context.configure(connection=connection, target_metadata=metadata, version_table=VERSION_TABLE)
+with context.begin_transaction():
+    context.run_migrations()

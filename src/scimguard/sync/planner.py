@@ -1,0 +1,458 @@
+"""Desired state (the source) against actual state (the target) -> a plan of operations.
+
+Pure: no I/O. Matching is by externalId first, then userName (groups: displayName)
+case-insensitively, so a changed email or username is an update, never a re-create. The engine
+only changes or removes what it owns (a row in `sync_resources`, a pending create intent, or
+the record's own externalId); anything else that collides is a `manually-sourced` task unless
+`adopt_manual`. Removals happen only after a complete read of every source, and the fuse holds
+them all when they exceed `max_removals` of the target's users (or groups).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from scimguard.profile import BY_CODE, DuplicateTracker, Finding, Profile, RecordRef, Severity
+from scimguard.sync.diff import changed_attributes, payload
+from scimguard.sync.sources import Snapshot, SourceRecord
+
+USERS, GROUPS = "/Users", "/Groups"
+MAX_MEMBERS_PER_PATCH = 100
+
+
+@dataclass
+class Owned:
+    """A row of `sync_resources`: something the engine created or adopted."""
+
+    kind: str
+    record_key: str
+    target_id: str | None
+    external_id: str | None
+    name_lower: str | None
+    state: str  # pending | active | inactive | deleted
+
+
+@dataclass
+class TargetState:
+    users: list[dict[str, Any]]
+    groups: list[dict[str, Any]]
+    members: dict[str, set[str]] = field(default_factory=dict)  # group id -> user ids
+
+
+@dataclass
+class Op:
+    kind: str  # user | group
+    action: str  # create | update | adopt | deactivate | delete | blocked | unchanged
+    key: str  # record key (or, for removals, the owned row's key)
+    display: str
+    record: SourceRecord | None = None
+    target_id: str | None = None
+    body: dict[str, Any] | None = None
+    changes: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    rule: str | None = None
+    note: str | None = None
+
+    @property
+    def resource(self) -> str:
+        return USERS if self.kind == "user" else GROUPS
+
+
+@dataclass
+class MemberOp:
+    group_key: str
+    group_display: str
+    group_id: str | None  # None while the group is still to be created
+    add: list[str]  # user record keys (resolved to ids at apply time)
+    remove: list[str]  # user target ids
+    add_display: list[str] = field(default_factory=list)
+    remove_display: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Options:
+    delete_missing: bool = False
+    max_removals: str = "10%"
+    adopt_manual: bool = False
+
+
+@dataclass
+class Plan:
+    ops: list[Op] = field(default_factory=list)
+    members: list[MemberOp] = field(default_factory=list)
+    held: list[Op] = field(default_factory=list)  # removals the fuse or a partial read held back
+    hold_reason: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    claims: list[Owned] = field(default_factory=list)  # ownership learned while matching
+
+    def of(self, action: str, kind: str | None = None) -> list[Op]:
+        return [o for o in self.ops if o.action == action and (kind is None or o.kind == kind)]
+
+    @property
+    def writes(self) -> int:
+        count = sum(1 for o in self.ops if o.action in ("create", "update", "adopt"))
+        count += sum(1 for o in self.ops if o.action in ("deactivate", "delete"))
+        for m in self.members:
+            count += math.ceil(len(m.add) / MAX_MEMBERS_PER_PATCH)
+            count += math.ceil(len(m.remove) / MAX_MEMBERS_PER_PATCH)
+        return count
+
+    def summary(self) -> dict[str, int]:
+        """The counts of `--json`, for users and groups together."""
+        changed_groups = {m.group_key for m in self.members if m.add or m.remove}
+        out = dict.fromkeys(
+            ("created", "updated", "deactivated", "deleted", "unchanged", "failed", "blocked"), 0
+        )
+        for op in self.ops:
+            if op.action == "create":
+                out["created"] += 1
+            elif op.action in ("update", "adopt"):
+                out["updated"] += 1
+            elif op.action == "deactivate":
+                out["deactivated"] += 1
+            elif op.action == "delete":
+                out["deleted"] += 1
+            elif op.action == "blocked":
+                out["blocked"] += 1
+            elif op.action == "unchanged":
+                if op.kind == "group" and op.key in changed_groups:
+                    out["updated"] += 1
+                else:
+                    out["unchanged"] += 1
+        return out
+
+
+def parse_max_removals(text: str, total: int) -> int:
+    """`10%` of `total` (rounded down, at least 1 when total > 0), or a plain count."""
+    text = str(text).strip()
+    if text.endswith("%"):
+        share = float(text[:-1]) / 100.0
+        return max(1 if total else 0, math.floor(total * share))
+    return int(text)
+
+
+def _ci(value: Any) -> str | None:
+    return value.lower() if isinstance(value, str) and value else None
+
+
+class _Index:
+    """Target resources by id, externalId and lower-cased name."""
+
+    def __init__(self, items: Iterable[dict[str, Any]], name_attr: str) -> None:
+        self.by_id: dict[str, dict] = {}
+        self.by_ext: dict[str, dict] = {}
+        self.by_name: dict[str, dict] = {}
+        for item in items:
+            rid = item.get("id")
+            if not isinstance(rid, str):
+                continue
+            self.by_id[rid] = item
+            ext = item.get("externalId")
+            if isinstance(ext, str) and ext:
+                self.by_ext.setdefault(ext, item)
+            name = _ci(item.get(name_attr))
+            if name:
+                self.by_name.setdefault(name, item)
+
+
+def blocked_findings(
+    profile: Profile, snapshot: Snapshot
+) -> tuple[dict[int, list[Finding]], dict[int, list[Finding]]]:
+    """Error findings per record (by position) for users and groups, duplicates included."""
+    tracker = DuplicateTracker()
+    user_findings: dict[int, list[Finding]] = {}
+    group_findings: dict[int, list[Finding]] = {}
+    refs: dict[int, tuple[str, int]] = {}
+    number = 0
+    for i, record in enumerate(snapshot.users):
+        number += 1
+        refs[number] = ("user", i)
+        errors = profile.errors(payload(record.resource, "user"), "user")
+        if errors:
+            user_findings[i] = errors
+        tracker.add_user(_ref(number, record, "user"), record.resource)
+    for i, record in enumerate(snapshot.groups):
+        number += 1
+        refs[number] = ("group", i)
+        errors = profile.errors({**record.resource, "members": None}, "group")
+        if errors:
+            group_findings[i] = errors
+        tracker.add_group(_ref(number, record, "group"), record.resource)
+    for ref, finding in tracker.finish():
+        if finding.severity is not Severity.ERROR:
+            continue
+        kind, index = refs[ref.record]
+        target = user_findings if kind == "user" else group_findings
+        target.setdefault(index, []).append(finding)
+    return user_findings, group_findings
+
+
+def _ref(number: int, record: SourceRecord, kind: str) -> RecordRef:
+    return RecordRef(
+        number,
+        str(record.source.get("path", record.source.get("type"))),
+        record.line or 0,
+        kind,
+        record.name,
+    )
+
+
+def target_finding(rule: str, attribute: str, value: Any, message: str) -> Finding:
+    entry = BY_CODE[rule]
+    return Finding(rule, Severity.ERROR, attribute, value, message, entry.fix)
+
+
+class Planner:
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        target: TargetState,
+        owned: list[Owned],
+        options: Options,
+        profile: Profile | None = None,
+    ) -> None:
+        self.snapshot = snapshot
+        self.target = target
+        self.owned = owned
+        self.options = options
+        self.profile = profile or Profile()
+        self.plan = Plan()
+
+    # --- ownership ----------------------------------------------------------------------------
+
+    def _owned_index(self, kind: str) -> tuple[dict[str, Owned], list[Owned]]:
+        by_id = {}
+        pending = []
+        for row in self.owned:
+            if row.kind != kind or row.state == "deleted":
+                continue
+            if row.target_id:
+                by_id[row.target_id] = row
+            elif row.state == "pending":
+                pending.append(row)
+        return by_id, pending
+
+    def _is_owned(
+        self, kind: str, item: dict, record: SourceRecord, by_id: dict, pending: list[Owned]
+    ) -> bool:
+        if item["id"] in by_id:
+            return True
+        ext = item.get("externalId")
+        if record.external_id and ext == record.external_id:
+            self.plan.claims.append(
+                Owned(kind, record.key, item["id"], ext, _ci(record.name), "active")
+            )
+            return True
+        name_attr = "userName" if kind == "user" else "displayName"
+        for row in pending:  # a create we intended (maybe sent) before a crash
+            same_ext = row.external_id and row.external_id == ext
+            same_name = row.name_lower and row.name_lower == _ci(item.get(name_attr))
+            if (same_ext or (same_name and not ext)) and row.record_key == record.key:
+                self.plan.claims.append(
+                    Owned(kind, record.key, item["id"], ext, row.name_lower, "active")
+                )
+                return True
+        return False
+
+    # --- matching -----------------------------------------------------------------------------
+
+    def _plan_kind(
+        self, kind: str, records: list[SourceRecord], errors: dict[int, list[Finding]]
+    ) -> dict[str, str]:
+        """Ops for one kind; returns record key -> target id for matched records."""
+        name_attr = "userName" if kind == "user" else "displayName"
+        index = _Index(self.target.users if kind == "user" else self.target.groups, name_attr)
+        by_id, pending = self._owned_index(kind)
+        matched: dict[str, str] = {}
+        used: set[str] = set()
+        for i, record in enumerate(records):
+            body = payload(record.resource, kind)
+            item = None
+            if record.external_id:
+                item = index.by_ext.get(record.external_id)
+            if item is None:
+                item = index.by_name.get(_ci(record.name) or "\0")
+            if item is not None and item["id"] in used:
+                item = None if index.by_ext.get(record.external_id or "\0") is not item else item
+            op = Op(kind, "create", record.key, record.display, record=record, body=body)
+            if item is not None:
+                used.add(item["id"])
+                op.target_id = item["id"]
+                owned = self._is_owned(kind, item, record, by_id, pending)
+                if owned:
+                    matched[record.key] = item["id"]
+                    op.changes = changed_attributes(body, item, kind)
+                    op.action = "update" if op.changes else "unchanged"
+                elif self.options.adopt_manual and not item.get("externalId"):
+                    matched[record.key] = item["id"]
+                    op.action = "adopt"
+                    op.changes = changed_attributes(body, item, kind)
+                else:
+                    op.action = "blocked"
+                    ext = item.get("externalId")
+                    how = f"another externalId ({ext!r})" if ext else "no externalId"
+                    op.findings = [
+                        target_finding(
+                            "manually-sourced",
+                            name_attr,
+                            record.name,
+                            f"The target already holds a {kind} {item.get(name_attr)!r} "
+                            f"(id {item['id']}) with {how}: it was not created by this engine, "
+                            "so it is left alone.",
+                        )
+                    ]
+                    op.rule = "manually-sourced"
+            if i in errors and op.action in ("create", "update", "adopt"):
+                op.action = "blocked"
+                op.findings = errors[i]
+                op.rule = errors[i][0].rule
+            self.plan.ops.append(op)
+        self._plan_removals(kind, index, by_id, used)
+        return matched
+
+    def _plan_removals(self, kind: str, index: _Index, by_id: dict, used: set[str]) -> None:
+        name_attr = "userName" if kind == "user" else "displayName"
+        removals: list[Op] = []
+        for target_id, row in by_id.items():
+            item = index.by_id.get(target_id)
+            if item is None or target_id in used:
+                continue
+            display = item.get(name_attr) or row.record_key
+            if self.options.delete_missing:
+                removals.append(Op(kind, "delete", row.record_key, display, target_id=target_id))
+            elif kind == "user" and item.get("active") not in (False, "false", "False"):
+                body = [{"op": "replace", "path": "active", "value": False}]
+                removals.append(
+                    Op(
+                        kind,
+                        "deactivate",
+                        row.record_key,
+                        display,
+                        target_id=target_id,
+                        body={"Operations": body},
+                    )
+                )
+        if not removals:
+            return
+        total = len(index.by_id)
+        limit = parse_max_removals(self.options.max_removals, total)
+        if not self.snapshot.complete:
+            self.plan.held.extend(removals)
+            self.plan.hold_reason = (
+                "a source read failed or looks partial ("
+                + "; ".join(self.snapshot.problems)
+                + "): nothing is deactivated or deleted"
+            )
+        elif len(removals) > limit:
+            self.plan.held.extend(removals)
+            self.plan.hold_reason = (
+                f"safety fuse: {len(removals)} {kind} removals exceed --max-removals "
+                f"{self.options.max_removals} ({limit} of {total} {kind}s in the target)"
+            )
+        else:
+            self.plan.ops.extend(removals)
+
+    # --- membership ---------------------------------------------------------------------------
+
+    def _plan_members(self, users: dict[str, str], groups: dict[str, str]) -> None:
+        by_ext = {r.external_id: r for r in self.snapshot.users if r.external_id}
+        by_name = {_ci(r.name): r for r in self.snapshot.users if r.name}
+        blocked_new = {
+            o.key
+            for o in self.plan.ops
+            if o.kind == "user" and o.action == "blocked" and o.key not in users
+        }
+        target_users = _Index(self.target.users, "userName")
+        group_ops = {o.key: o for o in self.plan.ops if o.kind == "group"}
+        for record in self.snapshot.groups:
+            op = group_ops.get(record.key)
+            if op is None or (op.action == "blocked" and record.key not in groups):
+                continue
+            group_id = groups.get(record.key)
+            if op.action == "blocked" and group_id is None:
+                continue
+            if op.action == "blocked" and op.rule == "manually-sourced":
+                continue
+            wanted: dict[str, str] = {}  # user key -> display
+            wanted_ids: dict[str, str] = {}  # target id -> display (users that exist)
+            for member in record.resource.get("members") or []:
+                value = member.get("value") if isinstance(member, dict) else member
+                if not isinstance(value, str) or not value:
+                    continue
+                user = by_ext.get(value) or by_name.get(value.lower())
+                if user is not None:
+                    if user.key in blocked_new:
+                        continue
+                    wanted[user.key] = user.display
+                    if user.key in users:
+                        wanted_ids[users[user.key]] = user.display
+                    continue
+                item = target_users.by_ext.get(value) or target_users.by_name.get(value.lower())
+                if item is None:
+                    item = target_users.by_id.get(value)
+                if item is not None:
+                    wanted_ids[item["id"]] = item.get("userName", value)
+                    wanted["id:" + item["id"]] = item.get("userName", value)
+                else:
+                    self.plan.warnings.append(
+                        f"group {record.display!r}: member {value!r} matches no user of the "
+                        "source or the target; skipped"
+                    )
+            actual = self.target.members.get(group_id, set()) if group_id else set()
+            add = [k for k in wanted if _member_id(k, users) not in actual]
+            remove = [uid for uid in actual if uid not in wanted_ids]
+            if not self.snapshot.complete:
+                remove = []
+            if add or remove:
+                names = {
+                    u["id"]: u.get("userName", u["id"])
+                    for u in self.target.users
+                    if u["id"] in actual
+                }
+                self.plan.members.append(
+                    MemberOp(
+                        record.key,
+                        record.display,
+                        group_id,
+                        add,
+                        remove,
+                        [wanted[k] for k in add],
+                        [names.get(r, r) for r in remove],
+                    )
+                )
+
+    def match(self) -> Plan:
+        """Users and groups; `matched_groups` then says whose members must be read."""
+        user_errors, group_errors = blocked_findings(self.profile, self.snapshot)
+        self.matched_users = self._plan_kind("user", self.snapshot.users, user_errors)
+        self.matched_groups = self._plan_kind("group", self.snapshot.groups, group_errors)
+        return self.plan
+
+    def plan_members(self, members: dict[str, set[str]]) -> Plan:
+        """Membership changes, given the members of every matched group."""
+        self.target.members = members
+        self._plan_members(self.matched_users, self.matched_groups)
+        return self.plan
+
+    def build(self) -> Plan:
+        self.match()
+        return self.plan_members(self.target.members)
+
+
+def _member_id(key: str, users: dict[str, str]) -> str | None:
+    if key.startswith("id:"):
+        return key[3:]
+    return users.get(key)
+
+
+def build_plan(
+    snapshot: Snapshot,
+    target: TargetState,
+    owned: list[Owned],
+    options: Options | None = None,
+    profile: Profile | None = None,
+) -> Plan:
+    return Planner(snapshot, target, owned, options or Options(), profile).build()

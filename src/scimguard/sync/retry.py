@@ -1,0 +1,155 @@
+"""Retry of tasks: re-read the record from its source, check it again, send only its operations.
+
+Tasks are retried in batches per run (the run knows the target, where the token comes from,
+and the sources). The sources are read again (the admin fixed the record there), the target is
+read again, and the planner runs as for a sync; then only the operations of the retried
+records are applied (and the membership additions that waited for a retried user).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from scimguard.profile import Profile, Switches
+from scimguard.sync.client import ScimClient, TargetReadFailed, TargetUnauthorized
+from scimguard.sync.executor import Executor
+from scimguard.sync.planner import MemberOp, Options, Plan
+from scimguard.sync.run import load_owned, plan_against
+from scimguard.sync.schema import runs
+from scimguard.sync.sources import read_all
+from scimguard.sync.tasks import RetryOutcome, Task, get_task
+
+
+def _token(run: dict[str, Any], given: str | None) -> str | None:
+    if given:
+        return given
+    if run.get("token_file"):
+        try:
+            return Path(run["token_file"]).read_text(encoding="utf-8").strip() or None
+        except OSError:
+            return None
+    return os.environ.get(run.get("token_env") or "SCIMGUARD_TARGET_TOKEN", "").strip() or None
+
+
+def _load_run(engine: Engine, run_id: int | None) -> dict[str, Any] | None:
+    if run_id is None:
+        return None
+    with engine.connect() as conn:
+        row = conn.execute(select(runs).where(runs.c.id == run_id)).first()
+    return dict(row._mapping) if row else None
+
+
+def _restrict(plan: Plan, keys: set[tuple[str, str]]) -> Plan:
+    user_keys = {k for kind, k in keys if kind == "user"}
+    out = Plan(claims=plan.claims)
+    out.ops = [o for o in plan.ops if (o.kind, o.key) in keys]
+    for m in plan.members:
+        if ("group", m.group_key) in keys:
+            out.members.append(m)
+        else:
+            add = [k for k in m.add if k in user_keys]
+            if add:
+                names = [n for k, n in zip(m.add, m.add_display, strict=False) if k in user_keys]
+                out.members.append(
+                    MemberOp(m.group_key, m.group_display, m.group_id, add, [], names, [])
+                )
+    return out
+
+
+def retry(engine: Engine, ids: list[int], *, token: str | None = None) -> list[RetryOutcome]:
+    outcomes: dict[int, RetryOutcome] = {}
+    batches: dict[int | None, list[Task]] = {}
+    for task_id in ids:
+        task = get_task(engine, task_id)
+        if task is None:
+            outcomes[task_id] = RetryOutcome(task_id, "missing", "no such task")
+        elif task.state == "succeeded":
+            outcomes[task_id] = RetryOutcome(task_id, "succeeded", "already succeeded", task)
+        else:
+            batches.setdefault(task.run_id, []).append(task)
+    for run_id, batch in batches.items():
+        for outcome in asyncio.run(_retry_batch(engine, run_id, batch, token)):
+            outcomes[outcome.task_id] = outcome
+    return [outcomes[i] for i in ids if i in outcomes]
+
+
+async def _retry_batch(
+    engine: Engine, run_id: int | None, batch: list[Task], token: str | None
+) -> list[RetryOutcome]:
+    run = _load_run(engine, run_id) or {}
+    target_url = run.get("target_url") or batch[0].target_url
+    sources = json.loads(run["sources"]) if run.get("sources") else []
+    if not sources:
+        sources = [{k: v for k, v in t.source.items() if k != "line"} for t in batch if t.source]
+    options = json.loads(run.get("options") or "{}")
+    bearer = _token(run, token)
+
+    def unchanged(message: str) -> list[RetryOutcome]:
+        return [RetryOutcome(t.id, t.state, message, t) for t in batch]
+
+    if not target_url:
+        return unchanged("the task has no target to send to")
+    if not bearer:
+        where = run.get("token_file") or f"${run.get('token_env') or 'SCIMGUARD_TARGET_TOKEN'}"
+        return unchanged(f"no target token: {where} is not set")
+    snapshot = read_all(sources)
+    keys = {(t.kind, t.record_key) for t in batch}
+    present = {("user", r.key) for r in snapshot.users} | {
+        ("group", r.key) for r in snapshot.groups
+    }
+    profile = Profile(
+        Switches(
+            allow_legacy_characters=bool(options.get("allow_legacy_characters", False)),
+            require_complete_address=bool(options.get("require_complete_address", True)),
+        )
+    )
+    plan_options = Options(
+        delete_missing=bool(options.get("delete_missing")),
+        max_removals=str(options.get("max_removals", "10%")),
+        adopt_manual=bool(options.get("adopt_manual")),
+    )
+    async with ScimClient(
+        target_url,
+        bearer,
+        rate_writes=float(options.get("rate_writes", 25.0)),
+        rate_reads=float(options.get("rate_reads", 40.0)),
+    ) as client:
+        try:
+            plan = await plan_against(
+                client, snapshot, load_owned(engine, target_url), plan_options, profile
+            )
+        except TargetUnauthorized as exc:
+            return unchanged(f"the target answered {exc.reply.status}: the token was refused")
+        except TargetReadFailed as exc:
+            return unchanged(f"{exc}; nothing was sent")
+        restricted = _restrict(plan, keys)
+        executor = Executor(
+            engine,
+            client,
+            target_url=target_url,
+            run_id=run_id,
+            profile=profile,
+            adopt_manual=plan_options.adopt_manual,
+        )
+        outcome = await executor.apply(restricted, removals=True)
+    results = []
+    for t in batch:
+        fresh = get_task(engine, t.id) or t
+        if outcome.stopped and fresh.state != "succeeded":
+            message = outcome.stopped
+        elif fresh.state == "succeeded":
+            message = "provisioned"
+        elif (t.kind, t.record_key) not in present and t.operation not in ("deactivate", "delete"):
+            message = "the record is no longer in its source; dismiss the task"
+        else:
+            message = fresh.message.splitlines()[0]
+            if len(fresh.message.splitlines()) > 1:
+                message += " " + fresh.message.splitlines()[1].strip()
+        results.append(RetryOutcome(t.id, fresh.state, message, fresh))
+    return results

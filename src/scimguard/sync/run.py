@@ -1,0 +1,215 @@
+"""One sync run: read the sources and the target, plan, and (unless a dry run) apply.
+
+The CLI (`scimguard sync`), Retry and the benchmark all go through `run_sync`, so a run is
+recorded the same way everywhere: a `sync_runs` row (status running -> completed | stopped),
+its tasks, and the resources the engine owns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+
+from scimguard.profile import Profile
+from scimguard.sync.client import RetryPolicy, ScimClient, TargetReadFailed, TargetUnauthorized
+from scimguard.sync.executor import Executor, Outcome
+from scimguard.sync.planner import Options, Owned, Plan, Planner, TargetState
+from scimguard.sync.schema import resources, runs
+from scimguard.sync.sources import Snapshot, read_all
+from scimguard.sync.store import now
+
+
+@dataclass
+class SyncConfig:
+    target_url: str
+    token: str
+    sources: list[dict[str, Any]]
+    options: Options = field(default_factory=Options)
+    dry_run: bool = False
+    rate_writes: float = 25.0
+    rate_reads: float = 40.0
+    concurrency: int = 16
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    token_env: str | None = None
+    token_file: str | None = None
+    profile: Profile = field(default_factory=Profile)
+
+
+@dataclass
+class RunResult:
+    run_id: int | None
+    snapshot: Snapshot
+    plan: Plan | None = None
+    outcome: Outcome | None = None
+    error: str | None = None  # the run could not plan (target unreadable, unauthorized)
+    counts: dict[str, int] = field(default_factory=dict)  # calls: reads, writes, retries
+    seconds: float = 0.0
+
+    @property
+    def summary(self) -> dict[str, int]:
+        if self.outcome is not None:
+            return self.outcome.summary()
+        if self.plan is not None:
+            return self.plan.summary()
+        return dict.fromkeys(
+            ("created", "updated", "deactivated", "deleted", "unchanged", "failed", "blocked"), 0
+        )
+
+
+async def read_target(client: ScimClient) -> TargetState:
+    users, groups = await asyncio.gather(_collect(client, "/Users"), _collect(client, "/Groups"))
+    return TargetState(users=users, groups=groups)
+
+
+async def _collect(client: ScimClient, resource: str, flt: str | None = None) -> list[dict]:
+    return [item async for item in client.list_all(resource, flt)]
+
+
+async def read_memberships(client: ScimClient, group_ids: list[str]) -> dict[str, set[str]]:
+    """Members of each group through `GET /Users?filter=groups.value eq "<id>"`."""
+
+    async def one(gid: str) -> tuple[str, set[str]]:
+        users = await _collect(client, "/Users", f'groups.value eq "{gid}"')
+        return gid, {u["id"] for u in users if isinstance(u.get("id"), str)}
+
+    pairs = await asyncio.gather(*[one(g) for g in group_ids])
+    return dict(pairs)
+
+
+def load_owned(engine: Engine | None, target_url: str) -> list[Owned]:
+    if engine is None:
+        return []
+    t = resources.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(t.kind, t.record_key, t.target_id, t.external_id, t.name_lower, t.state).where(
+                t.target_url == target_url
+            )
+        ).all()
+    return [Owned(*row) for row in rows]
+
+
+async def plan_against(
+    client: ScimClient,
+    snapshot: Snapshot,
+    owned: list[Owned],
+    options: Options,
+    profile: Profile,
+) -> Plan:
+    target = await read_target(client)
+    planner = Planner(snapshot, target, owned, options, profile)
+    planner.match()
+    members = await read_memberships(client, sorted(set(planner.matched_groups.values())))
+    return planner.plan_members(members)
+
+
+def _start_run(engine: Engine, cfg: SyncConfig) -> int:
+    with engine.begin() as conn:
+        conn.execute(
+            update(runs)
+            .where(runs.c.status == "running")
+            .values(status="crashed", message="found unfinished at the start of a later run")
+        )
+        result = conn.execute(
+            runs.insert().values(
+                started_at=now(),
+                status="running",
+                target_url=cfg.target_url,
+                token_env=cfg.token_env,
+                token_file=cfg.token_file,
+                sources=json.dumps(cfg.sources),
+                options=json.dumps(
+                    {
+                        "delete_missing": cfg.options.delete_missing,
+                        "max_removals": cfg.options.max_removals,
+                        "adopt_manual": cfg.options.adopt_manual,
+                        "rate_writes": cfg.rate_writes,
+                        "rate_reads": cfg.rate_reads,
+                        "allow_legacy_characters": cfg.profile.switches.allow_legacy_characters,
+                        "require_complete_address": cfg.profile.switches.require_complete_address,
+                    }
+                ),
+                dry_run=cfg.dry_run,
+            )
+        )
+        return int(result.inserted_primary_key[0])
+
+
+def _finish_run(
+    engine: Engine, run_id: int, status: str, summary: dict, message: str | None
+) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            update(runs)
+            .where(runs.c.id == run_id)
+            .values(status=status, finished_at=now(), summary=json.dumps(summary), message=message)
+        )
+
+
+async def run_sync_async(
+    cfg: SyncConfig,
+    engine: Engine | None,
+    *,
+    on_plan: Callable[[Plan, Snapshot], None] | None = None,
+    snapshot: Snapshot | None = None,
+) -> RunResult:
+    import time
+
+    started = time.monotonic()
+    snapshot = snapshot if snapshot is not None else read_all(cfg.sources)
+    result = RunResult(None, snapshot)
+    run_id = None
+    if engine is not None and not cfg.dry_run:
+        run_id = _start_run(engine, cfg)
+    result.run_id = run_id
+    owned = load_owned(engine, cfg.target_url)
+    async with ScimClient(
+        cfg.target_url,
+        cfg.token,
+        rate_writes=cfg.rate_writes,
+        rate_reads=cfg.rate_reads,
+        concurrency=cfg.concurrency,
+        retry=cfg.retry,
+    ) as client:
+        try:
+            plan = await plan_against(client, snapshot, owned, cfg.options, cfg.profile)
+        except TargetUnauthorized as exc:
+            result.error = (
+                f"the target answered {exc.reply.status} to {exc.reply.method} {exc.reply.path}: "
+                "the token is wrong, expired or revoked. Nothing was sent."
+            )
+        except TargetReadFailed as exc:
+            result.error = f"{exc}. Nothing was sent: a plan on a partial read is not safe."
+        else:
+            result.plan = plan
+            if on_plan is not None:
+                on_plan(plan, snapshot)
+            if not cfg.dry_run:
+                executor = Executor(
+                    engine,
+                    client,
+                    target_url=cfg.target_url,
+                    run_id=run_id,
+                    profile=cfg.profile,
+                    adopt_manual=cfg.options.adopt_manual,
+                )
+                result.outcome = await executor.apply(plan)
+        result.counts = dict(client.counts)
+    result.seconds = time.monotonic() - started
+    if engine is not None and run_id is not None:
+        if result.error:
+            _finish_run(engine, run_id, "stopped", result.summary, result.error)
+        elif result.outcome and result.outcome.stopped:
+            _finish_run(engine, run_id, "stopped", result.summary, result.outcome.stopped)
+        else:
+            _finish_run(engine, run_id, "completed", result.summary, None)
+    return result
+
+
+def run_sync(cfg: SyncConfig, engine: Engine | None, **kwargs: Any) -> RunResult:
+    return asyncio.run(run_sync_async(cfg, engine, **kwargs))

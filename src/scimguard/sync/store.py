@@ -1,0 +1,46 @@
+"""Opening the engine database and keeping its schema current (Alembic, on every start).
+
+Everything that reads or writes the engine's state (sync, tasks, the console) opens it here:
+`open_engine(url)` runs the migrations of `scimguard.sync.migrations` once per process and URL.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+
+from scimguard.store import db
+
+VERSION_TABLE = "scimguard_engine_version"
+_MIGRATIONS = Path(__file__).with_name("migrations")
+_lock = threading.Lock()
+_migrated: set[str] = set()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the engine database to the newest revision (safe to call repeatedly)."""
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def open_engine(url: str | None = None) -> Engine:
+    """An engine on the engine database (default `store.db.default_url("engine")`), migrated."""
+    url = db.normalize_url(url or db.default_url("engine"))
+    engine = db.make_engine(url)
+    with _lock:
+        if url not in _migrated:
+            migrate(engine)
+            _migrated.add(url)
+    return engine

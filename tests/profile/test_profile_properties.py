@@ -1,0 +1,111 @@
+"""Properties of the profile over arbitrary strings (hypothesis)."""
+
+from __future__ import annotations
+
+import copy
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from profile_cases import VALID_USER
+
+from scimguard.profile import Profile, Switches
+from scimguard.records.paths import parse_path, set_path
+
+TRICKY = [
+    "\u200b", "\u200d", "\u202e", "\u00ad", "\ufeff", "\u2028", "\u2029", "\u2003", "\u00a0",
+    "\u3000", "\t", "\n", "\r", "\x00", "\x7f", "\ue000", "\U000e0001", " ", "<", ":", "%",
+    "\u0301", "\u043e", "é", "张", "🚀", "'", "-", "+",
+]  # fmt: skip
+chars = st.one_of(st.characters(exclude_categories=()), st.sampled_from(TRICKY))
+strings = st.text(chars, max_size=40)
+
+HIDDEN_ALWAYS = {"Cf", "Zl", "Zp", "Co", "Cs", "Cn"}
+
+
+def oracle_hidden(value: str, *, identifier: bool) -> bool:
+    """rules.md, written independently of scimguard.text."""
+    for ch in value:
+        category = unicodedata.category(ch)
+        if category in HIDDEN_ALWAYS:
+            return True
+        if category == "Cc" and (identifier or ch not in "\t\n\r"):
+            return True
+        if category == "Zs" and ch not in (" ", "\u00a0", "\u3000"):
+            return True
+    return False
+
+
+def _with(path: str, value: str) -> dict:
+    resource = copy.deepcopy(VALID_USER)
+    set_path(resource, parse_path(path), value)
+    return resource
+
+
+def _rules_at(resource: dict, path: str, profile: Profile | None = None) -> set[str]:
+    findings = (profile or Profile()).check(resource)
+    return {f.rule for f in findings if f.attribute == path}
+
+
+@settings(max_examples=400, deadline=None)
+@given(strings)
+def test_hidden_character_fires_exactly_on_the_listed_categories_free_text(value):
+    fired = "hidden-character" in _rules_at(_with("displayName", value), "displayName")
+    assert fired == oracle_hidden(value, identifier=False)
+
+
+@settings(max_examples=400, deadline=None)
+@given(strings)
+def test_hidden_character_fires_exactly_on_the_listed_categories_identifier(value):
+    fired = "hidden-character" in _rules_at(_with("userName", value), "userName")
+    assert fired == oracle_hidden(value, identifier=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(strings)
+def test_forbidden_character_fires_exactly_on_the_five_characters(value):
+    rules = _rules_at(_with("title", value), "title")
+    assert ("forbidden-character" in rules) == any(c in "<>;:%" for c in value)
+    legacy = Profile(Switches(allow_legacy_characters=True))
+    assert "forbidden-character" not in _rules_at(_with("title", value), "title", legacy)
+
+
+@settings(max_examples=200, deadline=None)
+@given(strings)
+def test_empty_string_fires_exactly_on_empty(value):
+    assert ("empty-string" in _rules_at(_with("title", value), "title")) == (value == "")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["displayName", "userName", "externalId", "name.givenName", "title"]),
+    strings,
+)
+def test_every_suggested_value_passes_every_rule(path, value):
+    resource = _with(path, value)
+    for finding in Profile().check(resource):
+        if not finding.has_suggestion or finding.attribute != path:
+            continue
+        repaired = copy.deepcopy(resource)
+        if finding.suggested_value is None:
+            node = repaired
+            *parents, last = parse_path(path)
+            for name, _ in parents:
+                node = node[name]
+            node.pop(last[0])
+        else:
+            set_path(repaired, parse_path(path), finding.suggested_value)
+        left = [f.rule for f in Profile().check(repaired) if f.attribute == path]
+        assert left == [], (finding.rule, finding.suggested_value, left)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(codec="ascii", exclude_categories=("Cc",)), min_size=1, max_size=20))
+def test_plain_names_only_draw_findings_for_what_rules_md_lists(value):
+    rules = _rules_at(_with("name.familyName", value), "name.familyName")
+    expected = set()
+    if any(c in "<>;:%" for c in value):
+        expected.add("forbidden-character")
+    if value.strip() != value:
+        expected.add("blank-value")
+    assert rules == expected

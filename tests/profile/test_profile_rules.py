@@ -1,0 +1,195 @@
+"""Every rule: one case that fires and a close case that must not fire."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from profile_cases import VALID_USER, named, rules_of, user
+
+from scimguard.profile import BY_CODE, ENTERPRISE_URN, RULES, Profile, Switches
+
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+
+
+def group(**attrs):
+    return {"schemas": [GROUP], **attrs}
+
+
+def test_the_valid_user_passes_every_rule():
+    assert Profile().check(VALID_USER) == []
+
+
+@pytest.mark.parametrize(
+    "given,family,display,email",
+    [
+        ("Seán", "O'Brien", "Seán O'Brien", "sean.obrien@example.com"),  # apostrophe
+        ("Anne-Marie", "Smith-Jones", "Anne-Marie Smith-Jones", "am@example.com"),  # hyphen
+        ("José", "García", "José García", "jose@example.com"),  # precomposed accents
+        ("伟", "张", "张伟", "zhang.wei@example.com"),  # CJK
+        ("Kai", "Lee", "Kai Lee 🚀", "kai@example.com"),  # an emoji
+        ("Plus", "Address", "Plus Address", "plus+aws@example.com"),  # + in an email
+        ("J", "K", "J K", "jk@example.com"),  # single-letter names
+    ],
+)
+def test_close_cases_pass_every_rule(given, family, display, email):
+    resource = named(
+        given,
+        family,
+        displayName=display,
+        userName=email,
+        emails=[{"value": email, "type": "work", "primary": True}],
+    )
+    assert Profile().check(resource) == []
+
+
+# (rule, a record that fires it, a close record that must not) -- single-record rules.
+CASES = [
+    ("missing-required", named(family=None), named(family="K")),
+    ("missing-required", user(displayName=None), user(displayName="J")),
+    ("missing-required", group(members=[]), group(displayName="Ops", members=[])),
+    ("empty-string", user(title=""), user(title=None)),
+    ("empty-string", named(family=""), named(family="O'Neil")),
+    ("forbidden-character", user(title="Sales: EMEA"), user(title="Sales - EMEA")),
+    ("forbidden-character", user(title="100% remote"), user(title="Remote (full)")),
+    ("forbidden-character", user(displayName="<Jane>"), user(displayName="Jane & Co")),
+    ("hidden-character", named(given="Jane\u200b"), named(given="José")),
+    ("hidden-character", user(displayName="\u202eJane"), user(displayName="张伟")),
+    ("hidden-character", user(displayName="Jane\u00adDoe"), user(displayName="Jane-Doe")),
+    ("hidden-character", user(displayName="Jane\u2003Doe"), user(displayName="Jane Doe 🚀")),
+    ("hidden-character", user(userName="jane@example.com\t"), user(title="Line\tTab")),
+    ("whitespace-in-identifier", user(userName="jane doe@x.com"), user(userName="j+d@x.com")),
+    ("whitespace-in-identifier", user(externalId="00u 1"), user(externalId="00u-1")),
+    ("too-long", user(userName="a" * 129), user(userName="a" * 128)),
+    ("too-long", user(userName="张" * 129), user(userName="张" * 128)),
+    ("too-long", user(externalId="x" * 257), user(externalId="x" * 256)),
+    ("too-long", user(title="t" * 1025), user(title="t" * 1024)),
+    (
+        "multiple-values",
+        user(phoneNumbers=[{"value": "1", "type": "work"}, {"value": "2", "type": "mobile"}]),
+        user(phoneNumbers=[{"value": "1", "type": "work"}]),
+    ),
+    (
+        "email-not-primary",
+        user(emails=[{"value": "jane.doe@example.com", "type": "work"}]),
+        user(emails=[{"value": "jane.doe@example.com", "primary": "True"}]),
+    ),
+    (
+        "incomplete-address",
+        user(addresses=[{"locality": "Berlin", "country": "DE"}]),
+        user(addresses=None),
+    ),
+    ("unsupported-attribute", user(password="hunter2"), user(roles=[{"value": "admin"}])),
+    (
+        "unsupported-attribute",
+        user(emails=[{"value": "jane.doe@example.com", "primary": True, "display": "Jane"}]),
+        user(emails=[{"value": "jane.doe@example.com", "primary": True, "type": "work"}]),
+    ),
+    (
+        "unsupported-attribute",
+        user(**{ENTERPRISE_URN: {"manager": {"value": "m1", "displayName": "Boss"}}}),
+        user(**{ENTERPRISE_URN: {"manager": {"value": "m1"}}}),
+    ),
+    (
+        "unsupported-attribute",
+        group(displayName="Ops", description="x", members=[]),
+        group(displayName="Ops", externalId="g1", members=[]),
+    ),
+    ("invalid-type", user(active="yes"), user(active="TRUE")),
+    ("invalid-type", user(name="Jane Doe"), named("Jane", "Doe")),
+    ("invalid-type", user(title=42), user(title="42")),
+    ("invalid-type", user(emails={"value": "a@b.c", "primary": True}), user()),
+    (
+        "nested-group",
+        group(displayName="All", members=[{"value": "g1", "type": "Group"}]),
+        group(displayName="All", members=[{"value": "jane.doe@example.com", "type": "User"}]),
+    ),
+    ("blank-value", user(displayName=" Jane Doe"), user(displayName="Jane Doe")),
+    ("blank-value", user(title="   "), user(title="Engineer")),
+    ("unusual-space", user(displayName="Jane\u00a0Doe"), user(displayName="Jane Doe")),
+    ("unusual-space", user(displayName="张\u3000伟"), user(displayName="张伟")),
+    ("not-normalized", named(given="Jose\u0301"), named(given="Jos\u00e9")),
+    ("mixed-script", named(given="J\u043ehn"), named(given="Иван")),
+    ("mixed-script", user(displayName="Jane D\u043ee"), user(displayName="Jane Иванова")),
+    ("reserved-name", user(userName="Administrator"), user(userName="administrator2")),
+    (
+        "reserved-name",
+        group(displayName="awsadministrators", members=[]),
+        group(displayName="AWS Administrators EU", members=[]),
+    ),
+    ("empty-list", user(phoneNumbers=[]), user(phoneNumbers=None)),
+    ("unknown-attribute", user(ExternalID="00u1"), user(externalId="00u1")),
+    ("unknown-attribute", named(nickname="JD"), named(nickName="JD")),
+]
+
+
+@pytest.mark.parametrize("rule,fires,close", CASES, ids=[c[0] for c in CASES])
+def test_rule_fires_and_close_case_does_not(rule, fires, close):
+    assert rule in BY_CODE
+    assert rule in rules_of(fires)
+    assert rule not in rules_of(close)
+
+
+def test_every_local_rule_has_a_firing_case():
+    covered = {rule for rule, _, _ in CASES} | {
+        "duplicate-username",
+        "duplicate-email",
+        "duplicate-external-id",
+        "duplicate-group-name",
+        "unknown-member",
+    }
+    local = {r.code for r in RULES if r.severity is not None}
+    assert local <= covered
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.bad], ids=lambda r: r.code)
+def test_catalogue_examples(rule):
+    """The examples shown by `scimguard rules CODE` do what they say."""
+
+    def resources(text):
+        data = json.loads(text)
+        return data if isinstance(data, list) else [data]
+
+    assert rule.code in rules_of(*resources(rule.bad))
+    assert rule.code not in rules_of(*resources(rule.good))
+
+
+def test_switch_allow_legacy_characters():
+    resource = user(title="Sales: EMEA <100%>")
+    assert "forbidden-character" in rules_of(resource)
+    assert "forbidden-character" not in rules_of(
+        resource, switches=Switches(allow_legacy_characters=True)
+    )
+
+
+def test_switch_require_complete_address():
+    resource = user(addresses=[{"locality": "Berlin", "country": "DE"}])
+    assert "incomplete-address" in rules_of(
+        resource, switches=Switches(require_complete_address=True)
+    )
+    assert "incomplete-address" not in rules_of(
+        resource, switches=Switches(require_complete_address=False)
+    )
+
+
+def test_hidden_character_message_names_code_point_and_position():
+    [finding] = [
+        f for f in Profile().check(named(given="Ja\u200bne")) if f.rule == "hidden-character"
+    ]
+    assert "U+200B ZERO WIDTH SPACE" in finding.message
+    assert "position 3" in finding.message
+    assert finding.attribute == "name.givenName"
+    assert finding.suggested_value == "Jane"
+
+
+def test_missing_display_name_is_derived_from_the_name():
+    [finding] = Profile().check(named("José", "García", displayName=None))
+    assert finding.rule == "missing-required"
+    assert finding.suggested_value == "José García"
+
+
+def test_empty_string_suggests_null_for_optional_attributes():
+    [finding] = Profile().check(user(title=""))
+    assert finding.rule == "empty-string"
+    assert finding.has_suggestion and finding.suggested_value is None
+    assert finding.to_dict()["suggested_value"] is None

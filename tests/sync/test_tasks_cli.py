@@ -1,0 +1,84 @@
+"""`scimguard tasks` list / show / retry / dismiss, and the API the console uses."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import group, run_cli, user, write_jsonl
+from scimguard.sync.store import open_engine
+from scimguard.sync.tasks import get_task, list_tasks, retry_tasks
+
+
+def test_list_show_retry_dismiss(target, engine_db, tmp_path):
+    hidden = user(2)
+    hidden["name"]["familyName"] = "Fam\u200bily"
+    missing = user(3)
+    del missing["name"]["givenName"]
+    users = write_jsonl(tmp_path / "u.jsonl", [user(1), hidden, missing])
+    groups = write_jsonl(tmp_path / "g.jsonl", [group("Team", ["ext-1", "ext-2"], "g-team")])
+    first = run_cli(
+        ["sync", str(users), str(groups), "--target", target.url], target.token, engine_db
+    )
+    assert first.returncode == 1, first.stderr
+
+    listed = run_cli(["tasks", "list", "--json"], None, engine_db)
+    rows = json.loads(listed.stdout)
+    assert sorted(r["rule"] for r in rows) == ["hidden-character", "missing-required"]
+    assert all(r["state"] == "blocked" for r in rows)
+    only = json.loads(
+        run_cli(["tasks", "list", "--rule", "hidden-character", "--json"], None, engine_db).stdout
+    )
+    assert [r["display"] for r in only] == ["user2@example.com"]
+    table = run_cli(["tasks", "list"], None, engine_db).stdout
+    assert "user3@example.com" in table and "missing-required" in table
+
+    hidden_id = only[0]["id"]
+    shown = run_cli(["tasks", "show", str(hidden_id)], None, engine_db)
+    assert shown.returncode == 0, shown.stderr
+    assert "Fam<U+200B ZERO WIDTH SPACE>ily" in shown.stdout
+    assert "Automatic provisioning of user user2@example.com to app AWS IAM Identity Center" in (
+        shown.stdout
+    )
+    assert "Request: POST /Users (not sent)" in shown.stdout
+
+    # The admin fixes user2 at the source; Retry re-reads it, sends it, adds its membership.
+    hidden["name"]["familyName"] = "Family"
+    write_jsonl(users, [user(1), hidden, missing])
+    retried = run_cli(["tasks", "retry", str(hidden_id), "--json"], target.token, engine_db)
+    assert retried.returncode == 0, retried.stderr
+    assert json.loads(retried.stdout) == [
+        {"id": hidden_id, "state": "succeeded", "message": "provisioned"}
+    ]
+    names = {u["userName"] for u in target.users()}
+    assert names == {"user1@example.com", "user2@example.com"}
+    team = target.groups()[0]
+    assert target.members(team["id"]) == {"user1@example.com", "user2@example.com"}
+
+    # user3 still lacks a first name: retry keeps it blocked; then it is dismissed.
+    missing_id = next(r["id"] for r in rows if r["rule"] == "missing-required")
+    again = run_cli(["tasks", "retry", "--all"], target.token, engine_db)
+    assert again.returncode == 1
+    assert f"task {missing_id}: blocked" in again.stdout
+    dismissed = run_cli(["tasks", "dismiss", str(missing_id)], None, engine_db)
+    assert "1 task(s) dismissed" in dismissed.stdout
+    assert json.loads(run_cli(["tasks", "list", "--json"], None, engine_db).stdout) == []
+    # A later run that fails the same way keeps it dismissed.
+    run_cli(["sync", str(users), str(groups), "--target", target.url], target.token, engine_db)
+    assert get_task(open_engine(engine_db), missing_id).state == "dismissed"
+
+
+def test_retry_api_without_a_token_changes_nothing(target, engine_db, tmp_path, monkeypatch):
+    bad = user(1)
+    bad["displayName"] = ""
+    users = write_jsonl(tmp_path / "u.jsonl", [bad])
+    run_cli(["sync", str(users), "--target", target.url], target.token, engine_db)
+    engine = open_engine(engine_db)
+    (task,) = list_tasks(engine)
+    monkeypatch.delenv("SCIMGUARD_TARGET_TOKEN", raising=False)
+    (outcome,) = retry_tasks(engine, [task.id])
+    assert outcome.state == "blocked" and "SCIMGUARD_TARGET_TOKEN" in outcome.message
+    bad["displayName"] = "User One"
+    write_jsonl(users, [bad])
+    (outcome,) = retry_tasks(engine, [task.id], token=target.token)
+    assert outcome.state == "succeeded"
+    assert [u["displayName"] for u in target.users()] == ["User One"]
