@@ -17,13 +17,19 @@ from scimguard.profile import BY_CODE, Profile, Severity, Switches
 from scimguard.records import FORMATS, AttributeMapping, MappingError, UnusableInput
 
 
-def show(value: Any) -> str:
-    """A value for people: strings quoted with hidden characters spelled out."""
+def show(value: Any, limit: int | None = None) -> str:
+    """A value for people: strings quoted with hidden characters spelled out.
+
+    With `limit`, a long string is cut after that many characters (its length is given).
+    """
     if value is None:
         return "(left out)"
     if isinstance(value, str):
+        if limit is not None and len(value) > limit:
+            return f"\u201c{text.visible(value[:limit])}\u2026\u201d ({len(value)} characters)"
         return f"\u201c{text.visible(value)}\u201d"
-    return json.dumps(value, ensure_ascii=False)
+    shown = json.dumps(value, ensure_ascii=False)
+    return shown if limit is None or len(shown) <= limit else shown[:limit] + "\u2026"
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -333,7 +339,7 @@ def _summary(result: FixResult, input_path: str, written: tuple[str, str, str] |
             key = f" {show(item.ref.key)}" if item.ref.key is not None else ""
             out.write(
                 f"  record {item.ref.record}{key} ({item.ref.source}) {item.finding.attribute} "
-                f"= {show(item.finding.value)}: {item.reason}\n"
+                f"= {show(item.finding.value, 60)}: {item.reason}\n"
             )
 
 
