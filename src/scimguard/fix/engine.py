@@ -216,25 +216,40 @@ class Fixer:
         self.quit = False
         self.reasons: dict[tuple[int, str, str], str] = {}
         self.changes: list[Change] = []
+        self.final: dict[int, tuple[dict[str, Any], list[Finding]]] = {}
+        self.unlocated: dict[int, str] = {}
 
     # --- one record ------------------------------------------------------------------------
 
-    def fix_record(self, editor: Editor, index: KeyIndex) -> None:
-        record = editor.record
+    def _candidates(self, findings: list[Finding], attempted: set[Any]) -> list[Finding]:
+        return [
+            f
+            for f in findings
+            if f.has_suggestion
+            and (self.rules is None or f.rule in self.rules)
+            and _attempt_key(f) not in attempted
+        ]
+
+    def fix_record(self, record: Record, editor: Editor | None, index: KeyIndex) -> None:
+        """Apply what is safe to one record; `final` keeps its resource and findings after."""
+        resource = record.resource
+        findings = self.profile.check(resource, record.kind)
+        self.final[record.index] = (resource, findings)
+        if editor is None or self.quit or not self._candidates(findings, set()):
+            return
+        if editor.scim(editor.state) != resource:
+            self.unlocated[record.index] = "the record could not be located in the input"
+            return
         state = editor.state
-        resource = editor.scim(state)
+        checked = resource  # the resource `findings` belongs to
         attempted: set[tuple[str, str, str]] = set()
         for _step in range(MAX_STEPS):
             if self.quit:
                 break
-            findings = self.profile.check(resource, record.kind)
-            candidates = [
-                f
-                for f in findings
-                if f.has_suggestion
-                and (self.rules is None or f.rule in self.rules)
-                and _attempt_key(f) not in attempted
-            ]
+            if checked is not resource:
+                findings = self.profile.check(resource, record.kind)
+                checked = resource
+            candidates = self._candidates(findings, attempted)
             if not candidates:
                 break
             first = candidates[0]
@@ -295,6 +310,9 @@ class Fixer:
                 )
             )
         editor.state = state
+        if checked is not resource:
+            findings = self.profile.check(resource, record.kind)
+        self.final[record.index] = (resource, findings)
 
     def _try(
         self,
@@ -412,7 +430,7 @@ def _editor_for_object(
         editor = OktaEditor(record, start, end, obj, converter)
     else:
         editor = ScimEditor(record, start, end, obj)
-    return editor if editor.scim(editor.state) == record.resource else None
+    return editor  # whether it gives the reader's record is checked before it is edited
 
 
 def _json_editors(
@@ -487,7 +505,7 @@ def _csv_editors(
             fields, after = csv_rows(data, offsets, record.line, layout.delimiter)
             start, end = offsets[record.line - 1], offsets[after - 1]
             candidate = CsvEditor(record, start, end, fields, layout)
-            if len(fields) == layout.width and candidate.scim(fields) == record.resource:
+            if len(fields) == layout.width:
                 editor = candidate
         except (ValueError, StopIteration, IndexError):
             editor = None
@@ -521,11 +539,10 @@ def run_fix(
     for record in records:
         index.add(record, record_keys(record.resource, record.kind))
     fixer = Fixer(profile, rules, decide)
-    for editor in editors:
-        if editor is not None:
-            fixer.fix_record(editor, index)
+    for record, editor in zip(records, editors, strict=True):
+        fixer.fix_record(record, editor, index)
     output, patches = _splice(data, [e for e in editors if e is not None and e.changed])
-    leftovers = list(_leftovers(records, editors, why, fixer, profile, rules))
+    leftovers = list(_leftovers(records, why, fixer, rules))
     return FixResult(
         data, output, patches, fixer.changes, leftovers, stream.problems, len(records), fixer.quit
     )
@@ -550,17 +567,14 @@ def _splice(data: bytes, changed: list[Editor]) -> tuple[bytes, list[tuple[int, 
 
 
 def _leftovers(
-    records: list[Record],
-    editors: list[Editor | None],
-    why: dict[int, str],
-    fixer: Fixer,
-    profile: Profile,
-    rules: set[str] | None,
+    records: list[Record], why: dict[int, str], fixer: Fixer, rules: set[str] | None
 ) -> Iterator[Leftover]:
+    """Every finding of the output (the records as fixed, with the cross-record rules)."""
     tracker = DuplicateTracker()
     found: list[tuple[RecordRef, Finding]] = []
-    for record, editor in zip(records, editors, strict=True):
-        resource = editor.scim(editor.state) if editor is not None else record.resource
+    why = {**why, **fixer.unlocated}
+    for record in records:
+        resource, findings = fixer.final[record.index]
         key = resource.get("userName" if record.kind == "user" else "displayName")
         ref = RecordRef(
             record.index,
@@ -569,8 +583,7 @@ def _leftovers(
             record.kind,
             key if isinstance(key, str) else None,
         )
-        for finding in profile.check(resource, record.kind):
-            found.append((ref, finding))
+        found.extend((ref, finding) for finding in findings)
         if record.kind == "user":
             tracker.add_user(ref, resource)
         else:
