@@ -75,3 +75,16 @@ def test_unusable_inputs_are_refused_with_exit_2(run, tmp_path: Path) -> None:
     assert not (tmp_path / "out.any").exists()
     nowhere = run("fix", broken, "-o", tmp_path / "no" / "dir" / "out.json")
     assert nowhere.exit_code == 2 and "does not exist" in nowhere.output
+
+
+def test_okta_groups_are_fixed_in_their_profile_name(tmp_path: Path) -> None:
+    groups = [
+        {"id": "00g1", "type": "OKTA_GROUP", "profile": {"name": f"Eng{ZWSP}", "description": "d"}},
+        {"id": "00g2", "type": "OKTA_GROUP", "profile": {"name": "Ops: EU"}},
+    ]
+    source = write(tmp_path / "groups.json", json.dumps(groups, indent=2).encode())
+    result = run_fix(str(source), Profile(), input_format="okta")
+    fixed = json.loads(result.output_bytes)
+    assert [g["profile"]["name"] for g in fixed] == ["Eng", "Ops EU"]
+    assert fixed[0]["profile"]["description"] == "d" and fixed[0]["id"] == "00g1"
+    assert {e.field for c in result.changes for e in c.edits} == {"name"}

@@ -124,3 +124,20 @@ def test_undo_twice_is_refused_and_keeps_the_restored_file(run, tmp_path: Path) 
     again = run("fix", "--undo", f"{output}.undo.json", output)
     assert again.exit_code == 2
     assert output.read_bytes() == original
+
+
+def test_undo_dry_run_checks_without_writing(run, tmp_path: Path) -> None:
+    source = write(tmp_path / "users.csv", csv_bytes(CSV_ROWS))
+    output = tmp_path / "out.csv"
+    run("fix", source, "-o", output)
+    fixed = output.read_bytes()
+    checked = run("fix", "--undo", f"{output}.undo.json", output, "--dry-run")
+    assert checked.exit_code == 0 and "can be restored" in checked.output
+    assert output.read_bytes() == fixed
+    output.write_bytes(fixed + b"x")
+    refused = run("fix", "--undo", f"{output}.undo.json", output, "--dry-run")
+    assert refused.exit_code == 2
+    damaged = tmp_path / "damaged.undo.json"
+    damaged.write_text("{}")
+    assert run("fix", "--undo", damaged, output).exit_code == 2
+    assert output.read_bytes() == fixed + b"x"

@@ -12,7 +12,14 @@ import click
 
 from scimguard import text
 from scimguard.fix import FixInputError, FixResult, Proposal, UndoError, run_fix
-from scimguard.fix.undo import change_log, undo, undo_document, write_atomic
+from scimguard.fix.undo import (
+    change_log,
+    load_undo,
+    restore,
+    undo,
+    undo_document,
+    write_atomic,
+)
 from scimguard.profile import BY_CODE, Profile, Severity, Switches
 from scimguard.records import FORMATS, AttributeMapping, MappingError, UnusableInput
 
@@ -136,7 +143,7 @@ def fix_command(
     Exit code: 0 no error left in the output, 1 errors left (listed), 2 unusable invocation.
     """
     if undo_from is not None:
-        _undo(undo_from, input_path, output)
+        _undo(undo_from, input_path, output, dry_run)
         return
     if output is None and not dry_run:
         raise click.UsageError("give -o OUTPUT (fix never changes INPUT in place), or --dry-run")
@@ -147,6 +154,8 @@ def fix_command(
             )
         changes_path = changes_path or f"{output}.changes.csv"
         undo_file = undo_file or f"{output}.undo.json"
+        if os.path.isdir(output):
+            raise click.UsageError(f"OUTPUT {output} is a directory; give a file name")
         parent = os.path.dirname(os.path.abspath(output))
         if not os.path.isdir(parent):
             raise click.UsageError(f"OUTPUT {output}: the directory {parent} does not exist")
@@ -277,13 +286,23 @@ def _json_report(result: FixResult, input_path: str, written: tuple[str, str, st
     return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
 
 
-def _undo(undo_from: str, target: str, output: str | None) -> None:
+def _undo(undo_from: str, target: str, output: str | None, dry_run: bool) -> None:
     if output is not None:
         raise click.UsageError("--undo restores the fixed file in place; drop -o")
     try:
+        if dry_run:
+            document = load_undo(undo_from)
+            with open(target, "rb") as handle:
+                restore(document, handle.read(), undo_from, target)
+            count = len(document.get("changes", []))
+            click.echo(f"{target} can be restored ({count} changes would be undone)")
+            return
         count = undo(undo_from, target)
     except UndoError as exc:
         click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        click.echo(f"error: {target}: cannot be read ({exc.strerror})", err=True)
         sys.exit(2)
     click.echo(f"restored {target} as it was before the fix ({count} changes undone)")
 

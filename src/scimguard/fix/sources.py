@@ -360,6 +360,8 @@ class OktaEditor(FlatEditor):
     def all_fields(self, state: Any) -> dict[str, Any]:
         from scimguard.records.mapping import OKTA_ATTRIBUTES
 
+        if is_okta_group(state):
+            return {"name": "x", **{k: "x" for k in state["profile"]}}
         names = dict.fromkeys(OKTA_ATTRIBUTES, "x")
         mapping = self.converter.mapper
         for _segments, source, _companions in mapping._plan:
@@ -369,7 +371,8 @@ class OktaEditor(FlatEditor):
         return names
 
     def build(self, row: dict[str, Any]) -> dict[str, Any]:
-        return self.converter.mapper.build(row)
+        # the reader's own conversion, without `id` and `status` (they are not profile fields)
+        return self.converter.convert({"type": self.state.get("type"), "profile": row})
 
     def scim(self, state: Any) -> dict[str, Any]:
         return self.converter.convert(state)
@@ -629,6 +632,10 @@ def csv_rows(data: bytes, offsets: list[int], line: int, delimiter: str) -> tupl
 
     fields = next(csv.reader(lines(), delimiter=delimiter))
     return fields, line + count
+
+
+def is_okta_group(obj: dict[str, Any]) -> bool:
+    return obj.get("type") in ("OKTA_GROUP", "APP_GROUP", "BUILT_IN")
 
 
 def is_okta(obj: Any, input_format: str | None) -> bool:
