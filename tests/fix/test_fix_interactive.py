@@ -74,3 +74,10 @@ def test_quit_at_once_writes_an_unchanged_copy_that_undo_accepts(run, tmp_path: 
     assert _logged(output) == []
     assert run("fix", "--undo", f"{output}.undo.json", output).exit_code == 0
     assert output.read_bytes() == original
+
+
+def test_end_of_input_aborts_without_writing_anything(run, tmp_path: Path) -> None:
+    source = write(tmp_path / "users.csv", csv_bytes(CSV_ROWS))
+    result = run("fix", source, "-o", tmp_path / "out.csv", "--interactive", input="a\n")
+    assert result.exit_code == 1 and "Aborted" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["users.csv"]
