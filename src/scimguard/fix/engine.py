@@ -43,7 +43,7 @@ from scimguard.records import (
     read_records,
 )
 from scimguard.records.okta import OktaConverter
-from scimguard.records.paths import parse_path
+from scimguard.records.paths import PathError, parse_path
 from scimguard.records.sources import BOM_UTF8, BOM_UTF16, detect_format
 
 # Rules whose "leave it out" suggestion is about the mapping, not about one record's value.
@@ -336,11 +336,13 @@ class Fixer:
                 f"{attribute} is sent because the mapping sends it: stop mapping it (fix "
                 "does not empty a field in every record)"
             )
-        desired = apply_suggestion(resource, attribute, value)
         try:
+            desired = apply_suggestion(resource, attribute, value)
             new_state, edits = editor.plan(state, desired, parse_path(attribute))
         except Unwritable as exc:
             return f"cannot be written back: {exc}"
+        except PathError:
+            return f"cannot be written back: {attribute!r} is not a SCIM path fix can follow"
         if not edits:
             return (
                 "the input's fields cannot express this change (an empty field is read as "

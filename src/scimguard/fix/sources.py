@@ -106,11 +106,11 @@ class Editor:
         self.start = start
         self.end = end
         self.state = state
-        self.original_state = copy.deepcopy(state)
+        self.original_state = state  # edits make new states (plan copies); never mutated
 
     @property
     def changed(self) -> bool:
-        return self.state != self.original_state
+        return self.state is not self.original_state and self.state != self.original_state
 
     def scim(self, state: Any) -> dict[str, Any]:
         raise NotImplementedError
