@@ -141,3 +141,23 @@ def test_undo_dry_run_checks_without_writing(run, tmp_path: Path) -> None:
     damaged.write_text("{}")
     assert run("fix", "--undo", damaged, output).exit_code == 2
     assert output.read_bytes() == fixed + b"x"
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.mark.parametrize(
+    "name", ["okta-users.csv", "scim-users.jsonl", "okta-export.json", "groups.json"]
+)
+def test_the_examples_round_trip_and_pass_check_but_for_leftovers(
+    run, tmp_path: Path, name: str
+) -> None:
+    source = EXAMPLES / name
+    output = tmp_path / name
+    result = run("fix", source, "-o", output, "--format", "json")
+    document = json.loads(result.stdout)
+    assert document["summary"]["changes"] > 0
+    listed = {(i["record"], i["rule"], i["attribute"]) for i in document["leftovers"]}
+    assert check_findings(run, output) == listed
+    assert run("fix", "--undo", f"{output}.undo.json", output).exit_code == 0
+    assert output.read_bytes() == source.read_bytes()
