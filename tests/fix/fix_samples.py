@@ -25,9 +25,12 @@ CSV_ROWS = [
 ]
 
 
-def csv_bytes(rows: list[list[str]], delimiter: str = ",", ending: str = "\r\n") -> bytes:
+def csv_bytes(
+    rows: list[list[str]], delimiter: str = ",", ending: str = "\r\n", quote_all: bool = False
+) -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer, delimiter=delimiter, lineterminator=ending).writerows(rows)
+    quoting = csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
+    csv.writer(buffer, delimiter=delimiter, lineterminator=ending, quoting=quoting).writerows(rows)
     return buffer.getvalue().encode()
 
 

@@ -69,17 +69,19 @@ def _remaining(resources: list[dict]) -> set[tuple[int, str, str]]:  # type: ign
 
 
 @SETTINGS
-@given(st.lists(row, min_size=1, max_size=6))
-def test_csv_fix_undo_and_leftovers(rows) -> None:  # type: ignore[no-untyped-def]
+@given(st.lists(row, min_size=1, max_size=6), st.booleans(), st.sampled_from([",", ";", "\t"]))
+def test_csv_fix_undo_and_leftovers(rows, quote_all, delimiter) -> None:  # type: ignore[no-untyped-def]
     header = ["login", "firstName", "lastName", "displayName", "title"]
-    data = csv_bytes([header, *[list(r) for r in rows]])
+    data = csv_bytes([header, *[list(r) for r in rows]], delimiter, "\r\n", quote_all)
     result, after = _fix("users.csv", data)
     document = undo_document(result, "in", "out")
     assert restore(document, result.output_bytes, "undo", "out") == data
     listed = {(i.ref.record, i.finding.rule, i.finding.attribute) for i in result.leftovers}
     assert listed == _remaining(after)
-    before = list(csv.reader(io.StringIO(data.decode(), newline="")))
-    fixed = list(csv.reader(io.StringIO(result.output_bytes.decode(), newline="")))
+    before = list(csv.reader(io.StringIO(data.decode(), newline=""), delimiter=delimiter))
+    fixed = list(
+        csv.reader(io.StringIO(result.output_bytes.decode(), newline=""), delimiter=delimiter)
+    )
     changed = {
         (r, header[c])
         for r in range(1, len(before))

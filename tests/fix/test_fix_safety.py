@@ -261,3 +261,17 @@ def test_json_report_lists_changes_and_leftovers(run, tmp_path: Path) -> None:
     assert all(i["reason"] for i in document["leftovers"])
     interactive = run("fix", source, "-o", output, "--format", "json", "--interactive")
     assert interactive.exit_code == 2
+
+
+def test_a_changed_row_keeps_the_bytes_of_its_other_cells(tmp_path: Path) -> None:
+    data = (
+        "login;firstName;lastName;email;displayName\r\n"
+        f'"jane@x.com";"Jane{ZWSP}";"Doe";jane@x.com;"Jane ""JD"" Doe"\r\n'
+        f"bo@x.com;Bo{ZWSP};Em;bo@x.com;Bo Em\r\n"
+    ).encode()
+    source = write(tmp_path / "users.csv", data)
+    result = run_fix(str(source), Profile())
+    assert result.output_bytes.decode().split("\r\n")[1:3] == [
+        '"jane@x.com";"Jane";"Doe";jane@x.com;"Jane ""JD"" Doe"',
+        "bo@x.com;Bo;Em;bo@x.com;Bo Em",
+    ]

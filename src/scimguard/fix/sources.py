@@ -325,15 +325,61 @@ class CsvEditor(FlatEditor):
         raw = original[self.start : self.end]
         body = raw.rstrip(b"\r\n")
         ending = raw[len(body) :]
-        quoting = csv.QUOTE_MINIMAL
         line = body.decode()
-        minimal = _csv_line(self.original_state, self.layout.delimiter, quoting)
-        if (
-            minimal != line
-            and _csv_line(self.original_state, self.layout.delimiter, csv.QUOTE_ALL) == line
-        ):
-            quoting = csv.QUOTE_ALL
-        return _csv_line(self.state, self.layout.delimiter, quoting).encode() + ending
+        delimiter = self.layout.delimiter
+        cells = _raw_cells(line, delimiter)
+        if cells is None or [_unquote(c) for c in cells] != self.original_state:
+            # not split-able here: the whole row in the file's quoting style
+            quoting = csv.QUOTE_MINIMAL
+            if _csv_line(self.original_state, delimiter, csv.QUOTE_ALL) == line:
+                quoting = csv.QUOTE_ALL
+            return _csv_line(self.state, delimiter, quoting).encode() + ending
+        out = []
+        for cell, before, after in zip(cells, self.original_state, self.state, strict=True):
+            if before == after:
+                out.append(cell)  # untouched cells keep their bytes, quotes included
+            else:
+                quoting = csv.QUOTE_ALL if cell.startswith('"') else csv.QUOTE_MINIMAL
+                out.append(_csv_line([after], delimiter, quoting))
+        return delimiter.join(out).encode() + ending
+
+
+def _raw_cells(line: str, delimiter: str) -> list[str] | None:
+    """The cells of one CSV row as written (quotes kept); None for what the excel dialect
+    tolerates but this split does not (text after a closing quote)."""
+    cells: list[str] = []
+    pos, size = 0, len(line)
+    while True:
+        if line.startswith('"', pos):
+            end = pos + 1
+            while True:
+                end = line.find('"', end)
+                if end == -1:
+                    return None
+                if line.startswith('""', end):
+                    end += 2
+                    continue
+                break
+            end += 1
+            if end < size and line[end] != delimiter:
+                return None
+        else:
+            end = line.find(delimiter, pos)
+            if end == -1:
+                end = size
+        cells.append(line[pos:end])
+        if end >= size:
+            return cells
+        pos = end + 1
+        if pos == size:
+            cells.append("")
+            return cells
+
+
+def _unquote(cell: str) -> str:
+    if len(cell) >= 2 and cell.startswith('"') and cell.endswith('"'):
+        return cell[1:-1].replace('""', '"')
+    return cell
 
 
 def _csv_line(fields: list[str], delimiter: str, quoting: int) -> str:
