@@ -88,3 +88,24 @@ def test_okta_groups_are_fixed_in_their_profile_name(tmp_path: Path) -> None:
     assert [g["profile"]["name"] for g in fixed] == ["Eng", "Ops EU"]
     assert fixed[0]["profile"]["description"] == "d" and fixed[0]["id"] == "00g1"
     assert {e.field for c in result.changes for e in c.edits} == {"name"}
+
+
+def test_an_unreadable_element_does_not_shift_the_others(run, tmp_path: Path) -> None:
+    data = (
+        "[\n"
+        '  {"userName": "a\\u200b@x.com", "name": {"givenName": "A", "familyName": "B"},'
+        ' "displayName": "A B"},\n'
+        '  {"userName": "bad\\ud800", "displayName": "x"},\n'
+        '  {"userName": "c\\u200b@x.com", "name": {"givenName": "C", "familyName": "D"},'
+        ' "displayName": "C D"}\n'
+        "]\n"
+    ).encode()
+    source = write(tmp_path / "users.json", data)
+    output = tmp_path / "out.json"
+    result = run("fix", source, "-o", output)
+    assert result.exit_code == 1  # a record could not be read
+    assert "record not fixed" in result.output
+    lines = output.read_bytes().split(b"\n")
+    assert b'"userName": "a@x.com"' in lines[1]
+    assert lines[2] == data.split(b"\n")[2]
+    assert b'"userName": "c@x.com"' in lines[3]

@@ -438,15 +438,33 @@ def _editor_for_object(
 def _json_editors(
     data: bytes, records: list[Record], input_format: str | None, converter: OktaConverter
 ) -> tuple[list[Editor | None], dict[int, str]]:
+    """Records are matched with the objects by the line each starts on (the reader's `line`),
+    so an element the reader could not use (it reported it) does not shift the others."""
+    from bisect import bisect_right
+
     spans = [s for s in json_spans(data) if isinstance(s[2], dict)]
-    if len(spans) != len(records):
-        raise FixInputError(
-            f"found {len(spans)} objects but read {len(records)} records; fix cannot place them"
-        )
     editors: list[Editor | None] = []
     why: dict[int, str] = {}
-    for record, (start, end, obj) in zip(records, spans, strict=True):
-        editor = _editor_for_object(record, start, end, obj, input_format, converter)
+    if len(spans) == len(records) == 1:
+        pairs = {records[0].index: spans[0]}
+    else:
+        offsets = line_offsets(data)
+        by_line: dict[int, list[tuple[int, int, Any]]] = {}
+        for span in spans:
+            by_line.setdefault(bisect_right(offsets, span[0]), []).append(span)
+        records_on: dict[int, list[Record]] = {}
+        for record in records:
+            records_on.setdefault(record.line, []).append(record)
+        pairs = {}
+        for line, group in records_on.items():
+            found = by_line.get(line, [])
+            if len(found) == len(group):
+                pairs.update({r.index: span for r, span in zip(group, found, strict=True)})
+    for record in records:
+        editor = None
+        if record.index in pairs:
+            start, end, obj = pairs[record.index]
+            editor = _editor_for_object(record, start, end, obj, input_format, converter)
         if editor is None:
             why[record.index] = "the record could not be located in the input"
         editors.append(editor)
