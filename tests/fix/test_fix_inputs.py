@@ -92,14 +92,14 @@ def test_okta_groups_are_fixed_in_their_profile_name(tmp_path: Path) -> None:
 
 def test_an_unreadable_element_does_not_shift_the_others(run, tmp_path: Path) -> None:
     data = (
-        "[\n"
-        '  {"userName": "a\\u200b@x.com", "name": {"givenName": "A", "familyName": "B"},'
-        ' "displayName": "A B"},\n'
-        '  {"userName": "bad\\ud800", "displayName": "x"},\n'
-        '  {"userName": "c\\u200b@x.com", "name": {"givenName": "C", "familyName": "D"},'
-        ' "displayName": "C D"}\n'
-        "]\n"
-    ).encode()
+        b"[\n"
+        b'  {"userName": "a\\u200b@x.com", "name": {"givenName": "A", "familyName": "B"},'
+        b' "displayName": "A B"},\n'
+        b'  {"userName": "bad\\ud800", "displayName": "x"},\n'
+        b'  {"userName": "c\\u200b@x.com", "name": {"givenName": "C", "familyName": "D"},'
+        b' "displayName": "C D"}\n'
+        b"]\n"
+    )
     source = write(tmp_path / "users.json", data)
     output = tmp_path / "out.json"
     result = run("fix", source, "-o", output)
