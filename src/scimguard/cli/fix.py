@@ -159,6 +159,8 @@ def fix_command(
         parent = os.path.dirname(os.path.abspath(output))
         if not os.path.isdir(parent):
             raise click.UsageError(f"OUTPUT {output}: the directory {parent} does not exist")
+        if _same_file(changes_path, undo_file):
+            raise click.UsageError("the change log and the undo file must be different files")
         for extra, what in ((changes_path, "change log"), (undo_file, "undo file")):
             if _same_file(extra, output) or (
                 os.path.exists(input_path) and _same_file(extra, input_path)
@@ -193,8 +195,6 @@ def fix_command(
     except (MappingError, UnusableInput, FixInputError) as exc:
         message = str(exc) if input_path in str(exc) else f"{input_path}: {exc}"
         raise click.UsageError(message) from exc
-    except OSError as exc:
-        raise click.UsageError(f"{input_path}: cannot be read ({exc.strerror})") from exc
     stdout = _Echo(err=False)
     stderr = _Echo(err=True)
     if dry_run:
@@ -348,7 +348,8 @@ def _summary(result: FixResult, input_path: str, written: tuple[str, str, str] |
         out.write(f"{label}: {problem.source}: {problem.message}\n")
     groups = result.leftovers_by_rule()
     if not groups:
-        out.write("nothing left to fix\n")
+        lost = any(problem.skipped for problem in result.problems)
+        out.write("nothing left to fix" + (" in the records read\n" if lost else "\n"))
         return
     out.write(f"\nleft for a person to decide ({len(result.leftovers)} findings):\n")
     for rule, items in groups.items():
@@ -367,6 +368,8 @@ def _ask(proposal: Proposal, validate):  # type: ignore[no-untyped-def]
     record = proposal.record
     key = f" {show(record.key)}" if record.key else ""
     click.echo(f"\nrecord {record.index}{key} ({record.source}) [{', '.join(proposal.rules)}]")
+    for finding in proposal.findings:
+        click.echo(f"  {finding.rule}: {finding.message}")
     for edit in proposal.edits:
         field = f" (field {edit.field})" if edit.field != edit.attribute else ""
         click.echo(f"  {edit.attribute}{field}")

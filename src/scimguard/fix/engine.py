@@ -63,6 +63,7 @@ class Proposal:
     edits: list[FieldEdit]
     state: Any = field(repr=False)
     resource: dict[str, Any] = field(repr=False)
+    findings: tuple[Finding, ...] = ()  # what the change fixes
 
     @property
     def key(self) -> str | None:
@@ -372,6 +373,7 @@ class Fixer:
             edits,
             new_state,
             new_resource,
+            tuple(group),
         )
 
 
@@ -551,8 +553,11 @@ def run_fix(
     stream = read_records([path], input_format, mapping, empty_cells)
     if len(stream.files) != 1 or stream.files[0] != path:
         raise FixInputError(f"{path}: fix works on one file at a time, not a directory")
-    with open(path, "rb") as handle:
-        data = handle.read()
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise FixInputError(f"{path}: cannot be read ({exc.strerror})") from exc
     records = list(stream)
     editors, why = editors_for(data, records, input_format, mapping, empty_cells)
     index = KeyIndex()
