@@ -14,6 +14,7 @@ def main() -> None:
 
     \b
     check     predict every refusal of an export before anything is sent
+    fix       write a corrected copy of an export (safe suggestions, change log, undo)
     inspect   show every code point of a value (the hidden-character checker)
     rules     the rule catalogue
     serve     a local SCIM endpoint that behaves like AWS IAM Identity Center
@@ -28,6 +29,7 @@ from scimguard.cli.admin import admin  # noqa: E402
 from scimguard.cli.check import check_command  # noqa: E402
 from scimguard.cli.console import console  # noqa: E402
 from scimguard.cli.db import db  # noqa: E402
+from scimguard.cli.fix import fix_command  # noqa: E402
 from scimguard.cli.inspect import inspect_command  # noqa: E402
 from scimguard.cli.manual import manual  # noqa: E402
 from scimguard.cli.rules import rules_command  # noqa: E402
@@ -40,6 +42,7 @@ main.add_command(admin)
 main.add_command(check_command)
 main.add_command(console)
 main.add_command(db)
+main.add_command(fix_command)
 main.add_command(inspect_command)
 main.add_command(manual)
 main.add_command(rules_command)

@@ -1,0 +1,403 @@
+"""`scimguard fix INPUT -o OUTPUT`: apply safe suggested values, with a change log and undo."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import sys
+from typing import Any
+
+import click
+
+from scimguard import text
+from scimguard.fix import FixInputError, FixResult, Proposal, UndoError, run_fix
+from scimguard.fix.undo import (
+    change_log,
+    load_undo,
+    restore,
+    undo,
+    undo_document,
+    write_atomic,
+)
+from scimguard.profile import BY_CODE, Profile, Severity, Switches
+from scimguard.records import FORMATS, AttributeMapping, MappingError, UnusableInput
+
+
+def show(value: Any, limit: int | None = None) -> str:
+    """A value for people: strings quoted with hidden characters spelled out.
+
+    With `limit`, a long string is cut after that many characters (its length is given).
+    """
+    if value is None:
+        return "(left out)"
+    if isinstance(value, str):
+        if limit is not None and len(value) > limit:
+            return f"\u201c{text.visible(value[:limit])}\u2026\u201d ({len(value)} characters)"
+        return f"\u201c{text.visible(value)}\u201d"
+    shown = json.dumps(value, ensure_ascii=False)
+    return shown if limit is None or len(shown) <= limit else shown[:limit] + "\u2026"
+
+
+def _same_file(a: str, b: str) -> bool:
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+@click.command("fix")
+@click.argument("input_path", metavar="INPUT")
+@click.option("-o", "--output", help="Where to write the corrected copy (never INPUT itself).")
+@click.option(
+    "--rule",
+    "rules",
+    multiple=True,
+    metavar="CODE",
+    help="Fix only findings of this rule (repeatable; see `scimguard rules`).",
+)
+@click.option("--dry-run", is_flag=True, help="Print the changes and write nothing.")
+@click.option(
+    "--diff",
+    type=click.Choice(["unified", "changes"]),
+    default="unified",
+    show_default=True,
+    help="With --dry-run: a unified diff of input vs output, or one line per change.",
+)
+@click.option(
+    "--format",
+    "report_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report of changes and leftovers: text, or one JSON document on stdout.",
+)
+@click.option("-i", "--interactive", is_flag=True, help="Ask before each change.")
+@click.option("--changes", "changes_path", help="Change log CSV (default: OUTPUT.changes.csv).")
+@click.option("--undo-file", help="Undo file to write (default: OUTPUT.undo.json).")
+@click.option(
+    "--undo",
+    "undo_from",
+    metavar="UNDO_FILE",
+    help="Restore INPUT (a fixed file) from UNDO_FILE, exactly as it was before the fix.",
+)
+@click.option(
+    "--input-format",
+    type=click.Choice(FORMATS),
+    help="Format of the input (default: detected from its content).",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False),
+    help="TOML file: target SCIM path = source attribute or template (CSV and Okta input).",
+)
+@click.option(
+    "--empty-cells",
+    type=click.Choice(["absent", "empty-string"]),
+    default="absent",
+    show_default=True,
+    help='Read an empty CSV cell as absent, or as "" (as a connector sending every attribute).',
+)
+@click.option(
+    "--allow-legacy-characters",
+    is_flag=True,
+    help="Allow < > ; : % (the current AWS regex accepts them; the Okta article does not).",
+)
+@click.option(
+    "--require-complete-address/--no-require-complete-address",
+    default=True,
+    show_default=True,
+    help="Refuse addresses that lack any of street, city, state, zip code, country.",
+)
+def fix_command(
+    input_path: str,
+    output: str | None,
+    rules: tuple[str, ...],
+    dry_run: bool,
+    diff: str,
+    report_format: str,
+    interactive: bool,
+    changes_path: str | None,
+    undo_file: str | None,
+    undo_from: str | None,
+    input_format: str | None,
+    mapping: str | None,
+    empty_cells: str,
+    allow_legacy_characters: bool,
+    require_complete_address: bool,
+) -> None:
+    """Write a corrected copy of INPUT, applying the suggested values that are safe.
+
+    A suggestion is applied only when the record then passes every rule it broke and breaks no
+    new one, and when it gives no two records the same userName, email, externalId or group
+    name. The input is never changed. Every run writes a change log and an undo file; what
+    could not be fixed safely is listed at the end, grouped by rule.
+
+    \b
+    scimguard fix users.csv -o users.fixed.csv
+    scimguard fix users.csv -o users.fixed.csv --rule hidden-character --dry-run
+    scimguard fix --undo users.fixed.csv.undo.json users.fixed.csv
+
+    Exit code: 0 no error left in the output, 1 errors left (listed), 2 unusable invocation.
+    """
+    if undo_from is not None:
+        _undo(undo_from, input_path, output, dry_run)
+        return
+    if output is None and not dry_run:
+        raise click.UsageError("give -o OUTPUT (fix never changes INPUT in place), or --dry-run")
+    if output is not None:
+        if input_path != "-" and os.path.exists(input_path) and _same_file(input_path, output):
+            raise click.UsageError(
+                f"OUTPUT {output} is INPUT: fix never changes its input; choose another file"
+            )
+        changes_path = changes_path or f"{output}.changes.csv"
+        undo_file = undo_file or f"{output}.undo.json"
+        if os.path.isdir(output):
+            raise click.UsageError(f"OUTPUT {output} is a directory; give a file name")
+        parent = os.path.dirname(os.path.abspath(output))
+        if not os.path.isdir(parent):
+            raise click.UsageError(f"OUTPUT {output}: the directory {parent} does not exist")
+        if _same_file(changes_path, undo_file):
+            raise click.UsageError("the change log and the undo file must be different files")
+        for extra, what in ((changes_path, "change log"), (undo_file, "undo file")):
+            if _same_file(extra, output) or (
+                os.path.exists(input_path) and _same_file(extra, input_path)
+            ):
+                raise click.UsageError(f"the {what} {extra} would overwrite INPUT or OUTPUT")
+    if interactive and report_format == "json":
+        raise click.UsageError(
+            "--interactive asks on the terminal; it cannot be used with --format json"
+        )
+    unknown = [code for code in rules if code not in BY_CODE]
+    if unknown:
+        raise click.UsageError(
+            f"unknown rule {', '.join(unknown)} (see `scimguard rules` for the codes)"
+        )
+    profile = Profile(
+        Switches(
+            allow_legacy_characters=allow_legacy_characters,
+            require_complete_address=require_complete_address,
+        )
+    )
+    try:
+        attribute_mapping = AttributeMapping.load(mapping) if mapping else None
+        result = run_fix(
+            input_path,
+            profile,
+            input_format=input_format,
+            mapping=attribute_mapping,
+            empty_cells=empty_cells,  # type: ignore[arg-type]
+            rules=set(rules) if rules else None,
+            decide=_ask if interactive else None,
+        )
+    except (MappingError, UnusableInput, FixInputError) as exc:
+        message = str(exc) if input_path in str(exc) else f"{input_path}: {exc}"
+        raise click.UsageError(message) from exc
+    stdout = _Echo(err=False)
+    stderr = _Echo(err=True)
+    if dry_run:
+        if report_format == "json":
+            stdout.write(_json_report(result, input_path, None))
+        elif diff == "unified":
+            stdout.write(_unified(result, input_path, output or input_path))
+        else:
+            for line in _change_lines(result):
+                stdout.write(line + "\n")
+        if report_format == "text":
+            _summary(result, input_path, None, stderr)
+    else:
+        assert output is not None and changes_path is not None and undo_file is not None
+        written = (output, changes_path, undo_file)
+        try:
+            write_atomic(changes_path, change_log(result.changes).encode())
+            document = undo_document(result, input_path, output)
+            write_atomic(undo_file, json.dumps(document, ensure_ascii=False, indent=1).encode())
+            write_atomic(output, result.output_bytes)
+        except OSError as exc:
+            click.echo(
+                f"error: {exc.filename or output}: cannot be written ({exc.strerror})", err=True
+            )
+            sys.exit(2)
+        if report_format == "json":
+            stdout.write(_json_report(result, input_path, written))
+        else:
+            _summary(result, input_path, written, stdout)
+    errors_left = any(item.finding.severity is Severity.ERROR for item in result.leftovers)
+    lost = any(problem.skipped for problem in result.problems)
+    sys.exit(1 if errors_left or lost else 0)
+
+
+class _Echo:
+    """A text stream for the report (click.echo, so that it works under CliRunner too)."""
+
+    def __init__(self, err: bool) -> None:
+        self.err = err
+
+    def write(self, text: str) -> None:
+        click.echo(text, nl=False, err=self.err)
+
+
+def _json_report(result: FixResult, input_path: str, written: tuple[str, str, str] | None) -> str:
+    from scimguard.check import finding_row
+    from scimguard.fix.undo import cell
+
+    document = {
+        "input": input_path,
+        "output": written[0] if written else None,
+        "change_log": written[1] if written else None,
+        "undo_file": written[2] if written else None,
+        "dry_run": written is None,
+        "summary": {
+            "records": result.records,
+            "changes": len(result.changes),
+            "fields_changed": sum(len(c.edits) for c in result.changes),
+            "records_changed": len({c.record for c in result.changes}),
+            "leftovers": len(result.leftovers),
+        },
+        "changes": [
+            {
+                "record": c.record,
+                "source": c.source,
+                "key": c.key,
+                "rules": list(c.rules),
+                "attribute": c.attribute,
+                "old": c.old,
+                "new": c.new,
+                "fields": [
+                    {
+                        "attribute": e.attribute,
+                        "field": e.field,
+                        "old": cell(e.old),
+                        "new": cell(e.new),
+                    }
+                    for e in c.edits
+                ],
+            }
+            for c in result.changes
+        ],
+        "leftovers": [
+            {**finding_row(item.ref, item.finding), "reason": item.reason}
+            for item in result.leftovers
+        ],
+        "input_errors": [p.to_dict() for p in result.problems],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+
+
+def _undo(undo_from: str, target: str, output: str | None, dry_run: bool) -> None:
+    if output is not None:
+        raise click.UsageError("--undo restores the fixed file in place; drop -o")
+    try:
+        if dry_run:
+            document = load_undo(undo_from)
+            with open(target, "rb") as handle:
+                restore(document, handle.read(), undo_from, target)
+            count = len(document.get("changes", []))
+            click.echo(f"{target} can be restored ({count} changes would be undone)")
+            return
+        count = undo(undo_from, target)
+    except UndoError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        click.echo(f"error: {target}: cannot be read ({exc.strerror})", err=True)
+        sys.exit(2)
+    click.echo(f"restored {target} as it was before the fix ({count} changes undone)")
+
+
+def _unified(result: FixResult, before: str, after: str) -> str:
+    old = result.input_bytes.decode("utf-8", errors="replace").splitlines(keepends=True)
+    new = result.output_bytes.decode("utf-8", errors="replace").splitlines(keepends=True)
+    lines = difflib.unified_diff(old, new, fromfile=before, tofile=after)
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )
+
+
+def _change_lines(result: FixResult) -> list[str]:
+    lines = []
+    for change in result.changes:
+        key = f" {show(change.key)}" if change.key else ""
+        rules = ", ".join(change.rules)
+        for edit in change.edits:
+            field = f" (field {edit.field})" if edit.field != edit.attribute else ""
+            lines.append(
+                f"record {change.record}{key} ({change.source}) {edit.attribute}{field} "
+                f"[{rules}]: {show(edit.old)} -> {show(edit.new)}"
+            )
+    return lines
+
+
+def _summary(result: FixResult, input_path: str, written: tuple[str, str, str] | None, out) -> None:  # type: ignore[no-untyped-def]
+    fields = sum(len(c.edits) for c in result.changes)
+    records = len({c.record for c in result.changes})
+    verb = "would change" if written is None else "changed"
+    out.write(
+        f"{input_path}: {result.records} records; {verb} {fields} fields in {records} records "
+        f"({len(result.changes)} changes)\n"
+    )
+    if written is not None:
+        output, log, undo_path = written
+        out.write(
+            f"wrote {output}\nchange log: {log}\nundo: scimguard fix --undo {undo_path} {output}\n"
+        )
+    for problem in result.problems:
+        label = "input problem (record not fixed)" if problem.skipped else "note"
+        out.write(f"{label}: {problem.source}: {problem.message}\n")
+    groups = result.leftovers_by_rule()
+    if not groups:
+        lost = any(problem.skipped for problem in result.problems)
+        out.write("nothing left to fix" + (" in the records read\n" if lost else "\n"))
+        return
+    out.write(f"\nleft for a person to decide ({len(result.leftovers)} findings):\n")
+    for rule, items in groups.items():
+        title = BY_CODE[rule].title if rule in BY_CODE else rule
+        out.write(f"\n{rule} ({items[0].finding.severity.value}, {len(items)}): {title}\n")
+        for item in items:
+            key = f" {show(item.ref.key)}" if item.ref.key is not None else ""
+            out.write(
+                f"  record {item.ref.record}{key} ({item.ref.source}) {item.finding.attribute} "
+                f"= {show(item.finding.value, 60)}: {item.reason}\n"
+            )
+
+
+def _ask(proposal: Proposal, validate):  # type: ignore[no-untyped-def]
+    """The interactive prompt: accept, edit, skip, accept all, quit."""
+    record = proposal.record
+    key = f" {show(record.key)}" if record.key else ""
+    click.echo(f"\nrecord {record.index}{key} ({record.source}) [{', '.join(proposal.rules)}]")
+    for finding in proposal.findings:
+        click.echo(f"  {finding.rule}: {finding.message}")
+    for edit in proposal.edits:
+        field = f" (field {edit.field})" if edit.field != edit.attribute else ""
+        click.echo(f"  {edit.attribute}{field}")
+        click.echo(f"  - {show(edit.old)}")
+        click.echo(f"  + {show(edit.new)}")
+    while True:
+        choice = click.prompt(
+            "[a]ccept, [e]dit, [s]kip, accept [A]ll, [q]uit",
+            type=click.Choice(["a", "e", "s", "A", "q"]),
+            default="a",
+            show_choices=False,
+        )
+        if choice == "a":
+            return "accept", proposal
+        if choice == "A":
+            return "all", proposal
+        if choice == "s":
+            return "skip", None
+        if choice == "q":
+            return "quit", None
+        if not proposal.editable:
+            click.echo("  this change is not a text value; accept or skip it")
+            continue
+        default = proposal.new if isinstance(proposal.new, str) else ""
+        value = click.prompt(f"  new value for {proposal.attribute}", default=default)
+        outcome = validate(value)
+        if isinstance(outcome, str):
+            click.echo(f"  not applied: {outcome}")
+            continue
+        click.echo(f"  + {show(outcome.new)}")
+        return "accept", outcome

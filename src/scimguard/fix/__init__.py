@@ -1,0 +1,40 @@
+"""`scimguard fix`: apply the profile's suggested values to a copy of an export, safely.
+
+    from scimguard.fix import run_fix
+    result = run_fix("users.csv", Profile(), rules={"hidden-character"})
+    result.output_bytes, result.changes, result.leftovers
+
+The engine (engine.py) decides which suggestions are safe; sources.py finds each record in the
+input's bytes and writes it back in the input's own format; undo.py writes the change log and
+the undo file and restores a fixed file.
+"""
+
+from __future__ import annotations
+
+from scimguard.fix.engine import (
+    Change,
+    Fixer,
+    FixResult,
+    Leftover,
+    Proposal,
+    apply_suggestion,
+    run_fix,
+)
+from scimguard.fix.sources import FixInputError, Unwritable
+from scimguard.fix.undo import UndoError, change_log, undo, undo_document
+
+__all__ = [
+    "Change",
+    "FixInputError",
+    "FixResult",
+    "Fixer",
+    "Leftover",
+    "Proposal",
+    "UndoError",
+    "Unwritable",
+    "apply_suggestion",
+    "change_log",
+    "run_fix",
+    "undo",
+    "undo_document",
+]

@@ -1,0 +1,163 @@
+"""The change log (CSV, for people) and the undo file (JSON, for `fix --undo`).
+
+The undo file holds, for every rewritten span of the output, its offset and length in the output
+and the input bytes it replaced; plus SHA-256 hashes of the output as fix wrote it and of the
+input. Undo refuses an output whose hash differs (it was edited since), splices the old bytes
+back, and checks that the result hashes to the input before replacing the file, so an undone
+file is the input byte for byte or nothing happens.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from scimguard.fix.engine import Change, FixResult
+
+UNDO_FORMAT = "scimguard-fix-undo"
+UNDO_VERSION = 1
+LOG_COLUMNS = ("record", "source", "key", "attribute", "field", "rule", "old_value", "new_value")
+
+
+class UndoError(Exception):
+    """An undo that cannot be done safely (the message says why); nothing was changed."""
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def cell(value: Any) -> str:
+    """A value for the change log: strings as they are, anything else as JSON (`null`, `true`)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def change_log(changes: list[Change]) -> str:
+    """The change log as CSV text: one row per edited field."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(LOG_COLUMNS)
+    for change in changes:
+        for edit in change.edits:
+            writer.writerow(
+                (
+                    change.record,
+                    change.source,
+                    change.key or "",
+                    edit.attribute,
+                    edit.field,
+                    " ".join(change.rules),
+                    cell(edit.old),
+                    cell(edit.new),
+                )
+            )
+    return buffer.getvalue()
+
+
+def undo_document(result: FixResult, input_path: str, output_path: str) -> dict[str, Any]:
+    return {
+        "format": UNDO_FORMAT,
+        "version": UNDO_VERSION,
+        "input": os.path.abspath(input_path),
+        "output": os.path.abspath(output_path),
+        "input_sha256": sha256(result.input_bytes),
+        "input_size": len(result.input_bytes),
+        "output_sha256": sha256(result.output_bytes),
+        "output_size": len(result.output_bytes),
+        "patches": [
+            {"offset": offset, "length": length, "original": base64.b64encode(old).decode()}
+            for offset, length, old in result.patches
+        ],
+        "changes": [
+            {
+                "record": c.record,
+                "source": c.source,
+                "key": c.key,
+                "rules": list(c.rules),
+                "attribute": c.attribute,
+                "old": c.old,
+                "new": c.new,
+                "fields": [
+                    {"attribute": e.attribute, "field": e.field, "old": e.old, "new": e.new}
+                    for e in c.edits
+                ],
+            }
+            for c in result.changes
+        ],
+    }
+
+
+def write_atomic(path: str | Path, data: bytes) -> None:
+    """Write a file so that it is either the old or the new content, never half of each."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        if target.exists():
+            os.chmod(tmp, target.stat().st_mode & 0o7777)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def load_undo(path: str) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            document = json.loads(handle.read())
+    except OSError as exc:
+        raise UndoError(f"{path}: cannot read the undo file ({exc.strerror})") from exc
+    except ValueError as exc:
+        raise UndoError(f"{path}: not an undo file written by scimguard fix ({exc})") from exc
+    if not isinstance(document, dict) or document.get("format") != UNDO_FORMAT:
+        raise UndoError(f"{path}: not an undo file written by scimguard fix")
+    if document.get("version") != UNDO_VERSION:
+        raise UndoError(f"{path}: undo file version {document.get('version')!r} is not supported")
+    return document
+
+
+def restore(document: dict[str, Any], current: bytes, undo_path: str, target: str) -> bytes:
+    """The input's bytes, rebuilt from the fixed output; UndoError if that is not safe."""
+    if sha256(current) != document["output_sha256"]:
+        raise UndoError(
+            f"{target} has changed since fix wrote it (its SHA-256 differs from the one in "
+            f"{undo_path}); undoing now would lose those edits, so nothing was changed"
+        )
+    parts: list[bytes] = []
+    position = 0
+    for patch in document["patches"]:
+        offset, length = int(patch["offset"]), int(patch["length"])
+        if offset < position or offset + length > len(current):
+            raise UndoError(f"{undo_path}: the undo file is damaged (patches out of order)")
+        parts.append(current[position:offset])
+        parts.append(base64.b64decode(patch["original"]))
+        position = offset + length
+    parts.append(current[position:])
+    restored = b"".join(parts)
+    if sha256(restored) != document["input_sha256"]:
+        raise UndoError(f"{undo_path}: the undo file does not restore the input; nothing changed")
+    return restored
+
+
+def undo(undo_path: str, target: str) -> int:
+    """Restore `target` (a fix output) to the input it was made from; the number of changes."""
+    document = load_undo(undo_path)
+    try:
+        with open(target, "rb") as handle:
+            current = handle.read()
+    except OSError as exc:
+        raise UndoError(f"{target}: cannot be read ({exc.strerror})") from exc
+    restored = restore(document, current, undo_path, target)
+    write_atomic(target, restored)
+    return len(document.get("changes", []))
