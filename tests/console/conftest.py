@@ -64,9 +64,13 @@ def signed_in(client) -> httpx.Client:
     return client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """Chromium (Debian's package) driven by Playwright; fails in CI, skips elsewhere if absent."""
+    """Chromium (Debian's package) driven by Playwright; fails in CI, skips elsewhere if absent.
+
+    Module-scoped: Playwright's sync API keeps an event loop running in the main thread while
+    it lives, which would break every later test that calls `asyncio.run()`.
+    """
     if not CHROMIUM.exists():
         missing_service(f"Chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright

@@ -11,7 +11,6 @@ from typing import Any
 from scimguard.profile import schema
 from scimguard.profile.catalogue import E, W
 from scimguard.profile.fast import is_plainly_valid_user
-from scimguard.profile.fastpath import is_clean_user
 from scimguard.profile.findings import NO_SUGGESTION, Finding
 from scimguard.profile.switches import Switches
 from scimguard.profile.values import check_string, clean
@@ -112,9 +111,7 @@ class ResourceChecker:
 
     def check_user(self, user: dict[str, Any]) -> list[Finding]:
         """Every single-record finding for a user; clean users leave through a fast path."""
-        if is_plainly_valid_user(user, self.switches.require_complete_address) or is_clean_user(
-            user, self.switches
-        ):
+        if is_plainly_valid_user(user, self.switches.require_complete_address):
             return []
         return self.walk_user(user)
 
