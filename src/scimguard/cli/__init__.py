@@ -13,14 +13,14 @@ def main() -> None:
     """Predictable SCIM provisioning into AWS IAM Identity Center.
 
     \b
-    check     predict every refusal of an export before anything is sent
-    fix       write a corrected copy of an export (safe suggestions, change log, undo)
-    inspect   show every code point of a value (the hidden-character checker)
-    rules     the rule catalogue
-    serve     a local SCIM endpoint that behaves like AWS IAM Identity Center
-    sync      plan and apply a directory into an AWS-like SCIM endpoint
-    tasks     the failed and blocked provisioning tasks, with Retry
-    console   the web console
+    A typical flow:
+      scimguard check users.csv groups.json      what would AWS refuse, and why
+      scimguard fix users.csv -o fixed.csv       apply the safe suggestions (with undo)
+      scimguard sync fixed.csv --target URL      provision, within AWS's quotas
+      scimguard tasks list                       what did not go through, and why
+      scimguard console                          the same, with Retry Selected
+
+    `scimguard serve` runs a local endpoint that behaves like AWS IAM Identity Center.
     """
 
 

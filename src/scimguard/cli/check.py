@@ -7,8 +7,9 @@ import sys
 import click
 
 from scimguard.check import CsvReport, JsonReport, Report, TextReport, run_check
+from scimguard.cli.options import input_options, profile_options
 from scimguard.profile import Profile, Severity, Switches
-from scimguard.records import FORMATS, AttributeMapping, MappingError, UnusableInput, read_records
+from scimguard.records import AttributeMapping, MappingError, UnusableInput, read_records
 
 PROGRESS_MIN_BYTES = 8 << 20
 
@@ -34,11 +35,6 @@ def console(file=None, *, stderr: bool = False):  # type: ignore[no-untyped-def]
     help="Processes for JSON-lines inputs of 32 MB or more (0: one per core).",
 )
 @click.option(
-    "--input-format",
-    type=click.Choice(FORMATS),
-    help="Format of every input (default: detected from the content of each file).",
-)
-@click.option(
     "--format",
     "output_format",
     type=click.Choice(["text", "json", "csv"]),
@@ -51,29 +47,8 @@ def console(file=None, *, stderr: bool = False):  # type: ignore[no-untyped-def]
     show_default=True,
     help="Exit 1 when a finding of this severity or worse is found.",
 )
-@click.option(
-    "--allow-legacy-characters",
-    is_flag=True,
-    help="Allow < > ; : % (the current AWS regex accepts them; the Okta article does not).",
-)
-@click.option(
-    "--require-complete-address/--no-require-complete-address",
-    default=True,
-    show_default=True,
-    help="Refuse addresses that lack any of street, city, state, zip code, country.",
-)
-@click.option(
-    "--mapping",
-    type=click.Path(dir_okay=False),
-    help="TOML file: target SCIM path = source attribute or template (CSV and Okta input).",
-)
-@click.option(
-    "--empty-cells",
-    type=click.Choice(["absent", "empty-string"]),
-    default="absent",
-    show_default=True,
-    help='Read an empty CSV cell as absent, or as "" (as a connector sending every attribute).',
-)
+@input_options
+@profile_options
 def check_command(
     workers: int,
     paths: tuple[str, ...],

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from scimguard import text
+from scimguard.cli.options import input_options, profile_options
 from scimguard.fix import FixInputError, FixResult, Proposal, UndoError, run_fix
 from scimguard.fix.undo import (
     change_log,
@@ -21,7 +22,7 @@ from scimguard.fix.undo import (
     write_atomic,
 )
 from scimguard.profile import BY_CODE, Profile, Severity, Switches
-from scimguard.records import FORMATS, AttributeMapping, MappingError, UnusableInput
+from scimguard.records import AttributeMapping, MappingError, UnusableInput
 
 
 def show(value: Any, limit: int | None = None) -> str:
@@ -83,34 +84,8 @@ def _same_file(a: str, b: str) -> bool:
     metavar="UNDO_FILE",
     help="Restore INPUT (a fixed file) from UNDO_FILE, exactly as it was before the fix.",
 )
-@click.option(
-    "--input-format",
-    type=click.Choice(FORMATS),
-    help="Format of the input (default: detected from its content).",
-)
-@click.option(
-    "--mapping",
-    type=click.Path(dir_okay=False),
-    help="TOML file: target SCIM path = source attribute or template (CSV and Okta input).",
-)
-@click.option(
-    "--empty-cells",
-    type=click.Choice(["absent", "empty-string"]),
-    default="absent",
-    show_default=True,
-    help='Read an empty CSV cell as absent, or as "" (as a connector sending every attribute).',
-)
-@click.option(
-    "--allow-legacy-characters",
-    is_flag=True,
-    help="Allow < > ; : % (the current AWS regex accepts them; the Okta article does not).",
-)
-@click.option(
-    "--require-complete-address/--no-require-complete-address",
-    default=True,
-    show_default=True,
-    help="Refuse addresses that lack any of street, city, state, zip code, country.",
-)
+@input_options
+@profile_options
 def fix_command(
     input_path: str,
     output: str | None,

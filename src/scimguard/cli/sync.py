@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 import orjson
 
+from scimguard.cli.options import input_options, profile_options
 from scimguard.profile import Profile, Switches
 from scimguard.store.db import redact
 
@@ -185,34 +186,8 @@ class _Progress:
     help="Only these Okta groups and their members (repeatable).",
 )
 @click.option("--okta-app", metavar="ID", help="Only users and groups assigned to this Okta app.")
-@click.option(
-    "--input-format",
-    type=click.Choice(["json", "jsonl", "csv", "okta"]),
-    help="Format of every SOURCE file (default: detected, as for `check`).",
-)
-@click.option(
-    "--mapping",
-    type=click.Path(dir_okay=False, exists=True),
-    help="TOML attribute mapping for CSV and Okta input (as for `check`).",
-)
-@click.option(
-    "--empty-cells",
-    type=click.Choice(["absent", "empty-string"]),
-    default="absent",
-    show_default=True,
-    help='Read an empty CSV cell as absent, or as "".',
-)
-@click.option(
-    "--allow-legacy-characters",
-    is_flag=True,
-    help="Do not block <>;:% (the current AWS regex allows them).",
-)
-@click.option(
-    "--require-complete-address/--no-require-complete-address",
-    default=True,
-    show_default=True,
-    help="Block addresses that lack any of street, city, state, zip code, country.",
-)
+@input_options
+@profile_options
 def sync_command(
     sources: tuple[str, ...],
     target_url: str,

@@ -1,0 +1,59 @@
+"""Options shared by the commands that read records (`check`, `fix`, `sync`).
+
+One definition each, so the three commands read inputs and set the profile's switches alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from scimguard.records import FORMATS
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _compose(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    def apply(function: F) -> F:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
+
+
+input_options = _compose(
+    click.option(
+        "--input-format",
+        type=click.Choice(FORMATS),
+        help="Format of every input (default: detected from the content of each file).",
+    ),
+    click.option(
+        "--mapping",
+        type=click.Path(dir_okay=False, exists=True),
+        help="TOML file: target SCIM path = source attribute or template (CSV and Okta input).",
+    ),
+    click.option(
+        "--empty-cells",
+        type=click.Choice(["absent", "empty-string"]),
+        default="absent",
+        show_default=True,
+        help='Read an empty CSV cell as absent, or as "" (as a connector sending every attribute).',
+    ),
+)
+
+profile_options = _compose(
+    click.option(
+        "--allow-legacy-characters",
+        is_flag=True,
+        help="Allow < > ; : % (the current AWS regex accepts them; the Okta article does not).",
+    ),
+    click.option(
+        "--require-complete-address/--no-require-complete-address",
+        default=True,
+        show_default=True,
+        help="Refuse addresses that lack any of street, city, state, zip code, country.",
+    ),
+)
