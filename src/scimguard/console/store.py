@@ -7,12 +7,9 @@ Alembic chain and version table so the two schemas never share a revision histor
 from __future__ import annotations
 
 import secrets
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, insert, select
 
 from scimguard.console.schema import settings
@@ -21,8 +18,6 @@ from scimguard.sync.store import open_engine as open_engine_db
 
 VERSION_TABLE = "scimguard_console_version"
 _MIGRATIONS = Path(__file__).with_name("migrations")
-_lock = threading.Lock()
-_migrated: set[str] = set()
 
 
 def now() -> datetime:
@@ -36,21 +31,14 @@ def aware(moment: datetime) -> datetime:
 
 def migrate(engine: Engine) -> None:
     """Bring the console tables to the newest revision (safe to call repeatedly)."""
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    db.upgrade(engine, _MIGRATIONS)
 
 
 def open_engine(url: str | None = None) -> Engine:
     """The engine database (default `db.default_url("engine")`), both chains migrated."""
     url = db.normalize_url(url or db.default_url("engine"))
     engine = open_engine_db(url)
-    with _lock:
-        if url not in _migrated:
-            migrate(engine)
-            _migrated.add(url)
+    db.upgrade_once(engine, url, _MIGRATIONS)
     return engine
 
 

@@ -7,6 +7,7 @@ through here, so the SQLite pragmas and the URL rules live in one place.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -64,3 +65,28 @@ def redact(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(normalize_url(url)).render_as_string(hide_password=True)
+
+
+_migrated_lock = threading.Lock()
+_migrated: set[tuple[str, str]] = set()
+
+
+def upgrade(engine: Engine, script_location: Path) -> None:
+    """Run one Alembic chain (a package's `migrations/` directory) to its newest revision."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def upgrade_once(engine: Engine, url: str, script_location: Path) -> None:
+    """`upgrade`, but only the first time this process opens `url` with that chain."""
+    key = (url, str(script_location))
+    with _migrated_lock:
+        if key not in _migrated:
+            upgrade(engine, script_location)
+            _migrated.add(key)

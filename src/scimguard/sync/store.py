@@ -6,20 +6,15 @@ Everything that reads or writes the engine's state (sync, tasks, the console) op
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine
 
 from scimguard.store import db
 
 VERSION_TABLE = "scimguard_engine_version"
 _MIGRATIONS = Path(__file__).with_name("migrations")
-_lock = threading.Lock()
-_migrated: set[str] = set()
 
 
 def now() -> datetime:
@@ -28,19 +23,12 @@ def now() -> datetime:
 
 def migrate(engine: Engine) -> None:
     """Bring the engine database to the newest revision (safe to call repeatedly)."""
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    db.upgrade(engine, _MIGRATIONS)
 
 
 def open_engine(url: str | None = None) -> Engine:
     """An engine on the engine database (default `store.db.default_url("engine")`), migrated."""
     url = db.normalize_url(url or db.default_url("engine"))
     engine = db.make_engine(url)
-    with _lock:
-        if url not in _migrated:
-            migrate(engine)
-            _migrated.add(url)
+    db.upgrade_once(engine, url, _MIGRATIONS)
     return engine
