@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from conftest import run_cli
+from sync_helpers import run_cli
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

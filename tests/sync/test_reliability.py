@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from fake_okta import FakeOkta, okta_group, okta_user
+from sync_helpers import Target, group, run_cli, user, write_jsonl
 
-from conftest import Target, group, run_cli, user, write_jsonl
 from scimguard.server.testing import running_emulator
 from scimguard.sync.schema import runs
 from scimguard.sync.store import open_engine

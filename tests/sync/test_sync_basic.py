@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import group, run_cli, user, write_jsonl
+from sync_helpers import group, run_cli, user, write_jsonl
 
 
 def test_first_sync_creates_users_groups_and_members_then_nothing(target, engine_db, tmp_path):

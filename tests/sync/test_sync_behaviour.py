@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from conftest import group, run_cli, user, write_jsonl
+from sync_helpers import group, run_cli, user, write_jsonl
+
 from scimguard.sync.store import open_engine
 from scimguard.sync.tasks import list_tasks
 

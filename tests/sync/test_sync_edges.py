@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
+from sync_helpers import group, run_cli, user, write_jsonl
 
-from conftest import group, run_cli, user, write_jsonl
 from scimguard.server.tokens import list_tokens, revoke_token
 from scimguard.sync.schema import runs
 from scimguard.sync.store import open_engine
@@ -132,7 +132,8 @@ def test_engine_state_in_postgresql(target, postgres_url, tmp_path):
 
 
 def test_a_target_that_cannot_page_is_not_planned_on(tmp_path, engine_db):
-    from conftest import Target
+    from sync_helpers import Target
+
     from scimguard.server.testing import running_emulator
 
     with running_emulator(
@@ -155,7 +156,8 @@ def test_a_target_that_cannot_page_is_not_planned_on(tmp_path, engine_db):
 
 
 def test_pacing_stays_within_the_quota_and_429s_are_retried(tmp_path):
-    from conftest import Target
+    from sync_helpers import Target
+
     from scimguard.server.testing import running_emulator
 
     with running_emulator(f"sqlite:///{tmp_path / 'emu.db'}", quotas=True) as emu:  # 25 w/s
