@@ -231,27 +231,7 @@ def _json_report(result: FixResult, input_path: str, written: tuple[str, str, st
             "records_changed": len({c.record for c in result.changes}),
             "leftovers": len(result.leftovers),
         },
-        "changes": [
-            {
-                "record": c.record,
-                "source": c.source,
-                "key": c.key,
-                "rules": list(c.rules),
-                "attribute": c.attribute,
-                "old": c.old,
-                "new": c.new,
-                "fields": [
-                    {
-                        "attribute": e.attribute,
-                        "field": e.field,
-                        "old": cell(e.old),
-                        "new": cell(e.new),
-                    }
-                    for e in c.edits
-                ],
-            }
-            for c in result.changes
-        ],
+        "changes": [c.to_dict(cell) for c in result.changes],
         "leftovers": [
             {**finding_row(item.ref, item.finding), "reason": item.reason}
             for item in result.leftovers

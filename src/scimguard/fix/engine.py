@@ -93,6 +93,28 @@ class Change:
     new: Any
     edits: list[FieldEdit]
 
+    def to_dict(self, field_value: Callable[[Any], Any] = lambda value: value) -> dict[str, Any]:
+        """The change as JSON data (undo file, `--format json`); `field_value` renders the
+        old and new value of each edited field."""
+        return {
+            "record": self.record,
+            "source": self.source,
+            "key": self.key,
+            "rules": list(self.rules),
+            "attribute": self.attribute,
+            "old": self.old,
+            "new": self.new,
+            "fields": [
+                {
+                    "attribute": e.attribute,
+                    "field": e.field,
+                    "old": field_value(e.old),
+                    "new": field_value(e.new),
+                }
+                for e in self.edits
+            ],
+        }
+
 
 @dataclass(slots=True)
 class Leftover:

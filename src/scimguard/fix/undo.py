@@ -77,22 +77,7 @@ def undo_document(result: FixResult, input_path: str, output_path: str) -> dict[
             {"offset": offset, "length": length, "original": base64.b64encode(old).decode()}
             for offset, length, old in result.patches
         ],
-        "changes": [
-            {
-                "record": c.record,
-                "source": c.source,
-                "key": c.key,
-                "rules": list(c.rules),
-                "attribute": c.attribute,
-                "old": c.old,
-                "new": c.new,
-                "fields": [
-                    {"attribute": e.attribute, "field": e.field, "old": e.old, "new": e.new}
-                    for e in c.edits
-                ],
-            }
-            for c in result.changes
-        ],
+        "changes": [c.to_dict() for c in result.changes],
     }
 
 
