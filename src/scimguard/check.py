@@ -22,8 +22,8 @@ import orjson
 
 from scimguard import text
 from scimguard.profile import PROFILE_NAME, DuplicateTracker, Finding, Profile, RecordRef, Severity
-from scimguard.profile.fast import is_plainly_valid_user
-from scimguard.records import InputProblem, Record, RecordStream
+from scimguard.profile.screen import make_screen
+from scimguard.records import InputProblem, Record, RecordStream, ScreenedUsers
 
 COLUMNS = (
     "record",
@@ -103,24 +103,32 @@ def run_check(
     with_errors = bytearray()  # bit per record: has an error (to count records_with_errors)
     check_user = profile.check_user
     check_group = profile.check_group
-    plainly_valid = is_plainly_valid_user  # the profile's first fast path, called directly
     complete_address = profile.switches.require_complete_address
     add_user = tracker.add_user
+    add_screened = tracker.add_screened
     error = Severity.ERROR
+    items: Iterable[Record | ScreenedUsers] = stream
+    if isinstance(stream, RecordStream):  # JSON lines are screened before they are parsed
+        items = stream.screened(make_screen(complete_address))
     report.start()
     users = groups = errors = warnings = 0
-    for record in stream:
-        if record.kind == "user":
+    next_progress = PROGRESS_EVERY
+    for record in items:
+        if type(record) is ScreenedUsers:
+            users += len(record)
+            add_screened(record)
+            findings = None
+        elif record.kind == "user":
             users += 1
             resource = record.resource
-            findings = None if plainly_valid(resource, complete_address) else check_user(resource)
+            findings = check_user(resource)  # clean users leave through its fast path
             add_user(record, resource)  # type: ignore[arg-type]
         else:
             groups += 1
             findings = check_group(record.resource)
             tracker.add_group(record.ref, record.resource)
         if findings:
-            ref = record.ref
+            ref = record.ref  # type: ignore[union-attr]
             has_error = False
             for finding in findings:
                 if finding.severity is error:
@@ -130,8 +138,9 @@ def run_check(
                     warnings += 1
                 report.finding(ref, finding)
             if has_error:
-                _mark(with_errors, record.index)
-        if on_progress is not None and (users + groups) % PROGRESS_EVERY == 0:
+                _mark(with_errors, record.index)  # type: ignore[union-attr]
+        if on_progress is not None and users + groups >= next_progress:
+            next_progress = users + groups + PROGRESS_EVERY
             on_progress()
     for ref, finding in tracker.finish():
         if finding.severity is error:

@@ -23,7 +23,7 @@ import orjson
 from scimguard.check import Report, Summary, _mark
 from scimguard.profile import DuplicateTracker, Profile, RecordRef, Severity, Switches, kind_of
 from scimguard.profile.duplicates import primary_email
-from scimguard.profile.fast import is_plainly_valid_user
+from scimguard.profile.screen import Screen, make_screen
 from scimguard.records import RecordStream
 from scimguard.records.json_reader import json_error
 from scimguard.records.model import Record
@@ -33,6 +33,7 @@ MIN_BYTES = 32 << 20  # below this, starting processes costs more than it saves
 CHUNK_BYTES = 1 << 20
 
 _profiles: dict[tuple[bool, bool], Profile] = {}
+_screens: dict[tuple[bool, bool], Screen] = {}
 
 
 def usable(stream: RecordStream) -> bool:
@@ -62,7 +63,8 @@ def _check_lines(switches: tuple[bool, bool], path: str, start: int, stop: int) 
     profile = _profiles.get(switches)
     if profile is None:
         profile = _profiles[switches] = Profile(Switches(*switches))
-    complete = switches[1]
+        _screens[switches] = make_screen(switches[1])
+    screen = _screens[switches]
     loads = orjson.loads
     numbers: list[int] = []
     usernames: list[Any] = []
@@ -76,7 +78,21 @@ def _check_lines(switches: tuple[bool, bool], path: str, start: int, stop: int) 
     lines = blob.split(b"\n")
     if lines and not lines[-1]:
         lines.pop()
-    for number, line in enumerate(lines, 1):
+    found = screen(lines)
+    column = position = 0
+    for closer in [*found.look_closer, len(lines)]:
+        if closer > position:  # plain users, keys from the screen (emails already lowered)
+            after = column + closer - position
+            numbers.extend(range(position + 1, closer + 1))
+            usernames.extend(found.usernames[column:after])
+            emails.extend(found.emails[column:after])
+            external_ids.extend(found.external_ids[column:after])
+            user_ids.extend(found.ids[column:after])
+            column = after
+        position = closer + 1
+        if closer == len(lines):
+            break
+        number, line = closer + 1, lines[closer]
         try:
             obj = loads(line)
         except orjson.JSONDecodeError as exc:
@@ -92,10 +108,9 @@ def _check_lines(switches: tuple[bool, bool], path: str, start: int, stop: int) 
         username = obj.get("userName")
         if type(username) is not str:
             username = None
-        if not is_plainly_valid_user(obj, complete):
-            findings = profile.check_user(obj)
-            if findings:
-                others.append(("f", number, findings, username))
+        findings = profile.check_user(obj)
+        if findings:
+            others.append(("f", number, findings, username))
         emails_value = obj.get("emails")
         if type(emails_value) is list and len(emails_value) == 1 and type(emails_value[0]) is dict:
             email = emails_value[0].get("value")

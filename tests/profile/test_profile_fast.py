@@ -68,3 +68,44 @@ def test_fast_path_takes_the_common_clean_user():
     assert not is_plainly_valid_user({**VALID_USER, "title": "Sales: EMEA"})
     assert not is_plainly_valid_user({**VALID_USER, "displayName": "Jane\u200bDoe"})
     assert not is_plainly_valid_user({**VALID_USER, "title": "a\nb"})
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.text(
+        st.one_of(
+            st.sampled_from([*"ab Z09@.-+'<>;:%\t\n", "\u200b", "\u00a0", "é", "\u0301", "\u043e"]),
+            st.sampled_from(["\u2028", "\x85", "\u3000", "\x1c", "\ufeff", "\u212a", "伟"]),
+            st.characters(),
+        ),
+        max_size=12,
+    )
+    | st.sampled_from(["a" * 129, "b" * 1025, "Jane Doe", "José", "Zoë Müller"]),
+    st.booleans(),
+    st.booleans(),
+)
+def test_a_plainly_valid_string_draws_no_finding(value, identifier, legacy):
+    from scimguard.profile.values import check_string, plainly_valid_string
+
+    if plainly_valid_string(value, identifier=identifier):
+        found = []
+        check_string(
+            "attr",
+            value,
+            found,
+            identifier=identifier,
+            maxlen=128,
+            required=False,
+            switches=Switches(allow_legacy_characters=legacy),
+        )
+        assert found == [], value
+
+
+def test_plainly_valid_strings_take_the_common_values():
+    from scimguard.profile.values import plainly_valid_string
+
+    for value in ("Jane Doe", "José", "张伟", "O'Brien-Smith"):
+        assert plainly_valid_string(value, identifier=False)
+    assert not plainly_valid_string("Jane Doe", identifier=True)
+    assert not plainly_valid_string("a\nb", identifier=False)
+    assert not plainly_valid_string("Jane\u200b", identifier=False)

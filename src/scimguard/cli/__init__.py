@@ -1,13 +1,54 @@
-"""The `scimguard` command. Each sub-command lives in its own module beside this one."""
+"""The `scimguard` command. Each sub-command lives in its own module beside this one.
+
+Sub-commands are imported only when they run (Click's lazy-loading recipe): `check` should not
+pay for importing SQLAlchemy, Starlette and the rest at every start.
+"""
 
 from __future__ import annotations
+
+from importlib import import_module
 
 import click
 
 from scimguard import __version__
 
+# name -> "module:attribute" of each sub-command (keep the list sorted).
+COMMANDS = {
+    "admin": "scimguard.cli.admin:admin",
+    "check": "scimguard.cli.check:check_command",
+    "console": "scimguard.cli.console:console",
+    "db": "scimguard.cli.db:db",
+    "fix": "scimguard.cli.fix:fix_command",
+    "inspect": "scimguard.cli.inspect:inspect_command",
+    "manual": "scimguard.cli.manual:manual",
+    "rules": "scimguard.cli.rules:rules_command",
+    "serve": "scimguard.cli.serve:serve",
+    "sync": "scimguard.cli.sync:sync_command",
+    "tasks": "scimguard.cli.tasks:tasks_group",
+    "tenant": "scimguard.cli.tenant:tenant",
+    "token": "scimguard.cli.tenant:token",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class LazyGroup(click.Group):
+    """A group that imports a sub-command's module when the sub-command is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands or cmd_name not in COMMANDS:
+            return self.commands.get(cmd_name)
+        module, attribute = COMMANDS[cmd_name].split(":")
+        command = getattr(import_module(module), attribute)
+        self.add_command(command, cmd_name)
+        return command
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="scimguard")
 def main() -> None:
     """Predictable SCIM provisioning into AWS IAM Identity Center.
@@ -22,32 +63,3 @@ def main() -> None:
 
     `scimguard serve` runs a local endpoint that behaves like AWS IAM Identity Center.
     """
-
-
-# Sub-commands register themselves here, one import per module (keep the list sorted).
-from scimguard.cli.admin import admin  # noqa: E402
-from scimguard.cli.check import check_command  # noqa: E402
-from scimguard.cli.console import console  # noqa: E402
-from scimguard.cli.db import db  # noqa: E402
-from scimguard.cli.fix import fix_command  # noqa: E402
-from scimguard.cli.inspect import inspect_command  # noqa: E402
-from scimguard.cli.manual import manual  # noqa: E402
-from scimguard.cli.rules import rules_command  # noqa: E402
-from scimguard.cli.serve import serve  # noqa: E402
-from scimguard.cli.sync import sync_command  # noqa: E402
-from scimguard.cli.tasks import tasks_group  # noqa: E402
-from scimguard.cli.tenant import tenant, token  # noqa: E402
-
-main.add_command(admin)
-main.add_command(check_command)
-main.add_command(console)
-main.add_command(db)
-main.add_command(fix_command)
-main.add_command(inspect_command)
-main.add_command(manual)
-main.add_command(rules_command)
-main.add_command(serve)
-main.add_command(sync_command)
-main.add_command(tasks_group)
-main.add_command(tenant)
-main.add_command(token)

@@ -11,11 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scimguard.profile.catalogue import E, W
 from scimguard.profile.findings import Finding
 from scimguard.profile.resources import as_bool, nested_group_finding
+
+try:  # the compiled loop of add_screened, when the extension was built (profile/screen.py)
+    from scimguard.profile._screen import feed as _feed
+except ImportError:  # pragma: no cover - no C compiler at install time
+    _feed = None
+
+if TYPE_CHECKING:
+    from scimguard.records.model import ScreenedUsers
 
 _RECORD_BITS = 40
 _LINE_BITS = 40
@@ -194,6 +202,55 @@ class DuplicateTracker:
                     clash("duplicate-external-id", external_id, first_ref, pointer)
             if user_id is not None:
                 self._user_ids.add(user_id)
+
+    def add_screened(self, run: ScreenedUsers) -> None:
+        """A run of users the screen passed (profile/screen.py): keys already lowered.
+
+        The hot loop of `check` on a clean export; `key is not username` says the userName
+        was not lower-case, and an email equal to the key is that same string object.
+        """
+        index = self._file_index.get(run.file)
+        if index is None:
+            index = self._file_index[run.file] = len(self._files)
+            self._files.append(run.file)
+        packed = (index << (_RECORD_BITS + _LINE_BITS)) | (run.first_line << _RECORD_BITS)
+        packed |= run.first_record
+        step = (1 << _RECORD_BITS) + 1  # the next line and the next record
+        by_username = self._by_username
+        by_email = self._by_email
+        by_external_id = self._by_user_external_id
+        odd_case = self._odd_case
+        user_ids = self._user_ids
+        clash = self._clash
+        if _feed is not None:  # the same loop, compiled (profile/_screen.c)
+            for rule, key, first, later in _feed(
+                by_username, by_email, by_external_id, odd_case, user_ids, packed, step,
+                _RECORD_MASK, run.usernames, run.keys, run.emails, run.external_ids, run.ids,
+            ):  # fmt: skip
+                clash(rule, key, first, later)
+            return
+        for username, key, email, external_id, user_id in zip(
+            run.usernames, run.keys, run.emails, run.external_ids, run.ids, strict=True
+        ):
+            if key is not username:
+                odd_case[packed & _RECORD_MASK] = username
+            first = by_username.setdefault(key, packed)
+            if first is packed:
+                pointer: str | int = key
+            else:
+                clash("duplicate-username", key, first, packed)
+                pointer = packed
+            if email is not None:
+                first_ref = by_email.setdefault(email, pointer)
+                if first_ref is not pointer:
+                    clash("duplicate-email", email, first_ref, pointer)
+            if external_id is not None:
+                first_ref = by_external_id.setdefault(external_id, pointer)
+                if first_ref is not pointer:
+                    clash("duplicate-external-id", external_id, first_ref, pointer)
+            if user_id is not None:
+                user_ids.add(user_id)
+            packed += step
 
     def _clash(self, rule: str, key: str, first: str | int, later: str | int) -> None:
         refs = self._clashes.setdefault((rule, key), [])

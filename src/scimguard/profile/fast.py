@@ -38,7 +38,7 @@ def _safe_char(ch: str) -> bool:
     return safe
 
 
-def _plain(joined: str) -> bool:
+def plain(joined: str) -> bool:
     """No value in the "\n"-joined values draws a finding from a character-level rule."""
     if joined.isascii():
         if joined.encode().translate(None, _PLAIN_BYTES):
@@ -154,7 +154,7 @@ def is_plainly_valid_user(user: dict[str, Any], require_complete_address: bool =
     if external_id is not None and (" " in external_id or len(external_id) > _MAX_EXTERNAL_ID):
         return False
     joined = "\n".join(parts)
-    if joined.count("\n") != len(parts) - 1 or not _plain(joined):
+    if joined.count("\n") != len(parts) - 1 or not plain(joined):
         return False
     if len(joined) > _MAX_USERNAME:
         if len(username) > _MAX_USERNAME:

@@ -13,7 +13,7 @@ from scimguard.profile.catalogue import E, W
 from scimguard.profile.fast import is_plainly_valid_user
 from scimguard.profile.findings import NO_SUGGESTION, Finding
 from scimguard.profile.switches import Switches
-from scimguard.profile.values import check_string, clean
+from scimguard.profile.values import check_string, clean, plainly_valid_string
 
 _BOOL_STRINGS = {"true": True, "false": False}
 
@@ -86,7 +86,10 @@ class ResourceChecker:
     def _string(
         self, path: str, value: Any, out: list[Finding], *, name: str, required: bool = False
     ) -> None:
-        if value is None:
+        if type(value) is str:
+            if plainly_valid_string(value, identifier=name in schema.IDENTIFIERS):
+                return  # the common case, without the full call below
+        elif value is None:
             return
         if not isinstance(value, str):
             suggestion = (

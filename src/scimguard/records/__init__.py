@@ -35,7 +35,8 @@ document, that document), so memory does not grow with the file.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from itertools import islice
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -49,12 +50,16 @@ from scimguard.records.mapping import (
     FieldMapper,
     MappingError,
 )
-from scimguard.records.model import InputProblem, Record, UnusableInput
+from scimguard.records.model import InputProblem, Record, ScreenedUsers, UnusableInput
 from scimguard.records.okta import OktaConverter, is_okta_object
 from scimguard.records.sources import OpenInput, detect_format, expand, open_input
 
+if TYPE_CHECKING:
+    from scimguard.profile.screen import Screen
+
 FORMATS = ("json", "jsonl", "csv", "okta")
 MAX_PROBLEMS = 1000
+SCREEN_BATCH = 2048  # JSON lines per call of the screen
 
 __all__ = [
     "FORMATS",
@@ -66,6 +71,7 @@ __all__ = [
     "MappingError",
     "Record",
     "RecordStream",
+    "ScreenedUsers",
     "UnusableInput",
     "read_records",
 ]
@@ -119,6 +125,16 @@ class RecordStream:
             self.problems.append(InputProblem(file, line, message, skipped))
 
     def __iter__(self) -> Iterator[Record]:
+        return self._iterate(None)  # type: ignore[return-value]
+
+    def screened(self, screen: Screen) -> Iterator[Record | ScreenedUsers]:
+        """The records, but runs of JSON lines that `screen` passes come as `ScreenedUsers`.
+
+        `check` uses this: a clean user needs no dict, only its keys (profile/screen.py).
+        """
+        return self._iterate(screen)
+
+    def _iterate(self, screen: Screen | None) -> Iterator[Record | ScreenedUsers]:
         index = self.records
         for name in self.files:
             source = open_input(name)
@@ -128,9 +144,13 @@ class RecordStream:
                     self.add_problem(source.name, 1, notice, skipped=False)
                 fmt = self.input_format or detect_format(source.head)
                 if fmt == "jsonl":
-                    for record in self._jsonl(source, index):
-                        index = record.index
-                        yield record
+                    lines = (
+                        self._jsonl(source, index)
+                        if screen is None
+                        else self._jsonl_screened(source, index, screen)
+                    )
+                    yield from lines
+                    index = self.records
                     continue
                 for line, resource in self._read(source, fmt):
                     index += 1
@@ -142,30 +162,65 @@ class RecordStream:
                 source.close()
 
     def _jsonl(self, source: OpenInput, index: int) -> Iterator[Record]:
-        """JSON lines, the hot path: one loop, plain resources become records directly."""
-        name = source.name
-        loads = orjson.loads
-        decode_error = orjson.JSONDecodeError
+        """JSON lines, one at a time."""
         for number, line in enumerate(source.lines, 1):
-            try:
-                obj = loads(line)
-            except decode_error as exc:
-                if line.strip():
-                    self.add_problem(name, number, json_error(exc))
-                continue
-            if type(obj) is dict and "profile" not in obj and "Resources" not in obj:
-                index += 1
-                self.records = index
-                yield Record(index, name, number, kind_of(obj), obj)
-                continue
-            if isinstance(obj, list):
-                found: Iterator[tuple[int, Any]] = ((number, element) for element in obj)
-            else:
-                found = iter([(number, obj)])
-            for line_number, resource in self._resources(found, name, False):
-                index += 1
-                self.records = index
-                yield Record(index, name, line_number, kind_of(resource), resource)
+            for record in self._jsonl_line(source.name, number, line, index):
+                index = record.index
+                yield record
+
+    def _jsonl_screened(
+        self, source: OpenInput, index: int, screen: Screen
+    ) -> Iterator[Record | ScreenedUsers]:
+        """JSON lines in batches: the screen's clean runs as they are, the rest line by line."""
+        name = source.name
+        lines = source.lines
+        number = 0  # lines before the batch
+        while batch := list(islice(lines, SCREEN_BATCH)):
+            found = screen(batch)
+            column = start = 0
+            for closer in [*found.look_closer, len(batch)]:
+                if closer > start:
+                    stop = column + closer - start
+                    yield ScreenedUsers(
+                        name,
+                        index + 1,
+                        number + start + 1,
+                        found.usernames[column:stop],
+                        found.keys[column:stop],
+                        found.emails[column:stop],
+                        found.external_ids[column:stop],
+                        found.ids[column:stop],
+                    )
+                    index += stop - column
+                    column = stop
+                    self.records = index
+                if closer < len(batch):
+                    for record in self._jsonl_line(name, number + closer + 1, batch[closer], index):
+                        index = record.index
+                        yield record
+                start = closer + 1
+            number += len(batch)
+
+    def _jsonl_line(self, name: str, number: int, line: bytes, index: int) -> Iterator[Record]:
+        """The records of one JSON line (none, one, or those of an array or ListResponse)."""
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            if line.strip():
+                self.add_problem(name, number, json_error(exc))
+            return
+        if type(obj) is dict and "profile" not in obj and "Resources" not in obj:
+            self.records = index + 1
+            yield Record(index + 1, name, number, kind_of(obj), obj)
+            return
+        if isinstance(obj, list):
+            found: Iterator[tuple[int, Any]] = ((number, element) for element in obj)
+        else:
+            found = iter([(number, obj)])
+        for line_number, resource in self._resources(found, name, False):
+            index += 1
+            self.records = index
+            yield Record(index, name, line_number, kind_of(resource), resource)
 
     def _read(self, source: OpenInput, fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
         name = source.name

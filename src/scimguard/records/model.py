@@ -42,6 +42,28 @@ class Record:
         return RecordRef(self.index, self.file, self.line, self.kind, self.key)
 
 
+@dataclass(slots=True)
+class ScreenedUsers:
+    """Consecutive lines of a JSON-lines file that the profile's screen passed as clean users.
+
+    Only their keys are kept (for the duplicate rules): the columns of `profile.screen.Screened`
+    for these users. The users are records `first_record`, `first_record + 1`, ... on lines
+    `first_line`, `first_line + 1`, ... of `file`.
+    """
+
+    file: str
+    first_record: int
+    first_line: int
+    usernames: list[str]
+    keys: list[str]
+    emails: list[str | None]
+    external_ids: list[str | None]
+    ids: list[str | None]
+
+    def __len__(self) -> int:
+        return len(self.usernames)
+
+
 @dataclass(frozen=True, slots=True)
 class InputProblem:
     """Something in the input that is not a record: a bad line, a wrong field count, a BOM.

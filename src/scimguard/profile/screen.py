@@ -1,0 +1,125 @@
+"""The clean-user screen: JSON lines judged before they are parsed, in batches.
+
+Most users of an export are clean. For those, `check` needs no finding, only the keys the
+duplicate rules compare, so `make_screen()` returns a function that takes a batch of raw JSON
+lines and answers, per line, "plainly valid user, here are its keys" or "look closer". The
+lines that need a closer look are parsed and checked in full by the caller.
+
+The compiled screen (`_screen.c`) answers without building a dict: that is what keeps `check`
+within a small factor of merely parsing its input (bench/RESULTS.md). When it could not be
+built (no C compiler at install time), `screen_lines` below does the same job in Python at the
+speed of the rest of the profile. The two agree by construction of the tests
+(tests/profile/test_screen.py): the compiled one may look closer more often (a number, a key
+given twice), never less.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from functools import partial
+from typing import Any, NamedTuple
+
+import orjson
+
+from scimguard.profile import fast, schema
+
+try:  # built by `pip install` (setuptools ext-modules in pyproject.toml)
+    from scimguard.profile import _screen
+except ImportError:  # pragma: no cover - exercised only where no compiler was available
+    _screen = None
+
+COMPILED = _screen is not None
+
+
+class Screened(NamedTuple):
+    """What a batch of lines gave: positions to look closer at, then a column per key.
+
+    The columns hold one entry per plainly valid line, in order: its userName, that lowered
+    (the very same object when it is already lower-case), the primary email lowered (the very
+    same object as the lowered userName when they are equal) or None, externalId or None, id
+    (when a string) or None.
+    """
+
+    look_closer: list[int]
+    usernames: list[str]
+    keys: list[str]
+    emails: list[str | None]
+    external_ids: list[str | None]
+    ids: list[str | None]
+
+
+Screen = Callable[[list[bytes]], Screened]
+
+
+# A C-level callable (no Python frame per call): the screen asks it about every non-ASCII value.
+_is_nfc: Callable[[str], bool] = partial(unicodedata.is_normalized, "NFC")
+
+
+def make_screen(require_complete_address: bool = True, *, compiled: bool = True) -> Screen:
+    """The fastest screen available (`compiled=False`: the Python one, for tests)."""
+    if compiled and _screen is not None:
+        screener = _screen.Screener(
+            fast._safe_char,
+            _is_nfc,
+            schema.RESERVED_NAMES,
+            schema.GROUP_URN.encode(),
+            require_complete_address,
+        )
+
+        def screen(lines: list[bytes]) -> Screened:
+            return Screened(*screener.screen(lines))
+
+        return screen
+
+    def screen_python(lines: list[bytes]) -> Screened:
+        return screen_lines(lines, require_complete_address)
+
+    return screen_python
+
+
+def screen_lines(lines: list[bytes], require_complete_address: bool = True) -> Screened:
+    """The reference screen: parse each line, ask `fast.is_plainly_valid_user`, take the keys."""
+    out = Screened([], [], [], [], [], [])
+    loads = orjson.loads
+    for position, line in enumerate(lines):
+        try:
+            user: Any = loads(line)
+        except orjson.JSONDecodeError:
+            out.look_closer.append(position)
+            continue
+        if (
+            type(user) is not dict
+            or _is_group(user)
+            or not fast.is_plainly_valid_user(user, require_complete_address)
+        ):
+            out.look_closer.append(position)
+            continue
+        username: str = user["userName"]
+        key = username.lower()
+        if key == username:
+            key = username
+        if key in schema.RESERVED_NAMES:  # pragma: no cover - the fast path refuses these
+            out.look_closer.append(position)
+            continue
+        email = None
+        emails = user.get("emails")
+        if emails:  # the fast path lets through exactly one element, primary
+            value = emails[0].get("value")
+            if value is not None:
+                email = value.lower()
+                if email == key:
+                    email = key
+        user_id = user.get("id")
+        out.usernames.append(username)
+        out.keys.append(key)
+        out.emails.append(email)
+        out.external_ids.append(user.get("externalId"))
+        out.ids.append(user_id if type(user_id) is str else None)
+    return out
+
+
+def _is_group(resource: dict[str, Any]) -> bool:
+    """What `kind_of` says, for a resource the fast path may pass (it has no `members`)."""
+    schemas = resource.get("schemas")
+    return isinstance(schemas, list) and schema.GROUP_URN in schemas

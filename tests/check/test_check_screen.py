@@ -1,0 +1,87 @@
+"""`check` on JSON lines screens them first; the report is the one of the record-by-record path."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from scimguard.check import JsonReport, run_check
+from scimguard.profile import GROUP_URN, Profile, Switches
+from scimguard.profile import screen as screen_module
+from scimguard.profile.screen import make_screen
+from scimguard.records import read_records
+
+
+def _lines():
+    for n in range(1, 2501):
+        user = {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": f"User{n}@example.com" if n % 3 else f"user{n}@example.com",
+            "name": {"givenName": "José" if n % 7 == 0 else "Jane", "familyName": "Doe"},
+            "displayName": f"Jane Doe {n}",
+            "emails": [{"value": f"user{n}@example.com", "primary": True}],
+            "externalId": f"ext-{n}",
+            "id": f"id-{n}",
+        }
+        if n % 50 == 0:
+            user["name"]["givenName"] = "Jane\u200b"
+        if n % 97 == 0:
+            user["userName"] = "USER1@example.com"  # duplicates record 1
+        if n % 89 == 0:
+            user["emails"][0]["value"] = "user5@example.com"  # duplicates record 5's email
+        if n % 83 == 0:
+            user["externalId"] = "ext-2"
+        if n % 113 == 0:
+            user["title"] = "Sales: EMEA"
+        yield json.dumps(user, ensure_ascii=n % 5 == 0)  # some lines with \u escapes
+        if n % 400 == 0:
+            yield "{broken"
+        if n % 300 == 0:
+            yield ""  # a blank line
+        if n % 900 == 0:
+            group = {"schemas": [GROUP_URN], "displayName": f"G{n}", "members": [{"value": "x"}]}
+            yield json.dumps(group)
+        if n % 700 == 0:  # two users on one line, as an array
+            yield json.dumps([{**user, "userName": f"a{n}"}, {**user, "userName": f"b{n}"}])
+        if n % 1000 == 0:
+            okta = {"id": f"00u{n}", "status": "ACTIVE", "profile": {"login": f"okta{n}@x.com"}}
+            yield json.dumps(okta)
+
+
+def _report(paths, *, screened: bool) -> tuple[object, bytes]:
+    out = io.BytesIO()
+    stream = read_records(paths)
+    records = stream if screened else iter(stream)  # a plain iterator is not screened
+    summary = run_check(records, Profile(Switches()), JsonReport(out))
+    doc = json.loads(out.getvalue())
+    doc.pop("input_errors")  # only a RecordStream reports them
+    return (summary.users, summary.groups, summary.errors, summary.warnings), doc
+
+
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled-screen", "python-screen"])
+def test_screened_report_equals_the_record_by_record_report(tmp_path, monkeypatch, compiled):
+    if compiled and not screen_module.COMPILED:
+        pytest.skip("the C screen was not built here")
+    if not compiled:
+        monkeypatch.setattr(screen_module, "_screen", None)
+    (tmp_path / "a.jsonl").write_text("\r\n".join(_lines()) + "\r\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text(
+        "userName,name.givenName,name.familyName,displayName\nuser7@example.com,A,B,C\n"
+    )
+    (tmp_path / "c.jsonl").write_text("\n".join(list(_lines())[:300]), encoding="utf-8")
+    paths = [str(tmp_path / name) for name in ("a.jsonl", "b.csv", "c.jsonl")]
+    kinds = [type(item).__name__ for item in read_records(paths).screened(make_screen())]
+    assert kinds.count("ScreenedUsers") > 10 and kinds.count("Record") > 50
+    screened = _report(paths, screened=True)
+    plain = _report(paths, screened=False)
+    assert screened == plain
+    counts, doc = screened
+    rules = {f["rule"] for f in doc["findings"]}
+    assert {"duplicate-username", "duplicate-email", "duplicate-external-id"} <= rules
+    assert {"hidden-character", "forbidden-character"} <= rules
+    # records after a blank line, a broken line and an array line keep their numbers and lines
+    assert counts[1] == 2  # groups
+    sources = {f["source"] for f in doc["findings"]}
+    assert any(s.startswith(str(tmp_path / "c.jsonl")) for s in sources)
