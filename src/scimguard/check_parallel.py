@@ -23,7 +23,7 @@ import orjson
 from scimguard.check import Report, Summary, _mark
 from scimguard.profile import DuplicateTracker, Profile, RecordRef, Severity, Switches, kind_of
 from scimguard.profile.duplicates import primary_email
-from scimguard.profile.screen import Screen, make_screen
+from scimguard.profile.screen import BlockScreen, make_block_screen
 from scimguard.records import RecordStream
 from scimguard.records.json_reader import json_error
 from scimguard.records.model import Record
@@ -33,7 +33,7 @@ MIN_BYTES = 32 << 20  # below this, starting processes costs more than it saves
 CHUNK_BYTES = 1 << 20
 
 _profiles: dict[tuple[bool, bool], Profile] = {}
-_screens: dict[tuple[bool, bool], Screen] = {}
+_screens: dict[tuple[bool, bool], BlockScreen] = {}
 
 
 def usable(stream: RecordStream) -> bool:
@@ -63,7 +63,7 @@ def _check_lines(switches: tuple[bool, bool], path: str, start: int, stop: int) 
     profile = _profiles.get(switches)
     if profile is None:
         profile = _profiles[switches] = Profile(Switches(*switches))
-        _screens[switches] = make_screen(switches[1])
+        _screens[switches] = make_block_screen(switches[1])
     screen = _screens[switches]
     loads = orjson.loads
     numbers: list[int] = []
@@ -75,12 +75,9 @@ def _check_lines(switches: tuple[bool, bool], path: str, start: int, stop: int) 
     with open(path, "rb") as handle:
         handle.seek(start)
         blob = handle.read(stop - start)
-    lines = blob.split(b"\n")
-    if lines and not lines[-1]:
-        lines.pop()
-    found = screen(lines)
+    found = screen(blob)
     column = position = 0
-    for closer in [*found.look_closer, len(lines)]:
+    for at, closer in enumerate([*found.look_closer, found.lines]):
         if closer > position:  # plain users, keys from the screen (emails already lowered)
             after = column + closer - position
             numbers.extend(range(position + 1, closer + 1))
@@ -90,9 +87,9 @@ def _check_lines(switches: tuple[bool, bool], path: str, start: int, stop: int) 
             user_ids.extend(found.ids[column:after])
             column = after
         position = closer + 1
-        if closer == len(lines):
+        if closer == found.lines:
             break
-        number, line = closer + 1, lines[closer]
+        number, line = closer + 1, blob[found.starts[at] : found.ends[at]]
         try:
             obj = loads(line)
         except orjson.JSONDecodeError as exc:
@@ -124,7 +121,7 @@ def _check_lines(switches: tuple[bool, bool], path: str, start: int, stop: int) 
         emails.append(email)
         external_ids.append(obj.get("externalId"))
         user_ids.append(user_id if type(user_id) is str else None)
-    return len(lines), numbers, usernames, emails, external_ids, user_ids, others
+    return found.lines, numbers, usernames, emails, external_ids, user_ids, others
 
 
 def run_check_parallel(

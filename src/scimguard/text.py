@@ -24,7 +24,7 @@ FORBIDDEN_CHARACTERS = frozenset("<>;:%")
 # A string matching none of this is plain printable ASCII without `<>;:%`, without leading or
 # trailing blanks and not empty: nothing any rule could say about its characters.
 # (A multi-branch regex costs microseconds a call here; `bytes.translate` a fraction of that.)
-_PLAIN_ASCII = bytes(b for b in range(0x20, 0x7F) if b not in b"<>;:%")
+PLAIN_ASCII = bytes(b for b in range(0x20, 0x7F) if b not in b"<>;:%")
 
 # Stand-ins for characters that cannot be shown as themselves.
 _ASCII_CONTROL_NAMES = {
@@ -45,7 +45,7 @@ def needs_look(value: str) -> bool:
     """True unless the value is plain, trimmed, non-empty printable ASCII without `<>;:%`."""
     if not value or value[0] == " " or value[-1] == " " or not value.isascii():
         return True
-    return bool(value.encode().translate(None, _PLAIN_ASCII))
+    return bool(value.encode().translate(None, PLAIN_ASCII))
 
 
 def char_name(ch: str) -> str:

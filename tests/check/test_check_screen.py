@@ -10,7 +10,7 @@ import pytest
 from scimguard.check import JsonReport, run_check
 from scimguard.profile import GROUP_URN, Profile, Switches
 from scimguard.profile import screen as screen_module
-from scimguard.profile.screen import make_screen
+from scimguard.profile.screen import make_block_screen
 from scimguard.records import read_records
 
 
@@ -72,7 +72,7 @@ def test_screened_report_equals_the_record_by_record_report(tmp_path, monkeypatc
     )
     (tmp_path / "c.jsonl").write_text("\n".join(list(_lines())[:300]), encoding="utf-8")
     paths = [str(tmp_path / name) for name in ("a.jsonl", "b.csv", "c.jsonl")]
-    kinds = [type(item).__name__ for item in read_records(paths).screened(make_screen())]
+    kinds = [type(item).__name__ for item in read_records(paths).screened(make_block_screen())]
     assert kinds.count("ScreenedUsers") > 10 and kinds.count("Record") > 50
     screened = _report(paths, screened=True)
     plain = _report(paths, screened=False)

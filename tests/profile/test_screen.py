@@ -392,3 +392,31 @@ def test_the_compiled_feed_keeps_what_the_python_loop_keeps(runs):
     assert compiled._user_ids == python._user_ids
     assert compiled._clashes == python._clashes
     assert list(compiled.finish()) == list(python.finish())
+
+
+@needs_compiled
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from([b"", b"  ", b"{broken", b"[]", b"\r"]),
+            st.builds(
+                lambda changes: orjson.dumps(changed_user(changes, [])),
+                st.lists(st.tuples(st.sampled_from(PATHS), VALUES), max_size=2),
+            ),
+        ),
+        max_size=8,
+    ),
+    st.booleans(),
+)
+def test_the_block_screen_is_the_line_screen_on_joined_lines(lines, final_newline):
+    from scimguard.profile.screen import make_block_screen, screen_block
+
+    block = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
+    compiled = make_block_screen()(block)
+    assert compiled == screen_block(block)
+    by_lines = make_screen()(block.split(b"\n")[: compiled.lines])
+    assert compiled.look_closer == by_lines.look_closer
+    assert compiled[4:] == tuple(by_lines[1:])
+    for at, closer in enumerate(compiled.look_closer):
+        assert block[compiled.starts[at] : compiled.ends[at]] == block.split(b"\n")[closer]

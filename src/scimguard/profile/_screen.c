@@ -24,6 +24,7 @@
 #define MAX_USERNAME 128   /* schema.MAX_LENGTH["userName"] */
 #define MAX_EXTERNAL_ID 256 /* schema.MAX_LENGTH["externalId"] */
 #define MAX_OTHER 1024     /* schema.DEFAULT_MAX_LENGTH */
+#define MAX_SHORTEST 128   /* the smallest of these */
 #define MAX_DEPTH 32       /* deeper skipped values: look closer */
 #define MAX_NUMBER 15      /* longer numbers: look closer (orjson's limits are not ours) */
 
@@ -1010,20 +1011,60 @@ PyDoc_STRVAR(screen_doc,
 "other line in order, its userName, userName.lower(), the primary email lower-cased (or None),\n"
 "externalId (or None) and id (or None).");
 
+static int append_index(PyObject *list, Py_ssize_t value)
+{
+    PyObject *number = PyLong_FromSsize_t(value);
+    if (number == NULL)
+        return -1;
+    int r = PyList_Append(list, number);
+    Py_DECREF(number);
+    return r;
+}
+
+/* Screen one line: its keys to the columns (1), or "look closer" (0), or a Python error (-1).
+ * The byte after the line must not be plain ASCII: a NUL, a newline or a carriage return. */
+static int screen_line(Screener *self, const char *data, Py_ssize_t n, PyObject **columns)
+{
+    if (n > self->arena_cap) {
+        char *grown = PyMem_Realloc(self->arena, n);
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        self->arena = grown;
+        self->arena_cap = n;
+    }
+    Keys keys;
+    int r = screen_user(self, (const unsigned char *)data, n, &keys);
+    if (r == 1)
+        r = add_keys(self, &keys, columns);
+    return r;
+}
+
+static int new_lists(PyObject **lists, int count)
+{
+    for (int i = 0; i < count; i++)
+        if ((lists[i] = PyList_New(0)) == NULL)
+            return -1;
+    return 0;
+}
+
+static void drop_lists(PyObject **lists, int count)
+{
+    for (int i = 0; i < count; i++)
+        Py_XDECREF(lists[i]);
+}
+
 static PyObject *Screener_screen(Screener *self, PyObject *lines)
 {
     if (!PyList_Check(lines)) {
         PyErr_SetString(PyExc_TypeError, "lines must be a list of bytes");
         return NULL;
     }
-    PyObject *look_closer = PyList_New(0);
-    PyObject *columns[5] = {NULL};
-    PyObject *result = NULL;
-    if (look_closer == NULL)
-        return NULL;
-    for (int i = 0; i < 5; i++)
-        if ((columns[i] = PyList_New(0)) == NULL)
-            goto done;
+    /* look_closer, then the five columns */
+    PyObject *lists[6] = {NULL}, *result = NULL;
+    if (new_lists(lists, 6) < 0)
+        goto done;
     Py_ssize_t count = PyList_GET_SIZE(lines);
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *line = PyList_GET_ITEM(lines, i);
@@ -1031,37 +1072,52 @@ static PyObject *Screener_screen(Screener *self, PyObject *lines)
             PyErr_SetString(PyExc_TypeError, "lines must be a list of bytes");
             goto done;
         }
-        Py_ssize_t n = PyBytes_GET_SIZE(line);
-        if (n > self->arena_cap) {
-            char *grown = PyMem_Realloc(self->arena, n);
-            if (grown == NULL) {
-                PyErr_NoMemory();
-                goto done;
-            }
-            self->arena = grown;
-            self->arena_cap = n;
-        }
-        Keys keys;
-        int r = screen_user(self, (const unsigned char *)PyBytes_AS_STRING(line), n, &keys);
-        if (r == 1)
-            r = add_keys(self, &keys, columns);
+        /* A bytes object always ends with a NUL: the guard byte screen_line needs. */
+        int r = screen_line(self, PyBytes_AS_STRING(line), PyBytes_GET_SIZE(line), lists + 1);
+        if (r < 0 || (r == 0 && append_index(lists[0], i) < 0))
+            goto done;
+    }
+    result = PyTuple_Pack(6, lists[0], lists[1], lists[2], lists[3], lists[4], lists[5]);
+done:
+    drop_lists(lists, 6);
+    return result;
+}
+
+PyDoc_STRVAR(screen_block_doc,
+"screen_block(block) -> (lines, look_closer, starts, ends, usernames, keys, emails,\n"
+"                        external_ids, ids)\n\n"
+"The same for a block of whole lines (bytes, split at \\n; the last line may lack one), without\n"
+"a bytes object per line: `lines` is how many lines the block holds, `starts` and `ends` the\n"
+"offsets of each line to look closer at (the newline excluded).");
+
+static PyObject *Screener_screen_block(Screener *self, PyObject *block)
+{
+    if (!PyBytes_Check(block)) {
+        PyErr_SetString(PyExc_TypeError, "block must be bytes");
+        return NULL;
+    }
+    /* look_closer, starts, ends, then the five columns */
+    PyObject *lists[8] = {NULL}, *result = NULL;
+    if (new_lists(lists, 8) < 0)
+        goto done;
+    const char *data = PyBytes_AS_STRING(block), *p = data, *end = data + PyBytes_GET_SIZE(block);
+    Py_ssize_t line = 0;
+    while (p < end) {
+        const char *newline = memchr(p, '\n', end - p);
+        const char *stop = newline != NULL ? newline : end; /* then the NUL of the bytes */
+        int r = screen_line(self, p, stop - p, lists + 3);
         if (r < 0)
             goto done;
-        if (r == 0) {
-            PyObject *position = PyLong_FromSsize_t(i);
-            if (position == NULL || PyList_Append(look_closer, position) < 0) {
-                Py_XDECREF(position);
-                goto done;
-            }
-            Py_DECREF(position);
-        }
+        if (r == 0 && (append_index(lists[0], line) < 0 || append_index(lists[1], p - data) < 0 ||
+                       append_index(lists[2], stop - data) < 0))
+            goto done;
+        line++;
+        p = newline != NULL ? newline + 1 : end;
     }
-    result = PyTuple_Pack(6, look_closer, columns[0], columns[1], columns[2], columns[3],
-                          columns[4]);
+    result = Py_BuildValue("(nOOOOOOOO)", line, lists[0], lists[1], lists[2], lists[3], lists[4],
+                           lists[5], lists[6], lists[7]);
 done:
-    Py_DECREF(look_closer);
-    for (int i = 0; i < 5; i++)
-        Py_XDECREF(columns[i]);
+    drop_lists(lists, 8);
     return result;
 }
 
@@ -1175,8 +1231,44 @@ static PyMethodDef module_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+PyDoc_STRVAR(plain_value_doc,
+"plain_value(value, identifier) -> bool\n\n"
+"True only if the string rules find nothing in `value` (values.plainly_valid_string): the\n"
+"screen's judgement of one value, for the full walk of a record that did not pass whole.");
+
+static PyObject *Screener_plain_value(Screener *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "plain_value() takes 2 arguments");
+        return NULL;
+    }
+    PyObject *value = args[0];
+    int identifier = PyObject_IsTrue(args[1]);
+    if (identifier < 0)
+        return NULL;
+    if (!PyUnicode_Check(value) || PyUnicode_GET_LENGTH(value) > MAX_SHORTEST)
+        Py_RETURN_FALSE;
+    Py_ssize_t n;
+    const char *s = PyUnicode_AsUTF8AndSize(value, &n);
+    if (s == NULL) { /* a lone surrogate: look closer */
+        PyErr_Clear();
+        Py_RETURN_FALSE;
+    }
+    Span v = {s, n};
+    Py_ssize_t chars;
+    int r = judge(self, v, &chars);
+    if (r < 0)
+        return NULL;
+    if (r == 0 || (identifier && memchr(s, ' ', n) != NULL))
+        Py_RETURN_FALSE;
+    Py_RETURN_TRUE;
+}
+
 static PyMethodDef Screener_methods[] = {
     {"screen", (PyCFunction)Screener_screen, METH_O, screen_doc},
+    {"screen_block", (PyCFunction)Screener_screen_block, METH_O, screen_block_doc},
+    {"plain_value", (PyCFunction)(void (*)(void))Screener_plain_value, METH_FASTCALL,
+     plain_value_doc},
     {NULL, NULL, 0, NULL},
 };
 

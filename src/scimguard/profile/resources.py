@@ -12,9 +12,37 @@ from scimguard.profile import schema
 from scimguard.profile.catalogue import E, W
 from scimguard.profile.fast import is_plainly_valid_user
 from scimguard.profile.findings import NO_SUGGESTION, Finding
+from scimguard.profile.screen import make_value_judge
 from scimguard.profile.switches import Switches
 from scimguard.profile.values import check_string, clean, plainly_valid_string
+from scimguard.text import PLAIN_ASCII
 
+_IDENTIFIERS = schema.IDENTIFIERS
+_SHORTEST_MAX = min(schema.DEFAULT_MAX_LENGTH, *schema.MAX_LENGTH.values())
+
+
+def _plain_value(value: Any, name: str) -> bool:
+    """A string the string rules pass: `plainly_valid_string`, with plain ASCII inlined.
+
+    The walk asks this of every value before building its path: most values of a record that
+    did not pass as a whole are still plain.
+    """
+    if type(value) is not str:
+        return False
+    if _judge is not None:
+        return _judge(value, name in _IDENTIFIERS)
+    if (
+        0 < len(value) <= _SHORTEST_MAX
+        and value.isascii()
+        and value[0] != " "
+        and value[-1] != " "
+        and not value.encode().translate(None, PLAIN_ASCII)
+    ):
+        return name not in _IDENTIFIERS or " " not in value
+    return plainly_valid_string(value, identifier=name in _IDENTIFIERS)
+
+
+_judge = make_value_judge()  # the same judgement, compiled (profile/_screen.c)
 _BOOL_STRINGS = {"true": True, "false": False}
 
 
@@ -86,10 +114,9 @@ class ResourceChecker:
     def _string(
         self, path: str, value: Any, out: list[Finding], *, name: str, required: bool = False
     ) -> None:
-        if type(value) is str:
-            if plainly_valid_string(value, identifier=name in schema.IDENTIFIERS):
-                return  # the common case, without the full call below
-        elif value is None:
+        if _plain_value(value, name):
+            return
+        if value is None:
             return
         if not isinstance(value, str):
             suggestion = (
@@ -126,7 +153,9 @@ class ResourceChecker:
             if key in schema.SKIPPED:
                 continue
             if key in schema.USER_STRINGS:
-                self._string(key, value, out, name=key, required=key in ("userName", "displayName"))
+                if not _plain_value(value, key):
+                    required = key in ("userName", "displayName")
+                    self._string(key, value, out, name=key, required=required)
             elif key == "name":
                 name_obj = self._name(value, out)
             elif key in schema.MULTI_SUBS:
@@ -159,13 +188,12 @@ class ResourceChecker:
             out.append(_invalid_type("name", value, "an object with givenName and familyName"))
             return None
         for sub, subvalue in value.items():
-            path = f"name.{sub}"
             if sub in schema.NAME_SUBS:
-                self._string(
-                    path, subvalue, out, name=sub, required=sub in ("givenName", "familyName")
-                )
+                if not _plain_value(subvalue, sub):
+                    required = sub in ("givenName", "familyName")
+                    self._string(f"name.{sub}", subvalue, out, name=sub, required=required)
             else:
-                out.append(_unknown(path, subvalue))
+                out.append(_unknown(f"name.{sub}", subvalue))
         return value
 
     def _multi(self, key: str, value: Any, out: list[Finding]) -> None:
@@ -212,6 +240,8 @@ class ResourceChecker:
                 out.append(_invalid_type(path, element, "an object"))
                 continue
             for sub, subvalue in element.items():
+                if sub in allowed and sub != "primary" and _plain_value(subvalue, sub):
+                    continue  # the common case: no path to build
                 subpath = f"{path}.{sub}"
                 if sub == "primary":
                     if subvalue is not None and as_bool(subvalue) is None:
@@ -278,6 +308,8 @@ class ResourceChecker:
             out.append(_invalid_type(urn, value, "an object"))
             return
         for sub, subvalue in value.items():
+            if sub in schema.ENTERPRISE_STRINGS and _plain_value(subvalue, sub):
+                continue
             path = f"{urn}.{sub}"
             if sub in schema.ENTERPRISE_STRINGS:
                 self._string(path, subvalue, out, name=sub)

@@ -49,23 +49,49 @@ class Screened(NamedTuple):
     ids: list[str | None]
 
 
+class ScreenedBlock(NamedTuple):
+    """What a block of lines gave: `Screened`'s fields, with the offsets of the lines to look
+    closer at (`block[starts[i]:ends[i]]` is line `look_closer[i]`, without its newline)."""
+
+    lines: int
+    look_closer: list[int]
+    starts: list[int]
+    ends: list[int]
+    usernames: list[str]
+    keys: list[str]
+    emails: list[str | None]
+    external_ids: list[str | None]
+    ids: list[str | None]
+
+
 Screen = Callable[[list[bytes]], Screened]
+BlockScreen = Callable[[bytes], ScreenedBlock]
 
 
 # A C-level callable (no Python frame per call): the screen asks it about every non-ASCII value.
 _is_nfc: Callable[[str], bool] = partial(unicodedata.is_normalized, "NFC")
 
 
+def _screener(require_complete_address: bool) -> Any:
+    return _screen.Screener(  # type: ignore[union-attr]
+        fast._safe_char,
+        _is_nfc,
+        schema.RESERVED_NAMES,
+        schema.GROUP_URN.encode(),
+        require_complete_address,
+    )
+
+
+def make_value_judge() -> Callable[[str, bool], bool] | None:
+    """`plain_value(value, identifier)` of the compiled screen (values.plainly_valid_string
+    in C), or None when the extension was not built."""
+    return None if _screen is None else _screener(True).plain_value
+
+
 def make_screen(require_complete_address: bool = True, *, compiled: bool = True) -> Screen:
     """The fastest screen available (`compiled=False`: the Python one, for tests)."""
     if compiled and _screen is not None:
-        screener = _screen.Screener(
-            fast._safe_char,
-            _is_nfc,
-            schema.RESERVED_NAMES,
-            schema.GROUP_URN.encode(),
-            require_complete_address,
-        )
+        screener = _screener(require_complete_address)
 
         def screen(lines: list[bytes]) -> Screened:
             return Screened(*screener.screen(lines))
@@ -76,6 +102,45 @@ def make_screen(require_complete_address: bool = True, *, compiled: bool = True)
         return screen_lines(lines, require_complete_address)
 
     return screen_python
+
+
+def make_block_screen(
+    require_complete_address: bool = True, *, compiled: bool = True
+) -> BlockScreen:
+    """The same for blocks of whole lines: what `check` reads a file by (no bytes per line)."""
+    if compiled and _screen is not None:
+        screener = _screener(require_complete_address)
+
+        def screen(block: bytes) -> ScreenedBlock:
+            return ScreenedBlock(*screener.screen_block(block))
+
+        return screen
+
+    def screen_python(block: bytes) -> ScreenedBlock:
+        return screen_block(block, require_complete_address)
+
+    return screen_python
+
+
+def screen_block(block: bytes, require_complete_address: bool = True) -> ScreenedBlock:
+    """The reference for blocks: split at newlines, then `screen_lines`."""
+    lines = block.split(b"\n") if block else []
+    if lines and not lines[-1]:
+        lines.pop()  # the block ends with a newline
+    starts = []
+    offset = 0
+    for line in lines:
+        starts.append(offset)
+        offset += len(line) + 1
+    found = screen_lines(lines, require_complete_address)
+    closer = found.look_closer
+    return ScreenedBlock(
+        len(lines),
+        closer,
+        [starts[i] for i in closer],
+        [starts[i] + len(lines[i]) for i in closer],
+        *found[1:],
+    )
 
 
 def screen_lines(lines: list[bytes], require_complete_address: bool = True) -> Screened:

@@ -35,7 +35,6 @@ document, that document), so memory does not grow with the file.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -55,11 +54,11 @@ from scimguard.records.okta import OktaConverter, is_okta_object
 from scimguard.records.sources import OpenInput, detect_format, expand, open_input
 
 if TYPE_CHECKING:
-    from scimguard.profile.screen import Screen
+    from scimguard.profile.screen import BlockScreen
 
 FORMATS = ("json", "jsonl", "csv", "okta")
 MAX_PROBLEMS = 1000
-SCREEN_BATCH = 2048  # JSON lines per call of the screen
+SCREEN_BLOCK = 1 << 20  # bytes of whole JSON lines per call of the screen
 
 __all__ = [
     "FORMATS",
@@ -127,14 +126,14 @@ class RecordStream:
     def __iter__(self) -> Iterator[Record]:
         return self._iterate(None)  # type: ignore[return-value]
 
-    def screened(self, screen: Screen) -> Iterator[Record | ScreenedUsers]:
+    def screened(self, screen: BlockScreen) -> Iterator[Record | ScreenedUsers]:
         """The records, but runs of JSON lines that `screen` passes come as `ScreenedUsers`.
 
         `check` uses this: a clean user needs no dict, only its keys (profile/screen.py).
         """
         return self._iterate(screen)
 
-    def _iterate(self, screen: Screen | None) -> Iterator[Record | ScreenedUsers]:
+    def _iterate(self, screen: BlockScreen | None) -> Iterator[Record | ScreenedUsers]:
         index = self.records
         for name in self.files:
             source = open_input(name)
@@ -169,16 +168,15 @@ class RecordStream:
                 yield record
 
     def _jsonl_screened(
-        self, source: OpenInput, index: int, screen: Screen
+        self, source: OpenInput, index: int, screen: BlockScreen
     ) -> Iterator[Record | ScreenedUsers]:
-        """JSON lines in batches: the screen's clean runs as they are, the rest line by line."""
+        """JSON lines in blocks: the screen's clean runs as they are, the rest line by line."""
         name = source.name
-        lines = source.lines
-        number = 0  # lines before the batch
-        while batch := list(islice(lines, SCREEN_BATCH)):
-            found = screen(batch)
+        number = 0  # lines before the block
+        for block in source.blocks(SCREEN_BLOCK):
+            found = screen(block)
             column = start = 0
-            for closer in [*found.look_closer, len(batch)]:
+            for at, closer in enumerate([*found.look_closer, found.lines]):
                 if closer > start:
                     stop = column + closer - start
                     yield ScreenedUsers(
@@ -194,12 +192,13 @@ class RecordStream:
                     index += stop - column
                     column = stop
                     self.records = index
-                if closer < len(batch):
-                    for record in self._jsonl_line(name, number + closer + 1, batch[closer], index):
+                if closer < found.lines:
+                    line = block[found.starts[at] : found.ends[at]]
+                    for record in self._jsonl_line(name, number + closer + 1, line, index):
                         index = record.index
                         yield record
                 start = closer + 1
-            number += len(batch)
+            number += found.lines
 
     def _jsonl_line(self, name: str, number: int, line: bytes, index: int) -> Iterator[Record]:
         """The records of one JSON line (none, one, or those of an array or ListResponse)."""

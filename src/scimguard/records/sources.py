@@ -72,6 +72,38 @@ class OpenInput:
         except (OSError, ValueError):
             return 0
 
+    def blocks(self, size: int) -> Iterator[bytes]:
+        """The rest of the input as blocks of about `size` bytes of whole lines (the last one
+        may lack its newline): fewer, bigger reads than `lines`, for the screen of `check`."""
+        if self.handle is None:  # re-encoded (UTF-16) input: gather its lines
+            buffer: list[bytes] = []
+            held = 0
+            for line in self.lines:
+                buffer.append(line)
+                held += len(line)
+                if held >= size:
+                    yield b"".join(buffer)
+                    buffer, held = [], 0
+            if buffer:
+                yield b"".join(buffer)
+            return
+        pending: list[bytes] = []  # the start of a line that began in an earlier chunk
+        while chunk := self.handle.read(size):
+            cut = chunk.rfind(b"\n") + 1
+            if cut == 0:  # no newline yet: a line longer than the block
+                pending.append(chunk)
+                continue
+            if pending:
+                pending.append(chunk[:cut])
+                yield b"".join(pending)
+                pending = []
+            else:
+                yield chunk if cut == len(chunk) else chunk[:cut]
+            if cut < len(chunk):
+                pending.append(chunk[cut:])
+        if pending:
+            yield b"".join(pending)
+
     def close(self) -> None:
         if self.handle is not None and self.handle is not _stdin():
             self.handle.close()
