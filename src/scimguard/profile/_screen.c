@@ -180,11 +180,26 @@ static inline char *put_utf8(char *o, uint32_t cp)
  * Without escapes the span points into the line; with escapes it is decoded into the arena
  * (decoded text is never longer than its JSON form, and the arena holds the whole line).
  */
+/* None of the 8 bytes at p is a quote, a backslash, a control character or non-ASCII
+ * (word-at-a-time tests; a false "no" only sends the caller to the byte loop). */
+static inline int ordinary8(const unsigned char *p)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t x;
+    memcpy(&x, p, 8);
+    uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
+    uint64_t found = ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) |
+                     ((x - ones * 0x20) & ~x) | x;
+    return (found & high) == 0;
+}
+
 static int read_string(Cursor *c, Span *out)
 {
     const unsigned char *start = ++c->p; /* after the quote */
     const unsigned char *p = start, *end = c->end;
     for (;;) {
+        while (end - p >= 8 && ordinary8(p))
+            p += 8;
         /* The line is a bytes object, which always ends with a NUL (a S_CONTROL byte): the
          * loop stops there without comparing p with end at every byte. */
         while (IN_STRING[*p] == S_ASCII)
@@ -282,6 +297,28 @@ static inline int read_key(Cursor *c, Span *key)
         return 0;
     if (!read_string(c, key))
         return 0;
+    return expect(c, ':');
+}
+
+/*
+ * A key where only known names are accepted: the span between the quotes, not validated, as
+ * any span that is not one of the (plain ASCII) names makes the caller look closer anyway.
+ * Keys with a backslash are read in full (an escaped quote, or an escape of a known name).
+ */
+static inline int read_known_key(Cursor *c, Span *key)
+{
+    skip_ws(c);
+    if (c->p >= c->end || *c->p != '"')
+        return 0;
+    const unsigned char *start = c->p + 1;
+    const unsigned char *quote = memchr(start, '"', c->end - start);
+    if (quote == NULL)
+        return 0;
+    if (memchr(start, '\\', quote - start) != NULL)
+        return read_key(c, key);
+    key->s = (const char *)start;
+    key->n = quote - start;
+    c->p = quote + 1;
     return expect(c, ':');
 }
 
@@ -617,7 +654,7 @@ static int string_object(Cursor *c, const Index *names, unsigned *seen)
     if (expect(c, '}'))
         return 1;
     for (;;) {
-        if (!read_key(c, &key))
+        if (!read_known_key(c, &key))
             return 0;
         int i = find(key, names);
         if (i < 0 || (*seen & (1u << i)))
@@ -644,7 +681,7 @@ static int multi_valued(Cursor *c, int which, Keys *keys)
         return 0;
     if (!expect(c, '}')) {
         for (;;) {
-            if (!read_key(c, &key))
+            if (!read_known_key(c, &key))
                 return 0;
             if (span_is(key, PRIMARY)) {
                 if (primary >= 0 || !read_bool(c, &primary))
@@ -689,7 +726,7 @@ static int enterprise(Cursor *c)
     if (expect(c, '}'))
         return 1;
     for (;;) {
-        if (!read_key(c, &key))
+        if (!read_known_key(c, &key))
             return 0;
         int i = find(key, &ENTERPRISE_INDEX);
         if (i < 0) {
@@ -706,7 +743,7 @@ static int enterprise(Cursor *c)
                 return 0;
             if (!expect(c, '}')) {
                 for (;;) {
-                    if (!read_key(c, &key))
+                    if (!read_known_key(c, &key))
                         return 0;
                     if (span_is(key, VALUE) && !seen_value) {
                         seen_value = 1;
@@ -779,7 +816,7 @@ static int screen_user(Screener *self, const unsigned char *line, Py_ssize_t n, 
     if (expect(c, '}'))
         return 0; /* no userName */
     for (;;) {
-        if (!read_key(c, &key))
+        if (!read_known_key(c, &key))
             return 0;
         int k = find(key, &TOP_INDEX);
         if (k < 0 || (seen & (1u << k)))
