@@ -110,6 +110,7 @@ def run_check(
     items: Iterable[Record | ScreenedUsers] = stream
     if isinstance(stream, RecordStream):  # JSON lines are screened before they are parsed
         items = stream.screened(make_block_screen(complete_address))
+    walk_user = profile.walk_user
     report.start()
     users = groups = errors = warnings = 0
     next_progress = PROGRESS_EVERY
@@ -121,7 +122,8 @@ def run_check(
         elif record.kind == "user":
             users += 1
             resource = record.resource
-            findings = check_user(resource)  # clean users leave through its fast path
+            # A user the screen sent back would mostly fail the fast path again.
+            findings = walk_user(resource) if record.screened_out else check_user(resource)
             add_user(record, resource)  # type: ignore[arg-type]
         else:
             groups += 1

@@ -67,6 +67,7 @@ class Profile:
         self.switches = switches
         self._checker = ResourceChecker(switches)
         self.check_user = self._checker.check_user
+        self.walk_user = self._checker.walk_user  # the same findings, without the fast path
         self.check_group = self._checker.check_group
 
     def check(self, resource: dict[str, Any], kind: Kind | None = None) -> list[Finding]:

@@ -196,6 +196,7 @@ class RecordStream:
                     line = block[found.starts[at] : found.ends[at]]
                     for record in self._jsonl_line(name, number + closer + 1, line, index):
                         index = record.index
+                        record.screened_out = True
                         yield record
                 start = closer + 1
             number += found.lines

@@ -13,7 +13,8 @@ class Record:
     """One user or group as a SCIM resource, and where it came from.
 
     `index` is the 1-based position across all inputs, in order; `line` is the line where the
-    record starts in `file` (`-` for standard input).
+    record starts in `file` (`-` for standard input). `screened_out`: the profile's screen
+    looked at the line and did not pass it (`RecordStream.screened`).
     """
 
     index: int
@@ -21,6 +22,7 @@ class Record:
     line: int
     kind: Kind
     resource: dict[str, Any]
+    screened_out: bool = False
 
     @property
     def record(self) -> int:
