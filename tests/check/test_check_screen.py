@@ -85,3 +85,35 @@ def test_screened_report_equals_the_record_by_record_report(tmp_path, monkeypatc
     assert counts[1] == 2  # groups
     sources = {f["source"] for f in doc["findings"]}
     assert any(s.startswith(str(tmp_path / "c.jsonl")) for s in sources)
+
+
+def test_without_the_extension_check_writes_the_same_report(tmp_path):
+    """A machine without a C compiler: the package runs on the Python screen, same report."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "users.jsonl"
+    path.write_text("\n".join(_lines()) + "\n", encoding="utf-8")
+
+    def report(block_extension: bool) -> tuple[int, bytes]:
+        blocker = "import sys; sys.modules['scimguard.profile._screen'] = None; "
+        code = (
+            (blocker if block_extension else "")
+            + "from scimguard.profile import screen, duplicates, resources; "
+            + "assert (screen._screen is None) == (duplicates._feed is None) "
+            + f"== (resources._judge is None) == {block_extension}; "
+            + "from scimguard.cli import main; main()"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code, "check", str(path), "--format", "json"],
+            capture_output=True,
+            check=False,
+        )
+        assert done.returncode in (0, 1), done.stderr.decode()
+        return done.returncode, done.stdout
+
+    if not screen_module.COMPILED:
+        pytest.skip("the C screen was not built here")
+    compiled, python = report(False), report(True)
+    assert compiled == python
+    assert compiled[0] == 1 and b"duplicate-username" in compiled[1]
