@@ -72,6 +72,8 @@ def is_hidden(ch: str, *, free_text: bool = True) -> bool:
     TAB, LF and CR are allowed in free-text attributes (names, titles) but not in
     identifiers (`userName`, `externalId`), whose regex has no whitespace at all.
     """
+    if " " <= ch <= "~":
+        return False  # printable ASCII: the common case, without a Unicode lookup
     category = unicodedata.category(ch)
     if category in HIDDEN_CATEGORIES:
         return not (free_text and ch in FREE_TEXT_CONTROLS)

@@ -74,6 +74,7 @@ class DuplicateTracker:
         self._by_user_external_id: dict[str, str | int] = {}
         self._user_ids: set[str] = set()
         self._clashes: dict[tuple[str, str], list[int]] = {}
+        self._clash_names: dict[int, str] = {}  # record -> userName key, for records in clashes
         self._groups: list[RecordRef] = []
         self._group_by_name: dict[str, list[int]] = {}
         self._group_by_external_id: dict[str, list[int]] = {}
@@ -259,8 +260,10 @@ class DuplicateTracker:
         refs.append(self._as_packed(later))
 
     def _as_packed(self, value: str | int) -> int:
-        if isinstance(value, str):
-            return self._by_username[value]
+        if isinstance(value, str):  # the userName key of the first user to hold it
+            packed = self._by_username[value]
+            self._clash_names[packed & _RECORD_MASK] = value
+            return packed
         return value
 
     def add_group(self, ref: RecordRef, group: dict[str, Any]) -> None:
@@ -322,19 +325,19 @@ class DuplicateTracker:
                 )
 
     def _usernames_of_clashes(self) -> dict[int, str]:
-        """userName as given, for every record involved in a clash (one pass, at the end)."""
-        wanted = {p & _RECORD_MASK for refs in self._clashes.values() for p in refs}
-        found: dict[int, str] = {}
-        for key, packed in self._by_username.items():
-            record = packed & _RECORD_MASK
-            if record in wanted:
-                found[record] = self._odd_case.get(record, key)
-        # A later record that clashed on userName is not in the dict; its name is the key.
+        """userName as given, for every record involved in a clash.
+
+        A record in a clash either held its userName first (its key was the clash's pointer,
+        kept by `_as_packed`) or clashed on its userName (the key of that clash); a record
+        in neither had no userName.
+        """
+        odd_case = self._odd_case
+        found = {record: odd_case.get(record, key) for record, key in self._clash_names.items()}
         for (rule, key), refs in self._clashes.items():
             if rule == "duplicate-username":
                 for packed in refs:
                     record = packed & _RECORD_MASK
-                    found.setdefault(record, self._odd_case.get(record, key))
+                    found.setdefault(record, odd_case.get(record, key))
         return found
 
     def _is_user(self, value: str) -> bool:
