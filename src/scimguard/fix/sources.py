@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scimguard.records import AttributeMapping, EmptyCells, FieldMapper, Record
-from scimguard.records.csv_reader import _columns, _delimiter
+from scimguard.records.csv_reader import header_columns, sniff_delimiter
 from scimguard.records.okta import OktaConverter, is_okta_object
 from scimguard.records.paths import Segment
 
@@ -267,10 +267,10 @@ class CsvLayout:
         mapping: AttributeMapping | None,
         empty_cells: EmptyCells,
     ) -> None:
-        self.delimiter = _delimiter(header_text)
+        self.delimiter = sniff_delimiter(header_text)
         header = [h.strip() for h in next(csv.reader([header_text], delimiter=self.delimiter))]
         self.width = len(header)
-        self.columns = _columns(header, header_line, lambda *a, **k: None)
+        self.columns = header_columns(header, header_line, lambda *a, **k: None)
         self.mapper = FieldMapper(
             [name for _, name in self.columns], mapping, empty_cells=empty_cells, okta_only=False
         )
@@ -410,9 +410,8 @@ class OktaEditor(FlatEditor):
             return {"name": "x", **{k: "x" for k in state["profile"]}}
         names = dict.fromkeys(OKTA_ATTRIBUTES, "x")
         mapping = self.converter.mapper
-        for _segments, source, _companions in mapping._plan:
-            for name in source.fields:
-                names[name] = "x"
+        for name in mapping.source_fields():
+            names[name] = "x"
         names.update({k: "x" for k in state["profile"]})
         return names
 

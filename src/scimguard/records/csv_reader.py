@@ -40,7 +40,8 @@ class _Decoder:
                 yield raw.decode("utf-8", errors="replace")
 
 
-def _delimiter(header: str) -> str:
+def sniff_delimiter(header: str) -> str:
+    """The delimiter of a CSV header line: the most frequent of `,` `;` TAB (`,` on a tie)."""
     counts = {d: header.count(d) for d in (",", ";", "\t")}
     return max(counts, key=lambda d: (counts[d], d == ","))
 
@@ -62,7 +63,7 @@ def read_csv(
     if header_line in decoder.bad:
         problem(header_line, f"the header row cannot be read: {decoder.bad[header_line]}")
         return
-    delimiter = _delimiter(first)
+    delimiter = sniff_delimiter(first)
 
     def rest() -> Iterator[str]:
         yield first
@@ -74,7 +75,7 @@ def read_csv(
     except csv.Error as exc:
         problem(header_line, f"the header row is not valid CSV ({exc})")
         return
-    columns = _columns(header, header_line, problem)
+    columns = header_columns(header, header_line, problem)
     mapper = FieldMapper(
         [name for _, name in columns], mapping, empty_cells=empty_cells, okta_only=False
     )
@@ -113,7 +114,9 @@ def read_csv(
         yield start, mapper.build(row)
 
 
-def _columns(header: list[str], line: int, problem: Problem) -> list[tuple[int, str]]:
+def header_columns(header: list[str], line: int, problem: Problem) -> list[tuple[int, str]]:
+    """The usable columns of a header row as (index, name); blank or repeated names are
+    reported through `problem` and left out."""
     seen: set[str] = set()
     columns: list[tuple[int, str]] = []
     for index, name in enumerate(header):

@@ -182,6 +182,10 @@ class FieldMapper:
             )
             self._plan.append((segments, source, companions))
 
+    def source_fields(self) -> list[str]:
+        """Every source attribute the mapping reads (template fields included), in order."""
+        return [name for _segments, source, _companions in self._plan for name in source.fields]
+
     def build(self, row: Mapping[str, Any]) -> dict[str, Any]:
         """One resource from one row; absent (None) values are left out."""
         resource: dict[str, Any] = {}
