@@ -420,3 +420,61 @@ def test_the_block_screen_is_the_line_screen_on_joined_lines(lines, final_newlin
     assert compiled[4:] == tuple(by_lines[1:])
     for at, closer in enumerate(compiled.look_closer):
         assert block[compiled.starts[at] : compiled.ends[at]] == block.split(b"\n")[closer]
+
+
+# --- misuse of the compiled screen: errors, never a crash -----------------------------------
+
+
+@needs_compiled
+def test_a_screener_that_screens_again_from_a_callback_is_refused():
+    from scimguard.profile import fast
+
+    def safe_char(ch):
+        screener.screen([line(VALID_USER)])  # re-entry would reset the arena under the caller
+        return fast._safe_char(ch)
+
+    screener = screen_module._screen.Screener(
+        safe_char, screen_module._is_nfc, schema.RESERVED_NAMES, GROUP_URN.encode(), True
+    )
+    with pytest.raises(RuntimeError, match="re-entered"):
+        screener.screen([line({**VALID_USER, "displayName": "Zoë"})])
+    assert screener.screen([line(VALID_USER)]).__len__() == 6  # usable again afterwards
+
+
+@needs_compiled
+def test_a_callback_that_empties_the_list_does_not_pull_lines_away():
+    from scimguard.profile import fast
+
+    lines = [line({**VALID_USER, "displayName": "Zoë"}), line(VALID_USER)]
+
+    def safe_char(ch):
+        lines.clear()
+        return fast._safe_char(ch)
+
+    screener = screen_module._screen.Screener(
+        safe_char, screen_module._is_nfc, schema.RESERVED_NAMES, GROUP_URN.encode(), True
+    )
+    look_closer, usernames, *_ = screener.screen(lines)
+    assert look_closer == [] and usernames == [VALID_USER["userName"]] * 2
+
+
+@needs_compiled
+def test_an_uninitialised_screener_raises():
+    screener = screen_module._screen.Screener.__new__(screen_module._screen.Screener)
+    with pytest.raises(RuntimeError, match="not initialised"):
+        screener.screen([b'{"schemas":["x"]}'])
+    with pytest.raises(RuntimeError, match="not initialised"):
+        screener.screen_block(b"{}")
+    with pytest.raises(RuntimeError, match="not initialised"):
+        screener.plain_value("café", False)
+
+
+@needs_compiled
+def test_feed_takes_only_plain_strings():
+    class Sly(str):
+        def __hash__(self):
+            raise AssertionError("no Python code may run inside feed")
+
+    args = ({}, {}, {}, {}, set(), 1, 2, 3, [Sly("a")], ["a"], [None], [None], [None])
+    with pytest.raises(TypeError):
+        screen_module._screen.feed(*args)

@@ -38,6 +38,7 @@ typedef struct {
     PyObject *reserved;    /* frozenset of lower-case reserved userNames */
     PyObject *group_urn;   /* bytes */
     int complete_address;
+    int busy;              /* a screen is running: the arena is in use (no re-entry) */
     char *arena;           /* decoded strings of the line being read */
     Py_ssize_t arena_cap;
     Py_ssize_t arena_used;
@@ -1022,6 +1023,10 @@ static int Screener_init(Screener *self, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_TypeError, "safe_char and is_nfc must be callables");
         return -1;
     }
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "the Screener is in use");
+        return -1;
+    }
     Py_XSETREF(self->safe_char, Py_NewRef(safe_char));
     Py_XSETREF(self->is_nfc, Py_NewRef(is_nfc));
     Py_XSETREF(self->reserved, Py_NewRef(reserved));
@@ -1031,14 +1036,47 @@ static int Screener_init(Screener *self, PyObject *args, PyObject *kwds)
     return 0;
 }
 
+static int Screener_traverse(Screener *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->safe_char);
+    Py_VISIT(self->is_nfc);
+    Py_VISIT(self->reserved);
+    Py_VISIT(self->group_urn);
+    return 0;
+}
+
+static int Screener_clear(Screener *self)
+{
+    Py_CLEAR(self->safe_char);
+    Py_CLEAR(self->is_nfc);
+    Py_CLEAR(self->reserved);
+    Py_CLEAR(self->group_urn);
+    return 0;
+}
+
 static void Screener_dealloc(Screener *self)
 {
-    Py_XDECREF(self->safe_char);
-    Py_XDECREF(self->is_nfc);
-    Py_XDECREF(self->reserved);
-    Py_XDECREF(self->group_urn);
+    PyObject_GC_UnTrack(self);
+    Screener_clear(self);
     PyMem_Free(self->arena);
     Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* 0 when the screener may run now; -1 with an exception when it was never initialised or is
+ * already running (a callback that screens again would reset the arena under the caller). */
+static int enter(Screener *self)
+{
+    if (self->safe_char == NULL || self->is_nfc == NULL || self->reserved == NULL ||
+        self->group_urn == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the Screener was not initialised");
+        return -1;
+    }
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "the Screener is already running (re-entered)");
+        return -1;
+    }
+    self->busy = 1;
+    return 0;
 }
 
 PyDoc_STRVAR(screen_doc,
@@ -1092,19 +1130,23 @@ static void drop_lists(PyObject **lists, int count)
         Py_XDECREF(lists[i]);
 }
 
-static PyObject *Screener_screen(Screener *self, PyObject *lines)
+static PyObject *Screener_screen(Screener *self, PyObject *list)
 {
-    if (!PyList_Check(lines)) {
+    if (!PyList_Check(list)) {
         PyErr_SetString(PyExc_TypeError, "lines must be a list of bytes");
         return NULL;
     }
+    if (enter(self) < 0)
+        return NULL;
     /* look_closer, then the five columns */
     PyObject *lists[6] = {NULL}, *result = NULL;
-    if (new_lists(lists, 6) < 0)
+    /* A tuple holds the lines while Python code (the callbacks) runs: the list may change. */
+    PyObject *lines = PyList_AsTuple(list);
+    if (lines == NULL || new_lists(lists, 6) < 0)
         goto done;
-    Py_ssize_t count = PyList_GET_SIZE(lines);
+    Py_ssize_t count = PyTuple_GET_SIZE(lines);
     for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *line = PyList_GET_ITEM(lines, i);
+        PyObject *line = PyTuple_GET_ITEM(lines, i);
         if (!PyBytes_Check(line)) {
             PyErr_SetString(PyExc_TypeError, "lines must be a list of bytes");
             goto done;
@@ -1116,7 +1158,9 @@ static PyObject *Screener_screen(Screener *self, PyObject *lines)
     }
     result = PyTuple_Pack(6, lists[0], lists[1], lists[2], lists[3], lists[4], lists[5]);
 done:
+    Py_XDECREF(lines);
     drop_lists(lists, 6);
+    self->busy = 0;
     return result;
 }
 
@@ -1133,7 +1177,10 @@ static PyObject *Screener_screen_block(Screener *self, PyObject *block)
         PyErr_SetString(PyExc_TypeError, "block must be bytes");
         return NULL;
     }
-    /* look_closer, starts, ends, then the five columns */
+    if (enter(self) < 0)
+        return NULL;
+    /* look_closer, starts, ends, then the five columns (`block` is immutable and ours) */
+    Py_INCREF(block);
     PyObject *lists[8] = {NULL}, *result = NULL;
     if (new_lists(lists, 8) < 0)
         goto done;
@@ -1154,7 +1201,9 @@ static PyObject *Screener_screen_block(Screener *self, PyObject *block)
     result = Py_BuildValue("(nOOOOOOOO)", line, lists[0], lists[1], lists[2], lists[3], lists[4],
                            lists[5], lists[6], lists[7]);
 done:
+    Py_DECREF(block);
     drop_lists(lists, 8);
+    self->busy = 0;
     return result;
 }
 
@@ -1190,8 +1239,12 @@ static PyObject *feed(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     PyObject *odd_case = args[3], *user_ids = args[4], *step = args[6], *mask = args[7];
     PyObject *usernames = args[8], *keys = args[9], *emails = args[10];
     PyObject *external_ids = args[11], *ids = args[12];
-    if (!PyDict_Check(by_username) || !PyDict_Check(by_email) || !PyDict_Check(by_external_id) ||
-        !PyDict_Check(odd_case) || !PySet_Check(user_ids) || !PyLong_Check(args[5]) ||
+    /* Exact types only: then no Python code (a __hash__, __eq__ or __add__) runs in the loop,
+     * so the borrowed items of the lists stay valid. */
+    if (!PyDict_CheckExact(by_username) || !PyDict_CheckExact(by_email) ||
+        !PyDict_CheckExact(by_external_id) || !PyDict_CheckExact(odd_case) ||
+        !PySet_CheckExact(user_ids) || !PyLong_CheckExact(args[5]) ||
+        !PyLong_CheckExact(step) || !PyLong_CheckExact(mask) ||
         !PyList_Check(usernames) || !PyList_Check(keys) || !PyList_Check(emails) ||
         !PyList_Check(external_ids) || !PyList_Check(ids)) {
         PyErr_SetString(PyExc_TypeError, "feed(): dicts, a set, ints and lists expected");
@@ -1212,6 +1265,13 @@ static PyObject *feed(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyObject *email = PyList_GET_ITEM(emails, i);
         PyObject *external_id = PyList_GET_ITEM(external_ids, i), *id = PyList_GET_ITEM(ids, i);
         PyObject *pointer;
+        if (!PyUnicode_CheckExact(username) || !PyUnicode_CheckExact(key) ||
+            (email != Py_None && !PyUnicode_CheckExact(email)) ||
+            (external_id != Py_None && !PyUnicode_CheckExact(external_id)) ||
+            (id != Py_None && !PyUnicode_CheckExact(id))) {
+            PyErr_SetString(PyExc_TypeError, "feed(): the columns hold str (or None)");
+            goto error;
+        }
         if (i > 0) {
             Py_SETREF(packed, PyNumber_Add(packed, step));
             if (packed == NULL)
@@ -1279,6 +1339,10 @@ static PyObject *Screener_plain_value(Screener *self, PyObject *const *args, Py_
         PyErr_SetString(PyExc_TypeError, "plain_value() takes 2 arguments");
         return NULL;
     }
+    if (self->safe_char == NULL || self->is_nfc == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the Screener was not initialised");
+        return NULL;
+    }
     PyObject *value = args[0];
     int identifier = PyObject_IsTrue(args[1]);
     if (identifier < 0)
@@ -1287,8 +1351,10 @@ static PyObject *Screener_plain_value(Screener *self, PyObject *const *args, Py_
         Py_RETURN_FALSE;
     Py_ssize_t n;
     const char *s = PyUnicode_AsUTF8AndSize(value, &n);
-    if (s == NULL) { /* a lone surrogate: look closer */
-        PyErr_Clear();
+    if (s == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError))
+            return NULL;
+        PyErr_Clear(); /* a lone surrogate: not plain */
         Py_RETURN_FALSE;
     }
     Span v = {s, n};
@@ -1317,7 +1383,9 @@ static PyTypeObject ScreenerType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "scimguard.profile._screen.Screener",
     .tp_basicsize = sizeof(Screener),
-    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_traverse = (traverseproc)Screener_traverse,
+    .tp_clear = (inquiry)Screener_clear,
     .tp_doc = Screener_doc,
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)Screener_init,
@@ -1344,8 +1412,11 @@ static PyObject *names_of(const Name *names, int count)
 }
 
 static struct PyModuleDef screen_module = {
-    PyModuleDef_HEAD_INIT, "_screen", "The clean-user screen over raw JSON lines.", -1,
-    module_methods,
+    PyModuleDef_HEAD_INIT,
+    .m_name = "_screen",
+    .m_doc = "The clean-user screen over raw JSON lines.",
+    .m_size = -1,
+    .m_methods = module_methods,
 };
 
 PyMODINIT_FUNC PyInit__screen(void)
@@ -1372,8 +1443,9 @@ PyMODINIT_FUNC PyInit__screen(void)
         "max_username", MAX_USERNAME,
         "max_external_id", MAX_EXTERNAL_ID,
         "max_other", MAX_OTHER);
-    if (known == NULL || PyModule_AddObject(m, "KNOWN", known) < 0) {
-        Py_XDECREF(known);
+    int added = known == NULL ? -1 : PyModule_AddObjectRef(m, "KNOWN", known);
+    Py_XDECREF(known);
+    if (added < 0) {
         Py_DECREF(m);
         return NULL;
     }
