@@ -78,7 +78,8 @@ def _check_lines(switches: tuple[bool, bool], path: str, start: int, stop: int) 
     found = screen(blob)
     column = position = 0
     for at, closer in enumerate([*found.look_closer, found.lines]):
-        if closer > position:  # plain users, keys from the screen (emails already lowered)
+        if closer > position:  # plain users: keys from the screen (emails already lowered;
+            # add_users_bulk lowers them again, which changes nothing: lower() is idempotent)
             after = column + closer - position
             numbers.extend(range(position + 1, closer + 1))
             usernames.extend(found.usernames[column:after])

@@ -11,6 +11,10 @@ The one entry point for every part of scimguard that reads a directory export (`
         ...                          # record.ref is the profile's RecordRef
     stream.problems                  # [InputProblem(file, line, message, skipped)]
 
+`check` iterates `stream.screened(screen)` instead: JSON lines are read in blocks and judged by
+the profile's screen (profile/screen.py) before parsing; runs of plainly valid users come as
+`ScreenedUsers` (their keys only), every other line as records, numbered as above.
+
 Formats (`input_format`, else detected from the content of each file):
 
 - `jsonl`: one SCIM resource per line (a line holding a ListResponse or an array is expanded);
