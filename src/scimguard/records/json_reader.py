@@ -17,6 +17,11 @@ import orjson
 Problem = Callable[..., None]  # (line, message, skipped=True)
 Found = tuple[int, Any]  # (line, parsed JSON object)
 
+try:  # finds whole objects between the elements of the array (records/_split.c)
+    from scimguard.records._split import split_objects as _split_objects
+except ImportError:  # pragma: no cover - no C compiler at install time: token by token
+    _split_objects = None
+
 CHUNK = 4 << 20
 _TOKEN = re.compile(rb'"[^"\\\n]*(?:\\.[^"\\\n]*)*"|[\[\]{}]')
 _BOM = "\ufeff".encode()
@@ -128,7 +133,29 @@ class _ArrayScanner:
                     f"an element of the array is not a JSON object ({shown!r}); it is not checked",
                 )
 
-        for match in _TOKEN.finditer(chunk):
+        search = _TOKEN.search
+        position = 0
+        while True:
+            if (
+                _split_objects is not None
+                and start is None
+                and self.target_depth is not None
+                and len(stack) == self.target_depth
+            ):  # between elements: whole objects at C speed, the rest token by token
+                spans, position = _split_objects(chunk, position)
+                for at in range(0, len(spans), 2):
+                    begin, finish = spans[at], spans[at + 1]
+                    gap(begin)  # what lay between the last element and this one
+                    line += chunk.count(b"\n", line_pos, begin)
+                    line_pos = begin
+                    self.element_line = line
+                    self.pending.append(chunk[begin:finish])
+                    yield from self._element()
+                    gap_from = finish
+            match = search(chunk, position)
+            if match is None:
+                break
+            position = match.end()
             token = match.group()
             first = token[:1]
             if first == b'"':
