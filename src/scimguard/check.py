@@ -22,7 +22,7 @@ import orjson
 
 from scimguard import text
 from scimguard.profile import PROFILE_NAME, DuplicateTracker, Finding, Profile, RecordRef, Severity
-from scimguard.profile.screen import make_block_screen
+from scimguard.profile.screen import make_screens
 from scimguard.records import InputProblem, Record, RecordStream, ScreenedUsers
 
 COLUMNS = (
@@ -109,7 +109,7 @@ def run_check(
     error = Severity.ERROR
     items: Iterable[Record | ScreenedUsers] = stream
     if isinstance(stream, RecordStream):  # JSON lines are screened before they are parsed
-        items = stream.screened(make_block_screen(complete_address))
+        items = stream.screened(make_screens(complete_address))
     walk_user = profile.walk_user
     report.start()
     users = groups = errors = warnings = 0

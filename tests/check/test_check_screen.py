@@ -10,7 +10,7 @@ import pytest
 from scimguard.check import JsonReport, run_check
 from scimguard.profile import GROUP_URN, Profile, Switches
 from scimguard.profile import screen as screen_module
-from scimguard.profile.screen import make_block_screen
+from scimguard.profile.screen import make_screens
 from scimguard.records import read_records
 
 
@@ -56,8 +56,8 @@ def _report(paths, *, screened: bool) -> tuple[object, bytes]:
     records = stream if screened else iter(stream)  # a plain iterator is not screened
     summary = run_check(records, Profile(Switches()), JsonReport(out))
     doc = json.loads(out.getvalue())
-    doc.pop("input_errors")  # only a RecordStream reports them
-    return (summary.users, summary.groups, summary.errors, summary.warnings), doc
+    problems = doc.pop("input_errors")  # only a RecordStream has them (the plain run: none)
+    return (summary.users, summary.groups, summary.errors, summary.warnings), doc, problems
 
 
 @pytest.mark.parametrize("compiled", [True, False], ids=["compiled-screen", "python-screen"])
@@ -71,13 +71,38 @@ def test_screened_report_equals_the_record_by_record_report(tmp_path, monkeypatc
         "userName,name.givenName,name.familyName,displayName\nuser7@example.com,A,B,C\n"
     )
     (tmp_path / "c.jsonl").write_text("\n".join(list(_lines())[:300]), encoding="utf-8")
-    paths = [str(tmp_path / name) for name in ("a.jsonl", "b.csv", "c.jsonl")]
-    kinds = [type(item).__name__ for item in read_records(paths).screened(make_block_screen())]
+    elements = [line for line in list(_lines())[:900] if line.startswith(("{", "["))]
+    elements[10:10] = ["42", '{"userName": 1e400}', '"text"']  # not objects; orjson refuses one
+    (tmp_path / "d.json").write_text("[\n" + ",\n".join(elements) + "\n]\n", encoding="utf-8")
+    listed = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"]}
+    listed["Resources"] = [json.loads(line) for line in elements[20:60] if line.startswith("{")]
+    (tmp_path / "e.json").write_text(json.dumps(listed, indent=2), encoding="utf-8")
+    names = ("a.jsonl", "b.csv", "c.jsonl", "d.json", "e.json")
+    paths = [str(tmp_path / name) for name in names]
+    kinds = [type(item).__name__ for item in read_records(paths).screened(make_screens())]
     assert kinds.count("ScreenedUsers") > 10 and kinds.count("Record") > 50
+    runs = [item for item in read_records(paths[3:4]).screened(make_screens())]
+    assert any(getattr(run, "lines", None) for run in runs)  # the array's users, screened
     screened = _report(paths, screened=True)
     plain = _report(paths, screened=False)
-    assert screened == plain
-    counts, doc = screened
+    assert screened[:2] == plain[:2]
+    counts, doc, problems = screened
+    # the problems, in order, are those of the record-by-record reader
+    stream = read_records(paths)
+    for _ in stream:
+        pass
+    assert problems == [p.to_dict() for p in stream.problems]
+    in_array = [
+        (p["source"].rsplit(":", 1)[-1], p["message"].split(" (")[0])
+        for p in problems
+        if "d.json" in p["source"]
+    ]
+    assert in_array == [
+        ("12", "an element of the array is not a JSON object"),
+        ("13", "not valid JSON"),  # in order, though the screen batches the elements
+        ("14", "an element of the array is not a JSON object"),
+        ("903", "the JSON structure is broken here"),  # the "{broken" element never closes
+    ]
     rules = {f["rule"] for f in doc["findings"]}
     assert {"duplicate-username", "duplicate-email", "duplicate-external-id"} <= rules
     assert {"hidden-character", "forbidden-character"} <= rules

@@ -335,11 +335,11 @@ def test_the_screens_agree_on_a_generated_export():
 KEYS = st.sampled_from(["a@x.com", "A@x.com", "b@x.com", "Ö@x.com", "ö@x.com", "c@x.com"])
 
 
-def screened_run(file, first_record, first_line, users):
+def screened_run(file, first_record, first_line, users, lines=None):
     """A ScreenedUsers run as the screen makes it (lowered keys, shared objects)."""
     from scimguard.records.model import ScreenedUsers
 
-    run = ScreenedUsers(file, first_record, first_line, [], [], [], [], [])
+    run = ScreenedUsers(file, first_record, first_line, [], [], [], [], [], lines)
     for username, email, external_id, user_id in users:
         key = username.lower()
         key = username if key == username else key
@@ -366,9 +366,10 @@ def screened_run(file, first_record, first_line, users):
             max_size=6,
         ),
         max_size=4,
-    )
+    ),
+    st.booleans(),
 )
-def test_the_compiled_feed_keeps_what_the_python_loop_keeps(runs):
+def test_the_compiled_feed_keeps_what_the_python_loop_keeps(runs, given_lines):
     from scimguard.profile import DuplicateTracker, duplicates
 
     def fill(feed):
@@ -379,7 +380,10 @@ def test_the_compiled_feed_keeps_what_the_python_loop_keeps(runs):
             record = 1
             for number, users in enumerate(runs):
                 file = f"file{number % 2}.jsonl"  # a second file: packed values beyond 64 bits
-                tracker.add_screened(screened_run(file, record, 10 * number + 1, users))
+                first_line = 10 * number + 1
+                # the elements of a JSON array: a line each, not consecutive
+                lines = [first_line + 3 * i for i in range(len(users))] if given_lines else None
+                tracker.add_screened(screened_run(file, record, first_line, users, lines))
                 record += len(users)
             return tracker
         finally:

@@ -1215,7 +1215,8 @@ PyDoc_STRVAR(feed_doc,
 "     usernames, keys, emails, external_ids, ids) -> clashes\n\n"
 "DuplicateTracker.add_screened's loop (profile/duplicates.py holds it in Python too, and the\n"
 "tests hold the two equal). `packed` is the first user's packed position, `step` what to add\n"
-"for the next, `mask` gives the record number. Returns [(rule, key, first, later)].");
+"for the next (or `packed` is a list: a position per user), `mask` gives the record number.\n"
+"Returns [(rule, key, first, later)].");
 
 static int clash(PyObject *clashes, const char *rule, PyObject *key, PyObject *first,
                  PyObject *later)
@@ -1243,7 +1244,8 @@ static PyObject *feed(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
      * so the borrowed items of the lists stay valid. */
     if (!PyDict_CheckExact(by_username) || !PyDict_CheckExact(by_email) ||
         !PyDict_CheckExact(by_external_id) || !PyDict_CheckExact(odd_case) ||
-        !PySet_CheckExact(user_ids) || !PyLong_CheckExact(args[5]) ||
+        !PySet_CheckExact(user_ids) ||
+        !(PyLong_CheckExact(args[5]) || PyList_CheckExact(args[5])) ||
         !PyLong_CheckExact(step) || !PyLong_CheckExact(mask) ||
         !PyList_Check(usernames) || !PyList_Check(keys) || !PyList_Check(emails) ||
         !PyList_Check(external_ids) || !PyList_Check(ids)) {
@@ -1256,10 +1258,16 @@ static PyObject *feed(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_ValueError, "feed(): columns of different lengths");
         return NULL;
     }
+    /* `packed`: the first user's position (the next ones: + step), or one per user (a list) */
+    PyObject *positions = PyList_CheckExact(args[5]) ? args[5] : NULL;
+    if (positions != NULL && PyList_GET_SIZE(positions) != n) {
+        PyErr_SetString(PyExc_ValueError, "feed(): one position per user");
+        return NULL;
+    }
     PyObject *clashes = PyList_New(0);
     if (clashes == NULL)
         return NULL;
-    PyObject *packed = Py_NewRef(args[5]);
+    PyObject *packed = positions != NULL ? NULL : Py_NewRef(args[5]);
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *username = PyList_GET_ITEM(usernames, i), *key = PyList_GET_ITEM(keys, i);
         PyObject *email = PyList_GET_ITEM(emails, i);
@@ -1272,7 +1280,14 @@ static PyObject *feed(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             PyErr_SetString(PyExc_TypeError, "feed(): the columns hold str (or None)");
             goto error;
         }
-        if (i > 0) {
+        if (positions != NULL) {
+            PyObject *given = PyList_GET_ITEM(positions, i);
+            if (!PyLong_CheckExact(given)) {
+                PyErr_SetString(PyExc_TypeError, "feed(): positions are ints");
+                goto error;
+            }
+            Py_XSETREF(packed, Py_NewRef(given));
+        } else if (i > 0) {
             Py_SETREF(packed, PyNumber_Add(packed, step));
             if (packed == NULL)
                 goto error;
@@ -1315,7 +1330,7 @@ static PyObject *feed(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (id != Py_None && PySet_Add(user_ids, id) < 0)
             goto error;
     }
-    Py_DECREF(packed);
+    Py_XDECREF(packed);
     return clashes;
 error:
     Py_XDECREF(packed);

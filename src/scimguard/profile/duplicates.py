@@ -214,9 +214,14 @@ class DuplicateTracker:
         if index is None:
             index = self._file_index[run.file] = len(self._files)
             self._files.append(run.file)
-        packed = (index << (_RECORD_BITS + _LINE_BITS)) | (run.first_line << _RECORD_BITS)
-        packed |= run.first_record
-        step = (1 << _RECORD_BITS) + 1  # the next line and the next record
+        base = index << (_RECORD_BITS + _LINE_BITS)
+        if run.lines is None:  # one user a line: the next line and the next record
+            packed: int | list[int] = base | (run.first_line << _RECORD_BITS) | run.first_record
+            step = (1 << _RECORD_BITS) + 1
+        else:  # the elements of a JSON array: a line each, given
+            first, shift = run.first_record, _RECORD_BITS
+            packed = [base | (line << shift) | (first + i) for i, line in enumerate(run.lines)]
+            step = 0
         by_username = self._by_username
         by_email = self._by_email
         by_external_id = self._by_user_external_id
@@ -230,9 +235,12 @@ class DuplicateTracker:
             ):  # fmt: skip
                 clash(rule, key, first, later)
             return
+        positions = iter(packed) if isinstance(packed, list) else None
         for username, key, email, external_id, user_id in zip(
             run.usernames, run.keys, run.emails, run.external_ids, run.ids, strict=True
         ):
+            if positions is not None:
+                packed = next(positions)
             if key is not username:
                 odd_case[packed & _RECORD_MASK] = username
             first = by_username.setdefault(key, packed)
@@ -251,7 +259,8 @@ class DuplicateTracker:
                     clash("duplicate-external-id", external_id, first_ref, pointer)
             if user_id is not None:
                 user_ids.add(user_id)
-            packed += step
+            if positions is None:
+                packed += step  # type: ignore[operator]
 
     def _clash(self, rule: str, key: str, first: str | int, later: str | int) -> None:
         refs = self._clashes.setdefault((rule, key), [])

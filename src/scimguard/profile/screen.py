@@ -122,6 +122,30 @@ def make_block_screen(
     return screen_python
 
 
+class Screens(NamedTuple):
+    """Both shapes of the screen, sharing one compiled screener: what `check` reads with."""
+
+    lines: Screen  # a list of JSON texts (the elements of a JSON array)
+    block: BlockScreen  # a block of JSON lines
+
+
+def make_screens(require_complete_address: bool = True, *, compiled: bool = True) -> Screens:
+    if compiled and _screen is not None:
+        screener = _screener(require_complete_address)
+
+        def lines(texts: list[bytes]) -> Screened:
+            return Screened(*screener.screen(texts))
+
+        def block(data: bytes) -> ScreenedBlock:
+            return ScreenedBlock(*screener.screen_block(data))
+
+        return Screens(lines, block)
+    return Screens(
+        make_screen(require_complete_address, compiled=False),
+        make_block_screen(require_complete_address, compiled=False),
+    )
+
+
 def screen_block(block: bytes, require_complete_address: bool = True) -> ScreenedBlock:
     """The reference for blocks: split at newlines, then `screen_lines`."""
     lines = block.split(b"\n") if block else []

@@ -58,11 +58,12 @@ from scimguard.records.okta import OktaConverter, is_okta_object
 from scimguard.records.sources import OpenInput, detect_format, expand, open_input
 
 if TYPE_CHECKING:
-    from scimguard.profile.screen import BlockScreen
+    from scimguard.profile.screen import BlockScreen, Screen, Screens
 
 FORMATS = ("json", "jsonl", "csv", "okta")
 MAX_PROBLEMS = 1000
 SCREEN_BLOCK = 1 << 20  # bytes of whole JSON lines per call of the screen
+SCREEN_ELEMENTS = 2048  # elements of a JSON array per call of the screen
 
 __all__ = [
     "FORMATS",
@@ -130,14 +131,15 @@ class RecordStream:
     def __iter__(self) -> Iterator[Record]:
         return self._iterate(None)  # type: ignore[return-value]
 
-    def screened(self, screen: BlockScreen) -> Iterator[Record | ScreenedUsers]:
-        """The records, but runs of JSON lines that `screen` passes come as `ScreenedUsers`.
+    def screened(self, screens: Screens) -> Iterator[Record | ScreenedUsers]:
+        """The records, but runs of users that the screen passes come as `ScreenedUsers`:
+        JSON lines (judged in blocks) and the elements of JSON arrays.
 
         `check` uses this: a clean user needs no dict, only its keys (profile/screen.py).
         """
-        return self._iterate(screen)
+        return self._iterate(screens)
 
-    def _iterate(self, screen: BlockScreen | None) -> Iterator[Record | ScreenedUsers]:
+    def _iterate(self, screens: Screens | None) -> Iterator[Record | ScreenedUsers]:
         index = self.records
         for name in self.files:
             source = open_input(name)
@@ -149,10 +151,14 @@ class RecordStream:
                 if fmt == "jsonl":
                     lines = (
                         self._jsonl(source, index)
-                        if screen is None
-                        else self._jsonl_screened(source, index, screen)
+                        if screens is None
+                        else self._jsonl_screened(source, index, screens.block)
                     )
                     yield from lines
+                    index = self.records
+                    continue
+                if fmt == "json" and screens is not None:
+                    yield from self._json_screened(source, index, screens.lines)
                     index = self.records
                     continue
                 for line, resource in self._read(source, fmt):
@@ -204,6 +210,79 @@ class RecordStream:
                         yield record
                 start = closer + 1
             number += found.lines
+
+    def _json_screened(
+        self, source: OpenInput, index: int, screen: Screen
+    ) -> Iterator[Record | ScreenedUsers]:
+        """A JSON array (or ListResponse) whose elements are screened in batches as raw bytes.
+
+        Records, problems and their order are those of the plain path: a problem the reader
+        reports waits until the elements read before it have been handled.
+        """
+        name = source.name
+        waiting: list[tuple[int | None, str, bool]] = []  # problems found while reading
+
+        def problem(line: int | None, message: str, skipped: bool = True) -> None:
+            waiting.append((line, message, skipped))
+
+        texts: list[bytes] = []
+        lines: list[int] = []
+
+        def handle_batch() -> Iterator[Record | ScreenedUsers]:
+            nonlocal index
+            found = screen(texts)
+            column = start = 0
+            for closer in [*found.look_closer, len(texts)]:
+                if closer > start:
+                    stop = column + closer - start
+                    yield ScreenedUsers(
+                        name,
+                        index + 1,
+                        lines[start],
+                        found.usernames[column:stop],
+                        found.keys[column:stop],
+                        found.emails[column:stop],
+                        found.external_ids[column:stop],
+                        found.ids[column:stop],
+                        lines[start:closer],
+                    )
+                    index += stop - column
+                    column = stop
+                    self.records = index
+                if closer < len(texts):
+                    line = lines[closer]
+                    try:
+                        parsed = [(line, orjson.loads(texts[closer]))]
+                    except orjson.JSONDecodeError as exc:
+                        self.add_problem(name, line, json_error(exc))
+                        parsed = []
+                    for at, resource in self._resources(iter(parsed), name, False):
+                        index += 1
+                        self.records = index
+                        yield Record(index, name, at, kind_of(resource), resource, True)
+                start = closer + 1
+            texts.clear()
+            lines.clear()
+
+        for line, item in read_json(source.lines, problem, raw=True):
+            if waiting or type(item) is not bytes or len(texts) >= SCREEN_ELEMENTS:
+                if texts:
+                    yield from handle_batch()
+                for waited in waiting:
+                    self.add_problem(name, *waited)
+                waiting.clear()
+            if type(item) is bytes:
+                texts.append(item)
+                lines.append(line)
+                continue
+            for at, resource in self._resources(iter([(line, item)]), name, False):
+                index += 1
+                self.records = index
+                yield Record(index, name, at, kind_of(resource), resource)
+        if texts:
+            yield from handle_batch()
+        for waited in waiting:
+            self.add_problem(name, *waited)
 
     def _jsonl_line(self, name: str, number: int, line: bytes, index: int) -> Iterator[Record]:
         """The records of one JSON line (none, one, or those of an array or ListResponse)."""

@@ -62,9 +62,13 @@ def _what(obj: Any) -> str:
     )
 
 
-def read_json(lines: Iterator[bytes], problem: Problem) -> Iterator[Found]:
-    """A JSON array (streamed), or an object document: ListResponse `Resources`, or one resource."""
-    scanner = _ArrayScanner(problem)
+def read_json(lines: Iterator[bytes], problem: Problem, *, raw: bool = False) -> Iterator[Found]:
+    """A JSON array (streamed), or an object document: ListResponse `Resources`, or one resource.
+
+    `raw=True`: the elements of the array come as their bytes, unparsed (for the profile's
+    screen; the caller parses them); an object document still comes parsed.
+    """
+    scanner = _ArrayScanner(problem, raw)
     for chunk, first_line in _chunks(lines):
         yield from scanner.feed(chunk, first_line)
     yield from scanner.finish()
@@ -87,8 +91,9 @@ def _chunks(lines: Iterator[bytes]) -> Iterator[tuple[bytes, int]]:
 class _ArrayScanner:
     """Finds the objects of the resource array: the top-level array, or `Resources`."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, raw: bool = False) -> None:
         self.problem = problem
+        self.raw = raw
         self.stack: list[bytes] = []
         self.root: bytes | None = None
         self.target_depth: int | None = None  # len(stack) inside the resource array
@@ -215,8 +220,11 @@ class _ArrayScanner:
             self.pending.append(chunk[start:])
 
     def _element(self) -> Iterator[Found]:
-        raw = b"".join(self.pending)
+        raw = self.pending[0] if len(self.pending) == 1 else b"".join(self.pending)
         self.pending = []
+        if self.raw:
+            yield self.element_line, raw
+            return
         try:
             obj = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:

@@ -46,11 +46,12 @@ class Record:
 
 @dataclass(slots=True)
 class ScreenedUsers:
-    """Consecutive lines of a JSON-lines file that the profile's screen passed as clean users.
+    """Consecutive users of a JSON input that the profile's screen passed as clean users.
 
     Only their keys are kept (for the duplicate rules): the columns of `profile.screen.Screened`
     for these users. The users are records `first_record`, `first_record + 1`, ... on lines
-    `first_line`, `first_line + 1`, ... of `file`.
+    `first_line`, `first_line + 1`, ... of `file` (JSON lines), or on `lines` when given (the
+    elements of a JSON array).
     """
 
     file: str
@@ -61,6 +62,7 @@ class ScreenedUsers:
     emails: list[str | None]
     external_ids: list[str | None]
     ids: list[str | None]
+    lines: list[int] | None = None
 
     def __len__(self) -> int:
         return len(self.usernames)
