@@ -11,7 +11,9 @@
    reads wall time, CPU time of all its processes and peak memory (max RSS of the largest
    process, getrusage(RUSAGE_CHILDREN) in a wrapper process of its own);
 4. (c) times validating a sample of the same records with scim2-models' `User[EnterpriseUser]`
-   (parse + model_validate), scaled to N.
+   (parse + model_validate), scaled to N;
+5. (d) times the one-process check of the same users written as one JSON array (an element a
+   line), the other shape of SCIM input, and checks that it reports the same summary.
 
 The machine may be shared: wall times then depend on the load, so CPU times are printed too
 (the ratio of CPU times does not depend on how many cores were free). Its speed also drifts
@@ -162,6 +164,20 @@ def generate(path: Path, n: int, defects: float, seed: int = 42) -> None:
             out.write(b"\n".join(batch) + b"\n")
 
 
+def as_json_array(lines: Path, array: Path) -> None:
+    """The users of the JSON-lines file as one JSON array, an element a line."""
+    with (
+        open(lines, "rb", buffering=1 << 20) as source,
+        open(array, "wb", buffering=1 << 20) as out,
+    ):
+        out.write(b"[\n")
+        separator = b""
+        for line in source:
+            out.write(separator + line.rstrip(b"\n"))
+            separator = b",\n"
+        out.write(b"\n]\n")
+
+
 def parse_only(path: Path) -> tuple[float, float, int]:
     """(wall, CPU seconds, records) of reading and parsing every line with orjson."""
     start, cpu = time.perf_counter(), time.process_time()
@@ -261,6 +277,14 @@ def main() -> None:
         a_runs.append(parse_only(data))
         serial_again = check_subprocess(data, work / "report-again.json", workers=1)
         c_runs.append(scim2_sample(data, sample))
+        array = work / "users.json"
+        as_json_array(data, array)
+        with open(array, "rb") as handle:  # into the page cache, as (a) and (b) read theirs
+            while handle.read(1 << 24):
+                pass
+        array_run = check_subprocess(array, work / "report-array.json", workers=1)
+        array_summary = orjson.loads((work / "report-array.json").read_bytes())["summary"]
+        assert array_summary == summary, (array_summary, summary)
         c_sample, c_count, c_refused = min(c_runs)
         c = c_sample * args.n / c_count
         a_wall, a_cpu = min(r[0] for r in a_runs), min(r[1] for r in a_runs)
@@ -280,11 +304,15 @@ def main() -> None:
           f"{len(doc['findings']):,} findings; parallel report identical: {same}")  # fmt: skip
     print(f"(c) scim2-models User validation  {c:7.2f} s (cpu; measured on {c_count:,} records "
           f"and scaled, best of 2; it refused {c_refused:,})")  # fmt: skip
+    print(f"(d) check, the same as a JSON array wall {array_run['wall']:7.2f} s  "
+          f"cpu {array_run['cpu']:7.2f} s ({n / array_run['wall']:,.0f} records/s), "
+          f"peak {array_run['rss'] / 2**20:,.0f} MB; same summary as (b)")  # fmt: skip
     best = min(serial_wall, parallel["wall"])
     print(f"ratio b/a, wall (best of b)  {best / a_wall:6.2f}   (target <= 3)")
     print(f"ratio b/a, cpu (1 process)   {serial_cpu / a_cpu:6.2f}")
     print(f"peak memory of (b)           {serial['rss'] / 2**20:6.0f} MB (target < 500 MB)")
     print(f"speed-up b over c (cpu)      {c / serial_cpu:6.1f}x  (target >= 20x)")
+    print(f"ratio d/a, cpu (JSON array)  {array_run['cpu'] / a_cpu:6.2f}")
 
 
 if __name__ == "__main__":
