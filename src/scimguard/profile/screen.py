@@ -88,40 +88,6 @@ def make_value_judge() -> Callable[[str, bool], bool] | None:
     return None if _screen is None else _screener(True).plain_value
 
 
-def make_screen(require_complete_address: bool = True, *, compiled: bool = True) -> Screen:
-    """The fastest screen available (`compiled=False`: the Python one, for tests)."""
-    if compiled and _screen is not None:
-        screener = _screener(require_complete_address)
-
-        def screen(lines: list[bytes]) -> Screened:
-            return Screened(*screener.screen(lines))
-
-        return screen
-
-    def screen_python(lines: list[bytes]) -> Screened:
-        return screen_lines(lines, require_complete_address)
-
-    return screen_python
-
-
-def make_block_screen(
-    require_complete_address: bool = True, *, compiled: bool = True
-) -> BlockScreen:
-    """The same for blocks of whole lines: what `check` reads a file by (no bytes per line)."""
-    if compiled and _screen is not None:
-        screener = _screener(require_complete_address)
-
-        def screen(block: bytes) -> ScreenedBlock:
-            return ScreenedBlock(*screener.screen_block(block))
-
-        return screen
-
-    def screen_python(block: bytes) -> ScreenedBlock:
-        return screen_block(block, require_complete_address)
-
-    return screen_python
-
-
 class Screens(NamedTuple):
     """Both shapes of the screen, sharing one compiled screener: what `check` reads with."""
 
@@ -130,6 +96,7 @@ class Screens(NamedTuple):
 
 
 def make_screens(require_complete_address: bool = True, *, compiled: bool = True) -> Screens:
+    """The fastest screens available (`compiled=False`: the Python references, for tests)."""
     if compiled and _screen is not None:
         screener = _screener(require_complete_address)
 
@@ -141,9 +108,21 @@ def make_screens(require_complete_address: bool = True, *, compiled: bool = True
 
         return Screens(lines, block)
     return Screens(
-        make_screen(require_complete_address, compiled=False),
-        make_block_screen(require_complete_address, compiled=False),
+        partial(screen_lines, require_complete_address=require_complete_address),
+        partial(screen_block, require_complete_address=require_complete_address),
     )
+
+
+def make_screen(require_complete_address: bool = True, *, compiled: bool = True) -> Screen:
+    """The screen of a list of JSON texts."""
+    return make_screens(require_complete_address, compiled=compiled).lines
+
+
+def make_block_screen(
+    require_complete_address: bool = True, *, compiled: bool = True
+) -> BlockScreen:
+    """The screen of blocks of whole lines: what `check` reads a file by (no bytes per line)."""
+    return make_screens(require_complete_address, compiled=compiled).block
 
 
 def screen_block(block: bytes, require_complete_address: bool = True) -> ScreenedBlock:
