@@ -25,7 +25,7 @@ from scimguard.profile import DuplicateTracker, Profile, RecordRef, Severity, Sw
 from scimguard.profile.duplicates import primary_email
 from scimguard.profile.screen import BlockScreen, make_block_screen
 from scimguard.records import RecordStream
-from scimguard.records.json_reader import json_error
+from scimguard.records.json_reader import line_error
 from scimguard.records.model import Record
 from scimguard.records.sources import detect_format, open_input
 
@@ -95,7 +95,7 @@ def _check_lines(switches: tuple[bool, bool], path: str, start: int, stop: int) 
             obj = loads(line)
         except orjson.JSONDecodeError as exc:
             if line.strip():
-                others.append(("p", number, json_error(exc)))
+                others.append(("p", number, line_error(line, exc)))
             continue
         if type(obj) is not dict or "profile" in obj or "Resources" in obj:
             others.append(("x", number, obj))

@@ -29,6 +29,7 @@ def _lines():
         yield json.dumps(user, ensure_ascii=False)
         if n % 400 == 0:
             yield "{broken"
+            yield '{"userName": "cut short",'  # truncated: the message must not depend on the path
         if n % 900 == 0:
             yield json.dumps({"displayName": f"Group {n}", "members": [{"value": f"ext-{n}"}]})
         if n % 1000 == 0:
@@ -51,7 +52,7 @@ def test_parallel_report_is_identical(tmp_path, monkeypatch):
     assert parallel == serial
     assert parallel_out.getvalue() == serial_out.getvalue()
     doc = json.loads(parallel_out.getvalue())
-    assert doc["summary"]["groups"] == 3 and len(doc["input_errors"]) == 7
+    assert doc["summary"]["groups"] == 3 and len(doc["input_errors"]) == 14
     assert {f["rule"] for f in doc["findings"]} >= {
         "hidden-character",
         "duplicate-username",

@@ -38,6 +38,7 @@ def _lines():
         yield json.dumps(user, ensure_ascii=n % 5 == 0)  # some lines with \u escapes
         if n % 400 == 0:
             yield "{broken"
+            yield '{"userName": "cut short",'  # truncated: the message must not depend on the path
         if n % 300 == 0:
             yield ""  # a blank line
         if n % 900 == 0:

@@ -362,3 +362,45 @@ def test_array_elements_that_are_not_objects_are_reported(tmp_path):
     assert [p.line for p in problems] == [3, 6]
     assert all("not a JSON object" in p.message and p.skipped for p in problems)
     assert "42" in problems[0].message and "text" in problems[0].message
+
+
+@pytest.mark.parametrize("screened", [False, True], ids=["plain", "screened"])
+def test_list_response_whose_key_is_written_with_escapes(tmp_path, screened):
+    """`"R\\u0065sources"` is the key `Resources`: its records are read, not silently lost."""
+    from scimguard.profile.screen import make_screens
+
+    users = [{**USER, "userName": f"u{n}@example.com"} for n in range(3)]
+    body = ",\n".join(json.dumps(user) for user in users)
+    text = (
+        '{"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],\n'
+        f'"totalResults": 3,\n"R\\u0065sources": [\n{body}\n]\n}}\n'
+    )
+    stream = read_records([str(write(tmp_path, "page.json", text))])
+    keys: list[str] = []
+    lines: list[int] = []
+    for item in stream.screened(make_screens()) if screened else stream:
+        if type(item).__name__ == "ScreenedUsers":
+            keys += list(item.keys)
+            lines += list(item.lines or [])
+        else:
+            keys.append(item.key)
+            lines.append(item.line)
+    assert stream.problems == []
+    assert keys == [user["userName"] for user in users]
+    assert lines == [4, 5, 6]  # each element's own line, as for a plain key
+
+
+def test_truncated_json_line_names_the_column_on_its_line(tmp_path):
+    records, problems = read(write(tmp_path, "u.jsonl", '{"userName": "a"}\n{"a":\n'))
+    assert len(records) == 1
+    assert [(p.line, p.message) for p in problems] == [
+        (2, "not valid JSON (unexpected end of data at column 6)")
+    ]
+
+
+def test_broken_structure_names_the_bracket_as_written(tmp_path):
+    records, problems = read(write(tmp_path, "u.json", '{\n "userName": "a",\n "x": [1,\n}\n'))
+    assert records == []
+    assert [(p.line, p.message) for p in problems] == [
+        (4, "the JSON structure is broken here (unexpected `}`)")
+    ]

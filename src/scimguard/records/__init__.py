@@ -45,7 +45,7 @@ import orjson
 
 from scimguard.profile import kind_of
 from scimguard.records.csv_reader import read_csv
-from scimguard.records.json_reader import json_error, read_json, read_jsonl
+from scimguard.records.json_reader import json_error, line_error, read_json, read_jsonl
 from scimguard.records.mapping import (
     OKTA_ATTRIBUTES,
     AttributeMapping,
@@ -290,7 +290,7 @@ class RecordStream:
             obj = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
             if line.strip():
-                self.add_problem(name, number, json_error(exc))
+                self.add_problem(name, number, line_error(line, exc))
             return
         if type(obj) is dict and "profile" not in obj and "Resources" not in obj:
             self.records = index + 1

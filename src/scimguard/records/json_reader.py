@@ -35,6 +35,18 @@ def json_error(exc: Exception) -> str:
     return f"not valid JSON ({text})"
 
 
+def line_error(line: bytes, exc: Exception) -> str:
+    """The message for a bad JSON line, the same whether it was parsed with its newline or not
+    (with it, a line cut short ends at "line 2 column 1"). Only the failing line pays for this."""
+    bare = line.rstrip(b"\r\n")
+    if len(bare) != len(line):
+        try:
+            orjson.loads(bare)
+        except orjson.JSONDecodeError as bare_exc:
+            exc = bare_exc
+    return json_error(exc)
+
+
 def read_jsonl(lines: Iterator[bytes], problem: Problem) -> Iterator[Found]:
     """One JSON object per line; blank lines are skipped; a ListResponse line is expanded."""
     loads = orjson.loads
@@ -43,7 +55,7 @@ def read_jsonl(lines: Iterator[bytes], problem: Problem) -> Iterator[Found]:
             obj = loads(line)
         except orjson.JSONDecodeError as exc:
             if line.strip():
-                problem(number, json_error(exc))
+                problem(number, line_error(line, exc))
             continue
         if isinstance(obj, dict):
             yield number, obj
@@ -86,6 +98,14 @@ def _chunks(lines: Iterator[bytes]) -> Iterator[tuple[bytes, int]]:
             buffer, size, first = [], 0, line + 1
     if buffer:
         yield b"".join(buffer), first
+
+
+def _unescaped(token: bytes) -> bytes:
+    """A key written with escapes (`"R\\u0065sources"`) as the plain key it names."""
+    try:
+        return orjson.dumps(orjson.loads(token))
+    except orjson.JSONDecodeError:
+        return token  # a broken escape: orjson reports it when the element is parsed
 
 
 class _ArrayScanner:
@@ -165,7 +185,7 @@ class _ArrayScanner:
             first = token[:1]
             if first == b'"':
                 if len(stack) == 1 and stack[0] == b"{":
-                    self.last_key = token
+                    self.last_key = _unescaped(token) if b"\\" in token else token
                 continue
             if first in b"[{":
                 depth = len(stack)
@@ -194,7 +214,9 @@ class _ArrayScanner:
             if not stack or (stack[-1] == b"[") != (token == b"]"):
                 line += chunk.count(b"\n", line_pos, match.start())
                 line_pos = match.start()
-                self.problem(line, f"the JSON structure is broken here (unexpected {token!r})")
+                self.problem(
+                    line, f"the JSON structure is broken here (unexpected `{token.decode()}`)"
+                )
                 self.broken = True
                 return
             stack.pop()
@@ -244,10 +266,15 @@ class _ArrayScanner:
                 if not self.broken:
                     self.problem(None, json_error(exc))
                 return
-            if isinstance(obj, dict) and not self.found_resources and "Resources" not in obj:
-                yield 1, obj
-            elif isinstance(obj, dict) and not isinstance(obj.get("Resources"), list):
+            if not isinstance(obj, dict):  # pragma: no cover - the root is "{"
+                return
+            if not self.found_resources and "Resources" not in obj:
+                yield 1, obj  # one resource
+            elif not isinstance(obj.get("Resources"), list):
                 self.problem(None, "`Resources` of the ListResponse is not a list")
+            elif not self.found_resources:  # the scanner missed the array: never drop it
+                for element in obj["Resources"]:
+                    yield 1, element
             return
         if self.root != b"[":
             self.problem(1, "the input is neither a JSON array nor a JSON object")
