@@ -368,6 +368,7 @@ def test_array_elements_that_are_not_objects_are_reported(tmp_path):
 def test_list_response_whose_key_is_written_with_escapes(tmp_path, screened):
     """`"R\\u0065sources"` is the key `Resources`: its records are read, not silently lost."""
     from scimguard.profile.screen import make_screens
+    from scimguard.records.model import ScreenedUsers
 
     users = [{**USER, "userName": f"u{n}@example.com"} for n in range(3)]
     body = ",\n".join(json.dumps(user) for user in users)
@@ -379,7 +380,7 @@ def test_list_response_whose_key_is_written_with_escapes(tmp_path, screened):
     keys: list[str] = []
     lines: list[int] = []
     for item in stream.screened(make_screens()) if screened else stream:
-        if type(item).__name__ == "ScreenedUsers":
+        if isinstance(item, ScreenedUsers):
             keys += list(item.keys)
             lines += list(item.lines or [])
         else:

@@ -266,15 +266,10 @@ class _ArrayScanner:
                 if not self.broken:
                     self.problem(None, json_error(exc))
                 return
-            if not isinstance(obj, dict):  # pragma: no cover - the root is "{"
-                return
-            if not self.found_resources and "Resources" not in obj:
-                yield 1, obj  # one resource
-            elif not isinstance(obj.get("Resources"), list):
+            if isinstance(obj, dict) and not self.found_resources and "Resources" not in obj:
+                yield 1, obj
+            elif isinstance(obj, dict) and not isinstance(obj.get("Resources"), list):
                 self.problem(None, "`Resources` of the ListResponse is not a list")
-            elif not self.found_resources:  # the scanner missed the array: never drop it
-                for element in obj["Resources"]:
-                    yield 1, element
             return
         if self.root != b"[":
             self.problem(1, "the input is neither a JSON array nor a JSON object")
