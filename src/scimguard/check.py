@@ -22,6 +22,7 @@ import orjson
 
 from scimguard import text
 from scimguard.profile import PROFILE_NAME, DuplicateTracker, Finding, Profile, RecordRef, Severity
+from scimguard.profile.omission import omit_incomplete_addresses, omits
 from scimguard.profile.screen import make_screens
 from scimguard.records import InputProblem, Record, RecordStream, ScreenedUsers
 
@@ -111,6 +112,7 @@ def run_check(
     if isinstance(stream, RecordStream):  # JSON lines are screened before they are parsed
         items = stream.screened(make_screens(complete_address))
     walk_user = profile.walk_user
+    omit = omits(profile)
     report.start()
     users = groups = errors = warnings = 0
     next_progress = PROGRESS_EVERY
@@ -124,6 +126,8 @@ def run_check(
             resource = record.resource
             # A user the screen sent back would mostly fail the fast path again.
             findings = walk_user(resource) if record.screened_out else check_user(resource)
+            if findings and omit:  # what the engine would send (switch incomplete_address)
+                resource, findings = omit_incomplete_addresses(profile, resource, findings)
             add_user(record, resource)  # type: ignore[arg-type]
         else:
             groups += 1

@@ -23,6 +23,7 @@ import orjson
 from scimguard.check import Report, Summary, _mark
 from scimguard.profile import DuplicateTracker, Profile, RecordRef, Severity, Switches, kind_of
 from scimguard.profile.duplicates import primary_email
+from scimguard.profile.omission import omit_incomplete_addresses
 from scimguard.profile.screen import BlockScreen, make_block_screen
 from scimguard.records import RecordStream
 from scimguard.records.json_reader import line_error
@@ -32,8 +33,8 @@ from scimguard.records.sources import detect_format, open_input
 MIN_BYTES = 32 << 20  # below this, starting processes costs more than it saves
 CHUNK_BYTES = 1 << 20
 
-_profiles: dict[tuple[bool, bool], Profile] = {}
-_screens: dict[tuple[bool, bool], BlockScreen] = {}
+_profiles: dict[tuple[bool, bool, str], Profile] = {}
+_screens: dict[tuple[bool, bool, str], BlockScreen] = {}
 
 
 def usable(stream: RecordStream) -> bool:
@@ -49,7 +50,7 @@ def usable(stream: RecordStream) -> bool:
     return True
 
 
-def _check_lines(switches: tuple[bool, bool], path: str, start: int, stop: int) -> Any:
+def _check_lines(switches: tuple[bool, bool, str], path: str, start: int, stop: int) -> Any:
     """In a worker: read bytes [start, stop) of the file (whole lines), parse and check them.
 
     Line numbers are relative to the chunk (1 = its first line); the first value returned is
@@ -108,6 +109,8 @@ def _check_lines(switches: tuple[bool, bool], path: str, start: int, stop: int) 
             username = None
         findings = profile.check_user(obj)
         if findings:
+            obj, findings = omit_incomplete_addresses(profile, obj, findings)
+        if findings:
             others.append(("f", number, findings, username))
         emails_value = obj.get("emails")
         if type(emails_value) is list and len(emails_value) == 1 and type(emails_value[0]) is dict:
@@ -136,7 +139,11 @@ def run_check_parallel(
     """What `run_check(stream, ...)` returns and writes, computed by worker processes."""
     import multiprocessing
 
-    switches = (profile.switches.allow_legacy_characters, profile.switches.require_complete_address)
+    switches = (
+        profile.switches.allow_legacy_characters,
+        profile.switches.require_complete_address,
+        profile.switches.incomplete_address,
+    )
     workers = workers or min(os.cpu_count() or 2, 8)
     tracker = DuplicateTracker()
     with_errors = bytearray()

@@ -32,7 +32,9 @@ def _example_findings(rule: Rule, example: str) -> list[str]:
     except ValueError:
         return []
     resources = data if isinstance(data, list) else [data]
-    report = check_resources(resources, Profile(Switches()), file="example")
+    # Each example runs under the switch value that makes its rule speak.
+    omit = "omit" if rule.switch == "incomplete_address" else "block"
+    report = check_resources(resources, Profile(Switches(incomplete_address=omit)), file="example")
     lines = []
     for ref, finding in report.findings:
         if finding.rule == rule.code:

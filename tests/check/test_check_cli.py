@@ -116,7 +116,13 @@ def test_switches(tmp_path):
     rules = {
         f["rule"] for f in json.loads(run("check", path, "--format", "json").stdout)["findings"]
     }
-    assert rules == {"forbidden-character", "incomplete-address"}
+    assert rules == {"forbidden-character", "address-omitted"}  # default: --incomplete-address omit
+    blocked = run("check", path, "--format", "json", "--incomplete-address", "block")
+    findings = json.loads(blocked.stdout)["findings"]
+    assert {f["rule"] for f in findings} == {"forbidden-character", "incomplete-address"}
+    omitted = json.loads(run("check", path, "--format", "json").stdout)["findings"]
+    [note] = [f for f in omitted if f["rule"] == "address-omitted"]
+    assert note["severity"] == "warning" and note["value"] == {"locality": "Berlin"}
     relaxed = run(
         "check", path, "--format", "json", "--allow-legacy-characters",
         "--no-require-complete-address",
@@ -258,7 +264,13 @@ def test_examples_directory(tmp_path):
     from scimguard.profile import RULES
 
     local = {r.code for r in RULES if r.severity is not None}
-    assert fired == local  # the examples show every rule the checker can report
+    blocked = run(
+        "check", str(ROOT / "examples"), "--format", "json", "--incomplete-address", "block"
+    )
+    fired_blocked = {f["rule"] for f in json.loads(blocked.stdout)["findings"]}
+    assert fired_blocked == fired - {"address-omitted"} | {"incomplete-address"}
+    # the examples show every rule the checker can report (under either value of the switch)
+    assert fired | fired_blocked == local
     clean = doc["summary"]["records"] - doc["summary"]["records_with_errors"]
     assert clean > doc["summary"]["records_with_errors"]
 

@@ -191,6 +191,28 @@ def test_check_upload_gives_the_cli_report_and_its_csv(console, tmp_path):
         assert other.get(link, follow_redirects=False).status_code == 404
 
 
+def test_check_form_chooses_what_a_partial_address_does(console, tmp_path):
+    text = (
+        "login,firstName,lastName,displayName,email,city,countryCode\n"
+        "ana@example.com,Ana,Ruiz,Ana Ruiz,ana@example.com,Madrid,ES\n"
+    )
+    page = console.get("/check").text
+    assert 'name="incomplete_address"' in page
+
+    def post(choice):
+        data = {"csrf_token": csrf_of(page), "require_complete_address": "1"}
+        if choice:
+            data["incomplete_address"] = choice
+        return console.post("/check", data=data, files={"file": ("okta.csv", text, "text/csv")})
+
+    omitted, blocked = (post(None).text.split('id="report"', 1)[1], post("block").text)
+    assert "address-omitted" in omitted and ">incomplete-address<" not in omitted
+    assert "would be refused" not in omitted
+    assert 'value="omit" selected' not in blocked and 'value="block" selected' in blocked
+    blocked = blocked.split('id="report"', 1)[1]
+    assert ">incomplete-address<" in blocked and "1 of 1 record would be refused" in blocked
+
+
 def test_check_says_what_is_wrong_with_an_unreadable_upload(console):
     token = csrf_of(console.get("/check").text)
     r = console.post(

@@ -52,6 +52,11 @@ def named(given: Any = "Jane", family: Any = "Doe", **changes: Any) -> dict[str,
     return user(name=name, **changes)
 
 
+# The rules as the profile states them: a partial address is the error `incomplete-address`
+# (the default `incomplete_address = omit` turns it into the warning `address-omitted`).
+BLOCK = Switches(incomplete_address="block")
+
+
 def rules_of(*resources: dict[str, Any], switches: Switches | None = None) -> set[str]:
-    report = check_resources(list(resources), Profile(switches or Switches()))
+    report = check_resources(list(resources), Profile(switches or BLOCK))
     return {finding.rule for _ref, finding in report.findings}

@@ -137,6 +137,7 @@ def test_every_local_rule_has_a_firing_case():
         "duplicate-external-id",
         "duplicate-group-name",
         "unknown-member",
+        "address-omitted",  # test_partial_addresses_are_omitted_with_a_warning
     }
     local = {r.code for r in RULES if r.severity is not None}
     assert local <= covered
@@ -150,8 +151,11 @@ def test_catalogue_examples(rule):
         data = json.loads(text)
         return data if isinstance(data, list) else [data]
 
-    assert rule.code in rules_of(*resources(rule.bad))
-    assert rule.code not in rules_of(*resources(rule.good))
+    switches = Switches(
+        incomplete_address="omit" if rule.switch == "incomplete_address" else "block"
+    )
+    assert rule.code in rules_of(*resources(rule.bad), switches=switches)
+    assert rule.code not in rules_of(*resources(rule.good), switches=switches)
 
 
 def test_switch_allow_legacy_characters():
@@ -165,11 +169,43 @@ def test_switch_allow_legacy_characters():
 def test_switch_require_complete_address():
     resource = user(addresses=[{"locality": "Berlin", "country": "DE"}])
     assert "incomplete-address" in rules_of(
-        resource, switches=Switches(require_complete_address=True)
+        resource, switches=Switches(require_complete_address=True, incomplete_address="block")
     )
     assert "incomplete-address" not in rules_of(
-        resource, switches=Switches(require_complete_address=False)
+        resource, switches=Switches(require_complete_address=False, incomplete_address="block")
     )
+    # with partial addresses accepted there is nothing to omit
+    assert rules_of(resource, switches=Switches(require_complete_address=False)) == set()
+
+
+def test_partial_addresses_are_omitted_with_a_warning():
+    """`incomplete_address = omit` (the default): the element is left out, the value kept."""
+    from scimguard.check import check_resources
+
+    partial = {"locality": "Berlin", "country": "DE", "type": "work"}
+    complete = VALID_USER["addresses"][0]
+    for addresses in ([partial], [partial, complete]):
+        report = check_resources([user(addresses=addresses)], Profile())
+        [(_ref, finding)] = report.findings
+        assert finding.rule == "address-omitted"
+        assert finding.severity.value == "warning"
+        assert finding.attribute == "addresses[0]" and finding.value == partial
+        assert "state (region)" in finding.message
+        assert finding.has_suggestion and finding.suggested_value is None
+    from scimguard.profile.omission import omit_incomplete_addresses
+
+    profile = Profile()
+    both = user(addresses=[partial, complete])
+    sent, findings = omit_incomplete_addresses(profile, both, profile.check_user(both))
+    assert sent["addresses"] == [complete] and both["addresses"] == [partial, complete]
+    assert [f.rule for f in findings] == ["address-omitted"]
+    alone = user(addresses=[partial])
+    sent, _ = omit_incomplete_addresses(profile, alone, profile.check_user(alone))
+    assert "addresses" not in sent
+    # a hidden character elsewhere is still an error once the address is left out
+    bad = named(given="Ja\u200bne", addresses=[partial])
+    sent, findings = omit_incomplete_addresses(profile, bad, profile.check_user(bad))
+    assert {f.rule for f in findings} == {"hidden-character", "address-omitted"}
 
 
 def test_hidden_character_message_names_code_point_and_position():

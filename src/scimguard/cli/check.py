@@ -57,6 +57,7 @@ def check_command(
     fail_on: str,
     allow_legacy_characters: bool,
     require_complete_address: bool,
+    incomplete_address: str,
     mapping: str | None,
     empty_cells: str,
 ) -> None:
@@ -78,6 +79,7 @@ def check_command(
         Switches(
             allow_legacy_characters=allow_legacy_characters,
             require_complete_address=require_complete_address,
+            incomplete_address=incomplete_address,  # type: ignore[arg-type]
         )
     )
     report: Report

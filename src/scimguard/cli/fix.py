@@ -102,6 +102,7 @@ def fix_command(
     empty_cells: str,
     allow_legacy_characters: bool,
     require_complete_address: bool,
+    incomplete_address: str,
 ) -> None:
     """Write a corrected copy of INPUT, applying the suggested values that are safe.
 
@@ -154,6 +155,7 @@ def fix_command(
         Switches(
             allow_legacy_characters=allow_legacy_characters,
             require_complete_address=require_complete_address,
+            incomplete_address=incomplete_address,  # type: ignore[arg-type]
         )
     )
     try:

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
+from scimguard.profile.switches import DEFAULT_SWITCHES, INCOMPLETE_ADDRESS_CHOICES
 from scimguard.records import FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -55,5 +56,13 @@ profile_options = _compose(
         default=True,
         show_default=True,
         help="Refuse addresses that lack any of street, city, state, zip code, country.",
+    ),
+    click.option(
+        "--incomplete-address",
+        type=click.Choice(INCOMPLETE_ADDRESS_CHOICES),
+        default=DEFAULT_SWITCHES.incomplete_address,
+        show_default=True,
+        help="A partial address: omit it from what is sent (warning address-omitted) or block "
+        "the user (error incomplete-address). The emulator always refuses it.",
     ),
 )

@@ -211,6 +211,7 @@ def sync_command(
     empty_cells: str,
     allow_legacy_characters: bool,
     require_complete_address: bool,
+    incomplete_address: str,
 ) -> None:
     """Plan and apply SOURCE files (anything `check` reads) or an Okta org to a SCIM target.
 
@@ -222,6 +223,7 @@ def sync_command(
     target unreadable).
     """
     from scimguard.sync.client import RetryPolicy
+    from scimguard.sync.omitted import note_lines
     from scimguard.sync.planner import Options, parse_max_removals
     from scimguard.sync.render import plan_lines
     from scimguard.sync.run import SyncConfig, run_sync
@@ -243,6 +245,7 @@ def sync_command(
         Switches(
             allow_legacy_characters=allow_legacy_characters,
             require_complete_address=require_complete_address,
+            incomplete_address=incomplete_address,  # type: ignore[arg-type]
         )
     )
     cfg = SyncConfig(
@@ -276,6 +279,15 @@ def sync_command(
         if not as_json:
             for line in plan_lines(plan):
                 click.echo(line)
+            for line in note_lines(snapshot.notes, snapshot):
+                click.echo(line)
+        elif snapshot.notes:
+            click.secho(
+                f"{len(snapshot.notes)} user(s) sent without a partial address "
+                "(address-omitted; see `scimguard tasks list --state all --rule address-omitted`)",
+                fg="yellow",
+                err=True,
+            )
             if not dry_run:
                 click.echo(f"Applying to {target_url} ...", err=True)
 

@@ -40,7 +40,7 @@ from scimguard.console.sessions import (
     csrf_ok,
 )
 from scimguard.console.store import cookie_secret, open_engine
-from scimguard.profile import Profile
+from scimguard.profile import DEFAULT_SWITCHES, Profile
 from scimguard.profile.catalogue import BY_CODE
 from scimguard.sync import tasks as T
 
@@ -449,13 +449,20 @@ class Console:
 
     def check_page(self, ctx: Ctx) -> Response:
         result = None
-        options: dict[str, Any] = {"require_complete_address": True, "empty_cells": "absent"}
+        options: dict[str, Any] = {
+            "require_complete_address": True,
+            "incomplete_address": DEFAULT_SWITCHES.incomplete_address,
+            "empty_cells": "absent",
+        }
         if ctx.form is not None:
             upload = ctx.form.get("file")
             options = {
                 "input_format": ctx.field("input_format") or None,
                 "allow_legacy_characters": ctx.field("allow_legacy_characters") == "1",
                 "require_complete_address": ctx.field("require_complete_address") == "1",
+                "incomplete_address": "block"
+                if ctx.field("incomplete_address") == "block"
+                else "omit",
                 "empty_cells": "empty-string"
                 if ctx.field("empty_cells") == "empty-string"
                 else "absent",

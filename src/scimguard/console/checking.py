@@ -21,7 +21,7 @@ from sqlalchemy import Engine, delete, insert, select
 from scimguard.check import CsvReport, Summary, run_check
 from scimguard.console.schema import reports
 from scimguard.console.store import now
-from scimguard.profile import Finding, Profile, RecordRef, Switches
+from scimguard.profile import DEFAULT_SWITCHES, Finding, Profile, RecordRef, Switches
 from scimguard.records import FORMATS, InputProblem, MappingError, UnusableInput, read_records
 
 SHOWN = 500  # findings shown on the page; the CSV has them all
@@ -100,6 +100,7 @@ def check_upload(
     input_format: str | None = None,
     allow_legacy_characters: bool = False,
     require_complete_address: bool = True,
+    incomplete_address: str = DEFAULT_SWITCHES.incomplete_address,
     empty_cells: str = "absent",
 ) -> tuple[CheckResult, str]:
     """(result for the page, CSV report) for one uploaded file."""
@@ -122,6 +123,7 @@ def check_upload(
             Switches(
                 allow_legacy_characters=allow_legacy_characters,
                 require_complete_address=require_complete_address,
+                incomplete_address="block" if incomplete_address == "block" else "omit",
             )
         )
         run_check(stream, profile, _PageReport(result, csv_out, str(path)))

@@ -34,6 +34,7 @@ from scimguard.fix.sources import (
     line_offsets,
 )
 from scimguard.profile import DuplicateTracker, Finding, Profile, RecordRef, primary_email
+from scimguard.profile.omission import offer_drop
 from scimguard.records import (
     AttributeMapping,
     EmptyCells,
@@ -242,6 +243,11 @@ class Fixer:
         self.final: dict[int, tuple[dict[str, Any], list[Finding]]] = {}
         self.unlocated: dict[int, str] = {}
 
+    def _check(self, resource: dict[str, Any], kind: str) -> list[Finding]:
+        """The profile's findings; under `incomplete_address = omit` a partial address
+        suggests its own removal ("drop the incomplete address")."""
+        return offer_drop(self.profile, self.profile.check(resource, kind))  # type: ignore[arg-type]
+
     # --- one record ------------------------------------------------------------------------
 
     def _candidates(self, findings: list[Finding], attempted: set[Any]) -> list[Finding]:
@@ -256,7 +262,7 @@ class Fixer:
     def fix_record(self, record: Record, editor: Editor | None, index: KeyIndex) -> None:
         """Apply what is safe to one record; `final` keeps its resource and findings after."""
         resource = record.resource
-        findings = self.profile.check(resource, record.kind)
+        findings = self._check(resource, record.kind)
         self.final[record.index] = (resource, findings)
         if editor is None or self.quit or not self._candidates(findings, set()):
             return
@@ -270,7 +276,7 @@ class Fixer:
             if self.quit:
                 break
             if checked is not resource:
-                findings = self.profile.check(resource, record.kind)
+                findings = self._check(resource, record.kind)
                 checked = resource
             candidates = self._candidates(findings, attempted)
             if not candidates:
@@ -334,7 +340,7 @@ class Fixer:
             )
         editor.state = state
         if checked is not resource:
-            findings = self.profile.check(resource, record.kind)
+            findings = self._check(resource, record.kind)
         self.final[record.index] = (resource, findings)
 
     def _try(
@@ -374,7 +380,7 @@ class Fixer:
         new_resource = editor.scim(new_state)
         fixed = {(f.rule, f.attribute) for f in group}
         before = {(f.rule, f.attribute) for f in findings}
-        for f in self.profile.check(new_resource, record.kind):
+        for f in self._check(new_resource, record.kind):
             if (f.rule, f.attribute) in fixed:
                 return f"after the change, {f.rule} still fires on {f.attribute}: {f.message}"
             if (f.rule, f.attribute) not in before:

@@ -281,6 +281,28 @@ RULES: tuple[Rule, ...] = (
         '{"name": {"givenName": "\\u0418\\u0432\\u0430\\u043d"}}',
     ),
     Rule(
+        "address-omitted",
+        W,
+        "A partial address left out of what is sent",
+        "each element of addresses that draws incomplete-address, under the switch "
+        "incomplete_address = omit (check, sync, fix)",
+        "the engine or `fix` left the partial address element out of the record; the finding "
+        "keeps the element that was left out.",
+        "AWS refuses a partial address (most of the world has no state or region). Rather than "
+        "block the person, scimguard provisions them without the address and says so here, so "
+        "that nothing is dropped silently.",
+        "Fill in the missing address parts in the identity provider to send the address, or "
+        "stop mapping the address. `--incomplete-address block` makes such a record a task "
+        "instead.",
+        '{"userName": "jane@example.com", "name": {"givenName": "Jane", "familyName": "Doe"}, '
+        '"displayName": "Jane Doe", "addresses": [{"streetAddress": "Unter den Linden 1", '
+        '"locality": "Berlin", "postalCode": "10117", "country": "DE"}]}',
+        '{"userName": "jane@example.com", "name": {"givenName": "Jane", "familyName": "Doe"}, '
+        '"displayName": "Jane Doe", "addresses": [{"streetAddress": "Unter den Linden 1", '
+        '"locality": "Berlin", "region": "BE", "postalCode": "10117", "country": "DE"}]}',
+        switch="incomplete_address",
+    ),
+    Rule(
         "reserved-name",
         W,
         "A name AWS reserves",

@@ -1,8 +1,12 @@
-"""Switches of the profile (rules.md, "Switches of the profile")."""
+"""Switches of the profile (rules.md, "Switches of the profile"): each default has its home here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+IncompleteAddress = Literal["block", "omit"]
+INCOMPLETE_ADDRESS_CHOICES: tuple[IncompleteAddress, ...] = ("block", "omit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,6 +17,12 @@ class Switches:
     allow_legacy_characters: bool = False
     # Okta says every address part must be present; the raw API accepts partial addresses.
     require_complete_address: bool = True
+    # What `check`, `sync` and `fix` do with a partial address element (never the emulator,
+    # which always refuses it). `omit` by default: most of the world has no state or region,
+    # the address is not needed to sign in, and a person provisioned without an address (with
+    # the warning `address-omitted`, which keeps the value) serves everyone better than a
+    # blocked one; `block` makes the record a task, as Okta's own connector does.
+    incomplete_address: IncompleteAddress = "omit"
 
 
 DEFAULT_SWITCHES = Switches()

@@ -81,6 +81,8 @@ def read_csv(
     )
     for message in mapper.problems:
         problem(header_line, f"column ignored: {message}", False)
+    for message in mapper.notices:
+        problem(header_line, message, False)
     width = len(header)
     absent = empty_cells == "absent"
     last_end = decoder.number

@@ -1,9 +1,14 @@
 """From flat source attributes (CSV columns, Okta profile attributes) to a SCIM resource.
 
-The default follows Okta's AWS IAM Identity Center app: `login` -> `userName`, `email` ->
-`emails[0]` (type work, primary), the address parts, two phone numbers, and the enterprise
-extension. Any other column name is read as a SCIM path (`name.givenName`, `emails[0].value`,
-`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`).
+The default follows Okta's AWS IAM Identity Center app (`login` -> `userName`, `email` ->
+`emails[0]` (type work, primary), the address parts, the enterprise extension), with one
+difference: AWS takes one element of each multi-valued attribute, so the default mapping builds
+one. `primaryPhone` is sent as the phone number (type work); `mobilePhone` (type mobile) only
+when there is no `primaryPhone`. Any other column name is read as a SCIM path (`name.givenName`,
+`emails[0].value`, `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`);
+where such columns fill two elements of one list (`phoneNumbers[0].value` and
+`phoneNumbers[1].value`), a row sends one: the element marked primary, else the first filled
+one (`keep_one`). The one email sent is marked primary when no column says otherwise.
 
 A `--mapping` TOML file overrides targets one by one: each key is a target SCIM path (quote it),
 each value a source attribute name or a template such as `"{firstName} {lastName}"`; an empty
@@ -24,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from scimguard.profile.resources import as_bool
 from scimguard.profile.schema import ENTERPRISE_URN
 from scimguard.records.paths import PathError, Segment, compact, parse_path, set_path
 
@@ -45,7 +51,7 @@ OKTA_ATTRIBUTES: dict[str, str] = {
     "zipCode": "addresses[0].postalCode",
     "countryCode": "addresses[0].country",
     "primaryPhone": "phoneNumbers[0].value",
-    "mobilePhone": "phoneNumbers[1].value",
+    "mobilePhone": "phoneNumbers[1].value",  # a fallback: see `keep_one`
     "title": "title",
     "locale": "locale",
     "timezone": "timezone",
@@ -68,6 +74,11 @@ _COMPANIONS: dict[str, tuple[tuple[str, Any], ...]] = {
 }
 
 _TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
+
+# AWS takes at most one element of these lists (rule `multiple-values`).
+SINGLE_VALUED_LISTS = ("emails", "phoneNumbers", "addresses", "roles")
+# Sub-attributes that do not make an element "filled": the mapping adds them as constants.
+_CONSTANT_SUBS = frozenset({"type", "primary"})
 
 
 class MappingError(ValueError):
@@ -166,6 +177,7 @@ class FieldMapper:
         if mapping is not None:
             targets.update(mapping.targets)
         self.problems: list[str] = []
+        self.notices: list[str] = []  # what the mapping does to the columns (not a problem)
         self._plan: list[tuple[tuple[Segment, ...], Source, tuple]] = []
         for target, source in targets.items():
             if source is None:
@@ -181,6 +193,7 @@ class FieldMapper:
                 if source.attribute in OKTA_ATTRIBUTES and path not in targets
             )
             self._plan.append((segments, source, companions))
+        self.notices.extend(_two_value_notices(self._plan))
 
     def source_fields(self) -> list[str]:
         """Every source attribute the mapping reads (template fields included), in order."""
@@ -206,7 +219,58 @@ class FieldMapper:
             set_path(resource, segments, value)
             for companion_segments, constant in companions:
                 set_path(resource, companion_segments, constant)
-        return compact(resource)
+        return keep_one(compact(resource))
+
+
+def _filled(element: Any) -> bool:
+    """An element that carries a value of its own (not only the mapping's type/primary)."""
+    if not isinstance(element, dict):
+        return element is not None
+    return any(v is not None and v != "" for k, v in element.items() if k not in _CONSTANT_SUBS)
+
+
+def keep_one(resource: dict[str, Any]) -> dict[str, Any]:
+    """One element per list AWS takes one of: the primary filled one, else the first filled one.
+
+    Why: a flat source (Okta's `primaryPhone` and `mobilePhone`, or CSV columns
+    `phoneNumbers[0].value` and `phoneNumbers[1].value`) describes one person's contacts; AWS
+    refuses the record that sends two (`multiple-values`), so the mapping chooses, in the order
+    the columns are numbered. The one email is marked primary when nothing said otherwise (AWS
+    requires it: `email-not-primary`).
+    """
+    for key in SINGLE_VALUED_LISTS:
+        values = resource.get(key)
+        if not isinstance(values, list) or not values:
+            continue
+        if len(values) > 1:
+            filled = [v for v in values if _filled(v)] or values[:1]
+            chosen = next(
+                (v for v in filled if isinstance(v, dict) and as_bool(v.get("primary")) is True),
+                filled[0],
+            )
+            resource[key] = values = [chosen]
+        element = values[0]
+        if key == "emails" and isinstance(element, dict) and "primary" not in element:
+            element["primary"] = True
+    return resource
+
+
+def _two_value_notices(plan: list[tuple[tuple[Segment, ...], Source, tuple]]) -> list[str]:
+    """A notice for each list the columns fill twice (Okta's default phones excepted)."""
+    indexes: dict[str, set[int]] = {}
+    for segments, source, _companions in plan:
+        name, index = segments[0]
+        if name in SINGLE_VALUED_LISTS and index is not None and source.attribute != "mobilePhone":
+            indexes.setdefault(name, set()).add(index)
+    notices = []
+    for name, found in indexes.items():
+        if len(found) > 1:
+            elements = ", ".join(f"{name}[{i}]" for i in sorted(found))
+            notices.append(
+                f"columns fill {len(found)} elements of {name} ({elements}); AWS takes one, so "
+                "each row sends one: the element marked primary, else the first filled one"
+            )
+    return notices
 
 
 def _fill(template: str, row: Mapping[str, Any]) -> str | None:

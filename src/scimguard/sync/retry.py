@@ -19,6 +19,7 @@ from sqlalchemy import Engine, select
 from scimguard.profile import Profile, Switches
 from scimguard.sync.client import ScimClient, TargetReadFailed, TargetUnauthorized
 from scimguard.sync.executor import Executor
+from scimguard.sync.omitted import omit_incomplete, record_notes
 from scimguard.sync.planner import MemberOp, Options, Plan
 from scimguard.sync.run import load_owned, plan_against
 from scimguard.sync.schema import runs
@@ -119,8 +120,11 @@ async def _retry_batch(
         Switches(
             allow_legacy_characters=bool(options.get("allow_legacy_characters", False)),
             require_complete_address=bool(options.get("require_complete_address", True)),
+            # runs recorded before the switch existed blocked partial addresses
+            incomplete_address=options.get("incomplete_address", "block"),
         )
     )
+    snapshot.notes.update(omit_incomplete(snapshot, profile))
     plan_options = Options(
         delete_missing=bool(options.get("delete_missing")),
         max_removals=str(options.get("max_removals", "10%")),
@@ -150,6 +154,8 @@ async def _retry_batch(
             adopt_manual=plan_options.adopt_manual,
         )
         outcome = await executor.apply(restricted, removals=True)
+    notes = {k: v for k, v in snapshot.notes.items() if k in keys}
+    record_notes(engine, target_url, run_id, notes, snapshot, restricted)
     results = []
     for t in batch:
         fresh = get_task(engine, t.id) or t

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select, update
 from scimguard.profile import Profile
 from scimguard.sync.client import RetryPolicy, ScimClient, TargetReadFailed, TargetUnauthorized
 from scimguard.sync.executor import Executor, Outcome
+from scimguard.sync.omitted import omit_incomplete, record_notes
 from scimguard.sync.planner import Options, Owned, Plan, Planner, TargetState
 from scimguard.sync.schema import resources, runs
 from scimguard.sync.sources import Snapshot, read_all
@@ -133,6 +134,7 @@ def _start_run(engine: Engine, cfg: SyncConfig) -> int:
                         "rate_reads": cfg.rate_reads,
                         "allow_legacy_characters": cfg.profile.switches.allow_legacy_characters,
                         "require_complete_address": cfg.profile.switches.require_complete_address,
+                        "incomplete_address": cfg.profile.switches.incomplete_address,
                     }
                 ),
                 dry_run=cfg.dry_run,
@@ -164,6 +166,7 @@ async def run_sync_async(
 
     started = time.monotonic()
     snapshot = snapshot if snapshot is not None else read_all(cfg.sources)
+    snapshot.notes.update(omit_incomplete(snapshot, cfg.profile))
     result = RunResult(None, snapshot)
     run_id = None
     if engine is not None and not cfg.dry_run:
@@ -202,6 +205,8 @@ async def run_sync_async(
                     on_progress=on_progress,
                 )
                 result.outcome = await executor.apply(plan)
+                if engine is not None:
+                    record_notes(engine, cfg.target_url, run_id, snapshot.notes, snapshot, plan)
                 if engine is not None and snapshot.complete and not result.outcome.stopped:
                     present = {("user", r.key) for r in snapshot.users}
                     present |= {("group", r.key) for r in snapshot.groups}

@@ -50,6 +50,8 @@ class Snapshot:
     users: list[SourceRecord] = field(default_factory=list)
     groups: list[SourceRecord] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # failed or partial reads
+    # (kind, record key) -> warnings about what was left out of a record (sync/omitted.py)
+    notes: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:

@@ -414,6 +414,10 @@ def okta_message(task: Task) -> str:
     """The task as Okta's dashboard would word it, then scimguard's diagnosis in plain words."""
     who = task.display or task.record_key
     verb = _VERBS.get(task.operation, task.operation)
+    if task.state == "succeeded" and not task.response:  # provisioned, with a warning
+        lines = [f"Provisioned {task.kind} {who} to app {APP_NAME}, with warnings:"]
+        lines += [_finding_line(f) for f in task.findings]
+        return "\n".join(lines)
     head = f"Automatic provisioning of {task.kind} {who} to app {APP_NAME} failed: "
     head += f"Error while {verb} {task.kind} {who}: "
     response = task.response
@@ -429,10 +433,13 @@ def okta_message(task: Task) -> str:
         head += "No answer from the remote server."
     lines = [head]
     errors = [f for f in task.findings if f.get("severity") in (None, "error")]
-    for finding in errors or task.findings:
-        where = f" ({finding['attribute']})" if finding.get("attribute") else ""
-        text = f"- {finding.get('rule')}{where}: {finding.get('message', '')}"
-        if finding.get("fix"):
-            text += f" Fix: {finding['fix']}"
-        lines.append(text)
+    lines += [_finding_line(f) for f in errors or task.findings]
     return "\n".join(lines)
+
+
+def _finding_line(finding: dict[str, Any]) -> str:
+    where = f" ({finding['attribute']})" if finding.get("attribute") else ""
+    text = f"- {finding.get('rule')}{where}: {finding.get('message', '')}"
+    if finding.get("fix"):
+        text += f" Fix: {finding['fix']}"
+    return text

@@ -1,0 +1,64 @@
+"""`--incomplete-address omit|block`: a partial address is left out (with a warning) or blocks."""
+
+from __future__ import annotations
+
+import json
+
+from sync_helpers import run_cli, user, write_jsonl
+
+PARTIAL = {"streetAddress": "Rua Augusta 1", "locality": "Lisboa", "country": "PT", "type": "work"}
+COMPLETE = {
+    "streetAddress": "1 Main St",
+    "locality": "Springfield",
+    "region": "IL",
+    "postalCode": "62701",
+    "country": "US",
+    "type": "work",
+}
+
+
+def _tasks(engine_db: str, *args: str) -> list[dict]:
+    listed = run_cli(["tasks", "list", "--json", *args], None, engine_db)
+    assert listed.returncode == 0, listed.stderr
+    return json.loads(listed.stdout)
+
+
+def test_omit_provisions_without_the_address_and_says_so(target, engine_db, tmp_path):
+    records = [user(1, addresses=[PARTIAL]), user(2, addresses=[COMPLETE]), user(3)]
+    path = write_jsonl(tmp_path / "users.jsonl", records)
+    args = ["sync", str(path), "--target", target.url]
+    first = run_cli(args, target.token, engine_db)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "! address omitted user user1@example.com: addresses[0]" in first.stdout
+    by_name = {u["userName"]: u for u in target.users()}
+    assert set(by_name) == {f"user{i}@example.com" for i in (1, 2, 3)}
+    assert "addresses" not in by_name["user1@example.com"]
+    assert by_name["user2@example.com"]["addresses"][0]["region"] == "IL"
+    assert _tasks(engine_db) == []  # nothing open: everyone is provisioned
+    [note] = _tasks(engine_db, "--state", "all", "--rule", "address-omitted")
+    assert note["state"] == "succeeded" and note["record_key"] == "ext-1"
+    [finding] = note["findings"]
+    assert finding["rule"] == "address-omitted" and finding["value"] == PARTIAL
+    assert "Provisioned user user1@example.com" in note["message"]
+    # run after run, the same note is kept, not repeated
+    again = run_cli([*args, "--json"], target.token, engine_db)
+    assert again.returncode == 0 and json.loads(again.stdout)["unchanged"] == 3
+    assert "1 user(s) sent without a partial address" in again.stderr
+    assert len(_tasks(engine_db, "--state", "all", "--rule", "address-omitted")) == 1
+
+
+def test_block_makes_the_user_a_task(target, engine_db, tmp_path):
+    path = write_jsonl(tmp_path / "users.jsonl", [user(1, addresses=[PARTIAL]), user(2)])
+    args = ["sync", str(path), "--target", target.url, "--incomplete-address", "block", "--json"]
+    result = run_cli(args, target.token, engine_db)
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["blocked"] == 1
+    assert [u["userName"] for u in target.users()] == ["user2@example.com"]
+    [task] = _tasks(engine_db)
+    assert task["state"] == "blocked" and task["rule"] == "incomplete-address"
+    # switching to omit provisions the user; the blocked task is closed
+    result = run_cli([*args[:-3], "--json"], target.token, engine_db)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["created"] == 1
+    assert _tasks(engine_db) == []
+    assert len(_tasks(engine_db, "--state", "all", "--rule", "address-omitted")) == 1
