@@ -1,9 +1,22 @@
 """A local Okta org serving the documented shapes of the Users, Groups and Apps APIs.
 
-Users: `GET /api/v1/users?limit=&after=`, groups: `GET /api/v1/groups?q=&limit=&after=`,
-`GET /api/v1/groups/{id}`, `GET /api/v1/groups/{id}/users`, apps: `/api/v1/apps/{id}/users`,
-`/api/v1/apps/{id}/groups`. Pagination with `Link: <...>; rel="self"` and `rel="next"` (cursor
-`after`), `X-Rate-Limit-Limit/Remaining/Reset` on every answer, `Authorization: SSWS <token>`.
+Built from Okta's public Management API reference (Users, Groups, Application Users and
+Application Groups, Pagination, Rate limits), not from scimguard's reader:
+
+- `GET /api/v1/users?limit=&after=`: every user whose status is not DEPROVISIONED (as Okta
+  lists them: deactivated users only with `filter=status eq "DEPROVISIONED"`).
+- `GET /api/v1/groups?q=&limit=&after=` (OKTA_GROUP, APP_GROUP and the BUILT_IN `Everyone`),
+  `GET /api/v1/groups/{id}`, `GET /api/v1/groups/{id}/users` (members of any status).
+- `GET /api/v1/apps/{id}/users`: the app's users, assigned directly (`"scope": "USER"`) or
+  through a group (`"scope": "GROUP"`), never a DEPROVISIONED user (deactivation removes app
+  assignments); `GET /api/v1/apps/{id}/groups`.
+- Pagination: `limit` capped at `page_size`; `Link: <...>; rel="self"` and, when there is
+  more, `Link: <...>; rel="next"` with an opaque `after` cursor.
+- Rate limits per endpoint bucket (users, groups, apps): every answer carries
+  `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset` (epoch seconds);
+  a request past the limit answers 429 `E0000047` until the window resets.
+- `Authorization: SSWS <token>`, else 401 `E0000011`.
+
 Faults: `fail_users_page=N` answers 500 to every read of page N of /api/v1/users;
 `rate_limit_every=N` answers 429 (with Reset one second ahead) to every N-th request.
 """
@@ -11,53 +24,99 @@ Faults: `fail_users_page=N` answers 500 to every read of page N of /api/v1/users
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
+
+STAMP = "2024-01-01T00:00:00.000Z"
+BUCKETS = ("users", "groups", "apps")
 
 
-def okta_user(uid: str, login: str, first: str, last: str, **profile) -> dict:
+def okta_user(uid: str, login: str, first: str | None, last: str | None, **profile) -> dict:
+    """A user as `GET /api/v1/users` returns it (the default profile's attributes)."""
+    status = profile.pop("status", "ACTIVE")
+    display = profile.pop("displayName", " ".join(p for p in (first, last) if p) or None)
     return {
         "id": uid,
-        "status": profile.pop("status", "ACTIVE"),
-        "created": "2024-01-01T00:00:00.000Z",
-        "activated": "2024-01-01T00:00:00.000Z",
-        "statusChanged": "2024-01-01T00:00:00.000Z",
+        "status": status,
+        "created": STAMP,
+        "activated": None if status in ("STAGED", "PROVISIONED") else STAMP,
+        "statusChanged": STAMP,
         "lastLogin": None,
-        "lastUpdated": "2024-01-01T00:00:00.000Z",
-        "passwordChanged": None,
+        "lastUpdated": STAMP,
+        "passwordChanged": None if status in ("STAGED", "PROVISIONED") else STAMP,
         "type": {"id": "oty1"},
         "profile": {
             "login": login,
             "email": login,
             "firstName": first,
             "lastName": last,
-            "displayName": f"{first} {last}",
+            "displayName": display,
             "mobilePhone": None,
             "secondEmail": None,
             **profile,
         },
-        "credentials": {"provider": {"type": "OKTA", "name": "OKTA"}},
+        "credentials": {
+            "password": {},
+            "provider": {"type": "OKTA", "name": "OKTA"},
+        },
         "_links": {"self": {"href": f"/api/v1/users/{uid}"}},
     }
 
 
-def okta_group(gid: str, name: str) -> dict:
+def okta_group(gid: str, name: str, kind: str = "OKTA_GROUP", description: str | None = None):
+    """A group as `GET /api/v1/groups` returns it."""
+    object_class = {
+        "OKTA_GROUP": ["okta:user_group"],
+        "APP_GROUP": ["okta:windows_security_principal"],
+        "BUILT_IN": ["okta:user_group"],
+    }[kind]
     return {
         "id": gid,
-        "created": "2024-01-01T00:00:00.000Z",
-        "lastUpdated": "2024-01-01T00:00:00.000Z",
-        "lastMembershipUpdated": "2024-01-01T00:00:00.000Z",
-        "objectClass": ["okta:user_group"],
-        "type": "OKTA_GROUP",
-        "profile": {"name": name, "description": None},
-        "_links": {"users": {"href": f"/api/v1/groups/{gid}/users"}},
+        "created": STAMP,
+        "lastUpdated": STAMP,
+        "lastMembershipUpdated": STAMP,
+        "objectClass": object_class,
+        "type": kind,
+        "profile": {"name": name, "description": description},
+        "_links": {
+            "logo": [{"name": "medium", "href": "/img/logos/groups/okta-medium.png"}],
+            "users": {"href": f"/api/v1/groups/{gid}/users"},
+            "apps": {"href": f"/api/v1/groups/{gid}/apps"},
+        },
     }
 
 
+class _Bucket:
+    """One rate-limit bucket: `limit` requests per `window` seconds."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self.remaining = limit
+        self.reset = 0
+
+    def take(self, now: float) -> bool:
+        if now >= self.reset:
+            self.remaining = self.limit
+            self.reset = math.ceil(now + self.window)
+        if self.remaining == 0:
+            return False
+        self.remaining -= 1
+        return True
+
+
 class FakeOkta:
-    def __init__(self, token: str = "okta-test-token", page_size: int = 2) -> None:
+    def __init__(
+        self,
+        token: str = "okta-test-token",
+        page_size: int = 2,
+        *,
+        rate_limit: int = 600,
+        rate_window: float = 60.0,
+    ) -> None:
         self.token = token
         self.page_size = page_size
         self.users: list[dict] = []
@@ -68,6 +127,8 @@ class FakeOkta:
         self.rate_limit_every: int | None = None
         self.requests: list[str] = []
         self.rate_limited = 0
+        self.buckets = {name: _Bucket(rate_limit, rate_window) for name in BUCKETS}
+        self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
     # --- serving --------------------------------------------------------------------------
@@ -96,99 +157,136 @@ class FakeOkta:
         assert self._server is not None
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def _send(self, h: BaseHTTPRequestHandler, status: int, body, links=(), reset=None) -> None:
+    def _send(
+        self, h: BaseHTTPRequestHandler, status: int, body, links=(), bucket: _Bucket | None = None
+    ) -> None:
         data = json.dumps(body).encode()
         h.send_response(status)
         h.send_header("Content-Type", "application/json")
         h.send_header("Content-Length", str(len(data)))
-        h.send_header("X-Rate-Limit-Limit", "600")
-        h.send_header("X-Rate-Limit-Remaining", "0" if status == 429 else "599")
-        h.send_header("X-Rate-Limit-Reset", str(int(reset or time.time() + 60)))
+        if bucket is not None:
+            h.send_header("X-Rate-Limit-Limit", str(bucket.limit))
+            h.send_header("X-Rate-Limit-Remaining", str(bucket.remaining))
+            h.send_header("X-Rate-Limit-Reset", str(bucket.reset))
         for link in links:
             h.send_header("Link", link)
         h.end_headers()
         h.wfile.write(data)
 
-    def _error(self, h, status: int, code: str, summary: str) -> None:
-        self._send(
-            h,
-            status,
-            {
-                "errorCode": code,
-                "errorSummary": summary,
-                "errorLink": code,
-                "errorId": "oae1",
-                "errorCauses": [],
-            },
-        )
+    @staticmethod
+    def _error_body(code: str, summary: str) -> dict:
+        return {
+            "errorCode": code,
+            "errorSummary": summary,
+            "errorLink": code,
+            "errorId": "oae1",
+            "errorCauses": [],
+        }
+
+    def _error(self, h, status: int, code: str, summary: str, bucket=None) -> None:
+        self._send(h, status, self._error_body(code, summary), bucket=bucket)
+
+    def _too_many(self, h, bucket: _Bucket) -> None:
+        self.rate_limited += 1
+        summary = "API call exceeded rate limit due to too many requests."
+        self._error(h, 429, "E0000047", summary, bucket)
 
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         url = urlparse(h.path)
-        self.requests.append(h.path)
+        parts = url.path.strip("/").split("/")
+        name = parts[2] if len(parts) > 2 and parts[2] in BUCKETS else "users"
+        bucket = self.buckets[name]
+        with self._lock:
+            self.requests.append(h.path)
+            count = len(self.requests)
+            allowed = bucket.take(time.time())
         if h.headers.get("Authorization") != f"SSWS {self.token}":
-            self._error(h, 401, "E0000011", "Invalid token provided")
+            self._error(h, 401, "E0000011", "Invalid token provided", bucket)
             return
-        if self.rate_limit_every and len(self.requests) % self.rate_limit_every == 0:
-            self.rate_limited += 1
-            self._send(
-                h,
-                429,
-                {
-                    "errorCode": "E0000047",
-                    "errorSummary": "API call exceeded rate limit due to too many requests.",
-                },
-                reset=time.time() + 1,
-            )
+        if self.rate_limit_every and count % self.rate_limit_every == 0:
+            forced = _Bucket(bucket.limit, 1.0)
+            forced.remaining, forced.reset = 0, math.ceil(time.time() + 1)
+            self._too_many(h, forced)
+            return
+        if not allowed:
+            self._too_many(h, bucket)
             return
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
-        parts = url.path.strip("/").split("/")
-        if parts[:3] != ["api", "v1", parts[2] if len(parts) > 2 else ""]:
-            self._error(
-                h, 404, "E0000022", "The endpoint does not support the provided HTTP method"
-            )
+        if parts[:2] != ["api", "v1"] or len(parts) < 3:
+            summary = "The endpoint does not support the provided HTTP method"
+            self._error(h, 404, "E0000022", summary, bucket)
             return
         tail = parts[2:]
         if tail == ["users"]:
-            self._page(h, url.path, q, self.users, fail_page=self.fail_users_page)
+            users = [u for u in self.users if u["status"] != "DEPROVISIONED"]
+            if q.get("filter", "").replace("'", '"') == 'status eq "DEPROVISIONED"':
+                users = [u for u in self.users if u["status"] == "DEPROVISIONED"]
+            self._page(h, url.path, q, users, bucket, fail_page=self.fail_users_page)
         elif tail == ["groups"]:
             groups = self.groups
             if "q" in q:
                 groups = [g for g in groups if g["profile"]["name"].startswith(q["q"])]
-            self._page(h, url.path, q, groups)
+            self._page(h, url.path, q, groups, bucket)
         elif len(tail) == 2 and tail[0] == "groups":
             group = next((g for g in self.groups if g["id"] == tail[1]), None)
             if group is None:
-                self._error(
-                    h, 404, "E0000007", f"Not found: Resource not found: {tail[1]} (UserGroup)"
-                )
+                summary = f"Not found: Resource not found: {tail[1]} (UserGroup)"
+                self._error(h, 404, "E0000007", summary, bucket)
             else:
-                self._send(h, 200, group)
+                self._send(h, 200, group, bucket=bucket)
         elif len(tail) == 3 and tail[0] == "groups" and tail[2] == "users":
-            ids = self.members.get(tail[1], [])
-            self._page(h, url.path, q, [u for u in self.users if u["id"] in ids])
+            ids = set(self.members.get(tail[1], []))
+            self._page(h, url.path, q, [u for u in self.users if u["id"] in ids], bucket)
         elif len(tail) == 3 and tail[0] == "apps" and tail[1] in self.apps:
             app = self.apps[tail[1]]
             if tail[2] == "users":
+                items = self._app_users(tail[1], app)
+            else:
                 items = [
                     {
-                        "id": uid,
-                        "scope": "USER",
-                        "status": "PROVISIONED",
-                        "credentials": {
-                            "userName": next(
-                                u["profile"]["login"] for u in self.users if u["id"] == uid
-                            )
-                        },
+                        "id": gid,
+                        "lastUpdated": STAMP,
+                        "priority": i,
+                        "profile": {},
+                        "_links": {"group": {"href": f"/api/v1/groups/{gid}"}},
                     }
-                    for uid in app.get("users", [])
+                    for i, gid in enumerate(app.get("groups", []))
                 ]
-            else:
-                items = [{"id": gid, "priority": 0, "profile": {}} for gid in app.get("groups", [])]
-            self._page(h, url.path, q, items)
+            self._page(h, url.path, q, items, bucket)
         else:
-            self._error(h, 404, "E0000007", f"Not found: Resource not found: {url.path}")
+            summary = f"Not found: Resource not found: {url.path}"
+            self._error(h, 404, "E0000007", summary, bucket)
 
-    def _page(self, h, path: str, q: dict, items: list[dict], fail_page: int | None = None) -> None:
+    def _app_users(self, app_id: str, app: dict[str, list[str]]) -> list[dict]:
+        """Application users: direct assignments first, then those through groups."""
+        scope: dict[str, str] = {uid: "USER" for uid in app.get("users", [])}
+        for gid in app.get("groups", []):
+            for uid in self.members.get(gid, []):
+                scope.setdefault(uid, "GROUP")
+        by_id = {u["id"]: u for u in self.users}
+        return [
+            {
+                "id": uid,
+                "externalId": None,
+                "created": STAMP,
+                "lastUpdated": STAMP,
+                "scope": how,
+                "status": "PROVISIONED",
+                "syncState": "SYNCHRONIZED",
+                "credentials": {"userName": by_id[uid]["profile"]["login"]},
+                "profile": {},
+                "_links": {
+                    "app": {"href": f"/api/v1/apps/{app_id}"},
+                    "user": {"href": f"/api/v1/users/{uid}"},
+                },
+            }
+            for uid, how in scope.items()
+            if uid in by_id and by_id[uid]["status"] != "DEPROVISIONED"
+        ]
+
+    def _page(
+        self, h, path: str, q: dict, items: list[dict], bucket, fail_page: int | None = None
+    ) -> None:
         limit = min(int(q.get("limit", self.page_size)), self.page_size)
         start = 0
         if "after" in q:
@@ -197,13 +295,15 @@ class FakeOkta:
             )
         page_number = start // limit + 1
         if fail_page is not None and page_number == fail_page:
-            self._error(h, 500, "E0000009", "Internal Server Error")
+            self._error(h, 500, "E0000009", "Internal Server Error", bucket)
             return
         chunk = items[start : start + limit]
-        extra = "".join(f"&{k}={v}" for k, v in q.items() if k not in ("after", "limit"))
+        extra = "".join(
+            f"&{k}={quote(v, safe='')}" for k, v in q.items() if k not in ("after", "limit")
+        )
         links = [f'<{self.url}{path}?limit={limit}{extra}>; rel="self"']
         if start + limit < len(items):
             links.append(
                 f'<{self.url}{path}?after={chunk[-1]["id"]}&limit={limit}{extra}>; rel="next"'
             )
-        self._send(h, 200, chunk, links)
+        self._send(h, 200, chunk, links, bucket)
