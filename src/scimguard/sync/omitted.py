@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, select, update
 
 from scimguard.profile import Finding, Profile
 from scimguard.profile.omission import OMITTED, omit_incomplete_addresses, omits
+from scimguard.profile.schema import ADDRESS_PARTS as PARTS
 from scimguard.sync.planner import Plan
 from scimguard.sync.schema import tasks
 from scimguard.sync.sources import Snapshot, SourceRecord
@@ -31,8 +32,8 @@ def omit_incomplete(snapshot: Snapshot, profile: Profile) -> Notes:
     if not omits(profile):
         return notes
     for record in snapshot.users:
-        if "addresses" not in record.resource:
-            continue
+        if _whole(record.resource.get("addresses")):
+            continue  # nothing to leave out: spare the profile's walk (the planner makes one)
         findings = profile.check_user(record.resource)
         sent, after = omit_incomplete_addresses(profile, record.resource, findings)
         if sent is record.resource:
@@ -40,6 +41,17 @@ def omit_incomplete(snapshot: Snapshot, profile: Profile) -> Notes:
         record.resource = sent
         notes[("user", record.key)] = [f for f in after if f.rule == OMITTED]
     return notes
+
+
+def _whole(addresses: Any) -> bool:
+    """No address, or only elements with all five parts: nothing a check could omit."""
+    if addresses is None:
+        return True
+    return isinstance(addresses, list) and all(
+        isinstance(element, dict)
+        and all(isinstance(element.get(part), str) and element[part].strip() for part in PARTS)
+        for element in addresses
+    )
 
 
 def note_lines(notes: Notes, snapshot: Snapshot) -> list[str]:
