@@ -46,9 +46,16 @@ def test_the_org_is_realistic(org) -> None:
     }
 
 
-def test_a_sync_of_the_org_provisions_everyone_but_the_defective(org, tmp_path) -> None:
+@pytest.mark.parametrize("scope", ["app", pytest.param("org", marks=pytest.mark.slow)])
+def test_a_sync_of_the_org_provisions_everyone_but_the_defective(org, scope, tmp_path) -> None:
+    """`--okta-app` (direct and group assignments) or the whole org (`--okta-org` alone)."""
     engine_db = f"sqlite:///{tmp_path / 'engine.db'}"
     users = {u["id"]: u for u in org.users}
+    if scope == "app":
+        in_scope, groups = org.in_app, len(org.apps[APP]["groups"])
+    else:  # Okta lists no deprovisioned user; every group but the BUILT_IN Everyone
+        in_scope = {uid for uid, u in users.items() if u["status"] != "DEPROVISIONED"}
+        groups = sum(1 for g in org.groups if g["type"] != "BUILT_IN")
     with (
         running_emulator(f"sqlite:///{tmp_path / 'emulator.db'}", **FAST) as emu,
         FakeOkta(page_size=200, rate_limit=25, rate_window=1.0) as okta,
@@ -56,17 +63,18 @@ def test_a_sync_of_the_org_provisions_everyone_but_the_defective(org, tmp_path) 
         org.install(okta)
         tenant, token = emu.create_tenant()
         target = Target(emu, tenant, token)
-        args = ["sync", "--okta-org", okta.url, "--okta-app", APP, "--target", target.url]
+        args = ["sync", "--okta-org", okta.url, "--target", target.url]
+        args += ["--okta-app", APP] if scope == "app" else []
         args += ["--json", "--rate-writes", "1500", "--rate-reads", "1500"]
         env = {"OKTA_API_TOKEN": okta.token}
         result = run_cli(args, token, engine_db, env=env)
         assert result.returncode == 1, result.stderr  # 1: some records are tasks
         assert "source problem" not in result.stderr
         summary = json.loads(result.stdout)
-        wanted = org.in_app - set(org.defects)
+        wanted = in_scope - set(org.defects)
         assert summary["blocked"] == len(org.defects)
         assert summary["failed"] == 0
-        assert summary["created"] == len(wanted) + len(org.apps[APP]["groups"])
+        assert summary["created"] == len(wanted) + groups
         # Okta's limits were reached and waited out, never overrun
         assert len(okta.requests) > 25 and okta.rate_limited == 0
 
@@ -106,7 +114,7 @@ def test_a_sync_of_the_org_provisions_everyone_but_the_defective(org, tmp_path) 
             engine_db,
         )
         noted = {t["record_key"] for t in json.loads(notes.stdout)}
-        assert noted == org.partial_address & org.in_app
+        assert noted == org.partial_address & in_scope
 
         # a second run changes nothing and files nothing new
         again = run_cli(args, token, engine_db, env=env)
