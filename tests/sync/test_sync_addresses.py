@@ -47,6 +47,27 @@ def test_omit_provisions_without_the_address_and_says_so(target, engine_db, tmp_
     assert len(_tasks(engine_db, "--state", "all", "--rule", "address-omitted")) == 1
 
 
+def test_a_record_that_is_a_task_anyway_carries_the_note_and_retry_omits(
+    target, engine_db, tmp_path
+):
+    broken = user(4, addresses=[PARTIAL], name={"givenName": "Jo\u200bao", "familyName": "Silva"})
+    path = write_jsonl(tmp_path / "users.jsonl", [broken])
+    result = run_cli(["sync", str(path), "--target", target.url], target.token, engine_db)
+    assert result.returncode == 1, result.stderr
+    [task] = _tasks(engine_db)
+    assert task["state"] == "blocked" and task["rule"] == "hidden-character"
+    assert [f["rule"] for f in task["findings"]] == ["hidden-character", "address-omitted"]
+    write_jsonl(path, [user(4, addresses=[PARTIAL])])  # the admin fixed the name at the source
+    retried = run_cli(["tasks", "retry", "--all", "--json"], target.token, engine_db)
+    assert retried.returncode == 0, retried.stdout + retried.stderr
+    [sent] = target.users()
+    assert "addresses" not in sent and sent["name"]["givenName"] == "Given4"
+    done = _tasks(engine_db, "--state", "succeeded", "--rule", "address-omitted")
+    # the task of the hidden character, closed, and the note of the address left out
+    assert sorted(t["rule"] for t in done) == ["address-omitted", "hidden-character"]
+    assert {t["record_key"] for t in done} == {"ext-4"}
+
+
 def test_block_makes_the_user_a_task(target, engine_db, tmp_path):
     path = write_jsonl(tmp_path / "users.jsonl", [user(1, addresses=[PARTIAL]), user(2)])
     args = ["sync", str(path), "--target", target.url, "--incomplete-address", "block", "--json"]
@@ -56,6 +77,11 @@ def test_block_makes_the_user_a_task(target, engine_db, tmp_path):
     assert [u["userName"] for u in target.users()] == ["user2@example.com"]
     [task] = _tasks(engine_db)
     assert task["state"] == "blocked" and task["rule"] == "incomplete-address"
+    # Retry uses the switch the run recorded
+    retried = run_cli(["tasks", "retry", "--all", "--json"], target.token, engine_db)
+    assert retried.returncode == 1, retried.stderr
+    assert [t["state"] for t in json.loads(retried.stdout)] == ["blocked"]
+    assert [u["userName"] for u in target.users()] == ["user2@example.com"]
     # switching to omit provisions the user; the blocked task is closed
     result = run_cli([*args[:-3], "--json"], target.token, engine_db)
     assert result.returncode == 0, result.stderr

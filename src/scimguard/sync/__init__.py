@@ -7,6 +7,7 @@ Modules, one job each:
     client     the SCIM client: httpx, quota-aware rate limiter, retries with backoff
     sources    where the desired state comes from (files, group files, Okta)
     okta       the Okta Users and Groups API reader
+    omitted    partial addresses left out of the desired state, and their notes on the task list
     planner    desired vs target -> plan (create, update, deactivate, delete, blocked, members)
     executor   applies a plan; every operation that does not succeed becomes a task
     retry      re-reads one record from its source and sends only its operations
