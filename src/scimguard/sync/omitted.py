@@ -10,6 +10,7 @@ and written to the task list after the run (`record_notes`), so nothing is dropp
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
@@ -70,18 +71,20 @@ def record_notes(
     run_id: int | None,
     notes: Notes,
     snapshot: Snapshot,
-    plan: Plan | None = None,
+    plan: Plan,
+    task_ids: Iterable[int] = (),
 ) -> None:
     """Write the notes to the task list once the run is applied.
 
-    A record that is a task anyway (blocked or failed) gets the notes among its findings; a
-    record that went through gets a `succeeded` task whose rule is `address-omitted` (kept,
-    not repeated, while the same address is left out run after run).
+    A record that is a task of this run anyway (`task_ids`: blocked or failed) gets the notes
+    among its findings; a record that went through gets a `succeeded` task whose rule is
+    `address-omitted` (kept, not repeated, while the same address is left out run after run).
     """
     if not notes:
         return
     sources = {("user", r.key): r for r in snapshot.users}
-    actions = {(o.kind, o.key): o.action for o in (plan.ops if plan else [])}
+    actions = {(o.kind, o.key): o.action for o in plan.ops}
+    filed = set(task_ids)
     with engine.begin() as conn:
         for (kind, key), findings in notes.items():
             dicts = [f.to_dict() for f in findings]
@@ -91,7 +94,7 @@ def record_notes(
                 .order_by(tasks.c.id.desc())
                 .limit(1)
             ).first()
-            if latest is not None and latest.state in OPEN_STATES:
+            if latest is not None and (latest.id in filed or latest.state in OPEN_STATES):
                 held = json.loads(latest.findings or "[]")
                 extra = [d for d in dicts if d not in held]
                 if extra:
@@ -114,6 +117,8 @@ def record_notes(
                 )
                 continue
             operation = actions.get((kind, key), "create")
+            if operation == "blocked":  # a dismissed task, failing the same way: not sent
+                continue
             operation = "update" if operation in ("unchanged", "adopt") else operation
             record = sources.get((kind, key))
             _file_note(conn, run_id, (kind, key), operation, record, dicts, target_url)

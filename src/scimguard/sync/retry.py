@@ -155,7 +155,7 @@ async def _retry_batch(
         )
         outcome = await executor.apply(restricted, removals=True)
     notes = {k: v for k, v in snapshot.notes.items() if k in keys}
-    record_notes(engine, target_url, run_id, notes, snapshot, restricted)
+    record_notes(engine, target_url, run_id, notes, snapshot, restricted, outcome.task_ids)
     results = []
     for t in batch:
         fresh = get_task(engine, t.id) or t

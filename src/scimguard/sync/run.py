@@ -206,7 +206,15 @@ async def run_sync_async(
                 )
                 result.outcome = await executor.apply(plan)
                 if engine is not None:
-                    record_notes(engine, cfg.target_url, run_id, snapshot.notes, snapshot, plan)
+                    record_notes(
+                        engine,
+                        cfg.target_url,
+                        run_id,
+                        snapshot.notes,
+                        snapshot,
+                        plan,
+                        result.outcome.task_ids,
+                    )
                 if engine is not None and snapshot.complete and not result.outcome.stopped:
                     present = {("user", r.key) for r in snapshot.users}
                     present |= {("group", r.key) for r in snapshot.groups}
