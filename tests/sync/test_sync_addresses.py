@@ -88,3 +88,16 @@ def test_block_makes_the_user_a_task(target, engine_db, tmp_path):
     assert json.loads(result.stdout)["created"] == 1
     assert _tasks(engine_db) == []
     assert len(_tasks(engine_db, "--state", "all", "--rule", "address-omitted")) == 1
+
+
+def test_a_dismissed_record_gets_no_provisioned_note(target, engine_db, tmp_path):
+    broken = user(5, addresses=[PARTIAL], title="Sales: EMEA")
+    path = write_jsonl(tmp_path / "users.jsonl", [broken])
+    args = ["sync", str(path), "--target", target.url]
+    assert run_cli(args, target.token, engine_db).returncode == 1
+    [task] = _tasks(engine_db)
+    assert run_cli(["tasks", "dismiss", str(task["id"])], None, engine_db).returncode == 0
+    assert run_cli(args, target.token, engine_db).returncode == 1  # fails the same way
+    assert target.users() == []
+    everything = _tasks(engine_db, "--state", "all")
+    assert [(t["state"], t["rule"]) for t in everything] == [("dismissed", "forbidden-character")]
