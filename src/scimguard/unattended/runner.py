@@ -1,0 +1,338 @@
+"""Unattended runs: one run under the target's lease, and the schedule that repeats it.
+
+`take_over(cfg, engine)` is what `scimguard sync` calls once its run is configured. With
+`--every` (or `--log-format json`) this module runs the sync: each tick takes the target's
+lease (`lease.py`) or skips, runs `run_sync_async` with a drain gate (`sync/drain.py`), renews
+the lease meanwhile, and reports the run as events and metrics. Otherwise the command runs as
+it always did, holding the lease for that one run.
+
+SIGTERM (or Ctrl-C) closes the gate: no new request, the ones in flight finish, the run is
+cancelled and the executor records what was done; the run's row says `stopped`, the lease is
+released, and the scheduler exits 0. A run that fails waits for the next tick: the ticks are
+a fixed grid (`every` apart, plus jitter), so a failure never loops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import signal
+import sys
+import time
+from contextlib import AbstractContextManager, nullcontext, suppress
+from dataclasses import dataclass
+from typing import Any
+
+import click
+from sqlalchemy import Engine, select, update
+
+from scimguard.store.db import redact
+from scimguard.sync.drain import Gate, current_gate
+from scimguard.sync.run import RunResult, SyncConfig, run_sync_async
+from scimguard.sync.schema import runs, tasks
+from scimguard.sync.store import now
+from scimguard.unattended import events
+from scimguard.unattended.lease import Lease
+from scimguard.unattended.metrics import Endpoint, Health, Metrics
+from scimguard.unattended.options import Mode
+
+# outcome -> (exit status of a single run, healthy). The statuses mirror `scimguard sync`
+# (0 done, 1 some tasks, 3 stopped); EXIT_BUSY is EX_TEMPFAIL of sysexits: "try again later".
+EXIT_BUSY = 75
+OUTCOMES: dict[str, tuple[int, bool]] = {
+    "ok": (0, True),
+    "tasks": (1, True),  # the run went through; some records are tasks
+    "incomplete": (3, False),  # a source was read partially: nothing was removed
+    "stopped": (3, False),  # token refused, target unreadable
+    "crashed": (3, False),  # an unexpected error (logged)
+    "interrupted": (3, True),  # SIGTERM: the in-flight requests finished and were recorded
+    "lease-lost": (3, False),  # another scheduler took the lease over (we were too slow)
+    "busy": (EXIT_BUSY, True),  # another run holds the target's lease
+}
+GRACE = 60.0  # seconds the in-flight requests get to finish after SIGTERM
+
+
+class Interrupted(Exception):
+    """The run was stopped through its gate (SIGTERM or a lost lease)."""
+
+
+@dataclass
+class Attempt:
+    outcome: str
+    result: RunResult | None = None
+
+    @property
+    def exit_status(self) -> int:
+        return OUTCOMES[self.outcome][0]
+
+    @property
+    def healthy(self) -> bool:
+        return OUTCOMES[self.outcome][1]
+
+
+def classify(result: RunResult) -> str:
+    if result.error or (result.outcome is not None and result.outcome.stopped):
+        return "stopped"
+    if result.snapshot.problems:
+        return "incomplete"
+    if result.summary.get("failed") or result.summary.get("blocked"):
+        return "tasks"
+    return "ok"
+
+
+class Runner:
+    def __init__(self, cfg: SyncConfig, engine: Engine, mode: Mode) -> None:
+        self.cfg = cfg
+        self.engine = engine
+        self.mode = mode
+        self.lease = Lease(engine, cfg.target_url, mode.lease_ttl)
+        self.metrics = Metrics()
+        self.health = Health(interval=mode.every or 0.0)
+        self.gate: Gate | None = None
+        self.stopping = False
+
+    # --- one run ---------------------------------------------------------------------------
+
+    async def attempt(self) -> Attempt:
+        """One run if the lease is ours, reported as events and metrics."""
+        if not self.cfg.dry_run and not self.lease.acquire():
+            holder = self.lease.current()
+            events.emit(
+                "lease_held",
+                target=self.cfg.target_url,
+                holder=holder.holder if holder else None,
+                expires_in=round(holder.expires_in, 1) if holder else None,
+            )
+            return self._report(Attempt("busy"))
+        loop = asyncio.get_running_loop()
+        gate = self.gate = Gate()
+        lost: list[bool] = []
+
+        def on_lost() -> None:
+            lost.append(True)
+            loop.call_soon_threadsafe(gate.close)
+
+        if self.stopping:
+            gate.close()
+        held: AbstractContextManager[None] = (
+            nullcontext() if self.cfg.dry_run else self.lease.renewing(on_lost)
+        )
+        with held:
+            events.emit(
+                "run_started",
+                target=self.cfg.target_url,
+                sources=len(self.cfg.sources),
+                dry_run=self.cfg.dry_run,
+            )
+            token = current_gate.set(gate)
+            try:
+                task = asyncio.create_task(run_sync_async(self.cfg, self.engine))
+            finally:
+                current_gate.reset(token)
+            try:
+                attempt = Attempt("ok", await self._supervise(task, gate))
+                attempt.outcome = classify(attempt.result)  # type: ignore[arg-type]
+            except Interrupted:
+                attempt = Attempt("lease-lost" if lost else "interrupted")
+                self._close_run_row("stopped", _STOP_MESSAGE[attempt.outcome])
+            except Exception as exc:  # reported and retried at the next tick, never raised
+                events.emit("run_crashed", logging.ERROR, error=_short(exc))
+                attempt = Attempt("crashed")
+                self._close_run_row("crashed", f"crashed: {_short(exc)}")
+        self.gate = None
+        return self._report(attempt)
+
+    async def _supervise(self, task: asyncio.Task, gate: Gate) -> RunResult:
+        closed = asyncio.ensure_future(gate.closed.wait())
+        await asyncio.wait({task, closed}, return_when=asyncio.FIRST_COMPLETED)
+        closed.cancel()
+        if task.done():
+            return task.result()
+        events.emit("stopping", in_flight=gate.in_flight)
+        idle = asyncio.ensure_future(gate.idle.wait())
+        await asyncio.wait({task, idle}, timeout=GRACE, return_when=asyncio.FIRST_COMPLETED)
+        idle.cancel()
+        for _ in range(3):  # let the callers of the last answers record them
+            await asyncio.sleep(0)
+        if task.done():
+            return task.result()
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        raise Interrupted
+
+    def _close_run_row(self, status: str, message: str) -> None:
+        """The run's row, left `running` by a cancelled or crashed run, says what happened."""
+        c = runs.c
+        with self.engine.begin() as conn:
+            run_id = conn.execute(
+                select(c.id)
+                .where(c.target_url == self.cfg.target_url, c.status == "running")
+                .order_by(c.id.desc())
+                .limit(1)
+            ).scalar()
+            if run_id is not None:
+                conn.execute(
+                    update(runs)
+                    .where(c.id == run_id)
+                    .values(status=status, finished_at=now(), message=message)
+                )
+
+    def _report(self, attempt: Attempt) -> Attempt:
+        from scimguard.sync.tasks import rule_counts
+
+        result = attempt.result
+        filed = self._filed(result)
+        for task_id, kind, operation, state, rule in filed:
+            events.emit(
+                "task_filed",
+                task_id=task_id,
+                kind=kind,
+                operation=operation,
+                state=state,
+                rule=rule,
+            )
+        fields: dict[str, Any] = {"outcome": attempt.outcome, "target": self.cfg.target_url}
+        if result is not None:
+            fields.update(
+                run_id=result.run_id,
+                seconds=round(result.seconds, 3),
+                **result.summary,
+                source_problems=len(result.snapshot.problems),
+                held=len(result.plan.held) if result.plan is not None else 0,
+                **{k: v for k, v in result.counts.items() if k in ("reads", "writes", "retries")},
+                error=result.error or (result.outcome.stopped if result.outcome else None),
+            )
+        if attempt.outcome != "busy":
+            events.emit(
+                "run_finished", logging.INFO if attempt.healthy else logging.WARNING, **fields
+            )
+        try:
+            open_by_rule = rule_counts(self.engine)
+        except Exception:  # the state database is away: the figures wait for the next run
+            open_by_rule = None
+        if attempt.outcome != "busy":
+            self.metrics.observe(
+                attempt.outcome,
+                attempt.healthy,
+                summary=result.summary if result else None,
+                task_states=[(operation, state) for _, _, operation, state, _ in filed],
+                counts=result.counts if result else None,
+                seconds=result.seconds if result else None,
+                open_by_rule=open_by_rule,
+            )
+        self.health.record(attempt.outcome, attempt.healthy)
+        return attempt
+
+    def _filed(self, result: RunResult | None) -> list[tuple[int, str, str, str, str | None]]:
+        if result is None or result.outcome is None or not result.outcome.task_ids:
+            return []
+        ids = sorted(set(result.outcome.task_ids))
+        c = tasks.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(c.id, c.kind, c.operation, c.state, c.rule).where(c.id.in_(ids))
+            ).all()
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
+    # --- the schedule ----------------------------------------------------------------------
+
+    def _on_signal(self, name: str, stop: asyncio.Event) -> None:
+        events.emit("signal", signal=name, running=self.gate is not None)
+        self.stopping = True
+        stop.set()
+        if self.gate is not None:
+            self.gate.close()
+
+    async def serve(self) -> int:
+        every = float(self.mode.every or 0)
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._on_signal, sig.name, stop)
+        endpoint = None
+        if self.mode.metrics_port is not None:
+            endpoint = Endpoint(
+                self.mode.metrics_host, self.mode.metrics_port, self.metrics, self.health
+            )
+        jitter = self.mode.first_jitter
+        events.emit(
+            "schedule_started",
+            target=self.cfg.target_url,
+            state=redact(str(self.engine.url)),
+            every=every,
+            jitter=jitter,
+            metrics=f"http://{self.mode.metrics_host}:{endpoint.port}" if endpoint else None,
+        )
+        base = time.monotonic()
+        at = base + random.uniform(0, jitter)
+        try:
+            while not stop.is_set():
+                try:
+                    await asyncio.wait_for(stop.wait(), max(0.0, at - time.monotonic()))
+                    break
+                except TimeoutError:
+                    pass
+                await self.attempt()
+                while base <= time.monotonic():  # the next tick of the grid: never a tight loop
+                    base += every
+                at = base + random.uniform(0, jitter)
+        finally:
+            if endpoint is not None:
+                endpoint.close()
+            events.emit("schedule_stopped", target=self.cfg.target_url)
+        return 0
+
+    async def once(self) -> int:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._on_signal, sig.name, stop)
+        return (await self.attempt()).exit_status
+
+
+_STOP_MESSAGE = {
+    "interrupted": "stopped by a signal: the requests in flight finished and were recorded; "
+    "the next run picks up the rest",
+    "lease-lost": "stopped: another scheduler took the target's lease over",
+}
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{exc.__class__.__name__}: {text[:300]}" if text else exc.__class__.__name__
+
+
+# --- the seam with `scimguard sync` ------------------------------------------------------------
+
+
+def take_over(cfg: SyncConfig, engine: Engine) -> None:
+    """Run unattended when asked (never returns then); else hold the lease for this run."""
+    ctx = click.get_current_context()
+    mode = Mode.of(ctx)
+    if mode.metrics_port is not None and mode.every is None:
+        raise click.UsageError("--metrics-port needs --every (the endpoint of a scheduler)")
+    if mode.takes_over:
+        events.setup(mode.log_format)
+        runner = Runner(cfg, engine, mode)
+        sys.exit(asyncio.run(runner.serve() if mode.every is not None else runner.once()))
+    if not cfg.dry_run:
+        ctx.with_resource(_hold(Lease(engine, cfg.target_url, mode.lease_ttl)))
+
+
+def _hold(lease: Lease) -> AbstractContextManager[None]:
+    if not lease.acquire():
+        holder = lease.current()
+        who = f" ({holder.holder}, {holder.expires_in:.0f}s left)" if holder else ""
+        click.secho(
+            f"another run against {lease.name} holds its lease{who}; try again later",
+            fg="yellow",
+            err=True,
+        )
+        sys.exit(EXIT_BUSY)
+
+    def lost() -> None:
+        click.secho("warning: the target's lease was taken over by another run", err=True)
+
+    return lease.renewing(lost)
