@@ -117,3 +117,28 @@ def test_a_sync_keeps_its_state_on_postgresql(target, postgres_url, tmp_path):
         ["tasks", "list", "--state", "all", "--db", postgres_url], None, "sqlite:///unused.db"
     )
     assert shown.returncode == 0 and "user2@example.com" in shown.stdout
+
+
+def test_a_lease_left_by_a_killed_process_on_this_host_is_taken_at_once(engine_db):
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, time; from scimguard.sync.store import open_engine;"
+        "from scimguard.unattended.lease import Lease;"
+        "assert Lease(open_engine(sys.argv[1]), 'https://t/scim/v2', 600).acquire();"
+        "print('held', flush=True); time.sleep(60)"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", script, engine_db], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        lease = Lease(open_engine(engine_db), "https://t/scim/v2", ttl=600)
+        assert not lease.acquire()  # alive: it keeps the lease
+        holder.kill()
+        holder.wait()
+        assert lease.acquire()  # dead, here: no need to wait ten minutes
+    finally:
+        holder.kill()
+        holder.wait()

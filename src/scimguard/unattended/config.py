@@ -150,7 +150,7 @@ _CHECKS = {
     "max-removals": _max_removals,
     "rate-writes": _positive,
     "rate-reads": _positive,
-    "every": _positive,
+    "lease-ttl": _positive,
 }
 
 

@@ -43,6 +43,27 @@ def holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def _dead_here(holder: str) -> bool:
+    """A holder on this host whose process is gone (killed, crashed): no need to wait it out.
+
+    Conservative: another host, or a pid that is alive (even if reused), waits for the expiry.
+    """
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True  # this process does not hold it (ours would match `holder`): a former life
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, owned by someone else
+        return False
+    return False
+
+
 def _db_now(engine: Engine):  # type: ignore[no-untyped-def]
     if engine.dialect.name == "postgresql":
         return text("extract(epoch from clock_timestamp())::float8")
@@ -83,9 +104,13 @@ class Lease:
             )
             if inserted.rowcount == 1:
                 return True
+            free = (c.expires_at < now) | (c.holder == self.holder)
+            holder = conn.execute(select(c.holder).where(c.name == self.name)).scalar()
+            if holder is not None and _dead_here(holder):
+                free = free | (c.holder == holder)  # still compare-and-set: that holder only
             taken = conn.execute(
                 update(leases)
-                .where(c.name == self.name, (c.expires_at < now) | (c.holder == self.holder))
+                .where(c.name == self.name, free)
                 .values(expires_at=now + self.ttl, **values)
             )
             return taken.rowcount == 1

@@ -21,7 +21,14 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import orjson
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    make_wsgi_app,
+)
 
 # summary key of a run -> the plan's action it counts (the succeeded ones)
 SUCCEEDED = {
@@ -35,6 +42,7 @@ SUCCEEDED = {
 
 class Metrics:
     def __init__(self) -> None:
+        disable_created_metrics()  # `_created` series per counter: noise for a scheduler
         self.registry = CollectorRegistry()
         r = self.registry
         self.runs = Counter("scimguard_sync_runs", "Sync runs by outcome.", ["outcome"], registry=r)

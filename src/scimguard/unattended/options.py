@@ -34,7 +34,10 @@ class Mode:
 
     @classmethod
     def of(cls, ctx: click.Context) -> Mode:
-        return cls(**ctx.meta.get(_META, {}))
+        values = dict(ctx.meta.get(_META, {}))
+        if values.get("every") == 0:  # `--every 0`: once, even when the config file schedules
+            values.pop("every")
+        return cls(**values)
 
     @property
     def takes_over(self) -> bool:
@@ -79,7 +82,8 @@ def unattended_options(function: F) -> F:
             expose_value=False,
             callback=_keep,
             metavar="DURATION",
-            help="Run forever, once per interval (30m, 1h, 2s), one run at a time per target.",
+            help="Run forever, once per interval (30m, 1h, 2s), one run at a time per target; "
+            "0: once.",
         ),
         click.option(
             "--jitter",
