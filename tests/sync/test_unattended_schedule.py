@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 
 import httpx
 import pytest
@@ -241,3 +242,50 @@ def _get(url: str, json: bool = False):  # type: ignore[no-untyped-def]
     except httpx.TransportError:
         return None
     return response.json() if json else response.text
+
+
+def test_a_run_that_loses_its_lease_stops_sending(counted, engine_db, tmp_path):
+    from sqlalchemy import update
+
+    from scimguard.unattended.lease import leases
+
+    url, token, log = counted
+    n = 150
+    source = write_jsonl(tmp_path / "users.jsonl", [user(i) for i in range(n)])
+    conf = config(
+        tmp_path / "c.toml",
+        target=url,
+        db=engine_db,
+        sources=[str(source)],
+        every="1h",
+        jitter="0s",
+        lease_ttl="0.6s",
+        rate_writes=25,
+        log_format="json",
+    )
+    scheduler = start_sync(["--config", conf], token, tmp_path / "run.log")
+    engine = open_engine(engine_db)
+    try:
+        wait_for(lambda: log.count("POST", "/Users") >= 20, 60, "20 creates")
+        with engine.begin() as conn:  # another machine took the lease over (we were too slow)
+            conn.execute(
+                update(leases)
+                .where(leases.c.name == url)
+                .values(holder="elsewhere:1:feed", expires_at=4e9)
+            )
+        wait_for(
+            lambda: any(e["event"] == "run_finished" for e in read_events(tmp_path / "run.log")),
+            30,
+            "the run to stop",
+        )
+        sent = log.count("POST", "/Users")
+        time.sleep(1.0)
+        assert log.count("POST", "/Users") == sent < n  # nothing more was sent
+        assert scheduler.poll() is None  # the scheduler lives on, for the next tick
+    finally:
+        assert stop(scheduler) == 0
+    (finished,) = [e for e in read_events(tmp_path / "run.log") if e["event"] == "run_finished"]
+    assert finished["outcome"] == "lease-lost" and finished["level"] == "warning"
+    with engine.connect() as conn:
+        (run,) = conn.execute(select(runs.c.status, runs.c.message)).all()
+    assert run.status == "stopped" and "took the target's lease over" in run.message

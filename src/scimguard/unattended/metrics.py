@@ -119,22 +119,37 @@ class Metrics:
 
 @dataclass
 class Health:
-    """The last attempt of the loop, as `/healthz` judges it."""
+    """The last attempt of the loop, and the run in progress, as `/healthz` judges them.
+
+    A run in progress is judged by its last sign of life (its start, then each operation
+    done), not by its length: a first sync of many hours stays healthy while it advances, and
+    a probe restarting the container would only start it over.
+    """
 
     interval: float
     started: float = field(default_factory=time.time)
     last_at: float | None = None
     last_outcome: str | None = None
     last_ok: bool = False
+    alive_at: float | None = None  # the run in progress: its latest sign of life
+
+    def begin(self) -> None:
+        self.alive_at = time.time()
+
+    def progress(self, _done: int = 0, _total: int = 0) -> None:
+        self.alive_at = time.time()
 
     def record(self, outcome: str, ok: bool) -> None:
         self.last_at, self.last_outcome, self.last_ok = time.time(), outcome, ok
+        self.alive_at = None
 
     def verdict(self) -> tuple[bool, dict[str, Any]]:
         now = time.time()
-        since = now - (self.last_at if self.last_at is not None else self.started)
+        latest = max(t for t in (self.started, self.last_at, self.alive_at) if t is not None)
+        since = now - latest
         body: dict[str, Any] = {
             "last_outcome": self.last_outcome,
+            "running": self.alive_at is not None,
             "seconds_since_last": round(since, 3),
             "interval_seconds": self.interval,
         }
@@ -142,9 +157,11 @@ class Health:
             body["status"] = "stale"
         elif self.last_at is not None and not self.last_ok:
             body["status"] = "failing"
+        elif self.alive_at is not None:
+            body["status"] = "running"
         else:
             body["status"] = "ok" if self.last_at is not None else "starting"
-        return body["status"] in ("ok", "starting"), body
+        return body["status"] in ("ok", "running", "starting"), body
 
 
 class _Server(ThreadingMixIn, WSGIServer):

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import click
+import orjson
 from sqlalchemy import Engine, select, update
 
 from scimguard.store.db import redact
@@ -125,9 +126,12 @@ class Runner:
                 sources=len(self.cfg.sources),
                 dry_run=self.cfg.dry_run,
             )
+            self.health.begin()
             token = current_gate.set(gate)
             try:
-                task = asyncio.create_task(run_sync_async(self.cfg, self.engine))
+                task = asyncio.create_task(
+                    run_sync_async(self.cfg, self.engine, on_progress=self.health.progress)
+                )
             finally:
                 current_gate.reset(token)
             try:
@@ -284,12 +288,16 @@ class Runner:
             events.emit("schedule_stopped", target=self.cfg.target_url)
         return 0
 
-    async def once(self) -> int:
+    async def once(self, *, print_summary: bool = False) -> int:
+        """One run (`--log-format json` without `--every`); `--json` still prints the summary."""
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._on_signal, sig.name, stop)
-        return (await self.attempt()).exit_status
+        attempt = await self.attempt()
+        if print_summary and attempt.result is not None:
+            sys.stdout.write(orjson.dumps(attempt.result.summary).decode() + "\n")
+        return attempt.exit_status
 
 
 _STOP_MESSAGE = {
@@ -316,7 +324,9 @@ def take_over(cfg: SyncConfig, engine: Engine) -> None:
     if mode.takes_over:
         events.setup(mode.log_format)
         runner = Runner(cfg, engine, mode)
-        sys.exit(asyncio.run(runner.serve() if mode.every is not None else runner.once()))
+        if mode.every is not None:
+            sys.exit(asyncio.run(runner.serve()))
+        sys.exit(asyncio.run(runner.once(print_summary=bool(ctx.params.get("as_json")))))
     if not cfg.dry_run:
         ctx.with_resource(_hold(Lease(engine, cfg.target_url, mode.lease_ttl)))
 
