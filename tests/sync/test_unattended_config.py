@@ -86,6 +86,8 @@ def test_unknown_keys_and_bad_values_name_the_key_and_its_line(tmp_path, engine_
     assert "line 4" in err and "`max-removals`" in err
     err = _refused(tmp_path, engine_db, 'target = "http://x"\nmapping = "absent.toml"\n')
     assert "line 2" in err and "`mapping`" in err and "absent.toml" in err
+    err = _refused(tmp_path, engine_db, 'target = "http://x"\nsources = ["a.csv"]\n')
+    assert "line 2" in err and "`sources`" in err and "a.csv: no such file" in err
     err = _refused(tmp_path, engine_db, 'target = "http://x"\ndelete-missing = "yes"\n')
     assert "line 2" in err and "true or false" in err
     err = _refused(tmp_path, engine_db, 'target = "http://x"\nevery = "often"\n')
@@ -116,3 +118,27 @@ def test_secrets_are_refused_and_never_echoed(tmp_path, engine_db):
 def test_an_unreadable_config_is_a_usage_error(tmp_path, engine_db):
     result = run_cli(["sync", "--config", str(tmp_path / "absent.toml")], "tok", engine_db)
     assert result.returncode == 2 and "cannot read" in result.stderr
+
+
+def test_the_example_of_the_docs_is_a_valid_config(tmp_path):
+    import re
+    from pathlib import Path
+
+    import click
+
+    from scimguard.cli.sync import sync_command
+    from scimguard.unattended.config import load_config
+
+    docs = Path(__file__).parents[2] / "docs" / "sync.md"
+    (example,) = re.findall(
+        r"```toml\n(# /etc/scimguard/scimguard.toml\n.*?)```", docs.read_text(), re.S
+    )
+    for name in ("mapping.toml", "users.csv", "groups.csv"):
+        (tmp_path / name).write_text("", encoding="utf-8")
+    path = tmp_path / "scimguard.toml"
+    path.write_text(example, encoding="utf-8")
+    values = load_config(click.Context(sync_command), path)
+    assert values["target_url"].startswith("https://scim.")
+    assert values["sources"] == [str(tmp_path / "users.csv"), str(tmp_path / "groups.csv")]
+    assert values["every"] == 1800 and values["metrics_port"] == 9464
+    assert values["max_removals"] == "5%" and values["adopt_manual"] is False

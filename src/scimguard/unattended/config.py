@@ -145,8 +145,13 @@ def _positive(value: float) -> str | None:
     return None if value > 0 else "must be more than 0"
 
 
+def _exists(value: str) -> str | None:
+    return None if Path(value).exists() else f"{value}: no such file"
+
+
 # What the option's type cannot say; the command checks these again, without the line.
 _CHECKS = {
+    SOURCES_KEY: _exists,
     "max-removals": _max_removals,
     "rate-writes": _positive,
     "rate-reads": _positive,
