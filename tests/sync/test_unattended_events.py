@@ -63,3 +63,28 @@ def test_healthz_goes_stale_after_two_intervals_but_not_while_a_run_advances():
     health.record("stopped", False)
     ok, body = health.verdict()
     assert not ok and body["status"] == "failing" and body["last_outcome"] == "stopped"
+
+
+def test_a_taken_metrics_port_is_a_clear_usage_error(target, engine_db, tmp_path):
+    import socket
+
+    path = write_jsonl(tmp_path / "u.jsonl", [user(1)])
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        every = ["--every", "1h", "--metrics-port", str(port)]
+        result = run_cli(
+            ["sync", str(path), "--target", target.url, *every],
+            target.token,
+            engine_db,
+        )
+    assert result.returncode == 2, result.stderr
+    assert f"--metrics-port {port}: cannot listen on 127.0.0.1" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = run_cli(
+        ["sync", str(path), "--target", target.url, "--metrics-port", str(port)],
+        target.token,
+        engine_db,
+    )
+    assert result.returncode == 2 and "--metrics-port needs --every" in result.stderr

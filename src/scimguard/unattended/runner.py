@@ -97,6 +97,8 @@ class Runner:
 
     async def attempt(self) -> Attempt:
         """One run if the lease is ours, reported as events and metrics."""
+        if self.stopping:  # the signal came between two awaits: do not start
+            return Attempt("interrupted")
         if not self.cfg.dry_run and not self.lease.acquire():
             holder = self.lease.current()
             events.emit(
@@ -257,9 +259,15 @@ class Runner:
             loop.add_signal_handler(sig, self._on_signal, sig.name, stop)
         endpoint = None
         if self.mode.metrics_port is not None:
-            endpoint = Endpoint(
-                self.mode.metrics_host, self.mode.metrics_port, self.metrics, self.health
-            )
+            try:
+                endpoint = Endpoint(
+                    self.mode.metrics_host, self.mode.metrics_port, self.metrics, self.health
+                )
+            except OSError as exc:  # the port is taken, the address is not ours
+                raise click.UsageError(
+                    f"--metrics-port {self.mode.metrics_port}: cannot listen on "
+                    f"{self.mode.metrics_host} ({exc.strerror or exc})"
+                ) from None
         jitter = self.mode.first_jitter
         events.emit(
             "schedule_started",
