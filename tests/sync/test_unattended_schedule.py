@@ -149,7 +149,7 @@ def test_sigterm_mid_run_records_progress_and_a_restart_converges(counted, engin
 
 
 def test_healthz_and_metrics_tell_the_runs_just_made(tmp_path, engine_db):
-    settings = {"quotas": True, "quota_writes": 8.0}
+    settings = {"quotas": True, "quota_writes": 8.0, "retry_after": 1}
     with counting_emulator(f"sqlite:///{tmp_path / 'emu.db'}", **settings) as (emu, log):
         tenant, token = emu.create_tenant()
         url = emu.base_url(tenant)
