@@ -142,3 +142,29 @@ def test_the_example_of_the_docs_is_a_valid_config(tmp_path):
     assert values["sources"] == [str(tmp_path / "users.csv"), str(tmp_path / "groups.csv")]
     assert values["every"] == 1800 and values["metrics_port"] == 9464
     assert values["max_removals"] == "5%" and values["adopt_manual"] is False
+
+
+def test_an_okta_source_from_the_config_file(target, engine_db, tmp_path):
+    from fake_okta import FakeOkta, okta_group, okta_user
+
+    with FakeOkta(page_size=2) as okta:
+        for i in range(4):
+            okta.users.append(okta_user(f"00u{i}", f"user{i}@example.com", f"F{i}", f"L{i}"))
+        okta.groups = [okta_group("00gA", "Engineering"), okta_group("00gB", "Sales")]
+        okta.members = {"00gA": ["00u0", "00u1"], "00gB": ["00u3"]}
+        config = write_config(
+            tmp_path / "scimguard.toml",
+            f'target = "{target.url}"\nokta-org = "{okta.url}"\nokta-group = ["Engineering"]\n',
+        )
+        result = run_cli(
+            ["sync", "--config", str(config), "--json"],
+            target.token,
+            engine_db,
+            env={"OKTA_API_TOKEN": okta.token},
+        )
+    assert result.returncode == 0, result.stderr
+    assert sorted(u["userName"] for u in target.users()) == [
+        "user0@example.com",
+        "user1@example.com",
+    ]
+    assert [g["displayName"] for g in target.groups()] == ["Engineering"]
