@@ -88,3 +88,23 @@ def test_a_taken_metrics_port_is_a_clear_usage_error(target, engine_db, tmp_path
         engine_db,
     )
     assert result.returncode == 2 and "--metrics-port needs --every" in result.stderr
+
+
+def test_held_removals_and_a_partial_source_are_events(target, engine_db, tmp_path):
+    path = write_jsonl(tmp_path / "u.jsonl", [user(1), user(2), user(3)])
+    args = ["sync", str(path), "--target", target.url, "--log-format", "json"]
+    assert run_cli(args, target.token, engine_db).returncode == 0
+    write_jsonl(path, [user(1)])
+    result = run_cli([*args, "--max-removals", "1"], target.token, engine_db)
+    events = [json.loads(line) for line in result.stderr.splitlines()]
+    (held,) = [e for e in events if e["event"] == "removals_held"]
+    assert held["count"] == 2 and held["level"] == "warning" and "1" in held["reason"]
+    assert all(u["active"] for u in target.users())
+
+    path.write_text(json.dumps(user(1)) + "\n{not json\n", encoding="utf-8")
+    result = run_cli(args, target.token, engine_db)
+    assert result.returncode == 3, result.stderr  # a partial read is not a success
+    events = [json.loads(line) for line in result.stderr.splitlines()]
+    (problem,) = [e for e in events if e["event"] == "source_problem"]
+    assert "u.jsonl" in problem["message"]
+    assert events[-1]["outcome"] == "incomplete" and events[-1]["source_problems"] == 1

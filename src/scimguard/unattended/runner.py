@@ -189,6 +189,16 @@ class Runner:
         from scimguard.sync.tasks import rule_counts
 
         result = attempt.result
+        if result is not None:
+            for problem in result.snapshot.problems:  # a reader's diagnosis: file:line, status
+                events.emit("source_problem", logging.WARNING, message=problem[:300])
+            if result.plan is not None and result.plan.held:
+                events.emit(
+                    "removals_held",
+                    logging.WARNING,
+                    count=len(result.plan.held),
+                    reason=result.plan.hold_reason,
+                )
         filed = self._filed(result)
         for task_id, kind, operation, state, rule in filed:
             events.emit(
