@@ -267,7 +267,7 @@ def sync_command(
         raise click.UsageError(
             f"--db {redact(db_url or '')}: {exc.__class__.__name__}: {exc}"
         ) from None
-    from scimguard.unattended.runner import take_over
+    from scimguard.unattended.schedule import take_over
 
     take_over(cfg, engine)  # --every / --log-format json run there; else the lease, held
 

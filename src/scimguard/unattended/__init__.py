@@ -7,7 +7,8 @@ Modules, one job each:
     lease      one run at a time per target: a row in the engine's state, compare-and-set
     events     one event a line on stderr (JSON or text), never a token or a record
     metrics    Prometheus metrics and `/healthz` on a local HTTP port
-    runner     one run under the lease (graceful stop, events, metrics) and the schedule loop
+    runner     one run: under the lease, stoppable through its gate, reported
+    schedule   when runs happen (the jittered grid, signals) and `take_over`, the seam with sync
 
 The engine itself (`scimguard.sync.run.run_sync_async`) is unchanged: this package only decides
 when a run starts, keeps others out, stops it cleanly and reports what it did.

@@ -1,45 +1,34 @@
-"""Unattended runs: one run under the target's lease, and the schedule that repeats it.
+"""One unattended run: under the target's lease, stoppable, reported.
 
-`take_over(cfg, engine)` is what `scimguard sync` calls once its run is configured. With
-`--every` (or `--log-format json`) this module runs the sync: each tick takes the target's
-lease (`lease.py`) or skips, runs `run_sync_async` with a drain gate (`sync/drain.py`), renews
-the lease meanwhile, and reports the run as events and metrics. Otherwise the command runs as
-it always did, holding the lease for that one run.
-
-SIGTERM (or Ctrl-C) closes the gate: no new request, the ones in flight finish, the run is
-cancelled and the executor records what was done; the run's row says `stopped`, the lease is
-released, and the scheduler exits 0. A run that fails waits for the next tick: the ticks are
-a fixed grid (`every` apart, plus jitter), so a failure never loops.
+`Runner.attempt()` takes the target's lease (`lease.py`) or reports `busy`, runs
+`run_sync_async` with a drain gate (`sync/drain.py`) while a thread renews the lease, and
+reports the run as events and metrics. Closing the gate (SIGTERM, a lost lease) lets the
+requests in flight finish, then cancels the run: the executor records what was done, and the
+run's row says `stopped`. `schedule.py` decides when attempts happen.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
-import signal
-import sys
-import time
 from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass
 from typing import Any
 
-import click
-import orjson
 from sqlalchemy import Engine, select, update
 
-from scimguard.store.db import redact
 from scimguard.sync.drain import Gate, current_gate
 from scimguard.sync.run import RunResult, SyncConfig, run_sync_async
 from scimguard.sync.schema import runs, tasks
 from scimguard.sync.store import now
 from scimguard.unattended import events
 from scimguard.unattended.lease import Lease
-from scimguard.unattended.metrics import Endpoint, Health, Metrics
+from scimguard.unattended.metrics import Health, Metrics
 from scimguard.unattended.options import Mode
 
 # outcome -> (exit status of a single run, healthy). The statuses mirror `scimguard sync`
 # (0 done, 1 some tasks, 3 stopped); EXIT_BUSY is EX_TEMPFAIL of sysexits: "try again later".
+# One table on purpose: align it with the command's exit statuses when they change.
 EXIT_BUSY = 75
 OUTCOMES: dict[str, tuple[int, bool]] = {
     "ok": (0, True),
@@ -252,71 +241,6 @@ class Runner:
             ).all()
         return [tuple(row) for row in rows]  # type: ignore[misc]
 
-    # --- the schedule ----------------------------------------------------------------------
-
-    def _on_signal(self, name: str, stop: asyncio.Event) -> None:
-        events.emit("signal", signal=name, running=self.gate is not None)
-        self.stopping = True
-        stop.set()
-        if self.gate is not None:
-            self.gate.close()
-
-    async def serve(self) -> int:
-        every = float(self.mode.every or 0)
-        loop = asyncio.get_running_loop()
-        stop = asyncio.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, self._on_signal, sig.name, stop)
-        endpoint = None
-        if self.mode.metrics_port is not None:
-            try:
-                endpoint = Endpoint(
-                    self.mode.metrics_host, self.mode.metrics_port, self.metrics, self.health
-                )
-            except OSError as exc:  # the port is taken, the address is not ours
-                raise click.UsageError(
-                    f"--metrics-port {self.mode.metrics_port}: cannot listen on "
-                    f"{self.mode.metrics_host} ({exc.strerror or exc})"
-                ) from None
-        jitter = self.mode.first_jitter
-        events.emit(
-            "schedule_started",
-            target=self.cfg.target_url,
-            state=redact(str(self.engine.url)),
-            every=every,
-            jitter=jitter,
-            metrics=f"http://{self.mode.metrics_host}:{endpoint.port}" if endpoint else None,
-        )
-        base = time.monotonic()
-        at = base + random.uniform(0, jitter)
-        try:
-            while not stop.is_set():
-                try:
-                    await asyncio.wait_for(stop.wait(), max(0.0, at - time.monotonic()))
-                    break
-                except TimeoutError:
-                    pass
-                await self.attempt()
-                while base <= time.monotonic():  # the next tick of the grid: never a tight loop
-                    base += every
-                at = base + random.uniform(0, jitter)
-        finally:
-            if endpoint is not None:
-                endpoint.close()
-            events.emit("schedule_stopped", target=self.cfg.target_url)
-        return 0
-
-    async def once(self, *, print_summary: bool = False) -> int:
-        """One run (`--log-format json` without `--every`); `--json` still prints the summary."""
-        loop = asyncio.get_running_loop()
-        stop = asyncio.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, self._on_signal, sig.name, stop)
-        attempt = await self.attempt()
-        if print_summary and attempt.result is not None:
-            sys.stdout.write(orjson.dumps(attempt.result.summary).decode() + "\n")
-        return attempt.exit_status
-
 
 _STOP_MESSAGE = {
     "interrupted": "stopped by a signal: the requests in flight finished and were recorded; "
@@ -328,39 +252,3 @@ _STOP_MESSAGE = {
 def _short(exc: BaseException) -> str:
     text = str(exc).splitlines()[0] if str(exc) else ""
     return f"{exc.__class__.__name__}: {text[:300]}" if text else exc.__class__.__name__
-
-
-# --- the seam with `scimguard sync` ------------------------------------------------------------
-
-
-def take_over(cfg: SyncConfig, engine: Engine) -> None:
-    """Run unattended when asked (never returns then); else hold the lease for this run."""
-    ctx = click.get_current_context()
-    mode = Mode.of(ctx)
-    if mode.metrics_port is not None and mode.every is None:
-        raise click.UsageError("--metrics-port needs --every (the endpoint of a scheduler)")
-    if mode.takes_over:
-        events.setup(mode.log_format)
-        runner = Runner(cfg, engine, mode)
-        if mode.every is not None:
-            sys.exit(asyncio.run(runner.serve()))
-        sys.exit(asyncio.run(runner.once(print_summary=bool(ctx.params.get("as_json")))))
-    if not cfg.dry_run:
-        ctx.with_resource(_hold(Lease(engine, cfg.target_url, mode.lease_ttl)))
-
-
-def _hold(lease: Lease) -> AbstractContextManager[None]:
-    if not lease.acquire():
-        holder = lease.current()
-        who = f" ({holder.holder}, {holder.expires_in:.0f}s left)" if holder else ""
-        click.secho(
-            f"another run against {lease.name} holds its lease{who}; try again later",
-            fg="yellow",
-            err=True,
-        )
-        sys.exit(EXIT_BUSY)
-
-    def lost() -> None:
-        click.secho("warning: the target's lease was taken over by another run", err=True)
-
-    return lease.renewing(lost)
