@@ -168,3 +168,18 @@ def test_an_okta_source_from_the_config_file(target, engine_db, tmp_path):
         "user1@example.com",
     ]
     assert [g["displayName"] for g in target.groups()] == ["Engineering"]
+
+
+def test_durations_as_people_write_them():
+    import pytest
+
+    from scimguard.unattended.duration import parse_duration
+
+    assert parse_duration("30m") == 1800 and parse_duration("2s") == 2
+    assert parse_duration("1h30m") == 5400 and parse_duration("1d") == 86400
+    assert (
+        parse_duration("90") == 90 and parse_duration(15) == 15 and parse_duration("250ms") == 0.25
+    )
+    for bad in ("", "often", "1m30", "-5", "5x", True):
+        with pytest.raises(ValueError):
+            parse_duration(bad)

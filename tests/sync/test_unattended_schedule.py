@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from datetime import datetime
 
 import httpx
 import pytest
@@ -227,12 +228,21 @@ def test_healthz_and_metrics_tell_the_runs_just_made(tmp_path, engine_db):
                 "a run",
             )
             health = httpx.get(f"http://127.0.0.1:{port2}/healthz")
+            time.sleep(4.5)  # two more ticks of 2 s: a failed run waits for its tick
             scrape = samples(httpx.get(f"http://127.0.0.1:{port2}/metrics").text)
         finally:
             assert stop(broken) == 0
         assert health.status_code == 503 and health.json()["status"] == "failing"
         assert health.json()["last_outcome"] == "stopped"
-        assert scrape['scimguard_sync_runs_total{outcome="stopped"}'] >= 1
+        assert 2 <= scrape['scimguard_sync_runs_total{outcome="stopped"}'] <= 4
+        started = [
+            e["time"] for e in read_events(tmp_path / "b.log") if e["event"] == "run_started"
+        ]
+        gaps = [
+            (datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds()
+            for a, b in itertools.pairwise(started)
+        ]
+        assert gaps and all(gap > 1.5 for gap in gaps), gaps  # one run a tick, not a loop
         assert "wrong-token" not in (tmp_path / "b.log").read_text()
 
 
