@@ -1,4 +1,8 @@
-"""Durations as people write them in a schedule: `30m`, `2s`, `1h30m`, `1d`, or plain seconds."""
+"""Durations as people write them in a schedule: `30m`, `2s`, `1h30m`, `1d`, or plain seconds.
+
+Our own dozen lines: the libraries that parse durations (pytimeparse, humanfriendly) accept far
+more than a config file should, and would be one more dependency for this alone.
+"""
 
 from __future__ import annotations
 
