@@ -10,8 +10,6 @@ The gate travels in a context variable, so `run_sync_async` needs no new argumen
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from contextvars import ContextVar
 
 
@@ -29,19 +27,23 @@ class Gate:
 current_gate: ContextVar[Gate | None] = ContextVar("scimguard_gate", default=None)
 
 
-@asynccontextmanager
-async def in_flight() -> AsyncIterator[None]:
-    gate = current_gate.get()
-    if gate is None:
-        yield
-        return
-    if gate.closed.is_set():
-        await asyncio.Future()  # never sent: the run is cancelled once the gate is idle
-    gate.in_flight += 1
-    gate.idle.clear()
-    try:
-        yield
-    finally:
-        gate.in_flight -= 1
-        if gate.in_flight == 0:
-            gate.idle.set()
+class in_flight:  # lower case: used as a function, `async with in_flight():`
+    """One request on the wire. A class, not `@asynccontextmanager`: it wraps every request."""
+
+    __slots__ = ("gate",)
+
+    async def __aenter__(self) -> None:
+        gate = self.gate = current_gate.get()
+        if gate is None:
+            return
+        if gate.closed.is_set():
+            await asyncio.Future()  # never sent: the run is cancelled once the gate is idle
+        gate.in_flight += 1
+        gate.idle.clear()
+
+    async def __aexit__(self, *exc: object) -> None:
+        gate = self.gate
+        if gate is not None:
+            gate.in_flight -= 1
+            if gate.in_flight == 0:
+                gate.idle.set()
