@@ -142,3 +142,19 @@ def test_a_lease_left_by_a_killed_process_on_this_host_is_taken_at_once(engine_d
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_schedulers_starting_together_on_a_fresh_postgresql_migrate_once(postgres_url):
+    import subprocess
+    import sys
+
+    code = "import sys; from scimguard.sync.store import open_engine; open_engine(sys.argv[1])"
+    starts = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, postgres_url], stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(3)
+    ]
+    results = [(p.wait(timeout=60), p.stderr.read()) for p in starts]
+    assert all(rc == 0 for rc, _ in results), results  # none fails on "table already exists"
+    assert "sync_leases" in inspect(open_engine(postgres_url)).get_table_names()
