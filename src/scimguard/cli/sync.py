@@ -12,6 +12,7 @@ import orjson
 from scimguard.cli.options import input_options, profile_options
 from scimguard.profile import Profile, Switches
 from scimguard.store.db import redact
+from scimguard.unattended.options import unattended_options
 
 EXIT_TASKS = 1  # the run finished, some records are tasks (failed or blocked)
 EXIT_USAGE = 2
@@ -188,6 +189,7 @@ class _Progress:
 @click.option("--okta-app", metavar="ID", help="Only users and groups assigned to this Okta app.")
 @input_options
 @profile_options
+@unattended_options
 def sync_command(
     sources: tuple[str, ...],
     target_url: str,
@@ -268,6 +270,9 @@ def sync_command(
         raise click.UsageError(
             f"--db {redact(db_url or '')}: {exc.__class__.__name__}: {exc}"
         ) from None
+    from scimguard.unattended.schedule import take_over
+
+    take_over(cfg, engine)  # --every / --log-format json run there; else the lease, held
 
     def show_plan(plan, snapshot) -> None:
         for problem in snapshot.problems:

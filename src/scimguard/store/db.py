@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import threading
+import zlib
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 
 DEFAULT_DIR = Path(".scimguard")
 ENGINE_DB_ENV = "SCIMGUARD_DB"
@@ -79,6 +80,12 @@ def upgrade(engine: Engine, script_location: Path) -> None:
     config = Config()
     config.set_main_option("script_location", str(script_location))
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # Two processes starting together on a fresh database (two schedulers, two
+            # emulator workers) would both create the tables; the second waits here instead,
+            # then finds the chain at head. Released with the transaction.
+            key = zlib.crc32(script_location.parent.name.encode())
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

@@ -5,6 +5,7 @@ Modules, one job each:
     schema     the tables: runs, tasks, resources the engine owns in the target
     tasks      the task queue API (list, show, dismiss, retry, Okta-style messages)
     client     the SCIM client: httpx, quota-aware rate limiter, retries with backoff
+    drain      a graceful stop: no new request once asked, those in flight finish
     sources    where the desired state comes from (files, group files, Okta)
     okta       the Okta Users and Groups API reader
     omitted    partial addresses left out of the desired state, and their notes on the task list

@@ -21,6 +21,7 @@ from urllib.parse import quote
 import httpx
 import orjson
 
+from scimguard.sync.drain import in_flight
 from scimguard.sync.ratelimit import RateLimiter
 
 try:  # httpcore tries `import sniffio` on every request; a miss walks sys.path each time
@@ -178,7 +179,22 @@ class ScimClient:
                 self.counts["retries"] += 1
                 why = f"retried_{reply.status or 'no_answer'}"
                 self.counts[why] = self.counts.get(why, 0) + 1
-                log.debug("retry %d of %s %s after %s", attempt, method, path, why[8:])
+                log.debug(
+                    "retry %d of %s %s after %s",
+                    attempt,
+                    method,
+                    path,
+                    why[8:],
+                    extra={  # an event for `--log-format json`: no query (it may hold a name)
+                        "event": "throttled" if reply.status == 429 else "retry",
+                        "fields": {
+                            "method": method,
+                            "path": path.split("?", 1)[0],
+                            "attempt": attempt + 1,
+                            "after": why[8:],
+                        },
+                    },
+                )
             reply.attempts = attempt + 1
             retry_after = None
             try:
@@ -186,9 +202,10 @@ class ScimClient:
                 # a request still queued, so a backlog cannot burst past the target's bucket.
                 async with self._slots:
                     await limiter.acquire()
-                    response = await self._http.request(
-                        method, self.base_url + path, content=content
-                    )
+                    async with in_flight():  # a graceful stop lets this one finish
+                        response = await self._http.request(
+                            method, self.base_url + path, content=content
+                        )
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 reply.status, reply.data, reply.headers = None, None, {}
                 reply.error = (
