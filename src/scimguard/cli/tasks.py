@@ -9,14 +9,10 @@ from typing import Any
 import click
 import orjson
 
+from scimguard.cli.databases import state_db_option
 from scimguard.text import visible
 
-db_option = click.option(
-    "--db",
-    "db_url",
-    metavar="URL",
-    help="The engine database (default sqlite:///.scimguard/engine.db, or SCIMGUARD_DB).",
-)
+db_option = state_db_option
 
 
 def _engine(db_url: str | None):  # type: ignore[no-untyped-def]
@@ -27,7 +23,7 @@ def _engine(db_url: str | None):  # type: ignore[no-untyped-def]
         return open_engine(db_url)
     except Exception as exc:
         raise click.UsageError(
-            f"--db {redact(db_url or '')}: {exc.__class__.__name__}: {exc}"
+            f"--state-db {redact(db_url or '')}: {exc.__class__.__name__}: {exc}"
         ) from None
 
 

@@ -24,7 +24,8 @@ from scimguard.profile import BY_CODE, Finding, Profile, Severity
 from scimguard.sync import tasks as task_store
 from scimguard.sync.client import Reply, ScimClient, TargetUnauthorized
 from scimguard.sync.diff import changed_attributes
-from scimguard.sync.planner import MAX_MEMBERS_PER_PATCH, MemberOp, Op, Owned, Plan
+from scimguard.sync.memory import members_digest, op_digest, task_operation
+from scimguard.sync.planner import COUNTS, MAX_MEMBERS_PER_PATCH, MemberOp, Op, Owned, Plan, total
 from scimguard.sync.schema import resources, tasks
 from scimguard.sync.store import now
 
@@ -38,27 +39,27 @@ class Stopped(Exception):
 
 @dataclass
 class Outcome:
-    created: int = 0
-    updated: int = 0
-    deactivated: int = 0
-    deleted: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    blocked: int = 0
+    """What a run did, counted per kind (`COUNTS`), and the tasks it filed."""
+
+    counts: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {kind: dict.fromkeys(COUNTS, 0) for kind in ("user", "group")}
+    )
     stopped: str | None = None
     not_attempted: int = 0
     task_ids: list[int] = field(default_factory=list)
 
+    def add(self, kind: str, what: str, n: int = 1) -> None:
+        self.counts[kind][what] += n
+
     def summary(self) -> dict[str, int]:
-        return {
-            "created": self.created,
-            "updated": self.updated,
-            "deactivated": self.deactivated,
-            "deleted": self.deleted,
-            "unchanged": self.unchanged,
-            "failed": self.failed,
-            "blocked": self.blocked,
-        }
+        return total(self.counts)
+
+    def by_kind(self) -> dict[str, dict[str, int]]:
+        return {kind: dict(counts) for kind, counts in self.counts.items()}
+
+    @property
+    def failed(self) -> int:
+        return self.summary()["failed"]
 
 
 def _finding_from_catalogue(code: str, attribute: str, value: Any, message: str) -> Finding:
@@ -128,6 +129,8 @@ class Executor:
         self._owned_updates: list[tuple[str, str, str | None, dict[str, Any]]] = []
         self._open: set[tuple[str, str]] = set()
         self._failed_keys: set[tuple[str, str]] = set()
+        self._keep_open: set[tuple[str, str]] = set()  # records still failing, not sent again
+        self._deferred: set[str] = set()  # unchanged groups counted by their membership change
         # New groups get their first members in the create itself (AWS takes up to 100).
         self._members_with_create: dict[str, MemberOp] = {}
         self._members_done: set[str] = set()
@@ -160,10 +163,10 @@ class Executor:
         reply: Reply | None,
         request: dict[str, Any] | None,
         source: dict[str, Any] | None,
+        digest: str | None = None,
     ) -> None:
         self._failed_keys.add((op_kind, key))
-        if state == "failed":
-            self.outcome.failed += 1
+        self.outcome.add(op_kind, state)
         self._pending_tasks.append(
             {
                 "run_id": self.run_id,
@@ -181,6 +184,7 @@ class Executor:
                 "attempts": reply.attempts if reply else 0,
                 "source": source,
                 "target_url": self.target_url,
+                "digest": digest,
             }
         )
         self._maybe_flush()
@@ -211,7 +215,7 @@ class Executor:
         with self.engine.begin() as conn:
             self._write_owned(conn, owned)
             for kind, key in done:
-                if (kind, key) not in self._failed_keys:
+                if (kind, key) not in self._failed_keys and (kind, key) not in self._keep_open:
                     task_store.close_tasks(conn, kind, key, self.run_id)
             for item in pending:
                 self.outcome.task_ids.append(task_store.file_task(conn, **item))
@@ -307,19 +311,23 @@ class Executor:
     async def apply(self, plan: Plan, *, removals: bool = True) -> Outcome:
         self._load_open()
         self.write_claims(plan.claims)
+        kept = ("update", "unchanged", "adopt", "blocked", "still-failed", "still-blocked")
         for op in plan.ops:
-            if op.target_id and op.action in ("update", "unchanged", "adopt", "blocked"):
+            if op.target_id and op.action in (*kept, "dismissed"):
                 ids = self.user_ids if op.kind == "user" else self.group_ids
-                if op.action != "blocked" or op.rule != "manually-sourced":
+                if op.rule != "manually-sourced":
                     ids[op.key] = op.target_id
+        member_groups = {m.group_key for m in plan.members}
+        for m in plan.still_members:
+            self._keep_open.add(("group", m.group_key))
+        waiting = {m.group_key for m in plan.still_members}
         for op in plan.ops:
             if op.action == "blocked":
-                self.outcome.blocked += 1
                 self._task(
                     op.kind,
                     op.key,
                     op.display,
-                    "update" if op.target_id and op.rule != "manually-sourced" else "create",
+                    task_operation(op),
                     "blocked",
                     op.rule or "",
                     op.findings,
@@ -330,22 +338,18 @@ class Executor:
                         "body": op.body,
                     },
                     op.record.source if op.record else None,
+                    op.digest or op_digest(op),
                 )
+            elif op.action in ("still-failed", "still-blocked", "dismissed"):
+                self.outcome.add(op.kind, op.action.replace("-", "_"))
+                self._keep_open.add((op.kind, op.key))
+            elif op.action == "unchanged" and op.kind == "group" and op.key in member_groups:
+                self._deferred.add(op.key)  # updated if a membership write succeeds
+            elif op.action == "unchanged" and op.kind == "group" and op.key in waiting:
+                self.outcome.add("group", "still_failed")
             elif op.action == "unchanged":
-                self.outcome.unchanged += 1
+                self.outcome.add(op.kind, "unchanged")
                 self._succeeded(op.kind, op.key)
-        changed_groups = {m.group_key for m in plan.members}
-        if any(
-            o.kind == "group" and o.action == "unchanged" and o.key in changed_groups
-            for o in plan.ops
-        ):
-            n = sum(
-                1
-                for o in plan.ops
-                if o.kind == "group" and o.action == "unchanged" and o.key in changed_groups
-            )
-            self.outcome.unchanged -= n
-            self.outcome.updated += n
         try:
             self.total = sum(
                 1 for o in plan.ops if o.action in ("create", "update", "adopt")
@@ -461,7 +465,7 @@ class Executor:
             source,
         )
 
-    def _failure(self, op: Op, operation: str, reply: Reply) -> None:
+    def _failure(self, op: Op, operation: str, reply: Reply, digest: str | None = None) -> None:
         source = op.record.source if op.record else None
         if reply.transient:
             what = f"status {reply.status}" if reply.status else (reply.error or "no answer")
@@ -503,7 +507,17 @@ class Executor:
                 ],
             )
         self._task(
-            op.kind, op.key, op.display, operation, "failed", rule, findings, reply, None, source
+            op.kind,
+            op.key,
+            op.display,
+            operation,
+            "failed",
+            rule,
+            findings,
+            reply,
+            None,
+            source,
+            digest or op.digest or op_digest(op),
         )
 
     async def _guard(
@@ -566,7 +580,7 @@ class Executor:
                 external_id=op.record.external_id if op.record else None,
                 name_lower=(op.record.name.lower() if op.record else None),
             )
-            self.outcome.updated += 1
+            self.outcome.add(op.kind, "updated")
             self._succeeded(op.kind, op.key)
         else:
             self._failure(op, op.action, reply)
@@ -596,7 +610,7 @@ class Executor:
         ids = self.user_ids if op.kind == "user" else self.group_ids
         ids[op.key] = target_id
         self._own(op.kind, op.key, target_id, state="active")
-        self.outcome.created += 1
+        self.outcome.add(op.kind, "created")
         self._succeeded(op.kind, op.key)
 
     async def _conflict(self, op: Op, reply: Reply) -> None:
@@ -649,6 +663,7 @@ class Executor:
             reply,
             None,
             rec.source if rec else None,
+            op.digest or op_digest(op),
         )
 
     async def _members(self, m: MemberOp) -> None:
@@ -656,6 +671,9 @@ class Executor:
         self._tick()
 
     async def _members_inner(self, m: MemberOp) -> None:
+        """The group's membership PATCHes. An add for a user whose create failed in this run
+        is left out: it waits in the user's task. An unchanged group is `updated` only when a
+        write to it succeeded."""
         if m.group_key in self._members_done:
             self._succeeded("group", m.group_key)
             return
@@ -679,12 +697,14 @@ class Executor:
             *[self._guarded_patch(m, group_id, verb, chunk) for verb, chunk in batches]
         )
         failed = [r for r in replies if not r.ok]
+        deferred = m.group_key in self._deferred
         if failed:
-            reply = failed[0]
             op = Op("group", "members", m.group_key, m.group_display, target_id=group_id)
-            self._failure(op, "members", reply)
-        else:
-            self._succeeded("group", m.group_key)
+            self._failure(op, "members", failed[0], members_digest(m))
+            return
+        if deferred:
+            self.outcome.add("group", "updated" if replies else "unchanged")
+        self._succeeded("group", m.group_key)
 
     async def _guarded_patch(
         self, m: MemberOp, group_id: str, verb: str, chunk: list[str]
@@ -706,14 +726,14 @@ class Executor:
             reply = await self.client.delete(op.resource, op.target_id)
             if reply.ok or reply.status == 404:
                 self._own(op.kind, op.key, op.target_id, state="deleted")
-                self.outcome.deleted += 1
+                self.outcome.add(op.kind, "deleted")
                 self._succeeded(op.kind, op.key)
                 return
         else:
             reply = await self.client.patch(op.resource, op.target_id, op.body["Operations"])
             if reply.ok:
                 self._own(op.kind, op.key, op.target_id, state="inactive")
-                self.outcome.deactivated += 1
+                self.outcome.add(op.kind, "deactivated")
                 self._succeeded(op.kind, op.key)
                 return
         self._failure(op, op.action, reply)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from scimguard.profile import Profile, Switches
+from scimguard.sync import memory
 from scimguard.sync.client import ScimClient, TargetReadFailed, TargetUnauthorized
 from scimguard.sync.executor import Executor
 from scimguard.sync.planner import MemberOp, Options, Plan
@@ -47,7 +48,8 @@ def _load_run(engine: Engine, run_id: int | None) -> dict[str, Any] | None:
 
 def _restrict(plan: Plan, keys: set[tuple[str, str]]) -> Plan:
     user_keys = {k for kind, k in keys if kind == "user"}
-    out = Plan(claims=plan.claims)
+    out = Plan(claims=plan.claims, held=[o for o in plan.held if (o.kind, o.key) in keys])
+    out.hold_reason = plan.hold_reason if out.held else None
     out.ops = [o for o in plan.ops if (o.kind, o.key) in keys]
     for m in plan.members:
         if ("group", m.group_key) in keys:
@@ -133,8 +135,10 @@ async def _retry_batch(
         rate_reads=float(options.get("rate_reads", 40.0)),
     ) as client:
         try:
+            # The retried records are sent whatever they were refused for; the others are not.
+            remembered = memory.load(engine, target_url, forget=keys)
             plan = await plan_against(
-                client, snapshot, load_owned(engine, target_url), plan_options, profile
+                client, snapshot, load_owned(engine, target_url), plan_options, profile, remembered
             )
         except TargetUnauthorized as exc:
             return unchanged(f"the target answered {exc.reply.status}: the token was refused")
