@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,23 @@ def _run(coro):  # type: ignore[no-untyped-def]
         return pool.submit(asyncio.run, coro).result()
 
 
+@dataclass
+class RetryReport:
+    """A retry as `tasks retry` reports it: each task's outcome and what held the batch back."""
+
+    outcomes: list[RetryOutcome] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # source reads that failed or look partial
+    held: list[str] = field(default_factory=list)  # removals the fuse held, one line each
+    hold_reason: str | None = None
+    stopped: str | None = None  # no token, token refused, target unreadable
+
+
 def retry(engine: Engine, ids: list[int], *, token: str | None = None) -> list[RetryOutcome]:
+    return retry_report(engine, ids, token=token).outcomes
+
+
+def retry_report(engine: Engine, ids: list[int], *, token: str | None = None) -> RetryReport:
+    report = RetryReport()
     outcomes: dict[int, RetryOutcome] = {}
     batches: dict[int | None, list[Task]] = {}
     for task_id in ids:
@@ -88,13 +105,14 @@ def retry(engine: Engine, ids: list[int], *, token: str | None = None) -> list[R
         else:
             batches.setdefault(task.run_id, []).append(task)
     for run_id, batch in batches.items():
-        for outcome in _run(_retry_batch(engine, run_id, batch, token)):
+        for outcome in _run(_retry_batch(engine, run_id, batch, token, report)):
             outcomes[outcome.task_id] = outcome
-    return [outcomes[i] for i in ids if i in outcomes]
+    report.outcomes = [outcomes[i] for i in ids if i in outcomes]
+    return report
 
 
 async def _retry_batch(
-    engine: Engine, run_id: int | None, batch: list[Task], token: str | None
+    engine: Engine, run_id: int | None, batch: list[Task], token: str | None, report: RetryReport
 ) -> list[RetryOutcome]:
     run = _load_run(engine, run_id) or {}
     target_url = run.get("target_url") or batch[0].target_url
@@ -105,6 +123,7 @@ async def _retry_batch(
     bearer = _token(run, token)
 
     def unchanged(message: str) -> list[RetryOutcome]:
+        report.stopped = message
         return [RetryOutcome(t.id, t.state, message, t) for t in batch]
 
     if not target_url:
@@ -113,6 +132,7 @@ async def _retry_batch(
         where = run.get("token_file") or f"${run.get('token_env') or 'SCIMGUARD_TARGET_TOKEN'}"
         return unchanged(f"no target token: {where} is not set")
     snapshot = read_all(sources)
+    report.problems.extend(p for p in snapshot.problems if p not in report.problems)
     keys = {(t.kind, t.record_key) for t in batch}
     present = {("user", r.key) for r in snapshot.users} | {
         ("group", r.key) for r in snapshot.groups
@@ -145,6 +165,9 @@ async def _retry_batch(
         except TargetReadFailed as exc:
             return unchanged(f"{exc}; nothing was sent")
         restricted = _restrict(plan, keys)
+        if restricted.held:
+            report.held.extend(f"{o.action} {o.kind} {o.display}" for o in restricted.held)
+            report.hold_reason = restricted.hold_reason
         executor = Executor(
             engine,
             client,
@@ -158,9 +181,11 @@ async def _retry_batch(
     for t in batch:
         fresh = get_task(engine, t.id) or t
         if outcome.stopped and fresh.state != "succeeded":
-            message = outcome.stopped
+            report.stopped = message = outcome.stopped
         elif fresh.state == "succeeded":
             message = "provisioned"
+        elif any((o.kind, o.key) == (t.kind, t.record_key) for o in restricted.held):
+            message = f"held back: {restricted.hold_reason}"
         elif (t.kind, t.record_key) not in present and t.operation not in ("deactivate", "delete"):
             message = "the record is no longer in its source; dismiss the task"
         else:
