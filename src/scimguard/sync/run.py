@@ -221,12 +221,13 @@ async def run_sync_async(
         result.counts = dict(client.counts)
     result.seconds = time.monotonic() - started
     if engine is not None and run_id is not None:
+        recorded = {**result.summary, "held": len(result.plan.held) if result.plan else 0}
         if result.error:
-            _finish_run(engine, run_id, "stopped", result.summary, result.error)
+            _finish_run(engine, run_id, "stopped", recorded, result.error)
         elif result.outcome and result.outcome.stopped:
-            _finish_run(engine, run_id, "stopped", result.summary, result.outcome.stopped)
+            _finish_run(engine, run_id, "stopped", recorded, result.outcome.stopped)
         else:
-            _finish_run(engine, run_id, "completed", result.summary, None)
+            _finish_run(engine, run_id, "completed", recorded, None)
     return result
 
 
