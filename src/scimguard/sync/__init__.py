@@ -8,6 +8,8 @@ Modules, one job each:
     sources    where the desired state comes from (files, group files, Okta)
     okta       the Okta Users and Groups API reader
     planner    desired vs target -> plan (create, update, deactivate, delete, blocked, members)
+    memory     what a failed or blocked task sent: an unchanged refusal is not sent again
     executor   applies a plan; every operation that does not succeed becomes a task
     retry      re-reads one record from its source and sends only its operations
+    report     a run's exit status and `--json` summary (what a scheduler reads)
 """
