@@ -10,6 +10,7 @@ Modules, one job each:
     planner    desired vs target -> plan (create, update, deactivate, delete, blocked, members)
     memory     what a failed or blocked task sent: an unchanged refusal is not sent again
     executor   applies a plan; every operation that does not succeed becomes a task
+    recorder   what a run writes to the state: tasks, owned resources, intents (batched)
     retry      re-reads one record from its source and sends only its operations
     report     a run's exit status and `--json` summary (what a scheduler reads)
 """
