@@ -150,3 +150,28 @@ def test_docs_list_every_exit_status():
     rows = dict(re.findall(r"^\| (\d) \| `([a-z-]+)` \|", text, re.MULTILINE))
     assert rows == {str(int(s)): s.name.lower().replace("_", "-") for s in Status}
     assert set(MEANINGS) == set(Status)
+
+
+def test_the_worst_status_wins_and_the_others_stay_in_the_summary():
+    from scimguard.sync.report import run_statuses, worst
+
+    fuse = "safety fuse: 3 user removals exceed --max-removals 10%"
+    both = run_statuses(
+        stopped=False, problems=[], held=3, hold_reason=fuse, counts={"still_failed": 2}
+    )
+    assert both == {Status.HELD, Status.TASKS} and worst(both) is Status.HELD
+    partial = run_statuses(
+        stopped=False,
+        problems=["Okta group 'Nope' not found"],
+        held=2,
+        hold_reason="a source read failed or looks partial (...)",
+        counts={},
+    )
+    assert partial == {Status.NOT_FOUND, Status.SOURCE_PROBLEM}
+    assert worst(partial) is Status.NOT_FOUND
+    app_user = ["Okta app user 00u9 not found among the org's users"]
+    assert (
+        worst(run_statuses(stopped=False, problems=app_user, held=0, hold_reason=None, counts={}))
+        is Status.SOURCE_PROBLEM
+    )
+    assert worst({Status.STOPPED, *partial}) is Status.STOPPED
