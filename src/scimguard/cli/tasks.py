@@ -35,7 +35,11 @@ def _visible_json(value: Any) -> str:
 
 @click.group("tasks")
 def tasks_group() -> None:
-    """The tasks of the provisioning engine: what was not provisioned, and why."""
+    """The tasks of the provisioning engine: what was not provisioned, and why.
+
+    They live in the engine's state, the database `sync` writes: give each command the same
+    --state-db URL as the sync (or set SCIMGUARD_STATE_DB once).
+    """
 
 
 @tasks_group.command("list")
