@@ -163,8 +163,8 @@ def test_a_refused_membership_change_waits_and_the_group_is_not_updated(
     users = write_jsonl(tmp_path / "u.jsonl", [user(0), user(1)])
     groups = write_jsonl(tmp_path / "g.jsonl", [group("Pair", ["ext-0"], "g-pair")])
     sync(target, engine_db, users, groups)
-    # The target refuses the next membership change (a PATCH refused with 400 by the fault
-    # injection would be transient; a 400 is not).
+    # The emulator's fault injection answers the next membership change with a 400: a
+    # permanent refusal (a 5xx would be sent again at the next run).
     write_jsonl(groups, [group("Pair", ["ext-0", "ext-1"], "g-pair")])
     with counting_writes(target.emu, fail_with=400) as writes:
         first, summary = sync(target, engine_db, users, groups)
