@@ -89,23 +89,19 @@ def test_an_unchanged_refusal_costs_no_write_and_a_changed_record_is_sent(
         "user4@example.com",
     ]
 
-    # The text plan of such a run says it in one line.
-    plan = run_cli(
-        [
-            "sync",
-            str(users),
-            str(groups),
-            "--target",
-            target.url,
-            "--dry-run",
-            "--allow-legacy-characters",
-        ],
-        target.token,
-        engine_db,
-    )
+    # The text plan of such a run says it in one line (`--verbose` lists them).
+    dry = ["sync", str(users), str(groups), "--target", target.url, "--dry-run"]
+    dry.append("--allow-legacy-characters")
+    plan = run_cli(dry, target.token, engine_db)
     assert "= 2 record(s) refused before and unchanged since: not sent again" in plan.stdout
     assert "user3@example.com" not in plan.stdout
     assert "2 still failed" in plan.stdout and "memberships: 0 to add" in plan.stdout
+    verbose = run_cli([*dry, "--verbose"], target.token, engine_db)
+    listed = [line.strip() for line in verbose.stdout.splitlines() if line.startswith("  = ")]
+    assert [line.split(":")[0] for line in listed] == [
+        "= still failed user user3@example.com",
+        "= still failed user user4@example.com",
+    ]
 
     # user3 is fixed at its source: exactly that record is sent, and joins its group.
     records[3] = user(3)
