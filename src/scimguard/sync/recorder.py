@@ -43,10 +43,6 @@ class Outcome:
     def by_kind(self) -> dict[str, dict[str, int]]:
         return {kind: dict(counts) for kind, counts in self.counts.items()}
 
-    @property
-    def failed(self) -> int:
-        return self.summary()["failed"]
-
 
 class Recorder:
     """The state-database side of one run (the executor does the sending)."""
