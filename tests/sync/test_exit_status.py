@@ -68,6 +68,17 @@ def test_an_unreachable_okta_org_is_4_and_nothing_is_removed(target, engine_db, 
     assert "source problem: Okta failed" in text.stderr and "exit status 4" in text.stderr
 
 
+def test_a_file_with_a_line_the_readers_skipped_is_4(target, engine_db, tmp_path):
+    path = write_jsonl(tmp_path / "u.jsonl", [user(i) for i in range(3)])
+    assert sync_json(target, engine_db, str(path))[0].returncode == 0
+    # user0 left, and a line is broken: the read is partial, so user0 is not deactivated.
+    path.write_text(path.read_text().split("\n", 1)[1] + '{"userName": "broken\n')
+    result, summary = sync_json(target, engine_db, str(path))
+    assert result.returncode == 4, result.stderr
+    assert summary["deactivated"] == 0 and summary["held"] == 1
+    assert "u.jsonl:3: not valid JSON" in summary["source_problems"][0]
+
+
 def test_an_okta_group_or_app_not_found_is_5(target, engine_db, okta):
     env = {"OKTA_API_TOKEN": okta.token}
     result, summary = sync_json(
