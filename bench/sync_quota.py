@@ -3,11 +3,15 @@
 5,000 users and 200 groups (25 members on average) into `scimguard serve` running as its own
 process with quotas at ten times AWS's (250 writes/s, 400 reads/s), and the engine paced at
 the same rates. The minimum is what the quotas allow for the calls made:
-writes/250 + reads/400. Target: wall / minimum <= 1.15 with no failed task. Then a second run
-with nothing changed must send no write and at most ceil(users/100) + ceil(groups/100) reads
-plus one membership read per group.
+writes/250 + reads/400. Target: wall / minimum <= 1.15 with no failed task but the refused
+ones. `--refused` users (default 1 in 50) carry a `:` in their title: the engine lets it through
+(as with --allow-legacy-characters) and the emulator refuses it with a 400, as AWS does, so they
+fail and are members of groups. Then a second run with nothing changed must send no write (the
+refusals are `still failed`, issue 22) and at most ceil(users/100) + ceil(groups/100) reads plus
+one membership read per group.
 
-    .venv/bin/python bench/sync_quota.py [--users 5000] [--groups 200] [--db postgresql://...]
+    .venv/bin/python bench/sync_quota.py [--users 5000] [--groups 200] [--refused 100]
+        [--emulator-db postgresql://...]
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from scimguard.profile import Profile, Switches
 from scimguard.sync.client import RetryPolicy
 from scimguard.sync.planner import Options
 from scimguard.sync.run import SyncConfig, run_sync
@@ -40,10 +45,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def make_sources(directory: Path, users: int, groups: int, seed: int = 1) -> list[str]:
+def make_sources(
+    directory: Path, users: int, groups: int, refused: int = 0, seed: int = 1
+) -> list[str]:
+    """Users (every `users // refused`-th one refused by the target), then groups."""
     rng = random.Random(seed)
+    every = users // refused if refused else 0
     with (directory / "users.jsonl").open("w") as out:
         for i in range(users):
+            title = rng.choice(["Engineer", "Manager", "Analyst"])
+            if every and i % every == every - 1:
+                title += ": on call"  # refused by the target (forbidden-character), sent by us
             out.write(
                 json.dumps(
                     {
@@ -54,7 +66,7 @@ def make_sources(directory: Path, users: int, groups: int, seed: int = 1) -> lis
                         "emails": [
                             {"value": f"user{i}@example.com", "type": "work", "primary": True}
                         ],
-                        "title": rng.choice(["Engineer", "Manager", "Analyst"]),
+                        "title": title,
                         "active": True,
                     }
                 )
@@ -83,7 +95,7 @@ def start_emulator(db_url: str, port: int) -> subprocess.Popen:
         [
             exe,
             "serve",
-            "--db",
+            "--emulator-db",
             db_url,
             "--port",
             str(port),
@@ -117,6 +129,7 @@ async def _baseline(url: str, token: str, sources: list[str]) -> float:
     import httpx
 
     users = [json.loads(line) for line in Path(sources[0]).read_text().splitlines()]
+    users = [u for u in users if ":" not in u["title"]]  # only what the target accepts
     groups = [json.loads(line) for line in Path(sources[1]).read_text().splitlines()]
     slots = asyncio.Semaphore(8)
     ids: dict[str, str] = {}
@@ -140,7 +153,7 @@ async def _baseline(url: str, token: str, sources: list[str]) -> float:
 
         await asyncio.gather(*[user(u) for u in users])
         for g in groups:
-            g["members"] = [{"value": ids[m["value"]]} for m in g["members"]]
+            g["members"] = [{"value": ids[m["value"]]} for m in g["members"] if m["value"] in ids]
         await asyncio.gather(*[post(http, "/Groups", g) for g in groups])
     return time.monotonic() - started
 
@@ -154,13 +167,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=5000)
     parser.add_argument("--groups", type=int, default=200)
-    parser.add_argument("--db", help="emulator database (default: SQLite in a temp dir)")
+    parser.add_argument(
+        "--refused", type=int, default=None, help="users the target refuses (default users/50)"
+    )
+    parser.add_argument(
+        "--emulator-db", "--db", dest="db", help="emulator's store (default: SQLite in a temp dir)"
+    )
     args = parser.parse_args()
+    refused = args.users // 50 if args.refused is None else args.refused
     work = Path(tempfile.mkdtemp(prefix="scimguard-bench-"))
     emu_db = args.db or f"sqlite:///{work / 'emulator.db'}"
     exe = str(Path(sys.executable).with_name("scimguard"))
     created = subprocess.run(
-        [exe, "tenant", "create", "--db", emu_db, "--json"],
+        [exe, "tenant", "create", "--emulator-db", emu_db, "--json"],
         capture_output=True,
         text=True,
         check=True,
@@ -170,7 +189,7 @@ def main() -> None:
     emulator = start_emulator(emu_db, port)
     try:
         target = f"http://127.0.0.1:{port}/{tenant['tenant_id']}/scim/v2"
-        sources = [file_spec(p) for p in make_sources(work, args.users, args.groups)]
+        sources = [file_spec(p) for p in make_sources(work, args.users, args.groups, refused)]
         engine = open_engine(f"sqlite:///{work / 'engine.db'}")
         cfg = SyncConfig(
             target,
@@ -181,9 +200,11 @@ def main() -> None:
             rate_reads=READS,
             concurrency=8,
             retry=RetryPolicy(),
+            profile=Profile(Switches(allow_legacy_characters=True)),
         )
         print(
-            f"{args.users} users, {args.groups} groups -> scimguard serve "
+            f"{args.users} users ({refused} refused by the target), {args.groups} groups -> "
+            "scimguard serve "
             f"(quotas {WRITES:.0f} writes/s, {READS:.0f} reads/s)"
         )
         results = []
@@ -204,7 +225,7 @@ def main() -> None:
 
         base_tenant = json.loads(
             subprocess.run(
-                [exe, "tenant", "create", "--db", emu_db, "--json"],
+                [exe, "tenant", "create", "--emulator-db", emu_db, "--json"],
                 capture_output=True,
                 text=True,
                 check=True,
@@ -219,17 +240,23 @@ def main() -> None:
         )
         failed = task_counts(engine)["failed"]
         _, wall1, min1, _, _ = results[0]
-        _, _, _, counts2, _ = results[1]
+        _, _, _, counts2, summary2 = results[1]
         budget = math.ceil(args.users / 100) + math.ceil(args.groups / 100) + args.groups
-        print(f"failed tasks: {failed}")
+        print(f"failed tasks: {failed} (the {refused} refused users)")
         print(
             f"first run ratio {wall1 / min1:.3f} (target <= 1.15): "
-            f"{'OK' if wall1 / min1 <= 1.15 and failed == 0 else 'MISSED'}"
+            f"{'OK' if wall1 / min1 <= 1.15 and failed == refused else 'MISSED'}"
+        )
+        ok = (
+            counts2["writes"] == 0
+            and counts2["reads"] <= budget
+            and summary2["still_failed"] == refused
+            and summary2["updated"] == 0
         )
         print(
             f"second run: {counts2['writes']} writes (target 0), {counts2['reads']} reads "
-            f"(budget {budget}): "
-            f"{'OK' if counts2['writes'] == 0 and counts2['reads'] <= budget else 'MISSED'}"
+            f"(budget {budget}), {summary2['still_failed']} still failed, "
+            f"{summary2['updated']} updated: {'OK' if ok else 'MISSED'}"
         )
     finally:
         emulator.terminate()

@@ -24,5 +24,10 @@ def test_examples_sync_then_nothing_to_do(target, engine_db, files):
     second = run_cli(args, target.token, engine_db)
     again = json.loads(second.stdout)
     assert again["created"] == 0 and again["updated"] == 0 and again["failed"] == 0, second.stderr
-    assert again["blocked"] == summary["blocked"]
+    # A blocked record unchanged since its task is `still_blocked`. One that the target now
+    # matches differently (a duplicate userName whose twin was created) is blocked anew, once.
+    assert again["blocked"] + again["still_blocked"] == summary["blocked"]
     assert again["unchanged"] == summary["created"]
+    third = json.loads(run_cli(args, target.token, engine_db).stdout)
+    assert third["blocked"] == 0 and third["still_blocked"] == summary["blocked"]
+    assert third["unchanged"] == summary["created"] and third["updated"] == 0

@@ -231,7 +231,7 @@ def test_retry_rereads_the_okta_record_the_admin_fixed(okta, target, engine_db):
     assert "o3@example.com" not in {u["userName"] for u in target.users()}
     okta.users[3]["profile"]["lastName"] = "Fixed"
     retried = run_cli(["tasks", "retry", str(task.id), "--json"], target.token, engine_db)
-    assert json.loads(retried.stdout)[0]["state"] == "succeeded", retried.stderr
+    assert json.loads(retried.stdout)["results"][0]["state"] == "succeeded", retried.stderr
     fixed = next(u for u in target.users() if u["userName"] == "o3@example.com")
     assert fixed["name"]["familyName"] == "Fixed" and fixed["externalId"] == "00u03"
     assert len(target.users()) == 12

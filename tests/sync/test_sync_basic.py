@@ -6,6 +6,8 @@ import json
 
 from sync_helpers import group, run_cli, user, write_jsonl
 
+from scimguard.sync.planner import COUNTS
+
 
 def test_first_sync_creates_users_groups_and_members_then_nothing(target, engine_db, tmp_path):
     users = write_jsonl(tmp_path / "users.jsonl", [user(i) for i in range(5)])
@@ -16,15 +18,10 @@ def test_first_sync_creates_users_groups_and_members_then_nothing(target, engine
     args = ["sync", str(users), str(groups), "--target", target.url]
     first = run_cli([*args, "--json"], target.token, engine_db)
     assert first.returncode == 0, first.stderr
-    assert json.loads(first.stdout) == {
-        "created": 7,
-        "updated": 0,
-        "deactivated": 0,
-        "deleted": 0,
-        "unchanged": 0,
-        "failed": 0,
-        "blocked": 0,
-    }
+    summary = json.loads(first.stdout)
+    assert {k: summary[k] for k in COUNTS} == {**dict.fromkeys(COUNTS, 0), "created": 7}
+    assert summary["by_kind"]["user"]["created"] == 5
+    assert summary["by_kind"]["group"]["created"] == 2
     assert sorted(u["userName"] for u in target.users()) == [
         f"user{i}@example.com" for i in range(5)
     ]

@@ -47,9 +47,10 @@ def test_list_show_retry_dismiss(target, engine_db, tmp_path):
     write_jsonl(users, [user(1), hidden, missing])
     retried = run_cli(["tasks", "retry", str(hidden_id), "--json"], target.token, engine_db)
     assert retried.returncode == 0, retried.stderr
-    assert json.loads(retried.stdout) == [
-        {"id": hidden_id, "state": "succeeded", "message": "provisioned"}
-    ]
+    outcome = json.loads(retried.stdout)
+    assert outcome["results"] == [{"id": hidden_id, "state": "succeeded", "message": "provisioned"}]
+    assert (outcome["succeeded"], outcome["still_open"], outcome["exit_status"]) == (1, 0, 0)
+    assert outcome["source_problems"] == [] and outcome["held"] == 0
     names = {u["userName"] for u in target.users()}
     assert names == {"user1@example.com", "user2@example.com"}
     team = target.groups()[0]

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from scimguard.cli.databases import state_db_option
 from scimguard.store import db
 
 
@@ -24,12 +25,7 @@ def _read_password(from_stdin: bool) -> str:
 
 
 @admin.command("create")
-@click.option(
-    "--db",
-    "db_url",
-    metavar="URL",
-    help="The engine database (default: $SCIMGUARD_DB or .scimguard/engine.db).",
-)
+@state_db_option
 @click.option("--username", required=True, help="The admin's username (case-insensitive).")
 @click.option(
     "--password-stdin",
@@ -56,7 +52,7 @@ def create(db_url: str | None, username: str, password_stdin: bool) -> None:
 
 
 @admin.command("password")
-@click.option("--db", "db_url", metavar="URL", help="The engine database.")
+@state_db_option
 @click.option("--username", required=True, help="The admin whose password changes.")
 @click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
 def password(db_url: str | None, username: str, password_stdin: bool) -> None:

@@ -5,16 +5,12 @@ from __future__ import annotations
 import click
 from rich.console import Console as RichConsole
 
+from scimguard.cli.databases import state_db_option
 from scimguard.store import db
 
 
 @click.command("console")
-@click.option(
-    "--db",
-    "db_url",
-    metavar="URL",
-    help="The engine database (default: $SCIMGUARD_DB or .scimguard/engine.db).",
-)
+@state_db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port",
@@ -44,7 +40,7 @@ def console(db_url: str | None, host: str, port: int) -> None:
     if admin_count(engine) == 0:
         err.print(
             "[yellow]No admin account yet.[/] Create one with "
-            f"[bold]scimguard admin create --db {db.redact(url)} --username NAME[/]"
+            f"[bold]scimguard admin create --state-db {db.redact(url)} --username NAME[/]"
         )
     if host not in ("127.0.0.1", "localhost", "::1"):
         err.print(

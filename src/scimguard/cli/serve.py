@@ -8,21 +8,13 @@ import sys
 import click
 import orjson
 
+from scimguard.cli.databases import emulator_db_option
 from scimguard.store.db import default_url, redact
 
 SETTINGS_ENV = "SCIMGUARD_SERVE_SETTINGS"
 
 
-def db_option(func):  # type: ignore[no-untyped-def]
-    """`--db URL` as every emulator command takes it."""
-    return click.option(
-        "--db",
-        "db_url",
-        default=None,
-        metavar="URL",
-        help="Emulator database (default: $SCIMGUARD_SERVE_DB or sqlite .scimguard/emulator.db; "
-        "postgresql://... for PostgreSQL).",
-    )(func)
+db_option = emulator_db_option  # `--emulator-db URL`, as every emulator command takes it
 
 
 def resolve_db(db_url: str | None) -> str:

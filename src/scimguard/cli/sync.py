@@ -9,14 +9,12 @@ from pathlib import Path
 import click
 import orjson
 
+from scimguard.cli.databases import state_db_option
 from scimguard.cli.options import input_options, profile_options
 from scimguard.profile import Profile, Switches
 from scimguard.store.db import redact
+from scimguard.sync.report import MEANINGS
 from scimguard.unattended.options import unattended_options
-
-EXIT_TASKS = 1  # the run finished, some records are tasks (failed or blocked)
-EXIT_USAGE = 2
-EXIT_STOPPED = 3  # nothing or not everything was sent: unauthorized, unreadable target
 
 
 def read_token(token_env: str | None, token_file: str | None) -> str:
@@ -125,14 +123,14 @@ class _Progress:
     metavar="PATH",
     help="File holding the target's bearer token (instead of --token-env).",
 )
-@click.option(
-    "--db",
-    "db_url",
-    metavar="URL",
-    help="The engine database (default sqlite:///.scimguard/engine.db, or SCIMGUARD_DB).",
-)
+@state_db_option
 @click.option("--dry-run", is_flag=True, help="Print the plan; send no write.")
 @click.option("--json", "as_json", is_flag=True, help="Print only the summary as JSON.")
+@click.option(
+    "--verbose",
+    is_flag=True,
+    help="List every held removal and every record not sent again (default: one line each).",
+)
 @click.option(
     "--delete-missing",
     is_flag=True,
@@ -198,6 +196,7 @@ def sync_command(
     db_url: str | None,
     dry_run: bool,
     as_json: bool,
+    verbose: bool,
     delete_missing: bool,
     max_removals: str,
     adopt_manual: bool,
@@ -221,13 +220,19 @@ def sync_command(
     Matches by externalId, then userName (groups: displayName) ignoring case; deactivates
     users gone from the source (--delete-missing deletes), never touches what it did not
     create, and files every record it could not provision as a task (`scimguard tasks`).
-    Exit status: 0 all done, 1 some tasks, 2 bad invocation, 3 stopped (token refused,
-    target unreadable).
+    A record refused before and unchanged since is not sent again (`tasks retry` sends it).
+
+    \b
+    Exit status (the worst that applies; --json carries them all):
+      0 everything went through          4 a source read failed or looks partial
+      1 some records are tasks           5 an --okta-group or --okta-app was not found
+      2 unusable invocation              6 removals held back by the safety fuse
+      3 stopped: token refused or target unreadable
     """
     from scimguard.sync.client import RetryPolicy
     from scimguard.sync.omitted import note_lines
     from scimguard.sync.planner import Options, parse_max_removals
-    from scimguard.sync.render import plan_lines
+    from scimguard.sync.render import held_line, plan_lines
     from scimguard.sync.run import SyncConfig, run_sync
     from scimguard.sync.store import open_engine
 
@@ -268,7 +273,7 @@ def sync_command(
         engine = open_engine(db_url)
     except Exception as exc:  # a bad URL or an unreachable server
         raise click.UsageError(
-            f"--db {redact(db_url or '')}: {exc.__class__.__name__}: {exc}"
+            f"--state-db {redact(db_url or '')}: {exc.__class__.__name__}: {exc}"
         ) from None
     from scimguard.unattended.schedule import take_over
 
@@ -278,11 +283,9 @@ def sync_command(
         for problem in snapshot.problems:
             click.secho(f"source problem: {problem}", fg="yellow", err=True)
         if plan.held and as_json:  # the text plan says it on stdout
-            click.secho(
-                f"{len(plan.held)} removal(s) held back: {plan.hold_reason}", fg="yellow", err=True
-            )
+            click.secho(held_line(plan), fg="yellow", err=True)
         if not as_json:
-            for line in plan_lines(plan):
+            for line in plan_lines(plan, verbose=verbose):
                 click.echo(line)
             for line in note_lines(snapshot.notes, snapshot):
                 click.echo(line)
@@ -304,23 +307,75 @@ def sync_command(
     finally:
         if progress is not None:
             progress.stop()
-    summary = result.summary
+    status, document = _report(result, engine, cfg.target_url)
     if as_json:
-        sys.stdout.write(orjson.dumps(summary).decode() + "\n")
+        sys.stdout.write(orjson.dumps(document).decode() + "\n")
     if result.error:
         click.secho(f"error: {result.error}", fg="red", err=True)
-        sys.exit(EXIT_STOPPED)
-    if result.outcome and result.outcome.stopped:
+    elif result.outcome and result.outcome.stopped:
         click.secho(f"stopped: {result.outcome.stopped}", fg="red", err=True)
-        sys.exit(EXIT_STOPPED)
-    if not as_json and result.outcome is not None:
-        s = summary
-        click.echo(
-            f"Done: {s['created']} created, {s['updated']} updated, {s['deactivated']} "
-            f"deactivated, {s['deleted']} deleted, {s['unchanged']} unchanged, {s['failed']} "
-            f"failed, {s['blocked']} blocked ({result.seconds:.1f}s)."
+    elif not as_json and result.outcome is not None:
+        click.echo(done_line(document, result.seconds))
+        if document["tasks"]["open"]:
+            click.echo(
+                f"See `scimguard tasks list{state_hint(db_url)}` for what was not provisioned, "
+                "and why."
+            )
+    if status and not as_json:
+        click.echo(f"exit status {int(status)}: {MEANINGS[status]}", err=True)
+    sys.exit(int(status))
+
+
+def _report(result, engine, target_url: str):  # type: ignore[no-untyped-def]
+    """The run's exit status and its `--json` document (sync/report.py)."""
+    from scimguard.sync import report
+    from scimguard.sync.tasks import open_count
+
+    plan = result.plan
+    held = len(plan.held) if plan else 0
+    hold_reason = plan.hold_reason if plan else None
+    stopped = result.error or (result.outcome.stopped if result.outcome else None)
+    counts = result.summary
+    problems = list(result.snapshot.problems)
+    status = report.worst(
+        report.run_statuses(
+            stopped=bool(stopped),
+            problems=problems,
+            held=held,
+            hold_reason=hold_reason,
+            counts=counts,
         )
-        if s["failed"] or s["blocked"]:
-            click.echo("See `scimguard tasks list` for what was not provisioned, and why.")
-    if summary["failed"] or summary["blocked"]:
-        sys.exit(EXIT_TASKS)
+    )
+    document = report.summary(
+        counts,
+        result.by_kind,
+        status=status,
+        problems=problems,
+        held=held,
+        hold_reason=hold_reason,
+        tasks_opened=len(set(result.outcome.task_ids)) if result.outcome else 0,
+        tasks_open=open_count(engine, target_url),
+        stopped=stopped,
+        run_id=result.run_id,
+    )
+    return status, document
+
+
+def done_line(s: dict, seconds: float) -> str:
+    line = (
+        f"Done: {s['created']} created, {s['updated']} updated, {s['deactivated']} "
+        f"deactivated, {s['deleted']} deleted, {s['unchanged']} unchanged, {s['failed']} "
+        f"failed, {s['blocked']} blocked"
+    )
+    for key in ("still_failed", "still_blocked", "dismissed"):
+        if s[key]:
+            line += f", {s[key]} {key.replace('_', ' ')}"
+    if s["held"]:
+        line += f", {s['held']} removal(s) held"
+    return line + f" ({seconds:.1f}s)."
+
+
+def state_hint(db_url: str | None) -> str:
+    """` --state-db URL` when the state is not where `tasks` looks by default, so that a hint
+    works when typed as printed (the password, if any, is never printed)."""
+    return f" --state-db {redact(db_url)}" if db_url else ""

@@ -9,14 +9,10 @@ from typing import Any
 import click
 import orjson
 
+from scimguard.cli.databases import state_db_option
 from scimguard.text import visible
 
-db_option = click.option(
-    "--db",
-    "db_url",
-    metavar="URL",
-    help="The engine database (default sqlite:///.scimguard/engine.db, or SCIMGUARD_DB).",
-)
+db_option = state_db_option
 
 
 def _engine(db_url: str | None):  # type: ignore[no-untyped-def]
@@ -27,7 +23,7 @@ def _engine(db_url: str | None):  # type: ignore[no-untyped-def]
         return open_engine(db_url)
     except Exception as exc:
         raise click.UsageError(
-            f"--db {redact(db_url or '')}: {exc.__class__.__name__}: {exc}"
+            f"--state-db {redact(db_url or '')}: {exc.__class__.__name__}: {exc}"
         ) from None
 
 
@@ -39,7 +35,11 @@ def _visible_json(value: Any) -> str:
 
 @click.group("tasks")
 def tasks_group() -> None:
-    """The tasks of the provisioning engine: what was not provisioned, and why."""
+    """The tasks of the provisioning engine: what was not provisioned, and why.
+
+    They live in the engine's state, the database `sync` writes: give each command the same
+    --state-db URL as the sync (or set SCIMGUARD_STATE_DB once).
+    """
 
 
 @tasks_group.command("list")
@@ -148,32 +148,74 @@ def show_command(task_id: int, as_json: bool, db_url: str | None) -> None:
 @tasks_group.command("retry")
 @click.argument("task_ids", nargs=-1, type=int)
 @click.option("--all", "retry_all", is_flag=True, help="Every failed and blocked task.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print only the outcome as JSON.")
+@click.option("--verbose", is_flag=True, help="List every removal held back.")
 @db_option
 def retry_command(
-    task_ids: tuple[int, ...], retry_all: bool, as_json: bool, db_url: str | None
+    task_ids: tuple[int, ...], retry_all: bool, as_json: bool, verbose: bool, db_url: str | None
 ) -> None:
     """Re-read each task's record from its source, check it again, and send it again.
 
-    The token comes from the run's --token-env variable or --token-file, as for `sync`.
+    Sent whatever it was refused for before (a `sync` run does not repeat an unchanged
+    refusal). The token comes from the run's --token-env variable or --token-file, as for
+    `sync`. Exit status as for `sync`: 0 every task succeeded, 1 some are still tasks,
+    3 stopped (no token, token refused, target unreadable), 4 a source read failed or looks
+    partial, 5 a group or app was not found, 6 removals held back by the safety fuse.
     """
-    from scimguard.sync.tasks import open_task_ids, retry_tasks
+    from scimguard.sync import report
+    from scimguard.sync.retry import retry_report
+    from scimguard.sync.tasks import open_task_ids
 
     if bool(task_ids) == retry_all:
         raise click.UsageError("give task IDs or --all (not both)")
     engine = _engine(db_url)
     ids = open_task_ids(engine) if retry_all else list(task_ids)
-    outcomes = retry_tasks(engine, ids)
+    done = retry_report(engine, ids)
+    outcomes = done.outcomes
+    still = sum(1 for o in outcomes if o.state != "succeeded")
+    status = report.worst(
+        report.run_statuses(
+            stopped=bool(done.stopped),
+            problems=done.problems,
+            held=len(done.held),
+            hold_reason=done.hold_reason,
+            counts={"failed": still},
+        )
+    )
     if as_json:
-        rows = [{"id": o.task_id, "state": o.state, "message": o.message} for o in outcomes]
-        sys.stdout.write(orjson.dumps(rows).decode() + "\n")
-    else:
-        for o in outcomes:
-            click.echo(f"task {o.task_id}: {o.state}: {visible(o.message)}")
-        if not outcomes:
-            click.echo("Nothing to retry.")
-    if any(o.state != "succeeded" for o in outcomes):
-        sys.exit(1)
+        document = {
+            "results": [
+                {"id": o.task_id, "state": o.state, "message": o.message} for o in outcomes
+            ],
+            "succeeded": len(outcomes) - still,
+            "still_open": still,
+            "held": len(done.held),
+            "held_reason": done.hold_reason,
+            "source_problems": done.problems,
+            "not_found": report.not_found(done.problems),
+            "stopped": done.stopped,
+            "status": status.name.lower().replace("_", "-"),
+            "exit_status": int(status),
+        }
+        sys.stdout.write(orjson.dumps(document).decode() + "\n")
+        sys.exit(int(status))
+    for problem in done.problems:
+        click.secho(f"source problem: {problem}", fg="yellow", err=True)
+    for o in outcomes:
+        click.echo(f"task {o.task_id}: {o.state}: {visible(o.message)}")
+    if not outcomes:
+        click.echo("Nothing to retry.")
+    if done.held:
+        click.echo(
+            f"= held: {len(done.held)} removal(s) held back: {done.hold_reason}"
+            + ("" if verbose else " (--verbose lists them)")
+        )
+        if verbose:
+            for line in done.held:
+                click.echo(f"  = held: {visible(line)}")
+    if status:
+        click.echo(f"exit status {int(status)}: {report.MEANINGS[status]}", err=True)
+    sys.exit(int(status))
 
 
 @tasks_group.command("dismiss")

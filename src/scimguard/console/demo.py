@@ -57,7 +57,7 @@ def console_step(console: object, *, serve: bool = True) -> None:
                 str(groups),
                 "--target",
                 target,
-                "--db",
+                "--state-db",
                 engine_url,
                 # allowed here, refused by the emulator: some tasks are real 400s from the target
                 "--allow-legacy-characters",
@@ -65,12 +65,14 @@ def console_step(console: object, *, serve: bool = True) -> None:
             capture_output=True,
             text=True,
         )
-        say(sync.stdout.strip() or sync.stderr.strip())
+        # As printed, unwrapped: the hints in it are commands to type.
+        say(sync.stdout.strip() or sync.stderr.strip(), markup=False, soft_wrap=True)
         password = secrets.token_urlsafe(12)
         create_admin(open_engine(engine_url), "demo", password)
         app = create_app(engine_url)
         if not serve:
             say(f"Console ready over {engine_url} (not started: --no-serve).")
+            closing_hints(say, engine_url)
             return
         port = _port()
         say(f"\n[bold]Console: http://127.0.0.1:{port}/[/]")
@@ -78,3 +80,12 @@ def console_step(console: object, *, serve: bool = True) -> None:
         say("(a throwaway account of this demo database, shown only now)")
         say(f"Open Tasks, fix a record in {users}, tick it and Retry Selected. Ctrl-C stops.")
         uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    closing_hints(say, engine_url)
+
+
+def closing_hints(say, engine_url: str) -> None:  # type: ignore[no-untyped-def]
+    """The demo's last words: commands that, typed as printed here, show the demo's tasks."""
+    state = f"--state-db {engine_url}"
+    say("\nThe demo's tasks stay in its state database; from this directory:", soft_wrap=True)
+    for command in (f"scimguard tasks list {state}", f"scimguard tasks show ID {state}"):
+        say(f"  {command}", markup=False, soft_wrap=True, highlight=False)

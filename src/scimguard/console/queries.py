@@ -89,6 +89,13 @@ def newest_tasks(
     return found
 
 
+def _counts(summary: Any) -> dict[str, int]:
+    """A run's counts as the dashboard labels them (`still_failed` -> "still failed")."""
+    if not isinstance(summary, dict):
+        return {}
+    return {k.replace("_", " "): v for k, v in summary.items() if isinstance(v, int)}
+
+
 def recent_runs(engine: Engine, limit: int = 5) -> list[Run]:
     with engine.connect() as conn:
         rows = conn.execute(select(runs).order_by(runs.c.id.desc()).limit(limit)).all()
@@ -100,7 +107,7 @@ def recent_runs(engine: Engine, limit: int = 5) -> list[Run]:
             finished_at=r.finished_at,
             target_url=r.target_url,
             dry_run=bool(r.dry_run),
-            summary=_json(r.summary) if isinstance(_json(r.summary), dict) else {},
+            summary=_counts(_json(r.summary)),
             message=r.message,
         )
         for r in rows

@@ -14,15 +14,20 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, text
 
 DEFAULT_DIR = Path(".scimguard")
-ENGINE_DB_ENV = "SCIMGUARD_DB"
-EMULATOR_DB_ENV = "SCIMGUARD_SERVE_DB"
+STATE_DB_ENV = "SCIMGUARD_STATE_DB"  # the engine's state (sync, tasks, console)
+EMULATOR_DB_ENV = "SCIMGUARD_EMULATOR_DB"  # the emulator's store (serve, tenant, token)
+# The earlier names, still read after the new ones.
+_ENV = {
+    "engine": (STATE_DB_ENV, "SCIMGUARD_DB"),
+    "emulator": (EMULATOR_DB_ENV, "SCIMGUARD_SERVE_DB"),
+}
 
 
 def default_url(kind: str) -> str:
     """The default database of a component: `engine` or `emulator`, under ./.scimguard/."""
-    env = ENGINE_DB_ENV if kind == "engine" else EMULATOR_DB_ENV
-    if os.environ.get(env):
-        return os.environ[env]
+    for env in _ENV[kind]:
+        if os.environ.get(env):
+            return os.environ[env]
     return f"sqlite:///{DEFAULT_DIR / (kind + '.db')}"
 
 

@@ -10,6 +10,9 @@ Modules, one job each:
     okta       the Okta Users and Groups API reader
     omitted    partial addresses left out of the desired state, and their notes on the task list
     planner    desired vs target -> plan (create, update, deactivate, delete, blocked, members)
+    memory     what a failed or blocked task sent: an unchanged refusal is not sent again
     executor   applies a plan; every operation that does not succeed becomes a task
+    recorder   what a run writes to the state: tasks, owned resources, intents (batched)
     retry      re-reads one record from its source and sends only its operations
+    report     a run's exit status and `--json` summary (what a scheduler reads)
 """

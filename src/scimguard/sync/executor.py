@@ -5,7 +5,8 @@ removals. Within a phase, operations run concurrently; the client's rate limiter
 within the quotas. Crash safety: a create is written down as an intent (`sync_resources`,
 state `pending`) before it is sent, so a run killed after sending but before recording is
 reconciled by the next run's planner (the resource is recognised as ours, not re-created and
-not mistaken for a manual one). A 401/403 stops everything at once (`Stopped`).
+not mistaken for a manual one). A 401/403 stops everything at once (`Stopped`). What the run
+writes to the state database goes through its `Recorder` (sync/recorder.py).
 """
 
 from __future__ import annotations
@@ -15,50 +16,22 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, select, update
+from sqlalchemy import Engine
 
 from scimguard.profile import BY_CODE, Finding, Profile, Severity
-from scimguard.sync import tasks as task_store
 from scimguard.sync.client import Reply, ScimClient, TargetUnauthorized
 from scimguard.sync.diff import changed_attributes
-from scimguard.sync.planner import MAX_MEMBERS_PER_PATCH, MemberOp, Op, Owned, Plan
-from scimguard.sync.schema import resources, tasks
-from scimguard.sync.store import now
+from scimguard.sync.memory import members_digest, op_digest, task_operation
+from scimguard.sync.planner import MAX_MEMBERS_PER_PATCH, MemberOp, Op, Plan
+from scimguard.sync.recorder import Outcome, Recorder
 
-FLUSH_EVERY = 200
 log = logging.getLogger("scimguard.sync")
 
 
 class Stopped(Exception):
     """The run stopped early (401/403); the message says why and what is left."""
-
-
-@dataclass
-class Outcome:
-    created: int = 0
-    updated: int = 0
-    deactivated: int = 0
-    deleted: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    blocked: int = 0
-    stopped: str | None = None
-    not_attempted: int = 0
-    task_ids: list[int] = field(default_factory=list)
-
-    def summary(self) -> dict[str, int]:
-        return {
-            "created": self.created,
-            "updated": self.updated,
-            "deactivated": self.deactivated,
-            "deleted": self.deleted,
-            "unchanged": self.unchanged,
-            "failed": self.failed,
-            "blocked": self.blocked,
-        }
 
 
 def _finding_from_catalogue(code: str, attribute: str, value: Any, message: str) -> Finding:
@@ -123,203 +96,35 @@ class Executor:
         self.outcome = Outcome()
         self.user_ids: dict[str, str] = {}  # record key -> target id
         self.group_ids: dict[str, str] = {}
-        self._pending_tasks: list[dict[str, Any]] = []
-        self._done: list[tuple[str, str]] = []  # (kind, key) that went through
-        self._owned_updates: list[tuple[str, str, str | None, dict[str, Any]]] = []
-        self._open: set[tuple[str, str]] = set()
-        self._failed_keys: set[tuple[str, str]] = set()
+        self.record = Recorder(engine, target_url, run_id, self.outcome)
+        self._deferred: set[str] = set()  # unchanged groups counted by their membership change
         # New groups get their first members in the create itself (AWS takes up to 100).
         self._members_with_create: dict[str, MemberOp] = {}
         self._members_done: set[str] = set()
         self._user_done: dict[str, asyncio.Event] = {}
 
-    # --- bookkeeping ---------------------------------------------------------------------------
-
-    def _load_open(self) -> None:
-        if self.engine is None:
-            return
-        with self.engine.connect() as conn:
-            self._open = {
-                (k, r)
-                for k, r in conn.execute(
-                    select(tasks.c.kind, tasks.c.record_key).where(
-                        tasks.c.state.in_(task_store.OPEN_STATES)
-                    )
-                )
-            }
-
-    def _task(
-        self,
-        op_kind: str,
-        key: str,
-        display: str,
-        operation: str,
-        state: str,
-        rule: str,
-        findings: list[Finding],
-        reply: Reply | None,
-        request: dict[str, Any] | None,
-        source: dict[str, Any] | None,
-    ) -> None:
-        self._failed_keys.add((op_kind, key))
-        if state == "failed":
-            self.outcome.failed += 1
-        self._pending_tasks.append(
-            {
-                "run_id": self.run_id,
-                "kind": op_kind,
-                "record_key": key,
-                "display": display,
-                "operation": operation,
-                "state": state,
-                "rule": rule,
-                "request": request
-                if request is not None
-                else (reply.request_dict() if reply else None),
-                "response": reply.response_dict() if reply else None,
-                "findings": [f.to_dict() for f in findings],
-                "attempts": reply.attempts if reply else 0,
-                "source": source,
-                "target_url": self.target_url,
-            }
-        )
-        self._maybe_flush()
-
-    def _succeeded(self, kind: str, key: str) -> None:
-        if (kind, key) in self._open:
-            self._done.append((kind, key))
-
-    def _own(self, kind: str, key: str, target_id: str | None, **values: Any) -> None:
-        self._owned_updates.append((kind, key, target_id, values))
-        self._maybe_flush()
-
-    def _maybe_flush(self) -> None:
-        size = len(self._pending_tasks) + len(self._done) + len(self._owned_updates)
-        if size >= FLUSH_EVERY:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.engine is None:
-            self._pending_tasks.clear()
-            self._done.clear()
-            self._owned_updates.clear()
-            return
-        pending, done, owned = self._pending_tasks, self._done, self._owned_updates
-        self._pending_tasks, self._done, self._owned_updates = [], [], []
-        if not (pending or done or owned):
-            return
-        with self.engine.begin() as conn:
-            self._write_owned(conn, owned)
-            for kind, key in done:
-                if (kind, key) not in self._failed_keys:
-                    task_store.close_tasks(conn, kind, key, self.run_id)
-            for item in pending:
-                self.outcome.task_ids.append(task_store.file_task(conn, **item))
-
-    def _write_owned(self, conn, rows: list[tuple[str, str, str | None, dict[str, Any]]]) -> None:
-        """Upsert rows of `sync_resources` by (kind, record_key), in bulk."""
-        if not rows:
-            return
-        t = resources.c
-        merged: dict[tuple[str, str], dict[str, Any]] = {}
-        for kind, key, target_id, values in rows:
-            data = merged.setdefault((kind, key), {})
-            data.update(values)
-            if target_id is not None:
-                data["target_id"] = target_id
-        existing: dict[tuple[str, str], int] = {}
-        keys = list(merged)
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            for kind in {k for k, _ in chunk}:
-                names = [r for k, r in chunk if k == kind]
-                for row in conn.execute(
-                    select(t.id, t.record_key).where(
-                        t.target_url == self.target_url, t.kind == kind, t.record_key.in_(names)
-                    )
-                ):
-                    existing[(kind, row.record_key)] = row.id
-        stamp = now()
-        inserts = []
-        updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for (kind, key), data in merged.items():
-            data = {**data, "updated_at": stamp, "run_id": self.run_id}
-            row_id = existing.get((kind, key))
-            if row_id is None:
-                inserts.append(
-                    {
-                        "target_url": self.target_url,
-                        "kind": kind,
-                        "record_key": key,
-                        "created_at": stamp,
-                        "target_id": None,
-                        "external_id": None,
-                        "name": None,
-                        "name_lower": None,
-                        "state": "active",
-                        **data,
-                    }
-                )
-            else:
-                updates.setdefault(tuple(sorted(data)), []).append({"_id": row_id, **data})
-        if inserts:
-            conn.execute(resources.insert(), inserts)
-        for columns, params in updates.items():
-            statement = (
-                update(resources)
-                .where(t.id == bindparam("_id"))
-                .values({c: bindparam(c) for c in columns})
-            )
-            conn.execute(statement, params)
-
-    def write_intents(self, ops: list[Op]) -> None:
-        """Before any create is sent: write it down (crash safety)."""
-        if self.engine is None or not ops:
-            return
-        rows = []
-        for op in ops:
-            rec = op.record
-            name = rec.name if rec else op.display
-            values = {
-                "state": "pending",
-                "target_id": None,
-                "external_id": rec.external_id if rec else None,
-                "name": name,
-                "name_lower": name.lower() if name else None,
-            }
-            rows.append((op.kind, op.key, None, values))
-        with self.engine.begin() as conn:
-            self._write_owned(conn, rows)
-
-    def write_claims(self, claims: list[Owned]) -> None:
-        for claim in claims:
-            self._own(
-                claim.kind,
-                claim.record_key,
-                claim.target_id,
-                state="active",
-                external_id=claim.external_id,
-                name_lower=claim.name_lower,
-            )
-
     # --- applying -------------------------------------------------------------------------------
 
     async def apply(self, plan: Plan, *, removals: bool = True) -> Outcome:
-        self._load_open()
-        self.write_claims(plan.claims)
+        self.record.load_open()
+        self.record.write_claims(plan.claims)
+        kept = ("update", "unchanged", "adopt", "blocked", "still-failed", "still-blocked")
         for op in plan.ops:
-            if op.target_id and op.action in ("update", "unchanged", "adopt", "blocked"):
+            if op.target_id and op.action in (*kept, "dismissed"):
                 ids = self.user_ids if op.kind == "user" else self.group_ids
-                if op.action != "blocked" or op.rule != "manually-sourced":
+                if op.rule != "manually-sourced":
                     ids[op.key] = op.target_id
+        member_groups = {m.group_key for m in plan.members}
+        for m in plan.still_members:
+            self.record.keep_open.add(("group", m.group_key))
+        waiting = {m.group_key for m in plan.still_members}
         for op in plan.ops:
             if op.action == "blocked":
-                self.outcome.blocked += 1
-                self._task(
+                self.record.task(
                     op.kind,
                     op.key,
                     op.display,
-                    "update" if op.target_id and op.rule != "manually-sourced" else "create",
+                    task_operation(op),
                     "blocked",
                     op.rule or "",
                     op.findings,
@@ -330,22 +135,18 @@ class Executor:
                         "body": op.body,
                     },
                     op.record.source if op.record else None,
+                    op.digest or op_digest(op),
                 )
+            elif op.action in ("still-failed", "still-blocked", "dismissed"):
+                self.outcome.add(op.kind, op.action.replace("-", "_"))
+                self.record.keep_open.add((op.kind, op.key))
+            elif op.action == "unchanged" and op.kind == "group" and op.key in member_groups:
+                self._deferred.add(op.key)  # updated if a membership write succeeds
+            elif op.action == "unchanged" and op.kind == "group" and op.key in waiting:
+                self.outcome.add("group", "still_failed")
             elif op.action == "unchanged":
-                self.outcome.unchanged += 1
-                self._succeeded(op.kind, op.key)
-        changed_groups = {m.group_key for m in plan.members}
-        if any(
-            o.kind == "group" and o.action == "unchanged" and o.key in changed_groups
-            for o in plan.ops
-        ):
-            n = sum(
-                1
-                for o in plan.ops
-                if o.kind == "group" and o.action == "unchanged" and o.key in changed_groups
-            )
-            self.outcome.unchanged -= n
-            self.outcome.updated += n
+                self.outcome.add(op.kind, "unchanged")
+                self.record.succeeded(op.kind, op.key)
         try:
             self.total = sum(
                 1 for o in plan.ops if o.action in ("create", "update", "adopt")
@@ -360,11 +161,11 @@ class Executor:
             }
             started = time.monotonic()
             await self._users_and_groups(plan)
-            self.flush()
+            self.record.flush()
             log.info("users and groups in %.2fs", time.monotonic() - started)
             started = time.monotonic()
             await self._run_all([self._members(m) for m in plan.members])
-            self.flush()
+            self.record.flush()
             log.info(
                 "%d membership changes in %.2fs", len(plan.members), time.monotonic() - started
             )
@@ -386,7 +187,7 @@ class Executor:
                     f" {self.outcome.not_attempted} operation(s) were not finished."
                 )
         finally:
-            self.flush()
+            self.record.flush()
         return self.outcome
 
     async def _users_and_groups(self, plan: Plan) -> None:
@@ -408,7 +209,7 @@ class Executor:
                 rank.setdefault(key, index)
         user_ops.sort(key=lambda o: rank.get(o.key, len(group_ops)))
         self._user_done = {o.key: asyncio.Event() for o in user_ops}
-        self.write_intents([o for o in user_ops + group_ops if o.action == "create"])
+        self.record.write_intents([o for o in user_ops + group_ops if o.action == "create"])
         await self._run_all(
             [self._upsert(o) for o in user_ops]
             + [self._group_when_ready(o, waits.get(o.key, [])) for o in group_ops]
@@ -448,7 +249,7 @@ class Executor:
             None,
             f"The target answered {reply.status}: the token is wrong, expired or revoked.",
         )
-        self._task(
+        self.record.task(
             op_kind,
             key,
             display,
@@ -461,7 +262,7 @@ class Executor:
             source,
         )
 
-    def _failure(self, op: Op, operation: str, reply: Reply) -> None:
+    def _failure(self, op: Op, operation: str, reply: Reply, digest: str | None = None) -> None:
         source = op.record.source if op.record else None
         if reply.transient:
             what = f"status {reply.status}" if reply.status else (reply.error or "no answer")
@@ -502,8 +303,18 @@ class Executor:
                     )
                 ],
             )
-        self._task(
-            op.kind, op.key, op.display, operation, "failed", rule, findings, reply, None, source
+        self.record.task(
+            op.kind,
+            op.key,
+            op.display,
+            operation,
+            "failed",
+            rule,
+            findings,
+            reply,
+            None,
+            source,
+            digest or op.digest or op_digest(op),
         )
 
     async def _guard(
@@ -558,7 +369,7 @@ class Executor:
         reply = await self._send_update(op, op.target_id)
         if reply.ok:
             ids[op.key] = op.target_id
-            self._own(
+            self.record.own(
                 op.kind,
                 op.key,
                 op.target_id,
@@ -566,8 +377,8 @@ class Executor:
                 external_id=op.record.external_id if op.record else None,
                 name_lower=(op.record.name.lower() if op.record else None),
             )
-            self.outcome.updated += 1
-            self._succeeded(op.kind, op.key)
+            self.outcome.add(op.kind, "updated")
+            self.record.succeeded(op.kind, op.key)
         else:
             self._failure(op, op.action, reply)
 
@@ -595,9 +406,9 @@ class Executor:
     def _created(self, op: Op, target_id: str) -> None:
         ids = self.user_ids if op.kind == "user" else self.group_ids
         ids[op.key] = target_id
-        self._own(op.kind, op.key, target_id, state="active")
-        self.outcome.created += 1
-        self._succeeded(op.kind, op.key)
+        self.record.own(op.kind, op.key, target_id, state="active")
+        self.outcome.add(op.kind, "created")
+        self.record.succeeded(op.kind, op.key)
 
     async def _conflict(self, op: Op, reply: Reply) -> None:
         """409 on create: ours from an earlier attempt -> adopt; else a manual one -> task."""
@@ -625,7 +436,7 @@ class Executor:
             if changes:
                 again = await self._send_update(op, target_id)
                 if not again.ok:
-                    self._own(op.kind, op.key, target_id, state="active")
+                    self.record.own(op.kind, op.key, target_id, state="active")
                     self._failure(op, "update", again)
                     return
             self._created(op, target_id)
@@ -638,7 +449,7 @@ class Executor:
             f"The target already holds a {op.kind} {found.get(name_attr)!r} (id {found.get('id')}) "
             f"with {how}, not created by this engine; the create was refused with 409.",
         )
-        self._task(
+        self.record.task(
             op.kind,
             op.key,
             op.display,
@@ -649,6 +460,7 @@ class Executor:
             reply,
             None,
             rec.source if rec else None,
+            op.digest or op_digest(op),
         )
 
     async def _members(self, m: MemberOp) -> None:
@@ -656,8 +468,11 @@ class Executor:
         self._tick()
 
     async def _members_inner(self, m: MemberOp) -> None:
+        """The group's membership PATCHes. An add for a user whose create failed in this run
+        is left out: it waits in the user's task. An unchanged group is `updated` only when a
+        write to it succeeded."""
         if m.group_key in self._members_done:
-            self._succeeded("group", m.group_key)
+            self.record.succeeded("group", m.group_key)
             return
         group_id = m.group_id or self.group_ids.get(m.group_key)
         if group_id is None:
@@ -679,12 +494,14 @@ class Executor:
             *[self._guarded_patch(m, group_id, verb, chunk) for verb, chunk in batches]
         )
         failed = [r for r in replies if not r.ok]
+        deferred = m.group_key in self._deferred
         if failed:
-            reply = failed[0]
             op = Op("group", "members", m.group_key, m.group_display, target_id=group_id)
-            self._failure(op, "members", reply)
-        else:
-            self._succeeded("group", m.group_key)
+            self._failure(op, "members", failed[0], members_digest(m))
+            return
+        if deferred:
+            self.outcome.add("group", "updated" if replies else "unchanged")
+        self.record.succeeded("group", m.group_key)
 
     async def _guarded_patch(
         self, m: MemberOp, group_id: str, verb: str, chunk: list[str]
@@ -705,16 +522,16 @@ class Executor:
         if op.action == "delete":
             reply = await self.client.delete(op.resource, op.target_id)
             if reply.ok or reply.status == 404:
-                self._own(op.kind, op.key, op.target_id, state="deleted")
-                self.outcome.deleted += 1
-                self._succeeded(op.kind, op.key)
+                self.record.own(op.kind, op.key, op.target_id, state="deleted")
+                self.outcome.add(op.kind, "deleted")
+                self.record.succeeded(op.kind, op.key)
                 return
         else:
             reply = await self.client.patch(op.resource, op.target_id, op.body["Operations"])
             if reply.ok:
-                self._own(op.kind, op.key, op.target_id, state="inactive")
-                self.outcome.deactivated += 1
-                self._succeeded(op.kind, op.key)
+                self.record.own(op.kind, op.key, op.target_id, state="inactive")
+                self.outcome.add(op.kind, "deactivated")
+                self.record.succeeded(op.kind, op.key)
                 return
         self._failure(op, op.action, reply)
 

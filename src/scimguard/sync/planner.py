@@ -5,7 +5,9 @@ case-insensitively, so a changed email or username is an update, never a re-crea
 only changes or removes what it owns (a row in `sync_resources`, a pending create intent, or
 the record's own externalId); anything else that collides is a `manually-sourced` task unless
 `adopt_manual`. Removals happen only after a complete read of every source, and the fuse holds
-them all when they exceed `max_removals` of the target's users (or groups).
+them all when they exceed `max_removals` of the target's users (or groups). Memberships are
+planned only for users that exist in the target or are created earlier in the same run; a user
+still failing waits in its task, and joins its groups when it goes through.
 """
 
 from __future__ import annotations
@@ -45,7 +47,9 @@ class TargetState:
 @dataclass
 class Op:
     kind: str  # user | group
-    action: str  # create | update | adopt | deactivate | delete | blocked | unchanged
+    # create | update | adopt | deactivate | delete | blocked | unchanged, or (sync/memory.py)
+    # still-failed | still-blocked | dismissed: the same refusal as its task's, not sent again
+    action: str
     key: str  # record key (or, for removals, the owned row's key)
     display: str
     record: SourceRecord | None = None
@@ -55,6 +59,7 @@ class Op:
     findings: list[Finding] = field(default_factory=list)
     rule: str | None = None
     note: str | None = None
+    digest: str | None = None  # of its request, set by sync/memory.py `stamp`
 
     @property
     def resource(self) -> str:
@@ -87,6 +92,8 @@ class Plan:
     hold_reason: str | None = None
     warnings: list[str] = field(default_factory=list)
     claims: list[Owned] = field(default_factory=list)  # ownership learned while matching
+    # membership changes refused before exactly as planned now (sync/memory.py): not sent
+    still_members: list[MemberOp] = field(default_factory=list)
 
     def of(self, action: str, kind: str | None = None) -> list[Op]:
         return [o for o in self.ops if o.action == action and (kind is None or o.kind == kind)]
@@ -102,27 +109,55 @@ class Plan:
 
     def summary(self) -> dict[str, int]:
         """The counts of `--json`, for users and groups together."""
-        changed_groups = {m.group_key for m in self.members if m.add or m.remove}
-        out = dict.fromkeys(
-            ("created", "updated", "deactivated", "deleted", "unchanged", "failed", "blocked"), 0
-        )
+        return total(self.by_kind())
+
+    def by_kind(self) -> dict[str, dict[str, int]]:
+        """What the plan would do, counted per kind (a group with membership changes only is
+        `updated`, one whose refused membership change waits is `still_failed`)."""
+        changed = {m.group_key for m in self.members if m.add or m.remove}
+        waiting = {m.group_key for m in self.still_members}
+        out = {kind: dict.fromkeys(COUNTS, 0) for kind in ("user", "group")}
         for op in self.ops:
-            if op.action == "create":
-                out["created"] += 1
-            elif op.action in ("update", "adopt"):
-                out["updated"] += 1
-            elif op.action == "deactivate":
-                out["deactivated"] += 1
-            elif op.action == "delete":
-                out["deleted"] += 1
-            elif op.action == "blocked":
-                out["blocked"] += 1
-            elif op.action == "unchanged":
-                if op.kind == "group" and op.key in changed_groups:
-                    out["updated"] += 1
-                else:
-                    out["unchanged"] += 1
+            what = PLANNED.get(op.action, op.action)
+            if op.action == "unchanged" and op.kind == "group":
+                if op.key in changed:
+                    what = "updated"
+                elif op.key in waiting:
+                    what = "still_failed"
+            out[op.kind][what] += 1
         return out
+
+
+# The counts of a run, in the order they are printed.
+COUNTS = (
+    "created",
+    "updated",
+    "deactivated",
+    "deleted",
+    "unchanged",
+    "failed",
+    "blocked",
+    "still_failed",
+    "still_blocked",
+    "dismissed",
+)
+PLANNED = {
+    "create": "created",
+    "update": "updated",
+    "adopt": "updated",
+    "deactivate": "deactivated",
+    "delete": "deleted",
+    "blocked": "blocked",
+    "unchanged": "unchanged",
+    "still-failed": "still_failed",
+    "still-blocked": "still_blocked",
+    "dismissed": "dismissed",
+}
+
+
+def total(by_kind: dict[str, dict[str, int]]) -> dict[str, int]:
+    """Users and groups counted together."""
+    return {name: sum(counts.get(name, 0) for counts in by_kind.values()) for name in COUNTS}
 
 
 def parse_max_removals(text: str, total: int) -> int:
@@ -360,21 +395,18 @@ class Planner:
     def _plan_members(self, users: dict[str, str], groups: dict[str, str]) -> None:
         by_ext = {r.external_id: r for r in self.snapshot.users if r.external_id}
         by_name = {_ci(r.name): r for r in self.snapshot.users if r.name}
-        blocked_new = {
-            o.key
-            for o in self.plan.ops
-            if o.kind == "user" and o.action == "blocked" and o.key not in users
-        }
+        # A source user joins groups when it exists in the target or is created in this run;
+        # one blocked or still failing waits in its task.
+        created = {o.key for o in self.plan.ops if o.kind == "user" and o.action == "create"}
         target_users = _Index(self.target.users, "userName")
         group_ops = {o.key: o for o in self.plan.ops if o.kind == "group"}
         for record in self.snapshot.groups:
             op = group_ops.get(record.key)
-            if op is None or (op.action == "blocked" and record.key not in groups):
+            if op is None:
                 continue
             group_id = groups.get(record.key)
-            if op.action == "blocked" and group_id is None:
-                continue
-            if op.action == "blocked" and op.rule == "manually-sourced":
+            held = op.action in ("blocked", "still-blocked", "still-failed", "dismissed")
+            if held and (group_id is None or op.rule == "manually-sourced"):
                 continue
             wanted: dict[str, str] = {}  # user key -> display
             wanted_ids: dict[str, str] = {}  # target id -> display (users that exist)
@@ -384,7 +416,12 @@ class Planner:
                     continue
                 user = by_ext.get(value) or by_name.get(value.lower())
                 if user is not None:
-                    if user.key in blocked_new:
+                    if user.key not in users and user.key not in created:
+                        # Not ours to add now; a member already (a manual user) stays one.
+                        item = target_users.by_ext.get(user.external_id or "\0")
+                        item = item or target_users.by_name.get(_ci(user.name) or "\0")
+                        if item is not None:
+                            wanted_ids[item["id"]] = user.display
                         continue
                     wanted[user.key] = user.display
                     if user.key in users:

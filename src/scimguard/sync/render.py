@@ -4,6 +4,7 @@
     ~ update user bob@example.com: emails, name.familyName
     - deactivate user old@example.com
     ! blocked user eve@example.com: missing-required (name.familyName)
+    = 3 record(s) refused before and unchanged since: not sent again. ...
     ~ members of group Engineering: + alice@example.com, + carl@example.com, - dave@example.com
 
 Values go through `scimguard.text.visible`, so a hidden character is seen, not guessed.
@@ -17,8 +18,11 @@ from scimguard.text import visible
 MAX_NAMES = 10
 
 
-def plan_lines(plan: Plan) -> list[str]:
+def plan_lines(plan: Plan, *, verbose: bool = False) -> list[str]:
+    """The plan, one line an operation. Held removals and records still failing as before are
+    one line each with a count and a hint; `verbose` lists them too."""
     lines: list[str] = []
+    still: list[str] = []
     for op in plan.ops:
         who = f"{op.kind} {visible(op.display)}"
         if op.action == "create":
@@ -37,6 +41,9 @@ def plan_lines(plan: Plan) -> list[str]:
                 f"{f.rule} ({f.attribute})" if f.attribute else f.rule for f in op.findings
             )
             lines.append(f"! blocked {who}: {reasons}")
+        elif op.action in ("still-failed", "still-blocked", "dismissed"):
+            label = op.action.replace("-", " ")
+            still.append(f"= {label} {who}: {op.rule or 'refused'} ({op.note}), not sent again")
     for m in plan.members:
         names = [f"+ {visible(n)}" for n in m.add_display] + [
             f"- {visible(n)}" for n in m.remove_display
@@ -45,22 +52,48 @@ def plan_lines(plan: Plan) -> list[str]:
         if len(names) > MAX_NAMES:
             shown += f", ... ({len(names) - MAX_NAMES} more)"
         lines.append(f"~ members of group {visible(m.group_display)}: {shown}")
-    for op in plan.held:
-        lines.append(f"= held: {op.action} {op.kind} {visible(op.display)}")
-    if plan.hold_reason:
-        lines.append(f"Removals held back: {plan.hold_reason}.")
+    for m in plan.still_members:
+        still.append(f"= still failed: members of group {visible(m.group_display)}, not sent again")
+    if still:
+        lines.append(
+            f"= {len(still)} record(s) refused before and unchanged since: not sent again. "
+            "Change them at their source, or `scimguard tasks retry ID` to send one now"
+            + ("." if verbose else " (--verbose lists them).")
+        )
+        if verbose:
+            lines.extend("  " + line for line in still)
+    if plan.held:
+        lines.append(f"= held: {held_line(plan)}" + ("" if verbose else " (--verbose lists them)"))
+        if verbose:
+            lines.extend(
+                f"  = held: {op.action} {op.kind} {visible(op.display)}" for op in plan.held
+            )
     for warning in plan.warnings:
         lines.append(f"warning: {warning}")
     lines.append(plan_totals(plan))
     return lines
 
 
+def held_line(plan: Plan) -> str:
+    """The held removals in one line: how many, why, and what to do about it."""
+    kinds = sorted({f"{op.action} {op.kind}" for op in plan.held})
+    if plan.hold_reason and plan.hold_reason.startswith("safety fuse"):
+        hint = "if they are meant, run again with a higher --max-removals"
+    else:
+        hint = "fix the source problem; removals wait for a complete read"
+    return f"{len(plan.held)} removal(s) held back ({', '.join(kinds)}): {plan.hold_reason}; {hint}"
+
+
 def plan_totals(plan: Plan) -> str:
     s = plan.summary()
     adds = sum(len(m.add) for m in plan.members)
     removes = sum(len(m.remove) for m in plan.members)
-    return (
+    line = (
         f"Plan: {s['created']} to create, {s['updated']} to update, {s['deactivated']} to "
         f"deactivate, {s['deleted']} to delete, {s['blocked']} blocked, {s['unchanged']} "
-        f"unchanged; memberships: {adds} to add, {removes} to remove."
+        f"unchanged"
     )
+    old = [f"{s[k]} {k.replace('_', ' ')}" for k in ("still_failed", "still_blocked", "dismissed")]
+    if any(s[k] for k in ("still_failed", "still_blocked", "dismissed")):
+        line += ", " + ", ".join(o for o in old if not o.startswith("0 "))
+    return line + f"; memberships: {adds} to add, {removes} to remove."

@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
 
 from scimguard.profile import Profile, Switches
+from scimguard.sync import memory
 from scimguard.sync.client import ScimClient, TargetReadFailed, TargetUnauthorized
 from scimguard.sync.executor import Executor
 from scimguard.sync.omitted import omit_incomplete, record_notes
@@ -48,7 +50,8 @@ def _load_run(engine: Engine, run_id: int | None) -> dict[str, Any] | None:
 
 def _restrict(plan: Plan, keys: set[tuple[str, str]]) -> Plan:
     user_keys = {k for kind, k in keys if kind == "user"}
-    out = Plan(claims=plan.claims)
+    out = Plan(claims=plan.claims, held=[o for o in plan.held if (o.kind, o.key) in keys])
+    out.hold_reason = plan.hold_reason if out.held else None
     out.ops = [o for o in plan.ops if (o.kind, o.key) in keys]
     for m in plan.members:
         if ("group", m.group_key) in keys:
@@ -75,7 +78,23 @@ def _run(coro):  # type: ignore[no-untyped-def]
         return pool.submit(asyncio.run, coro).result()
 
 
+@dataclass
+class RetryReport:
+    """A retry as `tasks retry` reports it: each task's outcome and what held the batch back."""
+
+    outcomes: list[RetryOutcome] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # source reads that failed or look partial
+    held: list[str] = field(default_factory=list)  # removals the fuse held, one line each
+    hold_reason: str | None = None
+    stopped: str | None = None  # no token, token refused, target unreadable
+
+
 def retry(engine: Engine, ids: list[int], *, token: str | None = None) -> list[RetryOutcome]:
+    return retry_report(engine, ids, token=token).outcomes
+
+
+def retry_report(engine: Engine, ids: list[int], *, token: str | None = None) -> RetryReport:
+    report = RetryReport()
     outcomes: dict[int, RetryOutcome] = {}
     batches: dict[int | None, list[Task]] = {}
     for task_id in ids:
@@ -87,13 +106,14 @@ def retry(engine: Engine, ids: list[int], *, token: str | None = None) -> list[R
         else:
             batches.setdefault(task.run_id, []).append(task)
     for run_id, batch in batches.items():
-        for outcome in _run(_retry_batch(engine, run_id, batch, token)):
+        for outcome in _run(_retry_batch(engine, run_id, batch, token, report)):
             outcomes[outcome.task_id] = outcome
-    return [outcomes[i] for i in ids if i in outcomes]
+    report.outcomes = [outcomes[i] for i in ids if i in outcomes]
+    return report
 
 
 async def _retry_batch(
-    engine: Engine, run_id: int | None, batch: list[Task], token: str | None
+    engine: Engine, run_id: int | None, batch: list[Task], token: str | None, report: RetryReport
 ) -> list[RetryOutcome]:
     run = _load_run(engine, run_id) or {}
     target_url = run.get("target_url") or batch[0].target_url
@@ -104,6 +124,7 @@ async def _retry_batch(
     bearer = _token(run, token)
 
     def unchanged(message: str) -> list[RetryOutcome]:
+        report.stopped = message
         return [RetryOutcome(t.id, t.state, message, t) for t in batch]
 
     if not target_url:
@@ -112,6 +133,7 @@ async def _retry_batch(
         where = run.get("token_file") or f"${run.get('token_env') or 'SCIMGUARD_TARGET_TOKEN'}"
         return unchanged(f"no target token: {where} is not set")
     snapshot = read_all(sources)
+    report.problems.extend(p for p in snapshot.problems if p not in report.problems)
     keys = {(t.kind, t.record_key) for t in batch}
     present = {("user", r.key) for r in snapshot.users} | {
         ("group", r.key) for r in snapshot.groups
@@ -137,14 +159,19 @@ async def _retry_batch(
         rate_reads=float(options.get("rate_reads", 40.0)),
     ) as client:
         try:
+            # The retried records are sent whatever they were refused for; the others are not.
+            remembered = memory.load(engine, target_url, forget=keys)
             plan = await plan_against(
-                client, snapshot, load_owned(engine, target_url), plan_options, profile
+                client, snapshot, load_owned(engine, target_url), plan_options, profile, remembered
             )
         except TargetUnauthorized as exc:
             return unchanged(f"the target answered {exc.reply.status}: the token was refused")
         except TargetReadFailed as exc:
             return unchanged(f"{exc}; nothing was sent")
         restricted = _restrict(plan, keys)
+        if restricted.held:
+            report.held.extend(f"{o.action} {o.kind} {o.display}" for o in restricted.held)
+            report.hold_reason = restricted.hold_reason
         executor = Executor(
             engine,
             client,
@@ -160,9 +187,11 @@ async def _retry_batch(
     for t in batch:
         fresh = get_task(engine, t.id) or t
         if outcome.stopped and fresh.state != "succeeded":
-            message = outcome.stopped
+            report.stopped = message = outcome.stopped
         elif fresh.state == "succeeded":
             message = "provisioned"
+        elif any((o.kind, o.key) == (t.kind, t.record_key) for o in restricted.held):
+            message = f"held back: {restricted.hold_reason}"
         elif (t.kind, t.record_key) not in present and t.operation not in ("deactivate", "delete"):
             message = "the record is no longer in its source; dismiss the task"
         else:

@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from scimguard.profile import Profile
+from scimguard.sync import memory
 from scimguard.sync.client import RetryPolicy, ScimClient, TargetReadFailed, TargetUnauthorized
 from scimguard.sync.executor import Executor, Outcome
 from scimguard.sync.omitted import omit_incomplete, record_notes
-from scimguard.sync.planner import Options, Owned, Plan, Planner, TargetState
+from scimguard.sync.planner import COUNTS, Options, Owned, Plan, Planner, TargetState, total
 from scimguard.sync.schema import resources, runs
 from scimguard.sync.sources import Snapshot, read_all
 from scimguard.sync.store import now
@@ -54,13 +55,16 @@ class RunResult:
 
     @property
     def summary(self) -> dict[str, int]:
+        return total(self.by_kind)
+
+    @property
+    def by_kind(self) -> dict[str, dict[str, int]]:
+        """The counts per kind: what was done, else (a dry run, a stop) what was planned."""
         if self.outcome is not None:
-            return self.outcome.summary()
+            return self.outcome.by_kind()
         if self.plan is not None:
-            return self.plan.summary()
-        return dict.fromkeys(
-            ("created", "updated", "deactivated", "deleted", "unchanged", "failed", "blocked"), 0
-        )
+            return self.plan.by_kind()
+        return {kind: dict.fromkeys(COUNTS, 0) for kind in ("user", "group")}
 
 
 async def read_target(client: ScimClient) -> TargetState:
@@ -102,12 +106,18 @@ async def plan_against(
     owned: list[Owned],
     options: Options,
     profile: Profile,
+    remembered: memory.Memory | None = None,
 ) -> Plan:
+    """The plan against the target as it is now; what `remembered` says was refused the same
+    way before is held (not sent again), before memberships are planned."""
     target = await read_target(client)
     planner = Planner(snapshot, target, owned, options, profile)
-    planner.match()
+    plan = planner.match()
+    memory.hold_ops(plan, remembered or {})
     members = await read_memberships(client, sorted(set(planner.matched_groups.values())))
-    return planner.plan_members(members)
+    plan = planner.plan_members(members)
+    memory.hold_members(plan, remembered or {})
+    return plan
 
 
 def _start_run(engine: Engine, cfg: SyncConfig) -> int:
@@ -182,7 +192,8 @@ async def run_sync_async(
         retry=cfg.retry,
     ) as client:
         try:
-            plan = await plan_against(client, snapshot, owned, cfg.options, cfg.profile)
+            remembered = memory.load(engine, cfg.target_url)
+            plan = await plan_against(client, snapshot, owned, cfg.options, cfg.profile, remembered)
         except TargetUnauthorized as exc:
             result.error = (
                 f"the target answered {exc.reply.status} to {exc.reply.method} {exc.reply.path}: "
@@ -223,12 +234,13 @@ async def run_sync_async(
         result.counts = dict(client.counts)
     result.seconds = time.monotonic() - started
     if engine is not None and run_id is not None:
+        recorded = {**result.summary, "held": len(result.plan.held) if result.plan else 0}
         if result.error:
-            _finish_run(engine, run_id, "stopped", result.summary, result.error)
+            _finish_run(engine, run_id, "stopped", recorded, result.error)
         elif result.outcome and result.outcome.stopped:
-            _finish_run(engine, run_id, "stopped", result.summary, result.outcome.stopped)
+            _finish_run(engine, run_id, "stopped", recorded, result.outcome.stopped)
         else:
-            _finish_run(engine, run_id, "completed", result.summary, None)
+            _finish_run(engine, run_id, "completed", recorded, None)
     return result
 
 

@@ -62,6 +62,9 @@ tasks = Table(
     Column("attempts", Integer, nullable=False, default=0),  # HTTP tries, summed over runs
     Column("source", Text),  # JSON reference to re-read the record (see sources.py)
     Column("target_url", Text),
+    # sha256 of the request as sent (or as it would have been sent): a later run sends the
+    # record again only when this changes, or when the refusal was transient (sync/memory.py)
+    Column("digest", String(64)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_sync_tasks_state", "state"),

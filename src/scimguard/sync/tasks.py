@@ -15,6 +15,7 @@ SQLAlchemy `Engine` on the engine database (`scimguard.sync.store.open_engine(ur
         `failed`/`blocked` with the new diagnosis). A 401/403 stops the batch: the remaining
         outcomes say so and their tasks stay as they were.
     open_task_ids(engine) -> list[int]                 every failed or blocked task (for --all)
+    open_count(engine, target_url=None) -> int         how many are open (of one target)
     task_counts(engine) -> dict[str, int]              {state: count} for every state in STATES
     rule_counts(engine, states=OPEN_STATES) -> dict[str, int]   {rule: count}, biggest first
     last_run(engine) -> RunInfo | None                 the newest run: status, times, summary
@@ -219,6 +220,15 @@ def open_task_ids(engine: Engine) -> list[int]:
         )
 
 
+def open_count(engine: Engine, target_url: str | None = None) -> int:
+    """Failed and blocked tasks (of one target, when given)."""
+    query = select(func.count()).select_from(tasks).where(tasks.c.state.in_(OPEN_STATES))
+    if target_url is not None:
+        query = query.where(tasks.c.target_url == target_url)
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar() or 0)
+
+
 def task_counts(engine: Engine) -> dict[str, int]:
     counts = dict.fromkeys(STATES, 0)
     with engine.connect() as conn:
@@ -285,11 +295,12 @@ def file_task(
     attempts: int,
     source: dict[str, Any] | None,
     target_url: str | None,
+    digest: str | None = None,
 ) -> int:
     """Create or update the open task of one record (one open task per record and kind).
 
     A record already dismissed stays dismissed while it fails the same way (same request);
-    a different request reopens it.
+    a different request reopens it. `digest` is what a later run compares (sync/memory.py).
     """
     request = request or {}
     body_text = None if request.get("body") is None else json.dumps(request["body"])
@@ -309,6 +320,7 @@ def file_task(
         "attempts": attempts,
         "source": None if source is None else json.dumps(source),
         "target_url": target_url,
+        "digest": digest,
         "updated_at": now(),
     }
     existing = conn.execute(
@@ -323,6 +335,8 @@ def file_task(
     ).first()
     if existing is not None:
         if existing.state == "dismissed" and existing.request_body == body_text:
+            if digest is not None:
+                conn.execute(update(tasks).where(tasks.c.id == existing.id).values(digest=digest))
             return existing.id
         values["attempts"] = (existing.attempts or 0) + attempts  # every try, across runs
         conn.execute(update(tasks).where(tasks.c.id == existing.id).values(**values))

@@ -1,15 +1,15 @@
 """the lease of a target: one run at a time (scimguard.unattended.lease)
 
-Revision ID: e0002_lease
-Revises: e0001
+Revision ID: e0003_lease
+Revises: e0002
 Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "e0002_lease"
-down_revision = "e0001"
+revision = "e0003_lease"
+down_revision = "e0002"
 branch_labels = None
 depends_on = None
 

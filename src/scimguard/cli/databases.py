@@ -1,0 +1,66 @@
+"""The two databases, one name each, taken the same way by every command.
+
+- the emulator's store (`serve`, `tenant`, `token`, `manual`, `db upgrade`):
+  `--emulator-db URL`, else `$SCIMGUARD_EMULATOR_DB`, else sqlite .scimguard/emulator.db;
+- the engine's state (`sync`, `tasks`, `console`, `admin`, `db upgrade`):
+  `--state-db URL`, else `$SCIMGUARD_STATE_DB`, else sqlite .scimguard/engine.db.
+
+`--db` once meant the one or the other depending on the command. Each command still takes it,
+hidden from `--help`, with the meaning it had there; the old variables `SCIMGUARD_SERVE_DB` and
+`SCIMGUARD_DB` are still read after the new ones (`scimguard.store.db.default_url`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from scimguard.store.db import EMULATOR_DB_ENV, STATE_DB_ENV
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class AliasedOption(click.Option):
+    """An option whose old spellings still work but are left out of `--help`."""
+
+    def __init__(self, *args: Any, hidden_aliases: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hidden_aliases = hidden_aliases
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        shown = self.opts
+        self.opts = [o for o in shown if o not in self.hidden_aliases]
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.opts = shown
+
+
+def emulator_db_option(function: F) -> F:
+    """`--emulator-db URL` (old spelling `--db`) into the parameter `db_url`."""
+    return click.option(
+        "--emulator-db",
+        "--db",
+        "db_url",
+        cls=AliasedOption,
+        hidden_aliases=("--db",),
+        metavar="URL",
+        help=f"The emulator's store: sqlite:///path or postgresql://... (default: "
+        f"${EMULATOR_DB_ENV}, else sqlite:///.scimguard/emulator.db).",
+    )(function)
+
+
+def state_db_option(function: F) -> F:
+    """`--state-db URL` (old spelling `--db`) into the parameter `db_url`."""
+    return click.option(
+        "--state-db",
+        "--db",
+        "db_url",
+        cls=AliasedOption,
+        hidden_aliases=("--db",),
+        metavar="URL",
+        help="The engine's state, where `sync` records its runs and tasks and `tasks` and the "
+        f"console read them (default: ${STATE_DB_ENV}, else sqlite:///.scimguard/engine.db).",
+    )(function)
