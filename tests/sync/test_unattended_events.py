@@ -96,6 +96,7 @@ def test_held_removals_and_a_partial_source_are_events(target, engine_db, tmp_pa
     assert run_cli(args, target.token, engine_db).returncode == 0
     write_jsonl(path, [user(1)])
     result = run_cli([*args, "--max-removals", "1"], target.token, engine_db)
+    assert result.returncode == 6, result.stderr  # removals held back by the fuse
     events = [json.loads(line) for line in result.stderr.splitlines()]
     (held,) = [e for e in events if e["event"] == "removals_held"]
     assert held["count"] == 2 and held["level"] == "warning" and "1" in held["reason"]
@@ -103,7 +104,7 @@ def test_held_removals_and_a_partial_source_are_events(target, engine_db, tmp_pa
 
     path.write_text(json.dumps(user(1)) + "\n{not json\n", encoding="utf-8")
     result = run_cli(args, target.token, engine_db)
-    assert result.returncode == 3, result.stderr  # a partial read is not a success
+    assert result.returncode == 4, result.stderr  # a partial read is not a success
     events = [json.loads(line) for line in result.stderr.splitlines()]
     (problem,) = [e for e in events if e["event"] == "source_problem"]
     assert "u.jsonl" in problem["message"]

@@ -36,7 +36,7 @@ def counted(tmp_path):
 
 
 def config(path, *, target: str, db: str, sources: list[str], **extra) -> str:
-    lines = [f'target = "{target}"', f'db = "{db}"', f"sources = {json.dumps(sources)}"]
+    lines = [f'target = "{target}"', f'state-db = "{db}"', f"sources = {json.dumps(sources)}"]
     lines += [f"{key.replace('_', '-')} = {json.dumps(value)}" for key, value in extra.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return str(path)
@@ -201,7 +201,9 @@ def test_healthz_and_metrics_tell_the_runs_just_made(tmp_path, engine_db):
         unchanged = scrape['scimguard_sync_records_total{action="unchanged",outcome="succeeded"}']
         assert unchanged == sum(e["unchanged"] for e in finished) == n * (runs_seen - 1)
         blocked = scrape['scimguard_sync_records_total{action="create",outcome="blocked"}']
-        assert blocked == runs_seen
+        assert blocked == 1  # later runs remember the refusal and do not send it again (#22)
+        still = scrape['scimguard_sync_records_total{action="remembered",outcome="still_blocked"}']
+        assert still == runs_seen - 1 == sum(e["still_blocked"] for e in finished)
         assert scrape['scimguard_sync_open_tasks{rule="missing-required"}'] == 1
         throttled = [e for e in events if e["event"] == "throttled"]
         assert throttled and scrape["scimguard_sync_throttled_total"] == len(throttled)

@@ -53,8 +53,9 @@ def option_keys(command: click.Command) -> dict[str, click.Parameter]:
             keys[SOURCES_KEY if param.name == "sources" else str(param.name)] = param
             continue
         longs = [o for o in param.opts if o.startswith("--")]
-        if longs and param.name not in NOT_IN_FILE:
-            keys[longs[0][2:]] = param
+        if param.name not in NOT_IN_FILE:
+            for long in longs:  # an old spelling (`db` for `state-db`) is a key too
+                keys.setdefault(long[2:], param)
     return keys
 
 

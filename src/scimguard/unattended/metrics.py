@@ -40,6 +40,9 @@ SUCCEEDED = {
 }
 
 
+REMEMBERED = ("still_failed", "still_blocked", "dismissed")
+
+
 class Metrics:
     def __init__(self) -> None:
         disable_created_metrics()  # `_created` series per counter: noise for a scheduler
@@ -103,6 +106,9 @@ class Metrics:
                 self.records.labels(action, "succeeded").inc(summary[key])
         for operation, state in task_states:
             self.records.labels(operation, state).inc()
+        for key in REMEMBERED:  # refused before and unchanged since: counted, not sent (#22)
+            if summary and summary.get(key):
+                self.records.labels("remembered", key).inc(summary[key])
         counts = counts or {}
         self.throttled.inc(counts.get("retried_429", 0))
         self.retries.inc(counts.get("retries", 0))

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from scimguard.sync.drain import Gate, current_gate
+from scimguard.sync.report import Status, run_statuses, worst
 from scimguard.sync.run import RunResult, SyncConfig, run_sync_async
 from scimguard.sync.schema import runs, tasks
 from scimguard.sync.store import now
@@ -26,19 +27,28 @@ from scimguard.unattended.lease import Lease
 from scimguard.unattended.metrics import Health, Metrics
 from scimguard.unattended.options import Mode
 
-# outcome -> (exit status of a single run, healthy). The statuses mirror `scimguard sync`
-# (0 done, 1 some tasks, 3 stopped); EXIT_BUSY is EX_TEMPFAIL of sysexits: "try again later".
-# One table on purpose: align it with the command's exit statuses when they change.
+# outcome -> (exit status of a single run, healthy). The statuses are `scimguard sync`'s
+# (`sync/report.py`, one table for both); EXIT_BUSY is EX_TEMPFAIL of sysexits: "try again later".
 EXIT_BUSY = 75
 OUTCOMES: dict[str, tuple[int, bool]] = {
-    "ok": (0, True),
-    "tasks": (1, True),  # the run went through; some records are tasks
-    "incomplete": (3, False),  # a source was read partially: nothing was removed
-    "stopped": (3, False),  # token refused, target unreadable
-    "crashed": (3, False),  # an unexpected error (logged)
-    "interrupted": (3, True),  # SIGTERM: the in-flight requests finished and were recorded
-    "lease-lost": (3, False),  # another scheduler took the lease over (we were too slow)
+    "ok": (Status.OK, True),
+    "tasks": (Status.TASKS, True),  # the run went through; some records are tasks
+    "held": (Status.HELD, True),  # removals held back by the safety fuse: a person decides
+    "incomplete": (Status.SOURCE_PROBLEM, False),  # a source read partially: nothing removed
+    "not-found": (Status.NOT_FOUND, False),  # a group or app named in the config is not there
+    "stopped": (Status.STOPPED, False),  # token refused, target unreadable
+    "crashed": (Status.STOPPED, False),  # an unexpected error (logged)
+    "interrupted": (Status.STOPPED, True),  # SIGTERM: the in-flight requests were recorded
+    "lease-lost": (Status.STOPPED, False),  # another scheduler took the lease over
     "busy": (EXIT_BUSY, True),  # another run holds the target's lease
+}
+BY_STATUS = {
+    Status.OK: "ok",
+    Status.TASKS: "tasks",
+    Status.HELD: "held",
+    Status.SOURCE_PROBLEM: "incomplete",
+    Status.NOT_FOUND: "not-found",
+    Status.STOPPED: "stopped",
 }
 GRACE = 60.0  # seconds the in-flight requests get to finish after SIGTERM
 
@@ -62,13 +72,16 @@ class Attempt:
 
 
 def classify(result: RunResult) -> str:
-    if result.error or (result.outcome is not None and result.outcome.stopped):
-        return "stopped"
-    if result.snapshot.problems:
-        return "incomplete"
-    if result.summary.get("failed") or result.summary.get("blocked"):
-        return "tasks"
-    return "ok"
+    """The run's outcome, by the same statuses as `scimguard sync` (sync/report.py)."""
+    plan = result.plan
+    statuses = run_statuses(
+        stopped=bool(result.error or (result.outcome is not None and result.outcome.stopped)),
+        problems=list(result.snapshot.problems),
+        held=len(plan.held) if plan is not None else 0,
+        hold_reason=plan.hold_reason if plan is not None else None,
+        counts=result.summary,
+    )
+    return BY_STATUS[worst(statuses)]
 
 
 class Runner:
