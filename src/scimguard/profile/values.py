@@ -328,8 +328,10 @@ def _not_normalized(path: str, value: str) -> Finding:
             f"holds {names} ({kind}), which NFC replaces by another character: normalising "
             "it changes a glyph that was chosen"
         )
-    if not text.is_nfc(text.nfc_keeping(value)):
-        parts.append("uses decomposed accents (a letter followed by a combining mark)")
+    if text.nfc_keeping(value) != value:
+        parts.append(
+            "uses decomposed characters (a letter followed by a combining mark, or Hangul jamo)"
+        )
     said = "; it also ".join(parts) if parts else "is not in NFC"
     fix = (
         f"Store {path} in its composed (NFC) form."
