@@ -455,7 +455,8 @@ static int ask_bool(PyObject *callable, PyObject *arg)
     return truth;
 }
 
-enum { UNSAFE = 0, SAFE = 1, NEEDS_BASE = 2 }; /* fast.UNSAFE, fast.SAFE, fast.NEEDS_BASE */
+/* fast.UNSAFE, SAFE, NEEDS_BASE, FOREIGN (a Cyrillic/Greek letter), LATIN (a non-ASCII one) */
+enum { UNSAFE = 0, SAFE = 1, NEEDS_BASE = 2, FOREIGN = 3, LATIN = 4 };
 
 /* fast._safe_char's verdict as a C int (anything but 1 or 2 counts as unsafe); -1: error. */
 static int ask_verdict(PyObject *callable, uint32_t cp)
@@ -471,7 +472,7 @@ static int ask_verdict(PyObject *callable, uint32_t cp)
     Py_DECREF(answer);
     if (verdict == -1 && PyErr_Occurred())
         return -1;
-    return verdict == SAFE || verdict == NEEDS_BASE ? (int)verdict : UNSAFE;
+    return verdict >= SAFE && verdict <= LATIN ? (int)verdict : UNSAFE;
 }
 
 /* SAFE: a code point no rule says anything about on its own (fast._safe_char); NEEDS_BASE: a
@@ -492,9 +493,9 @@ static inline int safe_code_point(Screener *self, uint32_t cp)
     return verdict - 1;
 }
 
-/* 1: the code point at p (of a value starting at start) may stand there: SAFE, or NEEDS_BASE
- * after something other than a space (the only whitespace a safe value can hold, since every
- * other is hidden or an unusual space). 0: look closer; -1: a Python error. */
+/* The code point at p (of a value starting at start) may stand there: SAFE, FOREIGN, LATIN, or
+ * SAFE for NEEDS_BASE after something other than a space (the only whitespace a safe value can
+ * hold, since every other is hidden or an unusual space). 0: look closer; -1: a Python error. */
 static inline int safe_here(Screener *self, uint32_t cp, const unsigned char *p,
                             const unsigned char *start)
 {
@@ -502,6 +503,22 @@ static inline int safe_here(Screener *self, uint32_t cp, const unsigned char *p,
     if (safe == NEEDS_BASE)
         return p > start && p[-1] != ' ';
     return safe;
+}
+
+/* A Cyrillic/Greek letter in a value that also holds a Latin one (ASCII or not) may make a
+ * mixed-script word: look closer. Decided per value, which is stricter than per word. */
+static int mixes_scripts(Span v, int foreign, int latin)
+{
+    if (!foreign)
+        return 0;
+    if (latin)
+        return 1;
+    for (Py_ssize_t i = 0; i < v.n; i++) {
+        unsigned char b = (unsigned char)v.s[i] | 0x20;
+        if (b >= 'a' && b <= 'z')
+            return 1;
+    }
+    return 0;
 }
 
 /* The end of judging a value of `count` code points: length, and NFC when not all ASCII. */
@@ -527,7 +544,7 @@ static int judge_as(Screener *self, Span v, Py_ssize_t *chars, int uri)
 {
     const unsigned char *start = (const unsigned char *)v.s, *p = start, *end = p + v.n;
     Py_ssize_t count = 0;
-    int wide = 0;
+    int wide = 0, foreign = 0, latin = 0;
     while (p < end) {
         const unsigned char *run = p;
         while (p < end && PLAIN[*p])
@@ -545,12 +562,16 @@ static int judge_as(Screener *self, Span v, Py_ssize_t *chars, int uri)
         if (!k)
             return 0;
         int safe = safe_here(self, cp, p, start);
-        if (safe != 1)
+        if (safe <= 0)
             return safe;
+        foreign |= safe == FOREIGN;
+        latin |= safe == LATIN;
         wide = 1;
         p += k;
         count++;
     }
+    if (mixes_scripts(v, foreign, latin))
+        return 0;
     return judge_end(self, v, count, wide, chars);
 }
 
@@ -579,7 +600,7 @@ static int judged_string(Cursor *c, Span *out, Py_ssize_t *chars)
         return 0;
     const unsigned char *start = c->p + 1, *p = start, *end = c->end;
     Py_ssize_t count = 0;
-    int wide = 0;
+    int wide = 0, foreign = 0, latin = 0;
     for (;;) {
         const unsigned char *run = p;
         while (PLAIN_RAW[*p]) /* stops at the NUL after the bytes object at the latest */
@@ -602,8 +623,10 @@ static int judged_string(Cursor *c, Span *out, Py_ssize_t *chars)
         if (!k)
             return 0;
         int safe = safe_here(c->self, cp, p, start);
-        if (safe != 1)
+        if (safe <= 0)
             return safe;
+        foreign |= safe == FOREIGN;
+        latin |= safe == LATIN;
         wide = 1;
         p += k;
         count++;
@@ -611,6 +634,8 @@ static int judged_string(Cursor *c, Span *out, Py_ssize_t *chars)
     out->s = (const char *)start;
     out->n = p - start;
     c->p = p + 1;
+    if (mixes_scripts(*out, foreign, latin))
+        return 0;
     return judge_end(c->self, *out, count, wide, chars);
 }
 

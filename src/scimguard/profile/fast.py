@@ -22,24 +22,29 @@ _PLAIN_BYTES = bytes(b for b in range(0x20, 0x7F) if b not in b"<>;:%") + b"\n"
 _PLAIN_OR_HIGH = _PLAIN_BYTES + bytes(range(0x80, 0x100))
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # What `_safe_char` answers (the C screen stores the same numbers, profile/_screen.c).
-UNSAFE, SAFE, NEEDS_BASE = 0, 1, 2
+UNSAFE, SAFE, NEEDS_BASE, FOREIGN, LATIN = 0, 1, 2, 3, 4
 _SAFE: dict[str, int] = {}  # non-ASCII code point -> its verdict
 
 
 def _safe_char(ch: str) -> int:
     """SAFE: no rule says anything about this code point, wherever it stands. NEEDS_BASE: a
-    combining mark, safe unless it starts a value or follows a space (stray-mark). UNSAFE:
-    hidden (ZWNJ/ZWJ included, whose verdict needs their neighbours), an unusual space, a
-    variation selector, a Cyrillic/Greek letter (mixed-script needs one)."""
+    combining mark, safe unless it starts a value or follows a space (stray-mark). FOREIGN: a
+    Cyrillic or Greek letter, safe unless a word also holds a Latin letter (mixed-script);
+    LATIN: a non-ASCII Latin letter (safe; it counts as Latin there). UNSAFE: hidden (ZWNJ/ZWJ
+    included, whose verdict needs their neighbours), an unusual space, a variation selector."""
     safe = _SAFE.get(ch)
     if safe is None:
+        script = text.script_of(ch)
         if (
             text.is_hidden(ch)
             or ch in text.UNUSUAL_SPACES
             or text.variation_selector_kind(ch) is not None
-            or text.script_of(ch) not in (None, "Latin")
         ):
             safe = UNSAFE
+        elif script in ("Cyrillic", "Greek"):
+            safe = FOREIGN
+        elif script == "Latin":
+            safe = LATIN
         else:
             safe = NEEDS_BASE if text.is_mark(ch) else SAFE
         if len(_SAFE) < 65536:
@@ -55,12 +60,17 @@ def plain(joined: str) -> bool:
     else:
         if joined.encode("utf-8", "surrogatepass").translate(None, _PLAIN_OR_HIGH):
             return False
+        foreign = False
         for ch in set(_NON_ASCII.findall(joined)):
             safe = _safe_char(ch)
             if safe == UNSAFE:
                 return False
             if safe == NEEDS_BASE and re.search(r"(?:^|[\s])" + ch, joined):
                 return False  # a mark at the start of a value or after a space
+            foreign = foreign or safe == FOREIGN
+        # "\n" is no word character: a word never spans two values.
+        if foreign and text.mixed_script_words(joined):
+            return False
         # "\n" composes with nothing, so the joined string is NFC exactly when every value is.
         if not unicodedata.is_normalized("NFC", joined):
             return False
