@@ -91,20 +91,38 @@ def check_string(
     """
     if len(value) <= maxlen and not text.needs_look(value) and not (identifier and " " in value):
         return
-    start = len(out)
-    kinds = _Kinds(identifier, multiline, uri)
+    key = (path, value, identifier, maxlen, required, switches, multiline, uri)
+    found = _ANSWERS.get(key)
+    if found is None:
+        found = _answer(path, value, _Kinds(identifier, multiline, uri), maxlen, required, switches)
+        if len(_ANSWERS) >= _MAX_ANSWERS:
+            _ANSWERS.clear()
+        _ANSWERS[key] = found
+    out.extend(found)
+
+
+# Unicode questions are answered once per distinct value: an export repeats names, titles and
+# departments (and their warnings) thousands of times, and findings are immutable.
+_ANSWERS: dict[tuple[Any, ...], tuple[Finding, ...]] = {}
+_MAX_ANSWERS = 1 << 16
+
+
+def _answer(
+    path: str, value: str, kinds: _Kinds, maxlen: int, required: bool, switches: Switches
+) -> tuple[Finding, ...]:
+    out: list[Finding] = []
     _full_check(path, value, out, kinds=kinds, maxlen=maxlen, switches=switches)
-    if len(out) == start:
-        return
+    if not out:
+        return ()
     suggestion = _suggest(
         path, value, kinds=kinds, maxlen=maxlen, required=required, switches=switches
     )
-    for i in range(start, len(out)):
-        finding = out[i]
+    for i, finding in enumerate(out):
         if finding.rule in ("too-long", "mixed-script", "stray-mark"):
             continue  # no safe automatic repair
         if finding.suggested_value is NO_SUGGESTION and suggestion is not NO_SUGGESTION:
             out[i] = _with_suggestion(finding, suggestion)
+    return tuple(out)
 
 
 def _with_suggestion(finding: Finding, suggestion: Any) -> Finding:
