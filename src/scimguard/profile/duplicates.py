@@ -9,14 +9,13 @@ holding a record description of their own. Where a record is, is packed into one
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from scimguard import text
 from scimguard.profile.catalogue import E, W
 from scimguard.profile.findings import Finding
+from scimguard.profile.lookalikes import LOOK_ALIKE, LookAlikes, confusable_finding
 from scimguard.profile.resources import as_bool, nested_group_finding
 
 try:  # the compiled loop of add_screened, when the extension was built (profile/screen.py)
@@ -30,9 +29,6 @@ if TYPE_CHECKING:
 _RECORD_BITS = 40
 _LINE_BITS = 40
 _RECORD_MASK = (1 << _RECORD_BITS) - 1
-# A value that may look like another one it differs from (confusable-duplicate): non-ASCII, or
-# ASCII the confusable skeleton changes (text.confusable_keys). Anything else is its own key.
-_LOOK_ALIKE = re.compile(r'[^\x00-\x7f]|["`|]')
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,19 +81,7 @@ class DuplicateTracker:
         self._group_by_external_id: dict[str, list[int]] = {}
         self._group_ids: dict[str, int] = {}
         self._members: list[tuple[int, int, str]] = []  # (group index, member index, value)
-        # confusable-duplicate: per field, (where, AWS key, value, NFKC fold, skeleton) of the
-        # values that may look like another (few: `_LOOK_ALIKE`); plain values are found
-        # through the dicts above at the end, under their lowered key.
-        self._look_alike: dict[str, list[tuple[int, str, str, str, str]]] = {
-            "userName": [],
-            "email": [],
-            "group": [],
-        }
-
-    def _remember_look_alike(self, field: str, where: int, value: str, aws_key: str) -> None:
-        if _LOOK_ALIKE.search(value):
-            folded, skeleton = text.confusable_keys(value)
-            self._look_alike[field].append((where, aws_key, value, folded, skeleton))
+        self._look_alikes = LookAlikes()  # confusable-duplicate (profile/lookalikes.py)
 
     # --- packing --------------------------------------------------------------------------
 
@@ -151,8 +135,8 @@ class DuplicateTracker:
             key = username.lower()
             if key != username:
                 self._odd_case[ref.record] = username
-            if not key.isascii() or _LOOK_ALIKE.search(key):
-                self._remember_look_alike("userName", packed, username, key)
+            if not key.isascii() or LOOK_ALIKE.search(key):
+                self._look_alikes.remember("userName", packed, username, key)
             first = self._by_username.get(key)
             if first is None:
                 self._by_username[key] = packed
@@ -162,8 +146,8 @@ class DuplicateTracker:
                 pointer = packed
         if email:
             key = email.lower()
-            if not key.isascii() or _LOOK_ALIKE.search(key):
-                self._remember_look_alike("email", packed, email, key)
+            if not key.isascii() or LOOK_ALIKE.search(key):
+                self._look_alikes.remember("email", packed, email, key)
             if type(pointer) is str and key == pointer:
                 key = pointer  # share the string object with the userName dict
             first_ref = self._by_email.setdefault(key, pointer)
@@ -206,8 +190,8 @@ class DuplicateTracker:
                 key = username.lower()
                 if key != username:
                     odd_case[record] = username
-                if not key.isascii() or _LOOK_ALIKE.search(key):
-                    self._remember_look_alike("userName", packed, username, key)
+                if not key.isascii() or LOOK_ALIKE.search(key):
+                    self._look_alikes.remember("userName", packed, username, key)
                 first = by_username.get(key)
                 if first is None:
                     by_username[key] = packed
@@ -216,8 +200,8 @@ class DuplicateTracker:
                     clash("duplicate-username", key, first, packed)
             if email:
                 key = email.lower()
-                if not key.isascii() or _LOOK_ALIKE.search(key):
-                    self._remember_look_alike("email", packed, email, key)
+                if not key.isascii() or LOOK_ALIKE.search(key):
+                    self._look_alikes.remember("email", packed, email, key)
                 if type(pointer) is str and key == pointer:
                     key = pointer
                 first_ref = by_email.setdefault(key, pointer)
@@ -294,13 +278,13 @@ class DuplicateTracker:
         so a run of plain values costs a join and a search, not a call per value."""
         for field, column in (("userName", run.keys), ("email", run.emails)):
             values = column if field == "userName" else [e for e in column if e is not None]
-            if not _LOOK_ALIKE.search("\n".join(values)):
+            if not LOOK_ALIKE.search("\n".join(values)):
                 continue
             for i, key in enumerate(column):
-                if key is not None and _LOOK_ALIKE.search(key):
+                if key is not None and LOOK_ALIKE.search(key):
                     where = packed[i] if isinstance(packed, list) else packed + i * step
                     given = run.usernames[i] if field == "userName" else key
-                    self._remember_look_alike(field, where, given, key)
+                    self._look_alikes.remember(field, where, given, key)
 
     def _clash(self, rule: str, key: str, first: str | int, later: str | int) -> None:
         refs = self._clashes.setdefault((rule, key), [])
@@ -321,7 +305,7 @@ class DuplicateTracker:
         name = group.get("displayName")
         if isinstance(name, str) and name:
             self._group_by_name.setdefault(name.lower(), []).append(index)
-            self._remember_look_alike("group", index, name, name.lower())
+            self._look_alikes.remember("group", index, name, name.lower())
         external_id = group.get("externalId")
         if isinstance(external_id, str) and external_id:
             self._group_by_external_id.setdefault(external_id, []).append(index)
@@ -376,42 +360,14 @@ class DuplicateTracker:
                 )
 
     def _confusables(self) -> Iterator[tuple[RecordRef, Finding]]:
-        """confusable-duplicate: values that share an NFKC fold or a skeleton but differ as
-        AWS compares them. Only look-alike values were remembered; a plain value joins in
-        when its lowered AWS key is one of their keys (its own keys are that key)."""
-        for field, entries in self._look_alike.items():
-            if not entries:
-                continue
-            # (how, key) -> AWS key -> where -> value
-            shared: dict[tuple[str, str], dict[str, dict[int, str]]] = {}
-            for where, aws_key, value, folded, skeleton in entries:
-                for how, key in (("fold", folded), ("skeleton", skeleton)):
-                    shared.setdefault((how, key), {}).setdefault(aws_key, {})[where] = value
-            related: dict[int, dict[int, tuple[str, str]]] = {}
-            values: dict[int, str] = {}
-            for (how, key), by_aws in shared.items():
-                plain = self._plain_holder(field, key)
-                if plain is not None and key not in by_aws:
-                    by_aws[key] = {plain[0]: plain[1]}
-                if len(by_aws) < 2:
-                    continue
-                for aws_key, holders in by_aws.items():
-                    for where, value in holders.items():
-                        values[where] = value
-                        mine = related.setdefault(where, {})
-                        for other_key, others in by_aws.items():
-                            if other_key == aws_key:
-                                continue
-                            for other, other_value in others.items():
-                                if how == "fold" or other not in mine:  # fold says more
-                                    mine[other] = (other_value, how)
-            for where, others in related.items():
-                yield from self._confusable_finding(field, where, values[where], others)
+        """confusable-duplicate, on every record involved, each naming the others."""
+        for field, where, value, others in self._look_alikes.related(self._plain_holder):
+            refs = [(self._ref_of(field, o, v), v, how) for o, (v, how) in others.items()]
+            refs.sort(key=lambda item: item[0].record)
+            yield self._ref_of(field, where, value), confusable_finding(field, value, refs)
 
     def _plain_holder(self, field: str, key: str) -> tuple[int, str] | None:
         """(where, value) of a plain value whose lowered AWS key is `key`, if any."""
-        if not key.isascii() or _LOOK_ALIKE.search(key):
-            return None
         if field == "group":
             indices = self._group_by_name.get(key)
             return None if not indices else (indices[0], self._groups[indices[0]].key or key)
@@ -424,34 +380,6 @@ class DuplicateTracker:
         if pointer is None:
             return None
         return (self._by_username[pointer] if isinstance(pointer, str) else pointer), key
-
-    def _confusable_finding(
-        self, field: str, where: int, value: str, others: dict[int, tuple[str, str]]
-    ) -> Iterator[tuple[RecordRef, Finding]]:
-        attribute, what = _CONFUSABLE_TEXT[field]
-        ref = self._ref_of(field, where, value)
-        other_refs = [(self._ref_of(field, o, v), v, how) for o, (v, how) in others.items()]
-        other_refs.sort(key=lambda item: item[0].record)
-        names = "; ".join(
-            f"{text.visible(v)!r} in {r.describe()} ("
-            + ("equal after NFKC case folding" if how == "fold" else "same confusable skeleton")
-            + ")"
-            for r, v, how in other_refs
-        )
-        yield (
-            ref,
-            Finding(
-                "confusable-duplicate",
-                W,
-                attribute,
-                value,
-                f"{what} {text.visible(value)!r} looks the same as {names}, but AWS compares "
-                "code point by code point and keeps them apart: two accounts for one person, "
-                "or one that passes for another.",
-                "Keep one of the records; retype the other value in the usual form.",
-                related=tuple(r.record for r, _v, _h in other_refs),
-            ),
-        )
 
     def _ref_of(self, field: str, where: int, value: str) -> RecordRef:
         if field == "group":
@@ -483,12 +411,6 @@ class DuplicateTracker:
             or value in self._by_user_external_id
         )
 
-
-_CONFUSABLE_TEXT = {
-    "userName": ("userName", "The username"),
-    "email": ("emails[0].value", "The primary email"),
-    "group": ("displayName", "The group name"),
-}
 
 _DUPLICATE_TEXT = {
     "duplicate-username": ("userName", "the username {key!r}", "Make the usernames unique."),
