@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from scimguard.profile.catalogue import E, W
 from scimguard.profile.findings import Finding
-from scimguard.profile.lookalikes import LOOK_ALIKE, LookAlikes, confusable_finding
+from scimguard.profile.lookalikes import LookAlikes, confusable_finding, look_alike
 from scimguard.profile.resources import as_bool, nested_group_finding
 
 try:  # the compiled loop of add_screened, when the extension was built (profile/screen.py)
@@ -135,7 +135,7 @@ class DuplicateTracker:
             key = username.lower()
             if key != username:
                 self._odd_case[ref.record] = username
-            if not key.isascii() or LOOK_ALIKE.search(key):
+            if look_alike(key):
                 self._look_alikes.remember("userName", packed, username, key)
             first = self._by_username.get(key)
             if first is None:
@@ -146,7 +146,7 @@ class DuplicateTracker:
                 pointer = packed
         if email:
             key = email.lower()
-            if not key.isascii() or LOOK_ALIKE.search(key):
+            if look_alike(key):
                 self._look_alikes.remember("email", packed, email, key)
             if type(pointer) is str and key == pointer:
                 key = pointer  # share the string object with the userName dict
@@ -190,7 +190,7 @@ class DuplicateTracker:
                 key = username.lower()
                 if key != username:
                     odd_case[record] = username
-                if not key.isascii() or LOOK_ALIKE.search(key):
+                if look_alike(key):
                     self._look_alikes.remember("userName", packed, username, key)
                 first = by_username.get(key)
                 if first is None:
@@ -200,7 +200,7 @@ class DuplicateTracker:
                     clash("duplicate-username", key, first, packed)
             if email:
                 key = email.lower()
-                if not key.isascii() or LOOK_ALIKE.search(key):
+                if look_alike(key):
                     self._look_alikes.remember("email", packed, email, key)
                 if type(pointer) is str and key == pointer:
                     key = pointer
@@ -278,10 +278,10 @@ class DuplicateTracker:
         so a run of plain values costs a join and a search, not a call per value."""
         for field, column in (("userName", run.keys), ("email", run.emails)):
             values = column if field == "userName" else [e for e in column if e is not None]
-            if not LOOK_ALIKE.search("\n".join(values)):
+            if not look_alike("\n".join(values)):
                 continue
             for i, key in enumerate(column):
-                if key is not None and LOOK_ALIKE.search(key):
+                if key is not None and look_alike(key):
                     where = packed[i] if isinstance(packed, list) else packed + i * step
                     given = run.usernames[i] if field == "userName" else key
                     self._look_alikes.remember(field, where, given, key)

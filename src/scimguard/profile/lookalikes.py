@@ -1,15 +1,14 @@
 """confusable-duplicate: values that AWS keeps apart but a person reads as the same.
 
 Two keys per value (text.confusable_keys): its NFKC case fold and its confusable skeleton.
-Only values that may look like another are remembered (`LOOK_ALIKE`: non-ASCII, or ASCII the
-skeleton changes), so a plain export costs one regex search per key. A plain value joins a
+Only values that may look like another are remembered (`look_alike`: non-ASCII, or ASCII the
+skeleton changes), so a plain export costs a few C scans per key. A plain value joins a
 group at the end when its lowered AWS key is one of the group's keys (its own keys are that
 key): the duplicate tracker, which holds those keys anyway, answers `plain_holder`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Literal
 
@@ -23,7 +22,13 @@ if TYPE_CHECKING:
 Field = Literal["userName", "email", "group"]
 # Where (a packed record or a group index) and value of another record, and how they match.
 Others = dict[int, tuple[str, str]]
-LOOK_ALIKE = re.compile(r'[^\x00-\x7f]|["`|]')
+
+
+def look_alike(value: str) -> bool:
+    """Non-ASCII, or ASCII that the skeleton changes (`"`, `` ` ``, `|`): a value that may look
+    like another. Plain `in` tests and isascii, each a C scan: faster than one regex."""
+    return not value.isascii() or '"' in value or "`" in value or "|" in value
+
 
 _TEXT: dict[str, tuple[str, str]] = {
     "userName": ("userName", "The username"),
@@ -34,7 +39,7 @@ _TEXT: dict[str, tuple[str, str]] = {
 
 def is_plain_key(key: str) -> bool:
     """A lowered value that is its own NFKC fold and its own skeleton."""
-    return key.isascii() and not LOOK_ALIKE.search(key)
+    return not look_alike(key)
 
 
 class LookAlikes:
@@ -49,7 +54,7 @@ class LookAlikes:
         }
 
     def remember(self, field: Field, where: int, value: str, aws_key: str) -> None:
-        if LOOK_ALIKE.search(value):
+        if look_alike(value):
             folded, skeleton = text.confusable_keys(value)
             self.entries[field].append((where, aws_key, value, folded, skeleton))
 
