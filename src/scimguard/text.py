@@ -84,10 +84,25 @@ def is_hidden(ch: str, *, multiline: bool = False) -> bool:
     """
     if " " <= ch <= "~":
         return False  # printable ASCII: the common case, without a Unicode lookup
-    category = unicodedata.category(ch)
-    if category in HIDDEN_CATEGORIES:
-        return not (multiline and ch in MULTILINE_CONTROLS)
-    return category == "Zs" and ch not in ALLOWED_SPACES
+    if multiline and ch in MULTILINE_CONTROLS:
+        return False
+    hidden = _HIDDEN.get(ch)
+    if hidden is None:
+        category = unicodedata.category(ch)
+        hidden = category in HIDDEN_CATEGORIES or (category == "Zs" and ch not in ALLOWED_SPACES)
+        _remember(_HIDDEN, ch, hidden)
+    return hidden
+
+
+# Answers per code point, asked once (bounded: a hostile input cannot grow them forever).
+_HIDDEN: dict[str, bool] = {}
+_SCRIPT: dict[str, str | None] = {}
+_MARK: dict[str, bool] = {}
+
+
+def _remember(cache: dict, ch: str, answer: object) -> None:
+    if len(cache) < 1 << 16:
+        cache[ch] = answer
 
 
 # --- joiners: RFC 5892 CONTEXTJ and emoji ZWJ sequences ------------------------------------
@@ -181,10 +196,16 @@ def hidden_positions(value: str, *, multiline: bool = False) -> list[int]:
     if not needs_look(value):
         return []
     return [
-        i
-        for i, ch in enumerate(value)
-        if is_hidden(ch, multiline=multiline) and not (ch in JOINERS and joiner_allowed(value, i))
+        match.start()
+        for match in _MAYBE_HIDDEN.finditer(value)
+        if is_hidden(match.group(), multiline=multiline)
+        and not (match.group() in JOINERS and joiner_allowed(value, match.start()))
     ]
+
+
+# A superset of the hidden code points, found by one regex: a letter or digit (`\w`), printable
+# ASCII and the two accepted non-ASCII spaces are never hidden.
+_MAYBE_HIDDEN = re.compile(r"[^\w -~\u00a0\u3000]")
 
 
 def hidden_chars(value: str, *, multiline: bool = False) -> list[HiddenChar]:
@@ -257,20 +278,24 @@ def script_of(ch: str) -> str | None:
     `unicodedata` has no Script property; the first word of the character name is the script
     for these three alphabets ("LATIN SMALL LETTER A", "CYRILLIC SMALL LETTER O").
     """
-    if not ch.isalpha():
-        return None
     if ch.isascii():
-        return "Latin"
-    name = unicodedata.name(ch, "")
-    for script in ("LATIN", "CYRILLIC", "GREEK"):
-        if name.startswith(script):
-            return script.capitalize()
-    return None
+        return "Latin" if ch.isalpha() else None
+    if ch in _SCRIPT:
+        return _SCRIPT[ch]
+    found = None
+    if ch.isalpha():
+        name = unicodedata.name(ch, "")
+        for script in ("LATIN", "CYRILLIC", "GREEK"):
+            if name.startswith(script):
+                found = script.capitalize()
+                break
+    _remember(_SCRIPT, ch, found)
+    return found
 
 
 def mixed_script_words(value: str) -> list[tuple[str, set[str]]]:
     """Words mixing Latin letters with Cyrillic or Greek ones: `Jоhn` with a Cyrillic `о`."""
-    if value.isascii():
+    if value.isascii() or all(script_of(ch) in (None, "Latin") for ch in value):
         return []
     found = []
     for match in _WORD.finditer(value):
@@ -351,6 +376,15 @@ def _can_vary(kind: str, base: str, selector: str) -> bool:
     return unicodedata.category(base)[0] in "LNSP"
 
 
+def _is_mark_or_selector(ch: str) -> bool:
+    """A combining mark or a variation selector (they are marks too): what stray_marks looks at."""
+    mark = _MARK.get(ch)
+    if mark is None:
+        mark = unicodedata.category(ch) in _MARKS
+        _remember(_MARK, ch, mark)
+    return mark
+
+
 def is_mark(ch: str) -> bool:
     """A combining mark that is not a variation selector (it needs a base before it)."""
     return unicodedata.category(ch) in _MARKS and variation_selector_kind(ch) is None
@@ -359,7 +393,7 @@ def is_mark(ch: str) -> bool:
 def stray_marks(value: str) -> list[tuple[int, str, str]]:
     """(position, character, why) of each variation selector with nothing it can vary, and
     each combining mark with no base (at the start of the value or after a space)."""
-    if value.isascii():
+    if value.isascii() or not any(map(_is_mark_or_selector, value)):
         return []
     found = []
     for i, ch in enumerate(value):
