@@ -70,3 +70,22 @@ def test_the_screens_never_pass_a_defect(corpus_users):
     assert make_screen()(lines).look_closer == list(range(len(lines)))
     assert screen_lines(lines).look_closer == list(range(len(lines)))
     _assert_sound(defects)
+
+
+def test_nfc_inert_code_points_never_compose_with_what_precedes_them():
+    """The screen asks no NFC question of a value whose code points are all NFC-inert: sound
+    only if no such code point is the second of a canonical composition (or Hangul jamo)."""
+    import unicodedata
+
+    followers = set()
+    for cp in range(0x110000):
+        parts = unicodedata.decomposition(chr(cp)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            followers.add(chr(int(parts[1], 16)))
+    inert = [
+        chr(cp) for cp in range(0x80, 0x30000) if fast._screen_verdict(chr(cp)) & fast.NFC_INERT
+    ]
+    assert len(inert) > 50_000  # letters of every script, CJK, symbols
+    assert not followers.intersection(inert)
+    for ch in inert[::97]:
+        assert unicodedata.is_normalized("NFC", "a" + ch + "\u00e9" + ch), hex(ord(ch))

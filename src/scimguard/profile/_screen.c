@@ -455,10 +455,13 @@ static int ask_bool(PyObject *callable, PyObject *arg)
     return truth;
 }
 
-/* fast.UNSAFE, SAFE, NEEDS_BASE, FOREIGN (a Cyrillic/Greek letter), LATIN (a non-ASCII one) */
-enum { UNSAFE = 0, SAFE = 1, NEEDS_BASE = 2, FOREIGN = 3, LATIN = 4 };
+/* fast.UNSAFE, SAFE, NEEDS_BASE, FOREIGN (a Cyrillic/Greek letter), LATIN (a non-ASCII one),
+ * and fast.NFC_INERT, a flag beside them: the code point cannot make a value leave NFC (NFC
+ * quick check Yes, combining class 0), so a value of such code points needs no NFC question. */
+enum { UNSAFE = 0, SAFE = 1, NEEDS_BASE = 2, FOREIGN = 3, LATIN = 4, VERDICT = 7, NFC_INERT = 8 };
 
-/* fast._safe_char's verdict as a C int (anything but 1 or 2 counts as unsafe); -1: error. */
+/* fast._screen_verdict's answer as a C int (an unknown verdict counts as unsafe, and UNSAFE
+ * is 0 whatever its flag); -1: error. */
 static int ask_verdict(PyObject *callable, uint32_t cp)
 {
     PyObject *arg = PyUnicode_FromOrdinal((int)cp);
@@ -472,7 +475,8 @@ static int ask_verdict(PyObject *callable, uint32_t cp)
     Py_DECREF(answer);
     if (verdict == -1 && PyErr_Occurred())
         return -1;
-    return verdict >= SAFE && verdict <= LATIN ? (int)verdict : UNSAFE;
+    long base = verdict & VERDICT;
+    return base >= SAFE && base <= LATIN ? (int)(base | (verdict & NFC_INERT)) : UNSAFE;
 }
 
 /* SAFE: a code point no rule says anything about on its own (fast._safe_char); NEEDS_BASE: a
@@ -500,7 +504,7 @@ static inline int safe_here(Screener *self, uint32_t cp, const unsigned char *p,
                             const unsigned char *start)
 {
     int safe = safe_code_point(self, cp);
-    if (safe == NEEDS_BASE)
+    if ((safe & VERDICT) == NEEDS_BASE)
         return p > start && p[-1] != ' ';
     return safe;
 }
@@ -521,7 +525,8 @@ static int mixes_scripts(Span v, int foreign, int latin)
     return 0;
 }
 
-/* The end of judging a value of `count` code points: length, and NFC when not all ASCII. */
+/* The end of judging a value of `count` code points: length, and NFC when it holds a code
+ * point that is not NFC-inert (`wide`). */
 static int judge_end(Screener *self, Span v, Py_ssize_t count, int wide, Py_ssize_t *chars)
 {
     if (v.n == 0 || v.s[0] == ' ' || v.s[v.n - 1] == ' ' || count > MAX_OTHER)
@@ -564,9 +569,9 @@ static int judge_as(Screener *self, Span v, Py_ssize_t *chars, int uri)
         int safe = safe_here(self, cp, p, start);
         if (safe <= 0)
             return safe;
-        foreign |= safe == FOREIGN;
-        latin |= safe == LATIN;
-        wide = 1;
+        foreign |= (safe & VERDICT) == FOREIGN;
+        latin |= (safe & VERDICT) == LATIN;
+        wide |= !(safe & NFC_INERT);
         p += k;
         count++;
     }
@@ -625,9 +630,9 @@ static int judged_string(Cursor *c, Span *out, Py_ssize_t *chars)
         int safe = safe_here(c->self, cp, p, start);
         if (safe <= 0)
             return safe;
-        foreign |= safe == FOREIGN;
-        latin |= safe == LATIN;
-        wide = 1;
+        foreign |= (safe & VERDICT) == FOREIGN;
+        latin |= (safe & VERDICT) == LATIN;
+        wide |= !(safe & NFC_INERT);
         p += k;
         count++;
     }

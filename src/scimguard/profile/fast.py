@@ -23,6 +23,7 @@ _PLAIN_OR_HIGH = _PLAIN_BYTES + bytes(range(0x80, 0x100))
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # What `_safe_char` answers (the C screen stores the same numbers, profile/_screen.c).
 UNSAFE, SAFE, NEEDS_BASE, FOREIGN, LATIN = 0, 1, 2, 3, 4
+NFC_INERT = 8  # a flag `_screen_verdict` adds: see there
 _SAFE: dict[str, int] = {}  # non-ASCII code point -> its verdict
 
 
@@ -49,6 +50,23 @@ def _safe_char(ch: str) -> int:
             safe = NEEDS_BASE if text.is_mark(ch) else SAFE
         if len(_SAFE) < 65536:
             _SAFE[ch] = safe
+    return safe
+
+
+def _screen_verdict(ch: str) -> int:
+    """`_safe_char`, with NFC_INERT added when the code point cannot take a value out of NFC
+    (Unicode's NFC quick check is Yes and its combining class 0: a string of such code points is
+    in NFC). Those are every code point in NFC alone and of class 0 but the marks that compose
+    with what precedes them and the Hangul vowel and final jamo (U+1100-11FF here)."""
+    safe = _safe_char(ch)
+    if (
+        safe in (SAFE, FOREIGN, LATIN)
+        and not unicodedata.combining(ch)
+        and not text.is_mark(ch)
+        and not 0x1100 <= ord(ch) <= 0x11FF
+        and unicodedata.is_normalized("NFC", ch)
+    ):
+        return safe | NFC_INERT
     return safe
 
 
