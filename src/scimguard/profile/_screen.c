@@ -33,7 +33,7 @@
 
 typedef struct {
     PyObject_HEAD
-    PyObject *safe_char;   /* callable(str) -> 0 unsafe, 1 safe, 2 needs a base: fast._safe_char */
+    PyObject *safe_char;   /* callable(str) -> verdict (| NFC_INERT): fast._screen_verdict */
     PyObject *is_nfc;      /* callable(str) -> bool */
     PyObject *reserved;    /* frozenset of lower-case reserved userNames */
     PyObject *group_urn;   /* bytes */
@@ -479,10 +479,10 @@ static int ask_verdict(PyObject *callable, uint32_t cp)
     return base >= SAFE && base <= LATIN ? (int)(base | (verdict & NFC_INERT)) : UNSAFE;
 }
 
-/* SAFE: a code point no rule says anything about on its own (fast._safe_char); NEEDS_BASE: a
- * combining mark, safe after anything but a space; UNSAFE: look closer; -1: a Python error.
- * Python is asked once per BMP code point, every time for the others (rare in names: emoji,
- * historic scripts). */
+/* The verdict of fast._screen_verdict (SAFE, NEEDS_BASE: a combining mark, safe after
+ * anything but a space, FOREIGN, LATIN, each maybe with NFC_INERT; UNSAFE: look closer; -1: a
+ * Python error). Python is asked once per BMP code point, every time for the others (rare in
+ * names: emoji, historic scripts). */
 static inline int safe_code_point(Screener *self, uint32_t cp)
 {
     if (cp > 0xFFFF)
