@@ -17,7 +17,7 @@ CROSS_RECORD = {"duplicate-username", "duplicate-email", "duplicate-external-id"
 @pytest.mark.slow
 def test_serve_refuses_exactly_what_check_predicts_on_the_corpora(sqlite_url):
     records = (
-        legitimate_users(per_locale=10)
+        legitimate_users()
         + [user for _code, user in defect_users()]
         + [group for _code, group in defect_groups()]
     )
