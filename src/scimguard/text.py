@@ -267,6 +267,11 @@ def has_forbidden(value: str) -> list[str]:
 # --- scripts (for the mixed-script homoglyph warning) ---------------------------------------
 
 _WORD = re.compile(r"\w+")
+# The blocks holding every letter `script_of` calls Cyrillic or Greek (a superset, one regex
+# instead of a name per character; tests/profile/test_profile_properties.py checks it).
+MAYBE_FOREIGN = re.compile(
+    "[\u0370-\u03ff\u0400-\u052f\u1c80-\u1c8f\u1d00-\u1dbf\u1f00-\u1fff\ua640-\ua69f\uab30-\uab6f]"
+)
 
 
 def script_of(ch: str) -> str | None:
@@ -292,7 +297,7 @@ def script_of(ch: str) -> str | None:
 
 def mixed_script_words(value: str) -> list[tuple[str, set[str]]]:
     """Words mixing Latin letters with Cyrillic or Greek ones: `Jоhn` with a Cyrillic `о`."""
-    if value.isascii() or all(script_of(ch) in (None, "Latin") for ch in value):
+    if value.isascii() or not MAYBE_FOREIGN.search(value):
         return []
     found = []
     for match in _WORD.finditer(value):

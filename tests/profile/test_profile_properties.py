@@ -137,3 +137,16 @@ def test_needs_look_is_the_documented_regex(value):
 
     documented = re.compile(r"[^\x21-\x24\x26-\x39\x3d\x3f-\x7e ]|^ | $|^$")
     assert text.needs_look(value) == (documented.search(value) is not None)
+
+
+def test_every_cyrillic_or_greek_letter_is_in_the_blocks_mixed_script_looks_at():
+    from scimguard import text
+
+    missed = [
+        hex(cp)
+        for cp in range(0x80, 0x110000)
+        if not text.MAYBE_FOREIGN.match(chr(cp))
+        and chr(cp).isalpha()
+        and unicodedata.name(chr(cp), "").startswith(("CYRILLIC", "GREEK"))
+    ]
+    assert missed == []
