@@ -160,6 +160,8 @@ def _suggest(
         return NO_SUGGESTION if required else None
     if cleaned == value:
         return NO_SUGGESTION
+    if plainly_valid_string(cleaned, identifier=kinds.identifier):
+        return cleaned  # the common repair (a trimmed or respaced name): no second full check
     probe: list[Finding] = []
     _full_check(path, cleaned, probe, kinds=kinds, maxlen=maxlen, switches=switches)
     # A value NFC would change a glyph of keeps that glyph (clean), so it fails not-normalized
