@@ -13,15 +13,20 @@
 4. (c) times validating a sample of the same records with scim2-models' `User[EnterpriseUser]`
    (parse + model_validate), scaled to N;
 5. (d) times the one-process check of the same users written as one JSON array (an element a
-   line), the other shape of SCIM input, and checks that it reports the same summary.
+   line), the other shape of SCIM input, and checks that it reports the same summary;
+6. (e) the international data set (issue 21): the same number of users with names from 20
+   locales (Faker, seeded: Japanese, Arabic, Persian with ZWNJ, Hindi, Thai, Vietnamese, Greek,
+   Russian, ...), about 8 % with a legitimate warning (a trailing space, U+3000 or U+00A0 between
+   names, decomposed accents) and the same share of defects; (a) and (b) again on it, and the
+   share of users the screen sends back to the full walk.
 
 The machine may be shared: wall times then depend on the load, so CPU times are printed too
 (the ratio of CPU times does not depend on how many cores were free). Its speed also drifts
 over minutes, so (a) and (c) are measured on both sides of (b) and every figure is the best of
 its runs: no measurement is favoured over its baseline.
 
-Prints the ratio b/a (target <= 3), the peak memory (target < 500 MB at N = 1,000,000) and the
-speed-up of (b) over (c) (target >= 20).
+Prints the ratios b/a for both data sets (target <= 3), the peak memory (target < 500 MB at
+N = 1,000,000) and the speed-up of (b) over (c) (target >= 20).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
 
 import orjson
@@ -164,6 +170,104 @@ def generate(path: Path, n: int, defects: float, seed: int = 42) -> None:
             out.write(b"\n".join(batch) + b"\n")
 
 
+INTERNATIONAL_LOCALES = (
+    "ja_JP", "zh_CN", "ko_KR", "ar_SA", "fa_IR", "he_IL", "hi_IN", "bn_BD", "th_TH", "vi_VN",
+    "el_GR", "ru_RU", "uk_UA", "tr_TR", "pl_PL", "de_DE", "fr_FR", "es_ES", "pt_BR", "ta_IN",
+)  # fmt: skip
+FAMILY_FIRST = {"ja_JP", "zh_CN", "ko_KR"}
+
+
+def name_pools(seed: int, per_locale: int = 400) -> dict[str, list[tuple[str, str, str]]]:
+    """(given, family, job) drawn with Faker once per locale; users are sampled from them."""
+    from faker import Faker
+
+    pools = {}
+    for index, locale in enumerate(INTERNATIONAL_LOCALES):
+        fake = Faker(locale)
+        fake.seed_instance(seed + index)
+        pools[locale] = [
+            tuple(" ".join(v.translate(_NOT_NAMES).split()) or "X" for v in (
+                fake.first_name(), fake.last_name(), fake.job()[:60]))
+            for _ in range(per_locale)
+        ]  # fmt: skip
+    return pools
+
+
+_NOT_NAMES = str.maketrans("", "", "<>;:%")  # a profile switch refuses these: not names
+
+
+def international_user(rng: random.Random, n: int, pools: dict) -> dict:
+    """A user of an international directory; about 8 % carry a legitimate warning."""
+    locale = INTERNATIONAL_LOCALES[n % len(INTERNATIONAL_LOCALES)]
+    given, family, job = rng.choice(pools[locale])
+    login = f"user{n}.{rng.randrange(10**6)}@example.com"
+    display = f"{family} {given}" if locale in FAMILY_FIRST else f"{given} {family}"
+    user: dict = {
+        "schemas": SCHEMAS,
+        "externalId": f"00u{n:014d}",
+        "userName": login,
+        "name": {"givenName": given, "familyName": family},
+        "displayName": display,
+        "emails": [{"value": login, "type": "work", "primary": True}],
+        "title": job,
+        "active": True,
+        "preferredLanguage": locale.replace("_", "-"),
+        ENTERPRISE: {
+            "department": rng.choice(DEPARTMENTS),
+            "employeeNumber": str(100000 + n),
+        },
+    }
+    if rng.random() < 0.4:
+        user["addresses"] = [dict(ADDRESS)]
+    roll = rng.random()
+    if roll < 0.03:
+        user["title"] += " "
+    elif roll < 0.06:
+        user["displayName"] = display.replace(
+            " ", "\u3000" if locale in FAMILY_FIRST else "\u00a0", 1
+        )
+    elif roll < 0.08:
+        user["name"]["familyName"] = unicodedata.normalize("NFD", family)
+    return user
+
+
+def generate_international(path: Path, n: int, defects: float, seed: int = 43) -> None:
+    rng = random.Random(seed)
+    pools = name_pools(seed)
+    previous = "user0@example.com"
+    with open(path, "wb", buffering=1 << 20) as out:
+        batch = []
+        for i in range(1, n + 1):
+            user = international_user(rng, i, pools)
+            if rng.random() < defects:
+                add_defect(rng, user, previous)
+            previous = user["userName"]
+            batch.append(orjson.dumps(user))
+            if len(batch) == 10000:
+                out.write(b"\n".join(batch) + b"\n")
+                batch = []
+        if batch:
+            out.write(b"\n".join(batch) + b"\n")
+
+
+def screened_share(path: Path) -> float:
+    """The share of users the screen sends back to the full walk (look closer)."""
+    from scimguard.profile.screen import make_block_screen
+
+    screen = make_block_screen()
+    closer = lines = 0
+    with open(path, "rb") as handle:
+        rest = b""
+        while block := handle.read(1 << 20):
+            block = rest + block
+            cut = block.rfind(b"\n") + 1
+            found = screen(block[:cut])
+            rest = block[cut:]
+            closer += len(found.look_closer)
+            lines += found.lines
+    return closer / lines
+
+
 def as_json_array(lines: Path, array: Path) -> None:
     """The users of the JSON-lines file as one JSON array, an element a line."""
     with (
@@ -291,6 +395,26 @@ def main() -> None:
         serial_cpu = min(serial["cpu"], serial_again["cpu"])
         serial_wall = min(serial["wall"], serial_again["wall"])
 
+        # (e) the international data set, (a) and (b) again, in the same run
+        intl = work / "international.jsonl"
+        t0 = time.perf_counter()
+        generate_international(intl, args.n, args.defects)
+        intl_size = os.path.getsize(intl)
+        print(f"generated {args.n:,} international users, {intl_size / 1e6:,.1f} MB "
+              f"in {time.perf_counter() - t0:.1f} s")  # fmt: skip
+        parse_only(intl)
+        ia_runs = [parse_only(intl)]
+        intl_runs = [check_subprocess(intl, work / "report-intl.json", workers=1)]
+        ia_runs.append(parse_only(intl))
+        intl_runs.append(check_subprocess(intl, work / "report-intl.json", workers=1))
+        intl_doc = orjson.loads((work / "report-intl.json").read_bytes())
+        ia_wall, ia_cpu = min(r[0] for r in ia_runs), min(r[1] for r in ia_runs)
+        intl_wall = min(r["wall"] for r in intl_runs)
+        intl_cpu = min(r["cpu"] for r in intl_runs)
+        intl_share = screened_share(intl)
+        ascii_share = screened_share(data)
+        intl_warned = len({f["record"] for f in intl_doc["findings"] if f["severity"] == "warning"})
+
     n = args.n
     print(f"(a) orjson read+parse only        wall {a_wall:7.2f} s  cpu {a_cpu:7.2f} s "
           f"({n / a_wall:,.0f} records/s; best of 2)")  # fmt: skip
@@ -313,6 +437,16 @@ def main() -> None:
     print(f"peak memory of (b)           {serial['rss'] / 2**20:6.0f} MB (target < 500 MB)")
     print(f"speed-up b over c (cpu)      {c / serial_cpu:6.1f}x  (target >= 20x)")
     print(f"ratio d/a, cpu (JSON array)  {array_run['cpu'] / a_cpu:6.2f}")
+    print(f"(e) international: orjson wall {ia_wall:7.2f} s  cpu {ia_cpu:7.2f} s; check wall "
+          f"{intl_wall:7.2f} s  cpu {intl_cpu:7.2f} s, peak "
+          f"{max(r['rss'] for r in intl_runs) / 2**20:,.0f} MB; "
+          f"{intl_doc['summary']['records_with_errors']:,} records with errors, "
+          f"{intl_warned / n:.1%} with warnings")  # fmt: skip
+    print(f"    the screen sends back {intl_share:.1%} of the international users "
+          f"({ascii_share:.1%} of the first set)")  # fmt: skip
+    print(f"ratio b/a, wall, ASCII set   {serial_wall / a_wall:6.2f}   (1 process)")
+    print(f"ratio b/a, wall, intl set    {intl_wall / ia_wall:6.2f}   (1 process; target <= 3)")
+    print(f"ratio b/a, cpu,  intl set    {intl_cpu / ia_cpu:6.2f}")
 
 
 if __name__ == "__main__":

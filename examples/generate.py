@@ -352,6 +352,7 @@ def write_jsonl(rng: random.Random, count: int) -> list[dict]:
             defects[(n // 6 - 1) % len(defects)](user)
         users.append(user)
     users[10]["externalId"] = users[9].get("externalId", "ext-00010")  # duplicate externalId
+    users[13]["title"] = "Lead \u0301"  # a combining mark after a space: stray-mark
     with open(HERE / "scim-users.jsonl", "w", encoding="utf-8") as handle:
         for user in users:
             handle.write(json.dumps(user, ensure_ascii=False) + "\n")
@@ -433,6 +434,18 @@ def write_groups(csv_rows: list[dict[str, str]], scim_users: list[dict]) -> None
             "displayName": "SCIM users",
             "members": [{"value": u["externalId"]} for u in scim_users[:20] if "externalId" in u],
         },
+        {
+            "schemas": [GROUP_SCHEMA],
+            "externalId": "grp-design-2",
+            "displayName": "D\u0435sign",
+            "members": members(logins[55:57]),
+        },  # a Cyrillic "е": looks like "Design" (confusable-duplicate, mixed-script)
+        {
+            "schemas": [GROUP_SCHEMA],
+            "externalId": "grp-everyone",
+            "displayName": "All staff",
+            "members": members(logins[0:101]),
+        },  # more than 100 members in one request
     ]
     (HERE / "groups.json").write_text(
         json.dumps(groups, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"

@@ -11,7 +11,7 @@ from typing import Any
 
 from scimguard import text
 from scimguard.profile import Finding, Profile, kind_of
-from scimguard.profile.schema import IDENTIFIERS
+from scimguard.profile.schema import IDENTIFIERS, MULTILINE
 from scimguard.records.paths import parse_path, set_path
 
 
@@ -51,10 +51,13 @@ def code_points(value: str, attribute: str, profile: Profile) -> list[CodePoint]
         for start in _starts(value, word)
         for i, _ch in text.foreign_letters(word)
     }
+    leaf = parse_path(attribute)[-1][0]
+    hidden = set(text.hidden_positions(value, multiline=leaf in MULTILINE))
+    stray = {position for position, _ch, _why in text.stray_marks(value)}
     out = []
     for index, ch in enumerate(value):
         verdict, severity = "ok", None
-        if text.is_hidden(ch, free_text=not identifier):
+        if index in hidden:
             verdict, severity = "hidden-character", "error"
         elif ch in text.FORBIDDEN_CHARACTERS and not legacy:
             verdict, severity = "forbidden-character", "error"
@@ -64,6 +67,8 @@ def code_points(value: str, attribute: str, profile: Profile) -> list[CodePoint]
             verdict, severity = "unusual-space", "warning"
         elif index in foreign:
             verdict, severity = "mixed-script", "warning"
+        elif index in stray:
+            verdict, severity = "stray-mark", "warning"
         elif unicodedata.combining(ch) and not text.is_nfc(value):
             verdict, severity = "not-normalized", "warning"
         out.append(

@@ -84,9 +84,9 @@ def test_untouched_csv_rows_are_kept_byte_for_byte(run, tmp_path: Path) -> None:
     new_lines = output.read_bytes().split(b"\r\n")
     assert len(old_lines) == len(new_lines)
     changed = [i for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=True)) if a != b]
-    # header (0) and the clean row of ok@x.com (with its quoted newline) are untouched
+    # header (0) and the clean row of ok@x.com (with its quoted comma) are untouched
     assert 0 not in changed
-    assert b'"Note\nwith newline"' in output.read_bytes()
+    assert b'"Note, with comma"' in output.read_bytes()
     assert all(b"ok@x.com" not in old_lines[i] for i in changed)
     assert changed, "rows with findings were fixed"
 

@@ -23,13 +23,15 @@ strings = st.text(chars, max_size=40)
 HIDDEN_ALWAYS = {"Cf", "Zl", "Zp", "Co", "Cs", "Cn"}
 
 
-def oracle_hidden(value: str, *, identifier: bool) -> bool:
-    """rules.md, written independently of scimguard.text."""
+def oracle_hidden(value: str, *, multiline: bool) -> bool:
+    """rules.md, written independently of scimguard.text (joiners aside: see test_joiners)."""
     for ch in value:
         category = unicodedata.category(ch)
+        if ch in "\u200c\u200d":
+            continue
         if category in HIDDEN_ALWAYS:
             return True
-        if category == "Cc" and (identifier or ch not in "\t\n\r"):
+        if category == "Cc" and (not multiline or ch not in "\t\n\r"):
             return True
         if category == "Zs" and ch not in (" ", "\u00a0", "\u3000"):
             return True
@@ -47,18 +49,33 @@ def _rules_at(resource: dict, path: str, profile: Profile | None = None) -> set[
     return {f.rule for f in findings if f.attribute == path}
 
 
+def _no_joiner(value: str) -> str:
+    return value.replace("\u200c", "").replace("\u200d", "")
+
+
 @settings(max_examples=400, deadline=None)
 @given(strings)
-def test_hidden_character_fires_exactly_on_the_listed_categories_free_text(value):
+def test_hidden_character_fires_exactly_on_the_listed_categories_single_line(value):
+    value = _no_joiner(value)
     fired = "hidden-character" in _rules_at(_with("displayName", value), "displayName")
-    assert fired == oracle_hidden(value, identifier=False)
+    assert fired == oracle_hidden(value, multiline=False)
+
+
+@settings(max_examples=400, deadline=None)
+@given(strings)
+def test_hidden_character_fires_exactly_on_the_listed_categories_multi_line(value):
+    value = _no_joiner(value)
+    path = "addresses[0].streetAddress"
+    fired = "hidden-character" in _rules_at(_with(path, value), path)
+    assert fired == oracle_hidden(value, multiline=True)
 
 
 @settings(max_examples=400, deadline=None)
 @given(strings)
 def test_hidden_character_fires_exactly_on_the_listed_categories_identifier(value):
+    value = _no_joiner(value)
     fired = "hidden-character" in _rules_at(_with("userName", value), "userName")
-    assert fired == oracle_hidden(value, identifier=True)
+    assert fired == oracle_hidden(value, multiline=False)
 
 
 @settings(max_examples=200, deadline=None)
@@ -120,3 +137,16 @@ def test_needs_look_is_the_documented_regex(value):
 
     documented = re.compile(r"[^\x21-\x24\x26-\x39\x3d\x3f-\x7e ]|^ | $|^$")
     assert text.needs_look(value) == (documented.search(value) is not None)
+
+
+def test_every_cyrillic_or_greek_letter_is_in_the_blocks_mixed_script_looks_at():
+    from scimguard import text
+
+    missed = [
+        hex(cp)
+        for cp in range(0x80, 0x110000)
+        if not text.MAYBE_FOREIGN.match(chr(cp))
+        and chr(cp).isalpha()
+        and unicodedata.name(chr(cp), "").startswith(("CYRILLIC", "GREEK"))
+    ]
+    assert missed == []

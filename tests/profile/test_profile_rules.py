@@ -57,7 +57,27 @@ CASES = [
     ("hidden-character", user(displayName="\u202eJane"), user(displayName="张伟")),
     ("hidden-character", user(displayName="Jane\u00adDoe"), user(displayName="Jane-Doe")),
     ("hidden-character", user(displayName="Jane\u2003Doe"), user(displayName="Jane Doe 🚀")),
-    ("hidden-character", user(userName="jane@example.com\t"), user(title="Line\tTab")),
+    ("hidden-character", user(userName="jane@example.com\t"), user(title="Line Tab")),
+    (
+        "hidden-character",
+        user(title="Line\tTab"),
+        user(addresses=[{**VALID_USER["addresses"][0], "streetAddress": "1 Main St\nFloor 2"}]),
+    ),
+    (
+        "hidden-character",
+        user(profileUrl="https://x.example/\u200bjane"),
+        user(profileUrl="https://x.example/~jane?a=1%20b"),
+    ),
+    (
+        "hidden-character",
+        named(given="a\u200cb"),
+        named(given="\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"),
+    ),
+    (
+        "hidden-character",
+        user(displayName="Jane\u200dDoe"),
+        user(displayName="Dev \U0001f469\u200d\U0001f4bb"),
+    ),
     ("whitespace-in-identifier", user(userName="jane doe@x.com"), user(userName="j+d@x.com")),
     ("whitespace-in-identifier", user(externalId="00u 1"), user(externalId="00u-1")),
     ("too-long", user(userName="a" * 129), user(userName="a" * 128)),
@@ -72,7 +92,41 @@ CASES = [
     (
         "email-not-primary",
         user(emails=[{"value": "jane.doe@example.com", "type": "work"}]),
-        user(emails=[{"value": "jane.doe@example.com", "primary": "True"}]),
+        user(emails=[{"value": "jane.doe@example.com", "primary": True}]),
+    ),
+    (
+        "invalid-type",
+        user(emails=[{"value": "jane.doe@example.com", "primary": "true"}]),
+        user(emails=[{"value": "jane.doe@example.com", "primary": True}]),
+    ),
+    ("empty-string", user(profileUrl=""), user(profileUrl="https://x.example/jane")),
+    (
+        "too-many-members",
+        group(displayName="All", members=[{"value": f"u{i}"} for i in range(101)]),
+        group(displayName="All", members=[{"value": f"u{i}"} for i in range(100)]),
+    ),
+    (
+        "unsupported-attribute",
+        group(displayName="All", members=[{"value": "u1", "display": "Jane"}]),
+        group(displayName="All", members=[{"value": "u1", "$ref": "https://x.example/Users/u1"}]),
+    ),
+    ("stray-mark", user(displayName="\u0301Jane"), user(displayName="Jos\u00e9")),
+    ("stray-mark", user(displayName="Jane\ufe0f"), user(displayName="Love \u2764\ufe0f")),
+    ("stray-mark", user(title="\u845b\U000e0100 x\U000e0100"), user(title="\u845b\U000e0100")),
+    (
+        "incomplete-address",
+        user(
+            addresses=[
+                {
+                    "locality": " ",
+                    "streetAddress": "1 Main St",
+                    "region": "IL",
+                    "postalCode": "1",
+                    "country": "US",
+                }
+            ]
+        ),
+        user(addresses=[{"type": "work"}]),
     ),
     (
         "incomplete-address",
@@ -132,6 +186,7 @@ def test_rule_fires_and_close_case_does_not(rule, fires, close):
 
 def test_every_local_rule_has_a_firing_case():
     covered = {rule for rule, _, _ in CASES} | {
+        "confusable-duplicate",  # test_profile_second_edition.py
         "duplicate-username",
         "duplicate-email",
         "duplicate-external-id",

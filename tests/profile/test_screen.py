@@ -158,6 +158,20 @@ def test_a_clean_user_passes_with_its_keys():
         line({**VALID_USER, "addresses": [{"locality": "Berlin", "country": "DE"}]}),
         line({**VALID_USER, "members": []}),
         line({**VALID_USER, "profile": {}}),
+        # the second edition (rules.md): what the screen must send to the profile
+        line({**VALID_USER, ENTERPRISE_URN: {"manager": {"value": "m1", "$ref": {"x": [None]}}}}),
+        line({**VALID_USER, ENTERPRISE_URN: {"manager": {"value": "m1", "$ref": ""}}}),
+        line({**VALID_USER, "profileUrl": "https://x/\u200bjane"}),
+        line({**VALID_USER, "profileUrl": " https://x/jane"}),
+        line({**VALID_USER, "profileUrl": "https://x/\u0000"}),
+        line({**VALID_USER, "title": "Line\tTab"}),
+        line({**VALID_USER, "displayName": "Jane\nDoe"}),
+        line({**VALID_USER, "displayName": "\u0301Jane"}),
+        line({**VALID_USER, "displayName": "Jane \u0301Doe"}),
+        line({**VALID_USER, "displayName": "Jane\ufe0f"}),
+        line({**VALID_USER, "displayName": "\u0645\u06cc\u200c\u062e\u0648"}),
+        line({**VALID_USER, "displayName": "Dev \U0001f469\u200d\U0001f4bb"}),
+        line({**VALID_USER, "addresses": [{"type": "work", "locality": "Berlin"}]}),
     ],
 )
 def test_lines_to_look_closer_at(raw):
@@ -178,7 +192,11 @@ def test_lines_to_look_closer_at(raw):
         line(VALID_USER).replace(b'"userName"', b'"user\\u004eame"'),  # an escaped key
         line({**VALID_USER, "id": None, "meta": {"version": 'W/"1"', "n": [1, -2.5, True]}}),
         line({**VALID_USER, "profileUrl": "https://x/<;:%>"}),
-        line({**VALID_USER, ENTERPRISE_URN: {"manager": {"value": "m1", "$ref": {"x": [None]}}}}),
+        line(
+            {**VALID_USER, ENTERPRISE_URN: {"manager": {"value": "m1", "$ref": "https://x/U/m1"}}}
+        ),
+        line({**VALID_USER, "addresses": [{"type": "work"}]}),  # no part at all: no address
+        line({**VALID_USER, "displayName": "Jos\u00e9 Ngô", "title": "\u0928\u094d\u0928"}),
         line({**VALID_USER, "schemas": "not a list"}),
         line({**VALID_USER, "title": "Team \U0001f600", "nickName": "\U0001ee67"}),  # not BMP
     ],

@@ -155,7 +155,7 @@ def test_scim_path_csv_headers(tmp_path):
     assert record.resource == {
         "userName": "j@x.com",
         "name": {"givenName": "J", "familyName": "K"},
-        "emails": [{"value": "j@x.com", "primary": "true"}],
+        "emails": [{"value": "j@x.com", "primary": True}],  # a cell's "true" is the boolean
         ENTERPRISE_URN: {"costCenter": "CC1", "division": "D1"},
     }
 

@@ -85,7 +85,7 @@ def show(value: Any, *, keep_newlines: bool = False) -> Markup:
     for ch in value:
         if keep_newlines and ch == "\n":
             out.append(Markup("\n"))
-        elif text.is_hidden(ch, free_text=False) or ch in text.UNUSUAL_SPACES:
+        elif text.is_hidden(ch) or ch in text.UNUSUAL_SPACES:
             code = f"U+{ord(ch):04X}"
             out.append(
                 Markup('<mark class="hc" title="{}">&lt;{}&gt;</mark>').format(

@@ -33,7 +33,7 @@
 
 typedef struct {
     PyObject_HEAD
-    PyObject *safe_char;   /* callable(str) -> bool: fast._safe_char */
+    PyObject *safe_char;   /* callable(str) -> verdict (| NFC_INERT): fast._screen_verdict */
     PyObject *is_nfc;      /* callable(str) -> bool */
     PyObject *reserved;    /* frozenset of lower-case reserved userNames */
     PyObject *group_urn;   /* bytes */
@@ -42,7 +42,7 @@ typedef struct {
     char *arena;           /* decoded strings of the line being read */
     Py_ssize_t arena_cap;
     Py_ssize_t arena_used;
-    unsigned char safe[65536]; /* per BMP code point: 0 not yet asked, 1 safe, 2 not */
+    unsigned char safe[65536]; /* per BMP code point: 0 not yet asked, else 1 + fast's verdict */
 } Screener;
 
 /* A string as read: UTF-8 bytes (in the line, or decoded into the arena). */
@@ -59,6 +59,8 @@ typedef struct {
 
 /* Bytes a value may hold as they are: printable ASCII without < > ; : % (1), else 0. */
 static unsigned char PLAIN[256];
+/* The bytes a URI (profileUrl, $ref) may hold besides: < > ; : % (no forbidden-character). */
+static unsigned char URI_EXTRA[256];
 /* The same inside a JSON string, where '"' and '\\' are not the characters themselves. */
 static unsigned char PLAIN_RAW[256];
 /* Bytes inside a JSON string: 0 ordinary ASCII, 1 '"', 2 '\\', 3 control, 4 lead of UTF-8. */
@@ -70,6 +72,7 @@ static void init_classes(void)
     for (int b = 0x20; b < 0x7F; b++)
         PLAIN[b] = 1;
     PLAIN['<'] = PLAIN['>'] = PLAIN[';'] = PLAIN[':'] = PLAIN['%'] = 0;
+    URI_EXTRA['<'] = URI_EXTRA['>'] = URI_EXTRA[';'] = URI_EXTRA[':'] = URI_EXTRA['%'] = 1;
     memcpy(PLAIN_RAW, PLAIN, sizeof(PLAIN));
     PLAIN_RAW['"'] = PLAIN_RAW['\\'] = 0;
     for (int b = 0; b < 256; b++)
@@ -452,24 +455,78 @@ static int ask_bool(PyObject *callable, PyObject *arg)
     return truth;
 }
 
-/* 1: a code point no rule says anything about on its own (fast._safe_char); 0: it is not;
- * -1: a Python error. Python is asked once per BMP code point, every time for the others
- * (rare in names: emoji, historic scripts). */
+/* fast.UNSAFE, SAFE, NEEDS_BASE, FOREIGN (a Cyrillic/Greek letter), LATIN (a non-ASCII one),
+ * and fast.NFC_INERT, a flag beside them: the code point cannot make a value leave NFC (NFC
+ * quick check Yes, combining class 0), so a value of such code points needs no NFC question. */
+enum { UNSAFE = 0, SAFE = 1, NEEDS_BASE = 2, FOREIGN = 3, LATIN = 4, VERDICT = 7, NFC_INERT = 8 };
+
+/* fast._screen_verdict's answer as a C int (an unknown verdict counts as unsafe, and UNSAFE
+ * is 0 whatever its flag); -1: error. */
+static int ask_verdict(PyObject *callable, uint32_t cp)
+{
+    PyObject *arg = PyUnicode_FromOrdinal((int)cp);
+    if (arg == NULL)
+        return -1;
+    PyObject *answer = PyObject_CallOneArg(callable, arg);
+    Py_DECREF(arg);
+    if (answer == NULL)
+        return -1;
+    long verdict = PyLong_Check(answer) ? PyLong_AsLong(answer) : 0;
+    Py_DECREF(answer);
+    if (verdict == -1 && PyErr_Occurred())
+        return -1;
+    long base = verdict & VERDICT;
+    return base >= SAFE && base <= LATIN ? (int)(base | (verdict & NFC_INERT)) : UNSAFE;
+}
+
+/* The verdict of fast._screen_verdict (SAFE, NEEDS_BASE: a combining mark, safe after
+ * anything but a space, FOREIGN, LATIN, each maybe with NFC_INERT; UNSAFE: look closer; -1: a
+ * Python error). Python is asked once per BMP code point, every time for the others (rare in
+ * names: emoji, historic scripts). */
 static inline int safe_code_point(Screener *self, uint32_t cp)
 {
     if (cp > 0xFFFF)
-        return ask_bool(self->safe_char, PyUnicode_FromOrdinal((int)cp));
+        return ask_verdict(self->safe_char, cp);
     unsigned char verdict = self->safe[cp];
     if (verdict == 0) {
-        int safe = ask_bool(self->safe_char, PyUnicode_FromOrdinal((int)cp));
+        int safe = ask_verdict(self->safe_char, cp);
         if (safe < 0)
             return -1;
-        verdict = self->safe[cp] = safe ? 1 : 2;
+        verdict = self->safe[cp] = (unsigned char)(safe + 1);
     }
-    return verdict == 1;
+    return verdict - 1;
 }
 
-/* The end of judging a value of `count` code points: length, and NFC when not all ASCII. */
+/* The code point at p (of a value starting at start) may stand there: SAFE, FOREIGN, LATIN, or
+ * SAFE for NEEDS_BASE after something other than a space (the only whitespace a safe value can
+ * hold, since every other is hidden or an unusual space). 0: look closer; -1: a Python error. */
+static inline int safe_here(Screener *self, uint32_t cp, const unsigned char *p,
+                            const unsigned char *start)
+{
+    int safe = safe_code_point(self, cp);
+    if ((safe & VERDICT) == NEEDS_BASE)
+        return p > start && p[-1] != ' ';
+    return safe;
+}
+
+/* A Cyrillic/Greek letter in a value that also holds a Latin one (ASCII or not) may make a
+ * mixed-script word: look closer. Decided per value, which is stricter than per word. */
+static int mixes_scripts(Span v, int foreign, int latin)
+{
+    if (!foreign)
+        return 0;
+    if (latin)
+        return 1;
+    for (Py_ssize_t i = 0; i < v.n; i++) {
+        unsigned char b = (unsigned char)v.s[i] | 0x20;
+        if (b >= 'a' && b <= 'z')
+            return 1;
+    }
+    return 0;
+}
+
+/* The end of judging a value of `count` code points: length, and NFC when it holds a code
+ * point that is not NFC-inert (`wide`). */
 static int judge_end(Screener *self, Span v, Py_ssize_t count, int wide, Py_ssize_t *chars)
 {
     if (v.n == 0 || v.s[0] == ' ' || v.s[v.n - 1] == ' ' || count > MAX_OTHER)
@@ -488,11 +545,11 @@ static int judge_end(Screener *self, Span v, Py_ssize_t count, int wide, Py_ssiz
  * either end, only plain ASCII and safe characters, in NFC, at most MAX_OTHER characters);
  * its length in code points goes to *chars. 0: look closer. -1: a Python error.
  */
-static int judge(Screener *self, Span v, Py_ssize_t *chars)
+static int judge_as(Screener *self, Span v, Py_ssize_t *chars, int uri)
 {
-    const unsigned char *p = (const unsigned char *)v.s, *end = p + v.n;
+    const unsigned char *start = (const unsigned char *)v.s, *p = start, *end = p + v.n;
     Py_ssize_t count = 0;
-    int wide = 0;
+    int wide = 0, foreign = 0, latin = 0;
     while (p < end) {
         const unsigned char *run = p;
         while (p < end && PLAIN[*p])
@@ -500,18 +557,41 @@ static int judge(Screener *self, Span v, Py_ssize_t *chars)
         count += p - run;
         if (p >= end)
             break;
+        if (uri && URI_EXTRA[*p]) {
+            p++;
+            count++;
+            continue;
+        }
         uint32_t cp;
         int k = *p < 0x80 ? 0 : utf8_seq(p, end, &cp); /* 0: < > ; : %, a control, DEL */
         if (!k)
             return 0;
-        int safe = safe_code_point(self, cp);
-        if (safe != 1)
+        int safe = safe_here(self, cp, p, start);
+        if (safe <= 0)
             return safe;
-        wide = 1;
+        foreign |= (safe & VERDICT) == FOREIGN;
+        latin |= (safe & VERDICT) == LATIN;
+        wide |= !(safe & NFC_INERT);
         p += k;
         count++;
     }
+    if (mixes_scripts(v, foreign, latin))
+        return 0;
     return judge_end(self, v, count, wide, chars);
+}
+
+static int judge(Screener *self, Span v, Py_ssize_t *chars)
+{
+    return judge_as(self, v, chars, 0);
+}
+
+/* A URI value (profileUrl, $ref) at the cursor: every rule of judge but forbidden-character. */
+static int judged_uri(Cursor *c, Span *out, Py_ssize_t *chars)
+{
+    skip_ws(c);
+    if (c->p >= c->end || *c->p != '"' || !read_string(c, out))
+        return 0;
+    return judge_as(c->self, *out, chars, 1);
 }
 
 /*
@@ -525,7 +605,7 @@ static int judged_string(Cursor *c, Span *out, Py_ssize_t *chars)
         return 0;
     const unsigned char *start = c->p + 1, *p = start, *end = c->end;
     Py_ssize_t count = 0;
-    int wide = 0;
+    int wide = 0, foreign = 0, latin = 0;
     for (;;) {
         const unsigned char *run = p;
         while (PLAIN_RAW[*p]) /* stops at the NUL after the bytes object at the latest */
@@ -547,16 +627,20 @@ static int judged_string(Cursor *c, Span *out, Py_ssize_t *chars)
         int k = utf8_seq(p, end, &cp);
         if (!k)
             return 0;
-        int safe = safe_code_point(c->self, cp);
-        if (safe != 1)
+        int safe = safe_here(c->self, cp, p, start);
+        if (safe <= 0)
             return safe;
-        wide = 1;
+        foreign |= (safe & VERDICT) == FOREIGN;
+        latin |= (safe & VERDICT) == LATIN;
+        wide |= !(safe & NFC_INERT);
         p += k;
         count++;
     }
     out->s = (const char *)start;
     out->n = p - start;
     c->p = p + 1;
+    if (mixes_scripts(*out, foreign, latin))
+        return 0;
     return judge_end(c->self, *out, count, wide, chars);
 }
 
@@ -712,8 +796,8 @@ static int multi_valued(Cursor *c, int which, Keys *keys)
     if (which == K_EMAILS && primary != 1)
         return 0;
     if (which == K_ADDRESSES && c->self->complete_address &&
-        (seen & ADDRESS_PARTS_MASK) != ADDRESS_PARTS_MASK)
-        return 0;
+        (seen & ADDRESS_PARTS_MASK) != ADDRESS_PARTS_MASK && (seen & ADDRESS_PARTS_MASK) != 0)
+        return 0; /* some parts but not all (none at all is no address: rules.md) */
     return 1;
 }
 
@@ -738,7 +822,7 @@ static int enterprise(Cursor *c)
         if (seen & (1u << i))
             return 0;
         seen |= 1u << i;
-        if (i == 5) { /* manager: {"value": judged, "$ref": anything} */
+        if (i == 5) { /* manager: {"value": judged, "$ref": judged as a URI} */
             int seen_value = 0, seen_ref = 0;
             if (!expect(c, '{'))
                 return 0;
@@ -753,8 +837,9 @@ static int enterprise(Cursor *c)
                             return r;
                     } else if (span_is(key, REF) && !seen_ref) {
                         seen_ref = 1;
-                        if (!skip_value(c, 2))
-                            return 0;
+                        int r = judged_uri(c, &value, &chars);
+                        if (r != 1)
+                            return r;
                     } else {
                         return 0;
                     }
@@ -869,8 +954,7 @@ static int screen_user(Screener *self, const unsigned char *line, Py_ssize_t n, 
                 r = enterprise(c);
                 break;
             case K_PROFILEURL:
-                skip_ws(c);
-                r = c->p < c->end && *c->p == '"' && read_string(c, &value);
+                r = judged_uri(c, &value, &chars);
                 break;
             }
         }

@@ -76,9 +76,13 @@ RULES: tuple[Rule, ...] = (
         E,
         "An invisible or control character",
         "any string value",
-        "it contains a code point of category Cc (except TAB, LF, CR in free-text attributes), "
-        "Cf (zero-width space/joiners, bidi marks and overrides, soft hyphen, BOM, ...), Zl, Zp, "
-        "Co, Cs or Cn, or a space separator (Zs) other than U+0020, U+00A0 and U+3000.",
+        "it contains a code point of category Cc (except TAB, LF, CR in the multi-line "
+        "attributes addresses[].streetAddress and any `formatted`), Cf (zero-width space, bidi "
+        "marks and overrides, soft hyphen, BOM, tag characters, ...), Zl, Zp, Co, Cs or Cn, or a "
+        "space separator (Zs) other than U+0020, U+00A0 and U+3000. Exempt: U+200C ZERO WIDTH "
+        "NON-JOINER and U+200D ZERO WIDTH JOINER where RFC 5892 Appendix A (IDNA CONTEXTJ) "
+        "allows them (after a virama; ZWNJ between joining letters, as in Persian), and U+200D "
+        "inside an emoji ZWJ sequence.",
         "AWS validates every string against letters, marks, symbols, digits and punctuation "
         "(plus a few spaces). Invisible characters copied from documents or added by other "
         "directories (Google adds a zero-width space for mononyms) fail it, and nobody can see "
@@ -137,7 +141,9 @@ RULES: tuple[Rule, ...] = (
         E,
         "An address without all five parts",
         "each element of addresses",
-        "any of streetAddress, locality, region, postalCode, country is absent, null or empty.",
+        "an element carries at least one of streetAddress, locality, region, postalCode, "
+        "country, and some of the five are absent, null, empty or whitespace only. An element "
+        "with none of them (only type/primary, as ssosync sends) passes.",
         "The Okta article: when an address is sent, street address, city, state, zip code and "
         "country code must all be present, or the user or the change is not provisioned.",
         "Fill in the missing address parts, or stop mapping the address.",
@@ -152,7 +158,7 @@ RULES: tuple[Rule, ...] = (
         "An attribute AWS does not support",
         "user: password, photos, ims, x509Certificates, entitlements, groups; `display` of "
         "emails, phoneNumbers, addresses, roles; manager.displayName. Group: anything but "
-        "displayName, externalId, members",
+        "displayName, externalId, members; `display` of members",
         "the attribute is present.",
         "The AWS developer guide lists these as not supported on create and update; group "
         "membership is set only through group PATCH.",
@@ -166,8 +172,8 @@ RULES: tuple[Rule, ...] = (
         "A value of the wrong type",
         "any attribute",
         "`name` not an object, a multi-valued attribute not a list, a list element not an "
-        "object, `active` not a boolean (the strings true/false are accepted), a string "
-        "attribute holding a number, object or list.",
+        "object, `active` not a boolean (the strings true/false are accepted for `active` only), "
+        "`primary` not a boolean, a string attribute holding a number, object or list.",
         "AWS parses the body against its schema and refuses what does not fit.",
         "Send the value with the right JSON type.",
         '{"active": "yes"}',
@@ -236,6 +242,23 @@ RULES: tuple[Rule, ...] = (
         '{"displayName": "All", "members": [{"value": "u-jane", "type": "User"}]}',
     ),
     Rule(
+        "too-many-members",
+        E,
+        "More than 100 members in one group record",
+        "group",
+        "the record carries more than 100 members.",
+        "AWS refuses a create or PATCH with more than 100 member changes in one request. "
+        "`scimguard sync` splits memberships into requests of at most 100, so it does not block "
+        "on this rule; other connectors send the record as it is.",
+        "Create the group with at most 100 members and add the rest in later PATCH requests.",
+        '{"displayName": "All", "members": ['
+        + ", ".join(f'{{"value": "u{i}"}}' for i in range(101))
+        + "]}",
+        '{"displayName": "All", "members": ['
+        + ", ".join(f'{{"value": "u{i}"}}' for i in range(100))
+        + "]}",
+    ),
+    Rule(
         "blank-value",
         W,
         "Whitespace around a value",
@@ -260,11 +283,15 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "not-normalized",
         W,
-        "Decomposed accents",
+        "Not in Unicode NFC",
         "any string value",
-        "the value differs from its Unicode NFC form.",
-        "`José` typed with a combining accent looks identical but compares unequal.",
-        "Store the composed (NFC) form.",
+        "the value differs from its Unicode NFC form. The message says what differs: decomposed "
+        "accents (a letter followed by a combining mark), or a character that NFC replaces (a "
+        "composition exclusion such as U+0959, a CJK compatibility ideograph such as U+FA19).",
+        "`José` typed with a combining accent looks identical but compares unequal. A character "
+        "NFC replaces is a glyph a person chose: normalising it changes how the name is written.",
+        "Store decomposed accents in the composed (NFC) form; leave a character NFC replaces as "
+        "it is unless the person asks.",
         '{"name": {"givenName": "Jose\\u0301"}}',
         '{"name": {"givenName": "Jos\\u00e9"}}',
     ),
@@ -301,6 +328,35 @@ RULES: tuple[Rule, ...] = (
         '"displayName": "Jane Doe", "addresses": [{"streetAddress": "Unter den Linden 1", '
         '"locality": "Berlin", "region": "BE", "postalCode": "10117", "country": "DE"}]}',
         switch="incomplete_address",
+    ),
+    Rule(
+        "confusable-duplicate",
+        W,
+        "Two records that look the same but differ to AWS",
+        "user userName and primary email, group displayName",
+        "two records' values differ as AWS compares them (case-insensitively, code point by code "
+        "point) but are the same to a person: equal after NFKC case folding (`Nguyễn` in NFC and "
+        "NFD, full-width `ｊａｎｅ`), or with the same UTS #39 confusable skeleton (`jane` with a "
+        "Cyrillic `а`). Two pure-ASCII values are never compared by skeleton.",
+        "AWS creates two accounts for one person, or lets one impersonate another.",
+        "Keep one of the records; retype the other value in the usual form.",
+        '[{"userName": "jane@example.com"}, {"userName": "j\\u0430ne@example.com"}]',
+        '[{"userName": "jane@example.com"}, {"userName": "joan@example.com"}]',
+    ),
+    Rule(
+        "stray-mark",
+        W,
+        "A variation selector or combining mark with nothing to attach to",
+        "any string value",
+        "a variation selector follows no character it can vary (U+FE0E/FE0F after anything but "
+        "an emoji; U+FE00-FE0D after a space, control or mark; U+E0100-E01EF after anything but "
+        "a CJK ideograph; U+180B-180D, U+180F after anything but a Mongolian letter), or a "
+        "combining mark has no base (at the start of the value or after a space).",
+        "Accepted, but it shows as a dotted circle or nothing, and makes two equal-looking "
+        "values compare unequal. It is usually pasted by accident.",
+        "Retype the value without the stray character.",
+        '{"displayName": "Jane \\u0301Doe"}',
+        '{"displayName": "Jane Do\\u00e9"}',
     ),
     Rule(
         "reserved-name",

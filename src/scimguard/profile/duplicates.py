@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from scimguard.profile.catalogue import E, W
 from scimguard.profile.findings import Finding
+from scimguard.profile.lookalikes import LookAlikes, confusable_finding, look_alike
 from scimguard.profile.resources import as_bool, nested_group_finding
 
 try:  # the compiled loop of add_screened, when the extension was built (profile/screen.py)
@@ -80,6 +81,7 @@ class DuplicateTracker:
         self._group_by_external_id: dict[str, list[int]] = {}
         self._group_ids: dict[str, int] = {}
         self._members: list[tuple[int, int, str]] = []  # (group index, member index, value)
+        self._look_alikes = LookAlikes()  # confusable-duplicate (profile/lookalikes.py)
 
     # --- packing --------------------------------------------------------------------------
 
@@ -133,6 +135,8 @@ class DuplicateTracker:
             key = username.lower()
             if key != username:
                 self._odd_case[ref.record] = username
+            if look_alike(key):
+                self._look_alikes.remember("userName", packed, username, key)
             first = self._by_username.get(key)
             if first is None:
                 self._by_username[key] = packed
@@ -142,6 +146,8 @@ class DuplicateTracker:
                 pointer = packed
         if email:
             key = email.lower()
+            if look_alike(key):
+                self._look_alikes.remember("email", packed, email, key)
             if type(pointer) is str and key == pointer:
                 key = pointer  # share the string object with the userName dict
             first_ref = self._by_email.setdefault(key, pointer)
@@ -184,6 +190,8 @@ class DuplicateTracker:
                 key = username.lower()
                 if key != username:
                     odd_case[record] = username
+                if look_alike(key):
+                    self._look_alikes.remember("userName", packed, username, key)
                 first = by_username.get(key)
                 if first is None:
                     by_username[key] = packed
@@ -192,6 +200,8 @@ class DuplicateTracker:
                     clash("duplicate-username", key, first, packed)
             if email:
                 key = email.lower()
+                if look_alike(key):
+                    self._look_alikes.remember("email", packed, email, key)
                 if type(pointer) is str and key == pointer:
                     key = pointer
                 first_ref = by_email.setdefault(key, pointer)
@@ -222,6 +232,7 @@ class DuplicateTracker:
             first, shift = run.first_record, _RECORD_BITS
             packed = [base | (line << shift) | (first + i) for i, line in enumerate(run.lines)]
             step = 0
+        self._screened_look_alike(run, packed, step)
         by_username = self._by_username
         by_email = self._by_email
         by_external_id = self._by_user_external_id
@@ -262,6 +273,19 @@ class DuplicateTracker:
             if positions is None:
                 packed += step  # type: ignore[operator]
 
+    def _screened_look_alike(self, run: ScreenedUsers, packed: int | list[int], step: int) -> None:
+        """The look-alike values of a screened run: one regex over the joined column first,
+        so a run of plain values costs a join and a search, not a call per value."""
+        for field, column in (("userName", run.keys), ("email", run.emails)):
+            values = column if field == "userName" else [e for e in column if e is not None]
+            if not look_alike("\n".join(values)):
+                continue
+            for i, key in enumerate(column):
+                if key is not None and look_alike(key):
+                    where = packed[i] if isinstance(packed, list) else packed + i * step
+                    given = run.usernames[i] if field == "userName" else key
+                    self._look_alikes.remember(field, where, given, key)
+
     def _clash(self, rule: str, key: str, first: str | int, later: str | int) -> None:
         refs = self._clashes.setdefault((rule, key), [])
         if not refs:
@@ -281,6 +305,7 @@ class DuplicateTracker:
         name = group.get("displayName")
         if isinstance(name, str) and name:
             self._group_by_name.setdefault(name.lower(), []).append(index)
+            self._look_alikes.remember("group", index, name, name.lower())
         external_id = group.get("externalId")
         if isinstance(external_id, str) and external_id:
             self._group_by_external_id.setdefault(external_id, []).append(index)
@@ -302,6 +327,7 @@ class DuplicateTracker:
 
     def finish(self) -> Iterator[tuple[RecordRef, Finding]]:
         """Every cross-record finding, each with the record it belongs to."""
+        yield from self._confusables()
         usernames = self._usernames_of_clashes()
         for (rule, key), packed_refs in self._clashes.items():
             refs = [self._unpack(p, usernames) for p in packed_refs]
@@ -332,6 +358,35 @@ class DuplicateTracker:
                         "Make sure the user is provisioned before the group, or remove the member.",
                     ),
                 )
+
+    def _confusables(self) -> Iterator[tuple[RecordRef, Finding]]:
+        """confusable-duplicate, on every record involved, each naming the others."""
+        for field, where, value, others in self._look_alikes.related(self._plain_holder):
+            refs = [(self._ref_of(field, o, v), v, how) for o, (v, how) in others.items()]
+            refs.sort(key=lambda item: item[0].record)
+            yield self._ref_of(field, where, value), confusable_finding(field, value, refs)
+
+    def _plain_holder(self, field: str, key: str) -> tuple[int, str] | None:
+        """(where, value) of a plain value whose lowered AWS key is `key`, if any."""
+        if field == "group":
+            indices = self._group_by_name.get(key)
+            return None if not indices else (indices[0], self._groups[indices[0]].key or key)
+        if field == "userName":
+            packed = self._by_username.get(key)
+            if packed is None:
+                return None
+            return packed, self._odd_case.get(packed & _RECORD_MASK, key)
+        pointer = self._by_email.get(key)
+        if pointer is None:
+            return None
+        return (self._by_username[pointer] if isinstance(pointer, str) else pointer), key
+
+    def _ref_of(self, field: str, where: int, value: str) -> RecordRef:
+        if field == "group":
+            return self._groups[where]
+        record = where & _RECORD_MASK
+        username = value if field == "userName" else self._odd_case.get(record)
+        return self._unpack(where, {record: username} if username else {})
 
     def _usernames_of_clashes(self) -> dict[int, str]:
         """userName as given, for every record involved in a clash.

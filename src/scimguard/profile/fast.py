@@ -21,20 +21,52 @@ _PLAIN_BYTES = bytes(b for b in range(0x20, 0x7F) if b not in b"<>;:%") + b"\n"
 # The same, letting bytes of non-ASCII letters through (they are judged one by one).
 _PLAIN_OR_HIGH = _PLAIN_BYTES + bytes(range(0x80, 0x100))
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_SAFE: dict[str, bool] = {}  # non-ASCII code point -> nothing any rule says about it alone
+# What `_safe_char` answers (the C screen stores the same numbers, profile/_screen.c).
+UNSAFE, SAFE, NEEDS_BASE, FOREIGN, LATIN = 0, 1, 2, 3, 4
+NFC_INERT = 8  # a flag `_screen_verdict` adds: see there
+_SAFE: dict[str, int] = {}  # non-ASCII code point -> its verdict
 
 
-def _safe_char(ch: str) -> bool:
-    """Not hidden, not an unusual space, not a Cyrillic/Greek letter (mixed-script needs one)."""
+def _safe_char(ch: str) -> int:
+    """SAFE: no rule says anything about this code point, wherever it stands. NEEDS_BASE: a
+    combining mark, safe unless it starts a value or follows a space (stray-mark). FOREIGN: a
+    Cyrillic or Greek letter, safe unless a word also holds a Latin letter (mixed-script);
+    LATIN: a non-ASCII Latin letter (safe; it counts as Latin there). UNSAFE: hidden (ZWNJ/ZWJ
+    included, whose verdict needs their neighbours), an unusual space, a variation selector."""
     safe = _SAFE.get(ch)
     if safe is None:
-        safe = (
-            not text.is_hidden(ch, free_text=False)
-            and ch not in text.UNUSUAL_SPACES
-            and text.script_of(ch) in (None, "Latin")
-        )
+        script = text.script_of(ch)
+        if (
+            text.is_hidden(ch)
+            or ch in text.UNUSUAL_SPACES
+            or text.variation_selector_kind(ch) is not None
+        ):
+            safe = UNSAFE
+        elif script in ("Cyrillic", "Greek"):
+            safe = FOREIGN
+        elif script == "Latin":
+            safe = LATIN
+        else:
+            safe = NEEDS_BASE if text.is_mark(ch) else SAFE
         if len(_SAFE) < 65536:
             _SAFE[ch] = safe
+    return safe
+
+
+def _screen_verdict(ch: str) -> int:
+    """`_safe_char`, with NFC_INERT added when the code point cannot take a value out of NFC
+    (Unicode's NFC quick check is Yes and its combining class 0: a string of such code points is
+    in NFC). Those are every code point in NFC alone and of class 0 but the marks that compose
+    with what precedes them and the Hangul vowel and final jamo (U+1100-11FF here)."""
+    safe = _safe_char(ch)
+    if (
+        safe in (SAFE, FOREIGN, LATIN)
+        and not unicodedata.combining(ch)
+        and not text.is_mark(ch)
+        and not 0x1100 <= ord(ch) <= 0x11FF
+        and unicodedata.is_normalized("NFC", ch)
+    ):
+        return safe | NFC_INERT
     return safe
 
 
@@ -46,9 +78,17 @@ def plain(joined: str) -> bool:
     else:
         if joined.encode("utf-8", "surrogatepass").translate(None, _PLAIN_OR_HIGH):
             return False
+        foreign = False
         for ch in set(_NON_ASCII.findall(joined)):
-            if not _safe_char(ch):
+            safe = _safe_char(ch)
+            if safe == UNSAFE:
                 return False
+            if safe == NEEDS_BASE and re.search(r"(?:^|[\s])" + ch, joined):
+                return False  # a mark at the start of a value or after a space
+            foreign = foreign or safe == FOREIGN
+        # "\n" is no word character: a word never spans two values.
+        if foreign and text.mixed_script_words(joined):
+            return False
         # "\n" composes with nothing, so the joined string is NFC exactly when every value is.
         if not unicodedata.is_normalized("NFC", joined):
             return False
@@ -62,6 +102,8 @@ def plain(joined: str) -> bool:
     )
 
 
+# URIs get every string rule but forbidden-character: `<>;:%` stand for a plain letter there.
+_URI_NEUTRAL = str.maketrans("<>;:%", "xxxxx")
 _USER_STRINGS = schema.USER_STRINGS
 _NAME_SUBS = schema.NAME_SUBS
 _MULTI_SUBS = schema.MULTI_SUBS
@@ -113,9 +155,9 @@ def is_plainly_valid_user(user: dict[str, Any], require_complete_address: bool =
                 if element.get("primary") is not True:
                     return False
             elif key == "addresses" and require_complete_address:
-                for part in _ADDRESS_PARTS:
-                    if part not in element:
-                        return False
+                present = sum(part in element for part in _ADDRESS_PARTS)
+                if present and present != len(_ADDRESS_PARTS):
+                    return False  # no part at all is no address (rules.md)
         elif key == "active":
             if kind is not bool:
                 return False
@@ -127,15 +169,20 @@ def is_plainly_valid_user(user: dict[str, Any], require_complete_address: bool =
                     add(item)
                 elif sub == "manager" and type(item) is dict:
                     for manager_sub, manager_item in item.items():
-                        if manager_sub == "value" and type(manager_item) is str:
+                        if type(manager_item) is not str:
+                            return False
+                        if manager_sub == "value":
                             add(manager_item)
-                        elif manager_sub != "$ref":
+                        elif manager_sub == "$ref":
+                            add(manager_item.translate(_URI_NEUTRAL))
+                        else:
                             return False
                 else:
                     return False
         elif key == "profileUrl":
             if kind is not str:
                 return False
+            add(value.translate(_URI_NEUTRAL))
         else:
             return False
     username = user.get("userName")

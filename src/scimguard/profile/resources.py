@@ -94,6 +94,17 @@ def _unknown(path: str, value: Any) -> Finding:
     )
 
 
+def _no_part(value: Any) -> bool:
+    """An address part that counts as missing: absent, null, empty or whitespace only."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _bool_or(value: Any) -> Any:
+    """The boolean a string `"true"`/`"false"` meant, as a suggestion."""
+    meant = as_bool(value)
+    return NO_SUGGESTION if meant is None else meant
+
+
 def as_bool(value: Any) -> bool | None:
     """AWS reads `true`/`false` and the strings "true"/"false" in any case; else None."""
     if isinstance(value, bool):
@@ -126,15 +137,16 @@ class ResourceChecker:
             )
             out.append(_invalid_type(path, value, "a string", suggestion))
             return
-        identifier = name in schema.IDENTIFIERS
         check_string(
             path,
             value,
             out,
-            identifier=identifier,
+            identifier=name in schema.IDENTIFIERS,
             maxlen=schema.MAX_LENGTH.get(name, schema.DEFAULT_MAX_LENGTH),
             required=required,
             switches=self.switches,
+            multiline=name in schema.MULTILINE,
+            uri=name in schema.URI_ATTRIBUTES,
         )
 
     # --- users -----------------------------------------------------------------------------
@@ -164,8 +176,7 @@ class ResourceChecker:
                 if value is not None and as_bool(value) is None:
                     out.append(_invalid_type(key, value, 'true or false (or "true"/"false")'))
             elif key == "profileUrl":
-                if value is not None and not isinstance(value, str):
-                    out.append(_invalid_type(key, value, "a string"))
+                self._string(key, value, out, name=key)
             elif key == schema.ENTERPRISE_URN:
                 self._enterprise(value, out)
             elif key in schema.UNSUPPORTED_USER:
@@ -244,15 +255,18 @@ class ResourceChecker:
                     continue  # the common case: no path to build
                 subpath = f"{path}.{sub}"
                 if sub == "primary":
-                    if subvalue is not None and as_bool(subvalue) is None:
-                        out.append(_invalid_type(subpath, subvalue, "true or false"))
+                    if subvalue is not None and not isinstance(subvalue, bool):
+                        out.append(
+                            _invalid_type(subpath, subvalue, "true or false", _bool_or(subvalue))
+                        )
                 elif sub == "display":
                     out.append(_unsupported(subpath, subvalue, "the display sub-attribute"))
                 elif sub in allowed:
                     self._string(subpath, subvalue, out, name=sub)
                 else:
                     out.append(_unknown(subpath, subvalue))
-            if key == "emails" and as_bool(element.get("primary")) is not True:
+            primary = element.get("primary")
+            if key == "emails" and primary is not True and not isinstance(primary, str):
                 out.append(
                     Finding(
                         "email-not-primary",
@@ -266,12 +280,10 @@ class ResourceChecker:
                     )
                 )
             if key == "addresses" and self.switches.require_complete_address:
-                missing = [
-                    part
-                    for part in schema.ADDRESS_PARTS
-                    if element.get(part) is None or element.get(part) == ""
-                ]
-                if missing:
+                missing = [part for part in schema.ADDRESS_PARTS if _no_part(element.get(part))]
+                # No part at all (only type/primary) is no address: ssosync sends
+                # [{"type": "work"}] on every create, and AWS takes it (rules.md).
+                if missing and len(missing) < len(schema.ADDRESS_PARTS):
                     labels = ", ".join(f"{schema.ADDRESS_PART_LABELS[p]} ({p})" for p in missing)
                     out.append(
                         Finding(
@@ -326,10 +338,8 @@ class ResourceChecker:
             return
         for sub, subvalue in value.items():
             subpath = f"{path}.{sub}"
-            if sub == "value":
+            if sub in schema.MANAGER_SUBS:  # value, and $ref (a URI)
                 self._string(subpath, subvalue, out, name=sub)
-            elif sub == "$ref":
-                continue
             elif sub == "displayName":
                 out.append(_unsupported(subpath, subvalue, "manager.displayName"))
             else:
@@ -416,15 +426,31 @@ class ResourceChecker:
         if not isinstance(value, list):
             out.append(_invalid_type("members", value, "a list of objects"))
             return
+        if len(value) > schema.MAX_MEMBERS:
+            out.append(
+                Finding(
+                    "too-many-members",
+                    E,
+                    "members",
+                    len(value),
+                    f"The group has {len(value)} members; AWS refuses a create or PATCH with "
+                    f"more than {schema.MAX_MEMBERS} member changes in one request.",
+                    f"Create the group with at most {schema.MAX_MEMBERS} members, then add the "
+                    f"rest in PATCH requests of at most {schema.MAX_MEMBERS} (scimguard sync "
+                    "does this).",
+                )
+            )
         for index, member in enumerate(value):
             path = f"members[{index}]"
             if not isinstance(member, dict):
                 out.append(_invalid_type(path, member, "an object with a value"))
                 continue
             for sub, subvalue in member.items():
-                if sub in ("value", "type", "display"):
+                if sub in ("value", "type", "$ref"):
                     self._string(f"{path}.{sub}", subvalue, out, name=sub)
-                elif sub != "$ref":
+                elif sub == "display":
+                    out.append(_unsupported(f"{path}.{sub}", subvalue, "the display sub-attribute"))
+                else:
                     out.append(_unknown(f"{path}.{sub}", subvalue))
             if isinstance(member.get("type"), str) and member["type"].lower() == "group":
                 out.append(nested_group_finding(path, member.get("value")))

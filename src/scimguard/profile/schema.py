@@ -11,7 +11,12 @@ ERROR_URN = "urn:ietf:params:scim:api:messages:2.0:Error"
 
 # Never checked as string values (rules.md, "Where rules apply").
 SKIPPED = frozenset({"schemas", "id", "meta"})
+# Every string rule but forbidden-character applies to these (a URL holds `:` and `%`).
 URI_ATTRIBUTES = frozenset({"profileUrl", "$ref"})
+# Where TAB, LF and CR are allowed: addresses[].streetAddress and any `formatted`.
+MULTILINE = frozenset({"streetAddress", "formatted"})
+# AWS refuses more than 100 member changes in one create or PATCH.
+MAX_MEMBERS = 100
 
 USER_STRINGS = frozenset(
     {

@@ -74,7 +74,7 @@ _is_nfc: Callable[[str], bool] = partial(unicodedata.is_normalized, "NFC")
 
 def _screener(require_complete_address: bool) -> Any:
     return _screen.Screener(  # type: ignore[union-attr]
-        fast._safe_char,
+        fast._screen_verdict,
         _is_nfc,
         schema.RESERVED_NAMES,
         schema.GROUP_URN.encode(),

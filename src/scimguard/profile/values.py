@@ -7,7 +7,7 @@ after one compiled-regex search; everything else gets the full treatment.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from scimguard import text
 from scimguard.profile.catalogue import E, W
@@ -34,15 +34,22 @@ def describe_position(value: str, position: int) -> str:
     return f"at position {position + 1}, after {_quoted(before[-20:])}"
 
 
-def clean(value: str, *, identifier: bool, switches: Switches) -> str:
+def clean(
+    value: str,
+    *,
+    identifier: bool,
+    switches: Switches,
+    multiline: bool = False,
+    uri: bool = False,
+) -> str:
     """The value with every character-level problem repaired (the basis of suggestions)."""
-    out = text.strip_hidden(value, free_text=not identifier)
+    out = text.strip_hidden(value, multiline=multiline)
     for space in text.UNUSUAL_SPACES:
         out = out.replace(space, " ")
-    if not switches.allow_legacy_characters:
+    if not switches.allow_legacy_characters and not uri:
         for ch in text.FORBIDDEN_CHARACTERS:
             out = out.replace(ch, "")
-    out = text.nfc(out)
+    out = text.nfc_keeping(out)  # NFC, except where it would change a glyph
     if identifier:
         out = "".join(ch for ch in out if not text.is_whitespace(ch))
     return _RUNS_OF_SPACES.sub(" ", out).strip()
@@ -74,23 +81,48 @@ def check_string(
     maxlen: int,
     required: bool,
     switches: Switches,
+    multiline: bool = False,
+    uri: bool = False,
 ) -> None:
-    """Append the findings for one string value to `out`."""
+    """Append the findings for one string value to `out`.
+
+    `multiline`: TAB, LF and CR are allowed (addresses[].streetAddress, any `formatted`).
+    `uri`: `profileUrl` and `$ref`, which get every rule but forbidden-character.
+    """
     if len(value) <= maxlen and not text.needs_look(value) and not (identifier and " " in value):
         return
-    start = len(out)
-    _full_check(path, value, out, identifier=identifier, maxlen=maxlen, switches=switches)
-    if len(out) == start:
-        return
+    key = (path, value, identifier, maxlen, required, switches, multiline, uri)
+    found = _ANSWERS.get(key)
+    if found is None:
+        found = _answer(path, value, _Kinds(identifier, multiline, uri), maxlen, required, switches)
+        if len(_ANSWERS) >= _MAX_ANSWERS:
+            _ANSWERS.clear()
+        _ANSWERS[key] = found
+    out.extend(found)
+
+
+# Unicode questions are answered once per distinct value: an export repeats names, titles and
+# departments (and their warnings) thousands of times, and findings are immutable.
+_ANSWERS: dict[tuple[Any, ...], tuple[Finding, ...]] = {}
+_MAX_ANSWERS = 1 << 16
+
+
+def _answer(
+    path: str, value: str, kinds: _Kinds, maxlen: int, required: bool, switches: Switches
+) -> tuple[Finding, ...]:
+    out: list[Finding] = []
+    _full_check(path, value, out, kinds=kinds, maxlen=maxlen, switches=switches)
+    if not out:
+        return ()
     suggestion = _suggest(
-        path, value, identifier=identifier, maxlen=maxlen, required=required, switches=switches
+        path, value, kinds=kinds, maxlen=maxlen, required=required, switches=switches
     )
-    for i in range(start, len(out)):
-        finding = out[i]
-        if finding.rule in ("too-long", "mixed-script"):
+    for i, finding in enumerate(out):
+        if finding.rule in ("too-long", "mixed-script", "stray-mark"):
             continue  # no safe automatic repair
         if finding.suggested_value is NO_SUGGESTION and suggestion is not NO_SUGGESTION:
             out[i] = _with_suggestion(finding, suggestion)
+    return tuple(out)
 
 
 def _with_suggestion(finding: Finding, suggestion: Any) -> Finding:
@@ -106,16 +138,34 @@ def _with_suggestion(finding: Finding, suggestion: Any) -> Finding:
     )
 
 
+class _Kinds(NamedTuple):
+    """What kind of attribute a value is in: the rules that apply differ."""
+
+    identifier: bool
+    multiline: bool
+    uri: bool
+
+
 def _suggest(
-    path: str, value: str, *, identifier: bool, maxlen: int, required: bool, switches: Switches
+    path: str, value: str, *, kinds: _Kinds, maxlen: int, required: bool, switches: Switches
 ) -> Any:
-    cleaned = clean(value, identifier=identifier, switches=switches)
+    cleaned = clean(
+        value,
+        identifier=kinds.identifier,
+        switches=switches,
+        multiline=kinds.multiline,
+        uri=kinds.uri,
+    )
     if not cleaned:
         return NO_SUGGESTION if required else None
     if cleaned == value:
         return NO_SUGGESTION
+    if plainly_valid_string(cleaned, identifier=kinds.identifier):
+        return cleaned  # the common repair (a trimmed or respaced name): no second full check
     probe: list[Finding] = []
-    _full_check(path, cleaned, probe, identifier=identifier, maxlen=maxlen, switches=switches)
+    _full_check(path, cleaned, probe, kinds=kinds, maxlen=maxlen, switches=switches)
+    # A value NFC would change a glyph of keeps that glyph (clean), so it fails not-normalized
+    # and gets no suggestion: a person decides.
     return NO_SUGGESTION if probe else cleaned
 
 
@@ -124,10 +174,11 @@ def _full_check(
     value: str,
     out: list[Finding],
     *,
-    identifier: bool,
+    kinds: _Kinds,
     maxlen: int,
     switches: Switches,
 ) -> None:
+    identifier = kinds.identifier
     if value == "":
         out.append(
             Finding(
@@ -154,7 +205,7 @@ def _full_check(
             )
         )
 
-    if not switches.allow_legacy_characters:
+    if not switches.allow_legacy_characters and not kinds.uri:
         forbidden = text.has_forbidden(value)
         if forbidden:
             chars = " ".join(forbidden)
@@ -170,7 +221,7 @@ def _full_check(
                 )
             )
 
-    hidden = text.hidden_chars(value, free_text=not identifier)
+    hidden = text.hidden_chars(value, multiline=kinds.multiline)
     if hidden:
         parts = [
             f"{h.codepoint} {h.name} {describe_position(value, h.position)}" for h in hidden[:5]
@@ -245,15 +296,21 @@ def _full_check(
         )
 
     if not text.is_nfc(value):
+        out.append(_not_normalized(path, value))
+
+    for position, ch, why in text.stray_marks(value)[:1]:
+        more = len(text.stray_marks(value)) - 1
         out.append(
             Finding(
-                "not-normalized",
+                "stray-mark",
                 W,
                 path,
                 value,
-                f"{path} uses decomposed accents (a letter followed by a combining mark); it looks "
-                "the same as the usual form but compares unequal.",
-                f"Store {path} in its composed (NFC) form.",
+                f"{path} has U+{ord(ch):04X} {text.char_name(ch)} "
+                f"{describe_position(value, position)}: {why}"
+                + (f" (and {more} more)" if more else "")
+                + ". AWS accepts it, but it shows as a dotted circle or nothing at all.",
+                f"Retype {path}; the mark was probably pasted by accident.",
             )
         )
 
@@ -273,3 +330,39 @@ def _full_check(
                 f"Retype {_quoted(word)} in one alphabet.",
             )
         )
+
+
+def _not_normalized(path: str, value: str) -> Finding:
+    """not-normalized, saying what differs: a fix of decomposed accents changes no glyph, a
+    fix of a character NFC replaces does (the person chose that glyph)."""
+    replaced = text.nfc_replaced(value)
+    parts = []
+    if replaced:
+        names = ", ".join(f"U+{ord(c):04X} {text.char_name(c)}" for c in replaced[:3])
+        kind = (
+            "a CJK compatibility ideograph"
+            if any(text.char_name(c).startswith("CJK COMPATIBILITY") for c in replaced)
+            else "a composition exclusion"
+        )
+        parts.append(
+            f"holds {names} ({kind}), which NFC replaces by another character: normalising "
+            "it changes a glyph that was chosen"
+        )
+    if text.nfc_keeping(value) != value:
+        parts.append(
+            "uses decomposed characters (a letter followed by a combining mark, or Hangul jamo)"
+        )
+    said = "; it also ".join(parts) if parts else "is not in NFC"
+    fix = (
+        f"Store {path} in its composed (NFC) form."
+        if not replaced
+        else f"Leave {path} as it is unless the person asks; compare it in NFC."
+    )
+    return Finding(
+        "not-normalized",
+        W,
+        path,
+        value,
+        f"{path} {said}; it looks the same as its NFC form but compares unequal.",
+        fix,
+    )

@@ -74,6 +74,9 @@ _COMPANIONS: dict[str, tuple[tuple[str, Any], ...]] = {
 }
 
 _TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
+# A cell has no JSON type: "true"/"false" in a `primary` column is the boolean (a JSON
+# string there is invalid-type, and a finding's severity never depends on the format).
+_CELL_BOOLEANS = {"true": True, "false": False}
 
 # AWS takes at most one element of these lists (rule `multiple-values`).
 SINGLE_VALUED_LISTS = ("emails", "phoneNumbers", "addresses", "roles")
@@ -216,6 +219,8 @@ class FieldMapper:
                     if not empty_is_string:
                         continue
                     value = ""
+            if segments[-1][0] == "primary" and isinstance(value, str):
+                value = _CELL_BOOLEANS.get(value.lower(), value)
             set_path(resource, segments, value)
             for companion_segments, constant in companions:
                 set_path(resource, companion_segments, constant)
