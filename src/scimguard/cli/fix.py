@@ -185,11 +185,13 @@ def fix_command(
     else:
         assert output is not None and changes_path is not None and undo_file is not None
         written = (output, changes_path, undo_file)
+        mode = os.stat(input_path).st_mode & 0o777  # new files keep the input's permissions
         try:
-            write_atomic(changes_path, change_log(result.changes).encode())
+            write_atomic(changes_path, change_log(result.changes).encode(), mode)
             document = undo_document(result, input_path, output)
-            write_atomic(undo_file, json.dumps(document, ensure_ascii=False, indent=1).encode())
-            write_atomic(output, result.output_bytes)
+            text = json.dumps(document, ensure_ascii=False, indent=1)
+            write_atomic(undo_file, text.encode(), mode)
+            write_atomic(output, result.output_bytes, mode)
         except OSError as exc:
             click.echo(
                 f"error: {exc.filename or output}: cannot be written ({exc.strerror})", err=True

@@ -14,25 +14,13 @@ cross-record rules), and each leftover carries the reason it was not fixed.
 from __future__ import annotations
 
 import copy
+import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from scimguard.fix.sources import (
-    CsvEditor,
-    CsvLayout,
-    Editor,
-    FieldEdit,
-    FixInputError,
-    FlatEditor,
-    OktaEditor,
-    ScimEditor,
-    Unwritable,
-    csv_rows,
-    is_okta,
-    json_spans,
-    line_offsets,
-)
+from scimguard.fix.locate import editors_for
+from scimguard.fix.sources import Editor, FieldEdit, FixInputError, FlatEditor, Unwritable
 from scimguard.profile import DuplicateTracker, Finding, Profile, RecordRef, primary_email
 from scimguard.records import (
     AttributeMapping,
@@ -42,9 +30,7 @@ from scimguard.records import (
     UnusableInput,
     read_records,
 )
-from scimguard.records.okta import OktaConverter
 from scimguard.records.paths import PathError, parse_path
-from scimguard.records.sources import BOM_UTF8, BOM_UTF16, detect_format
 
 # Rules whose "leave it out" suggestion is about the mapping, not about one record's value.
 _MAPPING_RULES = frozenset({"unsupported-attribute", "unknown-attribute", "empty-list"})
@@ -417,148 +403,6 @@ def _value_at(resource: dict[str, Any], attribute: str) -> Any:
 # --- the whole input --------------------------------------------------------------------------
 
 
-def editors_for(
-    data: bytes,
-    records: list[Record],
-    input_format: str | None,
-    mapping: AttributeMapping | None,
-    empty_cells: EmptyCells,
-) -> tuple[list[Editor | None], dict[int, str]]:
-    """An editor per record (None where the record cannot be rewritten, with the reason)."""
-    if data[:2] in BOM_UTF16:
-        raise FixInputError("the input is UTF-16; fix rewrites UTF-8 files only (save as UTF-8)")
-    body = data[len(BOM_UTF8) :] if data.startswith(BOM_UTF8) else data
-    fmt = detect_format(body[: 1 << 16])
-    if input_format == "csv" or (input_format is None and fmt == "csv"):
-        return _csv_editors(data, records, mapping, empty_cells)
-    converter = OktaConverter(mapping, empty_cells)
-    if input_format == "okta" and fmt == "csv":
-        fmt = "json"
-    if input_format == "jsonl" or (input_format in (None, "okta") and fmt == "jsonl"):
-        return _jsonl_editors(data, records, input_format, converter)
-    return _json_editors(data, records, input_format, converter)
-
-
-def _editor_for_object(
-    record: Record,
-    start: int,
-    end: int,
-    obj: Any,
-    input_format: str | None,
-    converter: OktaConverter,
-) -> Editor | None:
-    if not isinstance(obj, dict):
-        return None
-    editor: Editor
-    if is_okta(obj, input_format):
-        if not isinstance(obj.get("profile"), dict):
-            return None
-        editor = OktaEditor(record, start, end, obj, converter)
-    else:
-        editor = ScimEditor(record, start, end, obj)
-    return editor  # whether it gives the reader's record is checked before it is edited
-
-
-def _json_editors(
-    data: bytes, records: list[Record], input_format: str | None, converter: OktaConverter
-) -> tuple[list[Editor | None], dict[int, str]]:
-    """Records are matched with the objects by the line each starts on (the reader's `line`),
-    so an element the reader could not use (it reported it) does not shift the others."""
-    from bisect import bisect_right
-
-    spans = [s for s in json_spans(data) if isinstance(s[2], dict)]
-    editors: list[Editor | None] = []
-    why: dict[int, str] = {}
-    if len(spans) == len(records) == 1:
-        pairs = {records[0].index: spans[0]}
-    else:
-        offsets = line_offsets(data)
-        by_line: dict[int, list[tuple[int, int, Any]]] = {}
-        for span in spans:
-            by_line.setdefault(bisect_right(offsets, span[0]), []).append(span)
-        records_on: dict[int, list[Record]] = {}
-        for record in records:
-            records_on.setdefault(record.line, []).append(record)
-        pairs = {}
-        for line, group in records_on.items():
-            found = by_line.get(line, [])
-            if len(found) == len(group):
-                pairs.update({r.index: span for r, span in zip(group, found, strict=True)})
-    for record in records:
-        editor = None
-        if record.index in pairs:
-            start, end, obj = pairs[record.index]
-            editor = _editor_for_object(record, start, end, obj, input_format, converter)
-        if editor is None:
-            why[record.index] = "the record could not be located in the input"
-        editors.append(editor)
-    return editors, why
-
-
-def _jsonl_editors(
-    data: bytes, records: list[Record], input_format: str | None, converter: OktaConverter
-) -> tuple[list[Editor | None], dict[int, str]]:
-    import json
-
-    offsets = line_offsets(data)
-    per_line: dict[int, int] = {}
-    for record in records:
-        per_line[record.line] = per_line.get(record.line, 0) + 1
-    editors: list[Editor | None] = []
-    why: dict[int, str] = {}
-    for record in records:
-        editor = None
-        if per_line[record.line] > 1:
-            why[record.index] = "the record shares its line with other records; fix it by hand"
-        else:
-            start, end = offsets[record.line - 1], offsets[record.line]
-            if record.line == 1 and data.startswith(BOM_UTF8):
-                start += len(BOM_UTF8)
-            raw = data[start:end]
-            end = start + len(raw.rstrip(b"\r\n"))
-            try:
-                obj = json.loads(data[start:end])
-            except ValueError:
-                obj = None
-            editor = _editor_for_object(record, start, end, obj, input_format, converter)
-            if editor is None:
-                why[record.index] = "the record could not be located in the input"
-        editors.append(editor)
-    return editors, why
-
-
-def _csv_editors(
-    data: bytes, records: list[Record], mapping: AttributeMapping | None, empty_cells: EmptyCells
-) -> tuple[list[Editor | None], dict[int, str]]:
-    offsets = line_offsets(data)
-    header_line = 0
-    header_text = ""
-    for n in range(len(offsets) - 1):
-        text = data[offsets[n] : offsets[n + 1]].decode("utf-8", errors="replace")
-        if text.strip():
-            header_line, header_text = n + 1, text.removeprefix("\ufeff")
-            break
-    editors: list[Editor | None] = []
-    why: dict[int, str] = {}
-    if not header_line:
-        return editors, why
-    layout = CsvLayout(header_text, header_line, mapping, empty_cells)
-    for record in records:
-        editor: Editor | None = None
-        try:
-            fields, after = csv_rows(data, offsets, record.line, layout.delimiter)
-            start, end = offsets[record.line - 1], offsets[after - 1]
-            candidate = CsvEditor(record, start, end, fields, layout)
-            if len(fields) == layout.width:
-                editor = candidate
-        except (ValueError, StopIteration, IndexError):
-            editor = None
-        if editor is None:
-            why[record.index] = "the row could not be located in the input"
-        editors.append(editor)
-    return editors, why
-
-
 def run_fix(
     path: str,
     profile: Profile,
@@ -580,8 +424,20 @@ def run_fix(
             data = handle.read()
     except OSError as exc:
         raise FixInputError(f"{path}: cannot be read ({exc.strerror})") from exc
+    if not data.strip():
+        raise FixInputError(f"{path}: the file is empty; there is nothing to fix")
     records = list(stream)
-    editors, why = editors_for(data, records, input_format, mapping, empty_cells)
+    if not records:
+        lost = next((p for p in stream.problems if p.skipped), None)
+        raise FixInputError(
+            f"{lost.source}: {lost.message}; no record could be read, nothing to fix"
+            if lost is not None
+            else f"{path}: the file holds no record; there is nothing to fix"
+        )
+    try:
+        editors, why = editors_for(data, path, records, input_format, mapping, empty_cells)
+    except (ValueError, RecursionError, csv.Error) as exc:  # a parser's error, not ours
+        raise FixInputError(f"{path}: cannot be rewritten ({exc})") from exc
     index = KeyIndex()
     for record in records:
         index.add(record, record_keys(record.resource, record.kind))

@@ -24,7 +24,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +36,6 @@ from scimguard.records.paths import Segment
 Path = tuple[Segment, ...]
 _MARK = "\ue000{}\ue001"
 _MARK_RE = re.compile("\ue000(\\d+)\ue001")
-_BOM = b"\xef\xbb\xbf"
 
 
 class Unwritable(Exception):
@@ -571,112 +570,6 @@ def _splice_list(raw: str, old: list[Any], new: list[Any]) -> str:
         position = end
     parts.append(raw[position:])
     return "".join(parts)
-
-
-# --- finding the spans ----------------------------------------------------------------------
-
-
-def line_offsets(data: bytes) -> list[int]:
-    """offsets[n] = byte offset where line n+1 starts (lines end at LF); plus the end."""
-    offsets = [0]
-    find = data.find
-    pos = find(b"\n")
-    while pos != -1:
-        offsets.append(pos + 1)
-        pos = find(b"\n", pos + 1)
-    if offsets[-1] != len(data):
-        offsets.append(len(data))
-    return offsets
-
-
-def json_spans(data: bytes) -> list[tuple[int, int, Any]]:
-    """(start, end, value) of each resource element: the top-level array, `Resources`, or the
-    whole object. Raises FixInputError when the document is not valid JSON."""
-    offset = len(_BOM) if data.startswith(_BOM) else 0
-    try:
-        text = data[offset:].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise FixInputError(f"the input is not UTF-8 (byte {exc.start + offset})") from exc
-    decoder = json.JSONDecoder()
-    ws = re.compile(r"\s*")
-    pos = ws.match(text, 0).end()  # type: ignore[union-attr]
-    spans: list[tuple[int, int]] = []
-    try:
-        if text.startswith("["):
-            spans = _array(text, pos, decoder, ws)
-        elif text.startswith("{", pos):
-            whole, end = decoder.raw_decode(text, pos)
-            if isinstance(whole, dict) and isinstance(whole.get("Resources"), list):
-                spans = _resources(text, pos, decoder, ws)
-            else:
-                spans = [(pos, end)]
-        else:
-            raise FixInputError("the input is neither a JSON array nor a JSON object")
-    except ValueError as exc:
-        raise FixInputError(
-            f"the input is not valid JSON ({exc}); fix rewrites valid files only"
-        ) from exc
-    out = []
-    for start, end in spans:
-        value = json.loads(text[start:end])
-        b_start = offset + len(text[:start].encode())
-        b_end = b_start + len(text[start:end].encode())
-        out.append((b_start, b_end, value))
-    return out
-
-
-def _array(
-    text: str, pos: int, decoder: json.JSONDecoder, ws: re.Pattern[str]
-) -> list[tuple[int, int]]:
-    spans = []
-    pos = ws.match(text, pos + 1).end()  # type: ignore[union-attr]
-    if text.startswith("]", pos):
-        return spans
-    while True:
-        _value, end = decoder.raw_decode(text, pos)
-        spans.append((pos, end))
-        pos = ws.match(text, end).end()  # type: ignore[union-attr]
-        if text.startswith(",", pos):
-            pos = ws.match(text, pos + 1).end()  # type: ignore[union-attr]
-            continue
-        if text.startswith("]", pos):
-            return spans
-        raise ValueError(f"expected , or ] at character {pos}")
-
-
-def _resources(
-    text: str, pos: int, decoder: json.JSONDecoder, ws: re.Pattern[str]
-) -> list[tuple[int, int]]:
-    """The spans of the `Resources` elements of a top-level object starting at `pos`."""
-    pos = ws.match(text, pos + 1).end()  # type: ignore[union-attr]
-    found: list[tuple[int, int]] = []
-    while not text.startswith("}", pos):
-        key, end = decoder.raw_decode(text, pos)
-        pos = ws.match(text, end).end()  # type: ignore[union-attr]
-        if not text.startswith(":", pos):
-            raise ValueError(f"expected : at character {pos}")
-        pos = ws.match(text, pos + 1).end()  # type: ignore[union-attr]
-        if key == "Resources" and text.startswith("[", pos):
-            found = _array(text, pos, decoder, ws)
-        _value, end = decoder.raw_decode(text, pos)
-        pos = ws.match(text, end).end()  # type: ignore[union-attr]
-        if text.startswith(",", pos):
-            pos = ws.match(text, pos + 1).end()  # type: ignore[union-attr]
-    return found
-
-
-def csv_rows(data: bytes, offsets: list[int], line: int, delimiter: str) -> tuple[list[str], int]:
-    """The cells of the CSV row that starts at `line` (1-based) and the line after it."""
-    count = 0
-
-    def lines() -> Iterator[str]:
-        nonlocal count
-        for n in range(line - 1, len(offsets) - 1):
-            count += 1
-            yield data[offsets[n] : offsets[n + 1]].decode("utf-8")
-
-    fields = next(csv.reader(lines(), delimiter=delimiter))
-    return fields, line + count
 
 
 def is_okta_group(obj: dict[str, Any]) -> bool:

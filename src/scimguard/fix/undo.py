@@ -10,6 +10,7 @@ file is the input byte for byte or nothing happens.
 from __future__ import annotations
 
 import base64
+import binascii
 import csv
 import hashlib
 import io
@@ -81,15 +82,25 @@ def undo_document(result: FixResult, input_path: str, output_path: str) -> dict[
     }
 
 
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write a file so that it is either the old or the new content, never half of each."""
+def write_atomic(path: str | Path, data: bytes, mode: int | None = None) -> None:
+    """Write a file so that it is either the old or the new content, never half of each.
+
+    The file keeps its permission bits when it exists; a new one gets `mode` (fix passes the
+    input's: the output and the undo file hold the input's data), else what `open` would give
+    (0666 less the umask). mkstemp's 0600 is never left behind.
+    """
     target = Path(path)
+    if target.exists():
+        mode = target.stat().st_mode & 0o7777
+    elif mode is None:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o7777)
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
@@ -98,22 +109,48 @@ def write_atomic(path: str | Path, data: bytes) -> None:
 
 
 def load_undo(path: str) -> dict[str, Any]:
+    """The undo file, its shape checked: every key restore() needs, with its type, and the
+    patches decoded (`original` becomes bytes); UndoError names what is wrong."""
     try:
         with open(path, "rb") as handle:
             document = json.loads(handle.read())
     except OSError as exc:
         raise UndoError(f"{path}: cannot read the undo file ({exc.strerror})") from exc
-    except ValueError as exc:
-        raise UndoError(f"{path}: not an undo file written by scimguard fix ({exc})") from exc
+    except (ValueError, RecursionError) as exc:
+        raise UndoError(f"{path}: not an undo file written by scimguard fix ({exc})") from None
     if not isinstance(document, dict) or document.get("format") != UNDO_FORMAT:
         raise UndoError(f"{path}: not an undo file written by scimguard fix")
     if document.get("version") != UNDO_VERSION:
         raise UndoError(f"{path}: undo file version {document.get('version')!r} is not supported")
-    return document
+    damaged = f"{path}: the undo file is damaged"
+    for key in ("input_sha256", "output_sha256"):
+        if not isinstance(document.get(key), str):
+            raise UndoError(f"{damaged} ({key} is missing or not a string)")
+    patches = document.get("patches")
+    if not isinstance(patches, list):
+        raise UndoError(f"{damaged} (patches is missing or not a list)")
+    if not isinstance(document.get("changes", []), list):
+        raise UndoError(f"{damaged} (changes is not a list)")
+    decoded = []
+    for number, patch in enumerate(patches, 1):
+        if not isinstance(patch, dict):
+            raise UndoError(f"{damaged} (patch {number} is not an object)")
+        offset, length, original = patch.get("offset"), patch.get("length"), patch.get("original")
+        if not all(type(v) is int and v >= 0 for v in (offset, length)):
+            raise UndoError(f"{damaged} (patch {number}: offset and length must be numbers >= 0)")
+        if not isinstance(original, str):
+            raise UndoError(f"{damaged} (patch {number}: original is missing or not a string)")
+        try:
+            old = base64.b64decode(original, validate=True)
+        except (binascii.Error, ValueError):
+            raise UndoError(f"{damaged} (patch {number}: original is not base64)") from None
+        decoded.append({"offset": offset, "length": length, "original": old})
+    return {**document, "patches": decoded}
 
 
 def restore(document: dict[str, Any], current: bytes, undo_path: str, target: str) -> bytes:
-    """The input's bytes, rebuilt from the fixed output; UndoError if that is not safe."""
+    """The input's bytes, rebuilt from the fixed output (`document` as load_undo returns it);
+    UndoError if that is not safe."""
     if sha256(current) != document["output_sha256"]:
         raise UndoError(
             f"{target} has changed since fix wrote it (its SHA-256 differs from the one in "
@@ -122,11 +159,12 @@ def restore(document: dict[str, Any], current: bytes, undo_path: str, target: st
     parts: list[bytes] = []
     position = 0
     for patch in document["patches"]:
-        offset, length = int(patch["offset"]), int(patch["length"])
+        offset, length = patch["offset"], patch["length"]
         if offset < position or offset + length > len(current):
             raise UndoError(f"{undo_path}: the undo file is damaged (patches out of order)")
         parts.append(current[position:offset])
-        parts.append(base64.b64decode(patch["original"]))
+        original = patch["original"]
+        parts.append(original if isinstance(original, bytes) else base64.b64decode(original))
         position = offset + length
     parts.append(current[position:])
     restored = b"".join(parts)
