@@ -19,14 +19,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from scimguard.fix.locate import editors_for
+from scimguard.fix.locate import Places, editors_for
 from scimguard.fix.sources import Editor, FieldEdit, FixInputError, FlatEditor, Unwritable
 from scimguard.profile import DuplicateTracker, Finding, Profile, RecordRef, primary_email
+from scimguard.profile.screen import make_screens
 from scimguard.records import (
     AttributeMapping,
     EmptyCells,
     InputProblem,
     Record,
+    ScreenedUsers,
     UnusableInput,
     read_records,
 )
@@ -180,33 +182,79 @@ def record_keys(resource: dict[str, Any], kind: str) -> set[tuple[str, str]]:
 
 
 class KeyIndex:
-    """Which records hold each key, kept current as fixes change keys."""
+    """Which records hold each key, kept current as fixes change keys.
+
+    A key is held by one record (an int) or, when the input already has a duplicate, by a
+    list of them: no set per key, so the keys of a big clean export are cheap to hold.
+    """
 
     def __init__(self) -> None:
-        self.holders: dict[tuple[str, str], set[int]] = {}
-        self.records: dict[int, Record] = {}
+        self.holders: dict[tuple[str, str], int | list[int]] = {}
+        self.sources: dict[int, str] = {}
+        self.runs: list[ScreenedUsers] = []
+
+    def _hold(self, key: tuple[str, str], index: int) -> None:
+        held = self.holders.setdefault(key, index)
+        if held == index:
+            return
+        if type(held) is int:
+            self.holders[key] = [held, index]
+        elif index not in held:  # type: ignore[operator]
+            held.append(index)  # type: ignore[union-attr]
+
+    def _release(self, key: tuple[str, str], index: int) -> None:
+        held = self.holders.get(key)
+        if held == index:
+            del self.holders[key]
+        elif type(held) is list and index in held:
+            held.remove(index)
+            if len(held) == 1:
+                self.holders[key] = held[0]
 
     def add(self, record: Record, keys: set[tuple[str, str]]) -> None:
-        self.records[record.index] = record
+        self.sources[record.index] = record.source
         for key in keys:
-            self.holders.setdefault(key, set()).add(record.index)
+            self._hold(key, record.index)
+
+    def add_screened(self, run: ScreenedUsers) -> None:
+        """Users the screen passed: their keys as the screen gives them (already lowered)."""
+        self.runs.append(run)
+        hold = self._hold
+        index = run.first_record
+        for key, email, external in zip(run.keys, run.emails, run.external_ids, strict=True):
+            hold(("userName", key), index)
+            if email:
+                hold(("email", email), index)
+            if external:
+                hold(("user externalId", external), index)
+            index += 1
 
     def move(self, index: int, old: set[tuple[str, str]], new: set[tuple[str, str]]) -> None:
         for key in old - new:
-            self.holders.get(key, set()).discard(index)
+            self._release(key, index)
         for key in new - old:
-            self.holders.setdefault(key, set()).add(index)
+            self._hold(key, index)
 
     def clash(self, index: int, old: set[tuple[str, str]], new: set[tuple[str, str]]) -> str | None:
         for key in sorted(new - old):
-            others = sorted(self.holders.get(key, set()) - {index})
+            held = self.holders.get(key)
+            others = sorted(({held} if type(held) is int else set(held or ())) - {index})
             if others:
-                other = self.records[others[0]]
                 return (
-                    f"the change would give it the same {key[0]} as record {other.index} "
-                    f"({other.source}): a duplicate"
+                    f"the change would give it the same {key[0]} as record {others[0]} "
+                    f"({self.source(others[0])}): a duplicate"
                 )
         return None
+
+    def source(self, index: int) -> str:
+        if index in self.sources:
+            return self.sources[index]
+        for run in self.runs:
+            if run.first_record <= index < run.first_record + len(run):
+                at = index - run.first_record
+                line = run.lines[at] if run.lines is not None else run.first_line + at
+                return f"{run.file}:{line}"
+        return "?"
 
 
 class Fixer:
@@ -426,8 +474,11 @@ def run_fix(
         raise FixInputError(f"{path}: cannot be read ({exc.strerror})") from exc
     if not data.strip():
         raise FixInputError(f"{path}: the file is empty; there is nothing to fix")
-    records = list(stream)
-    if not records:
+    screens = make_screens(profile.switches.require_complete_address)
+    items = list(stream.screened(screens))  # clean users come as runs of keys, as for check
+    records = [item for item in items if type(item) is Record]
+    count = sum(1 if type(item) is Record else len(item) for item in items)
+    if not count:
         lost = next((p for p in stream.problems if p.skipped), None)
         raise FixInputError(
             f"{lost.source}: {lost.message}; no record could be read, nothing to fix"
@@ -435,20 +486,48 @@ def run_fix(
             else f"{path}: the file holds no record; there is nothing to fix"
         )
     try:
-        editors, why = editors_for(data, path, records, input_format, mapping, empty_cells)
+        editors, why = editors_for(
+            data, path, records, _places(items), input_format, mapping, empty_cells
+        )
     except (ValueError, RecursionError, csv.Error) as exc:  # a parser's error, not ours
         raise FixInputError(f"{path}: cannot be rewritten ({exc})") from exc
     index = KeyIndex()
-    for record in records:
-        index.add(record, record_keys(record.resource, record.kind))
+    for item in items:
+        if type(item) is Record:
+            index.add(item, record_keys(item.resource, item.kind))
+        else:
+            index.add_screened(item)  # type: ignore[arg-type]
     fixer = Fixer(profile, rules, decide)
     for record, editor in zip(records, editors, strict=True):
         fixer.fix_record(record, editor, index)
     output, patches = _splice(data, [e for e in editors if e is not None and e.changed])
-    leftovers = list(_leftovers(records, why, fixer, rules))
+    leftovers = list(_leftovers(items, why, fixer, rules))
     return FixResult(
-        data, output, patches, fixer.changes, leftovers, stream.problems, len(records), fixer.quit
+        data, output, patches, fixer.changes, leftovers, stream.problems, count, fixer.quit
     )
+
+
+def _places(items: list[Record | ScreenedUsers]) -> Places:
+    """Where each record stands among all the records that start on its line (screened
+    users included), and how many start on each line: what matches records with spans."""
+    totals: dict[int, int] = {}
+    nth: dict[int, int] = {}
+    for item in items:
+        if type(item) is Record:
+            nth[item.index] = totals.get(item.line, 0)
+            totals[item.line] = nth[item.index] + 1
+            continue
+        lines = (
+            item.lines
+            if item.lines is not None
+            else range(  # type: ignore[union-attr]
+                item.first_line,
+                item.first_line + len(item),  # type: ignore[union-attr]
+            )
+        )
+        for line in lines:
+            totals[line] = totals.get(line, 0) + 1
+    return nth, totals
 
 
 def _splice(data: bytes, changed: list[Editor]) -> tuple[bytes, list[tuple[int, int, bytes]]]:
@@ -470,13 +549,16 @@ def _splice(data: bytes, changed: list[Editor]) -> tuple[bytes, list[tuple[int, 
 
 
 def _leftovers(
-    records: list[Record], why: dict[int, str], fixer: Fixer, rules: set[str] | None
+    items: list[Record | ScreenedUsers], why: dict[int, str], fixer: Fixer, rules: set[str] | None
 ) -> Iterator[Leftover]:
     """Every finding of the output (the records as fixed, with the cross-record rules)."""
     tracker = DuplicateTracker()
     found: list[tuple[RecordRef, Finding]] = []
     why = {**why, **fixer.unlocated}
-    for record in records:
+    for record in items:
+        if type(record) is not Record:
+            tracker.add_screened(record)  # type: ignore[arg-type]
+            continue
         resource, findings = fixer.final[record.index]
         key = resource.get("userName" if record.kind == "user" else "displayName")
         ref = RecordRef(

@@ -22,6 +22,8 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
+
 from scimguard.fix.sources import (
     CsvEditor,
     CsvLayout,
@@ -35,8 +37,15 @@ from scimguard.records import AttributeMapping, EmptyCells, Record
 from scimguard.records.okta import OktaConverter
 from scimguard.records.sources import BOM_UTF8, BOM_UTF16, detect_format
 
+try:  # the readers' compiled splitter: where the objects of a JSON array begin and end
+    from scimguard.records._split import split_objects as _split_objects
+except ImportError:  # pragma: no cover - no C compiler at install time: the parser finds them
+    _split_objects = None
+
 _WS = re.compile(r"[ \t\n\r]*")
 Span = tuple[int, int, Any]  # (byte start, byte end, parsed value)
+# (record index -> how many records start on its line before it, line -> records on it)
+Places = tuple[dict[int, int], dict[int, int]]
 
 
 def line_offsets(data: bytes) -> list[int]:
@@ -63,8 +72,18 @@ def _decode(decoder: json.JSONDecoder, text: str, pos: int) -> tuple[Any, int]:
 
 def json_spans(data: bytes, name: str = "input") -> list[Span]:
     """(start, end, value) of each resource element: the top-level array, `Resources`, or the
-    whole object. Raises FixInputError (naming `name` and the line) for invalid JSON."""
+    whole object. Raises FixInputError (naming `name` and the line) for invalid JSON.
+
+    `value` is None where it was not parsed (the caller parses the few it edits): the
+    objects of a plain array are found by the readers' compiled splitter (records/_split.c).
+    """
     offset = len(BOM_UTF8) if data.startswith(BOM_UTF8) else 0
+    head = data[offset : offset + 4096]
+    start = offset + len(head) - len(head.lstrip(b" \t\r\n"))
+    if _split_objects is not None and data[start : start + 1] == b"[":
+        found, stop = _split_objects(data, start + 1)
+        if data[stop:].rstrip(b" \t\r\n") == b"]":  # nothing but objects: no parse needed
+            return [(found[i], found[i + 1], None) for i in range(0, len(found), 2)]
     try:
         text = data[offset:].decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -160,11 +179,15 @@ def editors_for(
     data: bytes,
     name: str,
     records: list[Record],
+    places: Places,
     input_format: str | None,
     mapping: AttributeMapping | None,
     empty_cells: EmptyCells,
 ) -> tuple[list[Editor | None], dict[int, str]]:
-    """An editor per record (None where the record cannot be rewritten, with the reason)."""
+    """An editor per record (None where the record cannot be rewritten, with the reason).
+
+    `records` may leave out records that need no editor (users the screen passed); `places`
+    counts every record, so that the others are matched with the right span or line."""
     if data[:2] in BOM_UTF16:
         raise FixInputError(
             f"{name}: the input is UTF-16; fix rewrites UTF-8 files only (save as UTF-8)"
@@ -177,8 +200,8 @@ def editors_for(
     if input_format == "okta" and fmt == "csv":
         fmt = "json"
     if input_format == "jsonl" or (input_format in (None, "okta") and fmt == "jsonl"):
-        return _jsonl_editors(data, records, input_format, converter)
-    return _json_editors(data, name, records, input_format, converter)
+        return _jsonl_editors(data, records, places, input_format, converter)
+    return _json_editors(data, name, records, places, input_format, converter)
 
 
 def _editor_for_object(
@@ -202,33 +225,38 @@ def _json_editors(
     data: bytes,
     name: str,
     records: list[Record],
+    places: Places,
     input_format: str | None,
     converter: OktaConverter,
 ) -> tuple[list[Editor | None], dict[int, str]]:
-    """Records are matched with the objects by the line each starts on (the reader's `line`),
-    so an element the reader could not use (it reported it) does not shift the others."""
-    spans = [s for s in json_spans(data, name) if isinstance(s[2], dict)]
+    """Records are matched with the objects by the line each starts on (the reader's `line`)
+    and their order on it, so an element the reader could not use (it reported it) does not
+    shift the others."""
+    spans = [s for s in json_spans(data, name) if data[s[0] : s[0] + 1] == b"{"]
     editors: list[Editor | None] = []
     why: dict[int, str] = {}
-    if len(spans) == len(records) == 1:
+    nth, totals = places
+    if len(spans) == sum(totals.values()) == len(records) == 1:
         pairs = {records[0].index: spans[0]}
     else:
         offsets = line_offsets(data)
         by_line: dict[int, list[Span]] = {}
         for span in spans:
             by_line.setdefault(bisect_right(offsets, span[0]), []).append(span)
-        records_on: dict[int, list[Record]] = {}
-        for record in records:
-            records_on.setdefault(record.line, []).append(record)
         pairs = {}
-        for line, group in records_on.items():
-            found = by_line.get(line, [])
-            if len(found) == len(group):
-                pairs.update({r.index: span for r, span in zip(group, found, strict=True)})
+        for record in records:
+            found = by_line.get(record.line, [])
+            if len(found) == totals.get(record.line):
+                pairs[record.index] = found[nth[record.index]]
     for record in records:
         editor = None
         if record.index in pairs:
             start, end, obj = pairs[record.index]
+            if obj is None:
+                try:
+                    obj = orjson.loads(data[start:end])  # the readers' parser
+                except orjson.JSONDecodeError:
+                    obj = None
             editor = _editor_for_object(record, start, end, obj, input_format, converter)
         if editor is None:
             why[record.index] = "the record could not be located in the input"
@@ -237,12 +265,14 @@ def _json_editors(
 
 
 def _jsonl_editors(
-    data: bytes, records: list[Record], input_format: str | None, converter: OktaConverter
+    data: bytes,
+    records: list[Record],
+    places: Places,
+    input_format: str | None,
+    converter: OktaConverter,
 ) -> tuple[list[Editor | None], dict[int, str]]:
     offsets = line_offsets(data)
-    per_line: dict[int, int] = {}
-    for record in records:
-        per_line[record.line] = per_line.get(record.line, 0) + 1
+    per_line = places[1]
     editors: list[Editor | None] = []
     why: dict[int, str] = {}
     for record in records:
