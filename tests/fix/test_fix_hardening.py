@@ -12,7 +12,11 @@ from pathlib import Path
 import pytest
 from fix_samples import ZWSP, write
 
-USER = {"userName": f"a{ZWSP}@x.com", "name": {"givenName": "A", "familyName": "B"}}
+USER = {
+    "userName": "a@x.com",
+    "name": {"givenName": f"A{ZWSP}", "familyName": "B"},
+    "displayName": "A B",
+}
 
 
 def _refused(run, source: Path, tmp_path: Path) -> str:  # type: ignore[no-untyped-def]
@@ -61,7 +65,7 @@ def test_deeply_nested_json_line_is_left_alone(run, tmp_path: Path) -> None:
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert f"{source}:2" in result.output  # the line the readers could not use
     lines = output.read_bytes().split(b"\n")
-    assert json.loads(lines[0])["userName"] == "a@x.com" and lines[1] == data.split(b"\n")[1]
+    assert json.loads(lines[0])["name"]["givenName"] == "A" and lines[1] == data.split(b"\n")[1]
 
 
 def test_an_empty_file_writes_nothing(run, tmp_path: Path) -> None:

@@ -59,6 +59,17 @@ def _same_file(a: str, b: str) -> bool:
     metavar="CODE",
     help="Fix only findings of this rule (repeatable; see `scimguard rules`).",
 )
+@click.option(
+    "--warnings",
+    is_flag=True,
+    help="Apply the suggestions of warnings too (by default fix acts on errors only).",
+)
+@click.option(
+    "--identifiers",
+    is_flag=True,
+    help="Allow changes to userName, externalId, email values and group names (sync matches "
+    "records on them: a changed one is another person to the target).",
+)
 @click.option("--dry-run", is_flag=True, help="Print the changes and write nothing.")
 @click.option(
     "--diff",
@@ -90,6 +101,8 @@ def fix_command(
     input_path: str,
     output: str | None,
     rules: tuple[str, ...],
+    warnings: bool,
+    identifiers: bool,
     dry_run: bool,
     diff: str,
     report_format: str,
@@ -107,12 +120,15 @@ def fix_command(
 
     A suggestion is applied only when the record then passes every rule it broke and breaks no
     new one, and when it gives no two records the same userName, email, externalId or group
-    name. The input is never changed. Every run writes a change log and an undo file; what
-    could not be fixed safely is listed at the end, grouped by rule.
+    name. By default only errors are fixed, identifiers (userName, externalId, emails, group
+    names) are never changed, and no character the profile accepts is removed. The input is
+    never changed. Every run writes a change log and an undo file; what could not be fixed
+    safely is listed at the end, grouped by rule, each with the reason.
 
     \b
     scimguard fix users.csv -o users.fixed.csv
     scimguard fix users.csv -o users.fixed.csv --rule hidden-character --dry-run
+    scimguard fix users.csv -o users.fixed.csv --warnings --identifiers
     scimguard fix --undo users.fixed.csv.undo.json users.fixed.csv
 
     Exit code: 0 no error left in the output, 1 errors left (listed), 2 unusable invocation.
@@ -166,6 +182,8 @@ def fix_command(
             empty_cells=empty_cells,  # type: ignore[arg-type]
             rules=set(rules) if rules else None,
             decide=_ask if interactive else None,
+            warnings=warnings,
+            identifiers=identifiers,
         )
     except (MappingError, UnusableInput, FixInputError) as exc:
         message = str(exc) if input_path in str(exc) else f"{input_path}: {exc}"
@@ -187,7 +205,8 @@ def fix_command(
         written = (output, changes_path, undo_file)
         mode = os.stat(input_path).st_mode & 0o777  # new files keep the input's permissions
         try:
-            write_atomic(changes_path, change_log(result.changes).encode(), mode)
+            log = change_log(result.changes, result.leftovers)
+            write_atomic(changes_path, log.encode(), mode)
             document = undo_document(result, input_path, output)
             text = json.dumps(document, ensure_ascii=False, indent=1)
             write_atomic(undo_file, text.encode(), mode)

@@ -19,9 +19,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from scimguard.fix.keys import KeyIndex, identifiers, record_keys
 from scimguard.fix.locate import Places, editors_for
+from scimguard.fix.review import review
 from scimguard.fix.sources import Editor, FieldEdit, FixInputError, FlatEditor, Unwritable
-from scimguard.profile import DuplicateTracker, Finding, Profile, RecordRef, primary_email
+from scimguard.profile import (
+    DuplicateTracker,
+    Finding,
+    Profile,
+    RecordRef,
+    Severity,
+)
 from scimguard.profile.screen import make_screens
 from scimguard.records import (
     AttributeMapping,
@@ -159,104 +167,6 @@ def apply_suggestion(resource: dict[str, Any], attribute: str, value: Any) -> di
     return out
 
 
-def record_keys(resource: dict[str, Any], kind: str) -> set[tuple[str, str]]:
-    """The values no two records may share (as the duplicate rules compare them)."""
-    keys: set[tuple[str, str]] = set()
-    external = resource.get("externalId")
-    if kind == "user":
-        name = resource.get("userName")
-        if isinstance(name, str) and name:
-            keys.add(("userName", name.lower()))
-        email = primary_email(resource)
-        if email:
-            keys.add(("email", email.lower()))
-        if isinstance(external, str) and external:
-            keys.add(("user externalId", external))
-    else:
-        name = resource.get("displayName")
-        if isinstance(name, str) and name:
-            keys.add(("group displayName", name.lower()))
-        if isinstance(external, str) and external:
-            keys.add(("group externalId", external))
-    return keys
-
-
-class KeyIndex:
-    """Which records hold each key, kept current as fixes change keys.
-
-    A key is held by one record (an int) or, when the input already has a duplicate, by a
-    list of them: no set per key, so the keys of a big clean export are cheap to hold.
-    """
-
-    def __init__(self) -> None:
-        self.holders: dict[tuple[str, str], int | list[int]] = {}
-        self.sources: dict[int, str] = {}
-        self.runs: list[ScreenedUsers] = []
-
-    def _hold(self, key: tuple[str, str], index: int) -> None:
-        held = self.holders.setdefault(key, index)
-        if held == index:
-            return
-        if type(held) is int:
-            self.holders[key] = [held, index]
-        elif index not in held:  # type: ignore[operator]
-            held.append(index)  # type: ignore[union-attr]
-
-    def _release(self, key: tuple[str, str], index: int) -> None:
-        held = self.holders.get(key)
-        if held == index:
-            del self.holders[key]
-        elif type(held) is list and index in held:
-            held.remove(index)
-            if len(held) == 1:
-                self.holders[key] = held[0]
-
-    def add(self, record: Record, keys: set[tuple[str, str]]) -> None:
-        self.sources[record.index] = record.source
-        for key in keys:
-            self._hold(key, record.index)
-
-    def add_screened(self, run: ScreenedUsers) -> None:
-        """Users the screen passed: their keys as the screen gives them (already lowered)."""
-        self.runs.append(run)
-        hold = self._hold
-        index = run.first_record
-        for key, email, external in zip(run.keys, run.emails, run.external_ids, strict=True):
-            hold(("userName", key), index)
-            if email:
-                hold(("email", email), index)
-            if external:
-                hold(("user externalId", external), index)
-            index += 1
-
-    def move(self, index: int, old: set[tuple[str, str]], new: set[tuple[str, str]]) -> None:
-        for key in old - new:
-            self._release(key, index)
-        for key in new - old:
-            self._hold(key, index)
-
-    def clash(self, index: int, old: set[tuple[str, str]], new: set[tuple[str, str]]) -> str | None:
-        for key in sorted(new - old):
-            held = self.holders.get(key)
-            others = sorted(({held} if type(held) is int else set(held or ())) - {index})
-            if others:
-                return (
-                    f"the change would give it the same {key[0]} as record {others[0]} "
-                    f"({self.source(others[0])}): a duplicate"
-                )
-        return None
-
-    def source(self, index: int) -> str:
-        if index in self.sources:
-            return self.sources[index]
-        for run in self.runs:
-            if run.first_record <= index < run.first_record + len(run):
-                at = index - run.first_record
-                line = run.lines[at] if run.lines is not None else run.first_line + at
-                return f"{run.file}:{line}"
-        return "?"
-
-
 class Fixer:
     """Fixes the records of one input file; see the module docstring."""
 
@@ -265,10 +175,15 @@ class Fixer:
         profile: Profile,
         rules: set[str] | None = None,
         decide: Decide | None = None,
+        *,
+        warnings: bool = False,
+        identifiers: bool = False,
     ) -> None:
         self.profile = profile
         self.rules = rules
         self.decide = decide
+        self.warnings = warnings
+        self.identifiers = identifiers
         self.accept_all = False
         self.quit = False
         self.reasons: dict[tuple[int, str, str], str] = {}
@@ -278,14 +193,36 @@ class Fixer:
 
     # --- one record ------------------------------------------------------------------------
 
+    def selected(self, finding: Finding) -> bool:
+        """Does this run act on the finding: errors (warnings too with --warnings), of the
+        rules --rule names."""
+        return (finding.severity is Severity.ERROR or self.warnings) and (
+            self.rules is None or finding.rule in self.rules
+        )
+
     def _candidates(self, findings: list[Finding], attempted: set[Any]) -> list[Finding]:
         return [
             f
             for f in findings
-            if f.has_suggestion
-            and (self.rules is None or f.rule in self.rules)
-            and _attempt_key(f) not in attempted
+            if f.has_suggestion and self.selected(f) and _attempt_key(f) not in attempted
         ]
+
+    def _reviewed(self, record: Record, resource: dict[str, Any], finding: Finding) -> Any:
+        """The part of the finding's suggestion that may be applied (review.py), or a
+        `_Refused` saying why none may."""
+        attribute, suggestion = finding.attribute, finding.suggested_value
+        old = _value_at(resource, attribute)
+        if not isinstance(old, str) or not (suggestion is None or isinstance(suggestion, str)):
+            return suggestion
+
+        def findings_at(value: str | None) -> list[Finding]:
+            changed = apply_suggestion(resource, attribute, value)
+            return [f for f in self.profile.check(changed, record.kind) if f.attribute == attribute]
+
+        outcome = review(old, suggestion, findings_at, self.selected)
+        if not outcome.changed:
+            return _Refused("; ".join(outcome.dropped) or "the suggestion changes nothing")
+        return outcome.value
 
     def fix_record(self, record: Record, editor: Editor | None, index: KeyIndex) -> None:
         """Apply what is safe to one record; `final` keeps its resource and findings after."""
@@ -327,7 +264,12 @@ class Fixer:
             ) -> Proposal | str:
                 return self._try(editor, index, state, resource, findings, group, value)
 
-            outcome = validate(first.suggested_value)
+            suggestion = self._reviewed(record, resource, first)
+            if isinstance(suggestion, _Refused):
+                for f in group:
+                    self.reasons[(record.index, f.rule, f.attribute)] = suggestion.reason
+                continue
+            outcome = validate(suggestion)
             if isinstance(outcome, str):
                 for f in group:
                     self.reasons[(record.index, f.rule, f.attribute)] = outcome
@@ -406,6 +348,18 @@ class Fixer:
                 "the value it already has)"
             )
         new_resource = editor.scim(new_state)
+        if not self.identifiers:
+            touched = [
+                name
+                for name, value in identifiers(resource, record.kind).items()
+                if identifiers(new_resource, record.kind)[name] != value
+            ]
+            if touched:
+                return (
+                    f"it would change {' and '.join(touched)}, which sync matches on (a changed "
+                    "identifier is another person to the target); fix changes identifiers only "
+                    "with --identifiers"
+                )
         fixed = {(f.rule, f.attribute) for f in group}
         before = {(f.rule, f.attribute) for f in findings}
         for f in self.profile.check(new_resource, record.kind):
@@ -431,6 +385,11 @@ class Fixer:
             new_resource,
             tuple(group),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Refused:
+    reason: str
 
 
 def _attempt_key(finding: Finding) -> tuple[str, str, str]:
@@ -460,8 +419,13 @@ def run_fix(
     empty_cells: EmptyCells = "absent",
     rules: set[str] | None = None,
     decide: Decide | None = None,
+    warnings: bool = False,
+    identifiers: bool = False,
 ) -> FixResult:
-    """Fix one input file in memory: the output bytes, the changes, the leftovers."""
+    """Fix one input file in memory: the output bytes, the changes, the leftovers.
+
+    Only errors are acted on unless `warnings`; userName, externalId, email values and group
+    names are never changed unless `identifiers` (see Fixer and review.py)."""
     if path == "-":
         raise FixInputError("fix needs a file, not standard input")
     stream = read_records([path], input_format, mapping, empty_cells)
@@ -497,7 +461,7 @@ def run_fix(
             index.add(item, record_keys(item.resource, item.kind))
         else:
             index.add_screened(item)  # type: ignore[arg-type]
-    fixer = Fixer(profile, rules, decide)
+    fixer = Fixer(profile, rules, decide, warnings=warnings, identifiers=identifiers)
     for record, editor in zip(records, editors, strict=True):
         fixer.fix_record(record, editor, index)
     output, patches = _splice(data, [e for e in editors if e is not None and e.changed])
@@ -583,6 +547,8 @@ def _leftovers(
                 reason = f"no safe suggestion: {finding.fix}"
             elif rules is not None and finding.rule not in rules:
                 reason = "not selected (--rule)"
+            elif finding.severity is not Severity.ERROR and not fixer.warnings:
+                reason = "a warning: fix acts on errors only (--warnings applies warnings too)"
             elif fixer.quit:
                 reason = "not applied: you quit"
             else:

@@ -17,14 +17,26 @@ import io
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from scimguard.fix.engine import Change, FixResult
+from scimguard.fix.engine import Change, FixResult, Leftover
 
 UNDO_FORMAT = "scimguard-fix-undo"
 UNDO_VERSION = 1
-LOG_COLUMNS = ("record", "source", "key", "attribute", "field", "rule", "old_value", "new_value")
+LOG_COLUMNS = (
+    "record",
+    "source",
+    "key",
+    "attribute",
+    "field",
+    "rule",
+    "old_value",
+    "new_value",
+    "status",
+    "reason",
+)
 
 
 class UndoError(Exception):
@@ -42,8 +54,9 @@ def cell(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def change_log(changes: list[Change]) -> str:
-    """The change log as CSV text: one row per edited field."""
+def change_log(changes: list[Change], leftovers: Iterable[Leftover] = ()) -> str:
+    """The change log as CSV text: one row per edited field (status `applied`), then one per
+    suggestion not applied (status `skipped`, with the reason; `field` is empty)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(LOG_COLUMNS)
@@ -59,8 +72,28 @@ def change_log(changes: list[Change]) -> str:
                     " ".join(change.rules),
                     cell(edit.old),
                     cell(edit.new),
+                    "applied",
+                    "",
                 )
             )
+    for item in leftovers:
+        finding = item.finding
+        if not finding.has_suggestion:
+            continue
+        writer.writerow(
+            (
+                item.ref.record,
+                item.ref.source,
+                item.ref.key or "",
+                finding.attribute,
+                "",
+                finding.rule,
+                cell(finding.value),
+                cell(finding.suggested_value),
+                "skipped",
+                item.reason,
+            )
+        )
     return buffer.getvalue()
 
 
