@@ -13,6 +13,7 @@ import click
 from scimguard import text
 from scimguard.cli.options import input_options, profile_options
 from scimguard.fix import FixInputError, FixResult, Proposal, UndoError, run_fix
+from scimguard.fix.engine import shown
 from scimguard.fix.undo import (
     change_log,
     load_undo,
@@ -30,14 +31,15 @@ def show(value: Any, limit: int | None = None) -> str:
 
     With `limit`, a long string is cut after that many characters (its length is given).
     """
+    value = shown(value)
     if value is None:
         return "(left out)"
     if isinstance(value, str):
         if limit is not None and len(value) > limit:
             return f"\u201c{text.visible(value[:limit])}\u2026\u201d ({len(value)} characters)"
         return f"\u201c{text.visible(value)}\u201d"
-    shown = json.dumps(value, ensure_ascii=False)
-    return shown if limit is None or len(shown) <= limit else shown[:limit] + "\u2026"
+    dumped = json.dumps(value, ensure_ascii=False)
+    return dumped if limit is None or len(dumped) <= limit else dumped[:limit] + "\u2026"
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -254,7 +256,14 @@ def _json_report(result: FixResult, input_path: str, written: tuple[str, str, st
         },
         "changes": [c.to_dict(cell) for c in result.changes],
         "leftovers": [
-            {**finding_row(item.ref, item.finding), "reason": item.reason}
+            {
+                **finding_row(item.ref, item.finding),
+                "value": shown(item.finding.value),
+                "suggested_value": shown(item.finding.suggested_value)
+                if item.finding.has_suggestion
+                else None,
+                "reason": item.reason,
+            }
             for item in result.leftovers
         ],
         "input_errors": [p.to_dict() for p in result.problems],

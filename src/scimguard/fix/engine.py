@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from scimguard.check import TOO_DEEP
 from scimguard.fix.keys import KeyIndex, identifiers, record_keys
 from scimguard.fix.locate import Places, editors_for
 from scimguard.fix.review import review
@@ -98,18 +99,35 @@ class Change:
             "key": self.key,
             "rules": list(self.rules),
             "attribute": self.attribute,
-            "old": self.old,
-            "new": self.new,
+            "old": shown(self.old),
+            "new": shown(self.new),
             "fields": [
                 {
                     "attribute": e.attribute,
                     "field": e.field,
-                    "old": field_value(e.old),
-                    "new": field_value(e.new),
+                    "old": field_value(shown(e.old)),
+                    "new": field_value(shown(e.new)),
                 }
                 for e in self.edits
             ],
         }
+
+
+SHOWN_DEPTH = 200  # levels of nesting a report shows (json and orjson stop near 1000 and 254)
+
+
+def shown(value: Any) -> Any:
+    """`value` for a report or log, or TOO_DEEP when it is nested deeper than SHOWN_DEPTH (the
+    readers take values up to 1024 levels deep; a JSON writer would fail on them)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > SHOWN_DEPTH:
+                return TOO_DEEP
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return value
 
 
 @dataclass(slots=True)
@@ -140,30 +158,51 @@ class FixResult:
 
 
 def apply_suggestion(resource: dict[str, Any], attribute: str, value: Any) -> dict[str, Any]:
-    """A copy of `resource` with `attribute` set to `value` (None: the attribute left out)."""
-    from scimguard.records.paths import set_path
+    """A copy of `resource` with `attribute` set to `value` (None: the attribute left out).
 
-    out = copy.deepcopy(resource)
+    Only the dicts and lists on the attribute's path are copied; the rest is shared with
+    `resource` (nothing here or in the profile changes a resource in place)."""
+    out = dict(resource)
     segments = parse_path(attribute)
-    if value is not None:
-        set_path(out, segments, copy.deepcopy(value))
-        return out
     node: Any = out
-    for name, index in segments[:-1]:
-        node = node.get(name) if isinstance(node, dict) else None
-        if index is not None:
-            node = node[index] if isinstance(node, list) and index < len(node) else None
-        if node is None:
+    for depth, (name, index) in enumerate(segments):
+        last = depth == len(segments) - 1
+        if not isinstance(node, dict):
             return out
-    name, index = segments[-1]
-    if not isinstance(node, dict) or name not in node:
-        return out
-    if index is None:
-        del node[name]
-    elif isinstance(node[name], list) and index < len(node[name]):
-        del node[name][index]
-        if not node[name]:
-            del node[name]
+        if index is None:
+            if last:
+                if value is not None:
+                    node[name] = copy.deepcopy(value)
+                else:
+                    node.pop(name, None)
+                return out
+            child = node.get(name)
+            if not isinstance(child, dict):
+                if value is None:
+                    return out
+                child = {}
+            node[name] = node = dict(child)
+            continue
+        items = node.get(name)
+        if not isinstance(items, list):
+            if value is None:
+                return out
+            items = []
+        items = node[name] = list(items)
+        if value is None and index >= len(items):
+            return out
+        while len(items) <= index:
+            items.append({})
+        if last:
+            if value is not None:
+                items[index] = copy.deepcopy(value)
+            else:
+                del items[index]
+                if not items:
+                    del node[name]
+            return out
+        child = items[index]
+        items[index] = node = dict(child) if isinstance(child, dict) else {}
     return out
 
 

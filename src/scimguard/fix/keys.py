@@ -43,27 +43,32 @@ class KeyIndex:
     """
 
     def __init__(self) -> None:
-        self.holders: dict[tuple[str, str], int | list[int]] = {}
+        # one dict per kind of key ("userName", "email", ...), so a key needs no tuple
+        self.holders: dict[str, dict[str, int | list[int]]] = {}
         self.sources: dict[int, str] = {}
         self.runs: list[ScreenedUsers] = []
 
+    def _table(self, kind: str) -> dict[str, int | list[int]]:
+        table = self.holders.get(kind)
+        if table is None:
+            table = self.holders[kind] = {}
+        return table
+
     def _hold(self, key: tuple[str, str], index: int) -> None:
-        held = self.holders.setdefault(key, index)
-        if held == index:
-            return
-        if type(held) is int:
-            self.holders[key] = [held, index]
-        elif index not in held:  # type: ignore[operator]
-            held.append(index)  # type: ignore[union-attr]
+        table = self._table(key[0])
+        held = table.setdefault(key[1], index)
+        if held != index:
+            _also(table, key[1], held, index)
 
     def _release(self, key: tuple[str, str], index: int) -> None:
-        held = self.holders.get(key)
+        table = self._table(key[0])
+        held = table.get(key[1])
         if held == index:
-            del self.holders[key]
+            del table[key[1]]
         elif type(held) is list and index in held:
             held.remove(index)
             if len(held) == 1:
-                self.holders[key] = held[0]
+                table[key[1]] = held[0]
 
     def add(self, record: Record, keys: set[tuple[str, str]]) -> None:
         self.sources[record.index] = record.source
@@ -73,15 +78,19 @@ class KeyIndex:
     def add_screened(self, run: ScreenedUsers) -> None:
         """Users the screen passed: their keys as the screen gives them (already lowered)."""
         self.runs.append(run)
-        hold = self._hold
-        index = run.first_record
-        for key, email, external in zip(run.keys, run.emails, run.external_ids, strict=True):
-            hold(("userName", key), index)
-            if email:
-                hold(("email", email), index)
-            if external:
-                hold(("user externalId", external), index)
-            index += 1
+        first = run.first_record
+        for kind, column in (
+            ("userName", run.keys),
+            ("email", run.emails),
+            ("user externalId", run.external_ids),
+        ):
+            table = self._table(kind)
+            setdefault = table.setdefault
+            for index, key in enumerate(column, first):
+                if key:
+                    held = setdefault(key, index)
+                    if held != index:
+                        _also(table, key, held, index)
 
     def move(self, index: int, old: set[tuple[str, str]], new: set[tuple[str, str]]) -> None:
         for key in old - new:
@@ -91,7 +100,7 @@ class KeyIndex:
 
     def clash(self, index: int, old: set[tuple[str, str]], new: set[tuple[str, str]]) -> str | None:
         for key in sorted(new - old):
-            held = self.holders.get(key)
+            held = self._table(key[0]).get(key[1])
             others = sorted(({held} if type(held) is int else set(held or ())) - {index})
             if others:
                 return (
@@ -109,6 +118,14 @@ class KeyIndex:
                 line = run.lines[at] if run.lines is not None else run.first_line + at
                 return f"{run.file}:{line}"
         return "?"
+
+
+def _also(table: dict[str, int | list[int]], key: str, held: int | list[int], index: int) -> None:
+    """`index` holds `key` too (an input that already has a duplicate)."""
+    if type(held) is int:
+        table[key] = [held, index]
+    elif index not in held:  # type: ignore[operator]
+        held.append(index)  # type: ignore[union-attr]
 
 
 def identifiers(resource: dict[str, Any], kind: str) -> dict[str, Any]:

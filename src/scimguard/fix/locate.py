@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from bisect import bisect_right
+from bisect import bisect_left
 from collections.abc import Iterator
 from typing import Any
 
@@ -238,16 +238,17 @@ def _json_editors(
     nth, totals = places
     if len(spans) == sum(totals.values()) == len(records) == 1:
         pairs = {records[0].index: spans[0]}
-    else:
+    else:  # the spans that start on each record's line (spans are in order of their start)
         offsets = line_offsets(data)
-        by_line: dict[int, list[Span]] = {}
-        for span in spans:
-            by_line.setdefault(bisect_right(offsets, span[0]), []).append(span)
+        starts = [span[0] for span in spans]
         pairs = {}
         for record in records:
-            found = by_line.get(record.line, [])
-            if len(found) == totals.get(record.line):
-                pairs[record.index] = found[nth[record.index]]
+            if record.line >= len(offsets):
+                continue
+            low = bisect_left(starts, offsets[record.line - 1])
+            high = bisect_left(starts, offsets[record.line], low)
+            if high - low == totals.get(record.line):
+                pairs[record.index] = spans[low + nth[record.index]]
     for record in records:
         editor = None
         if record.index in pairs:

@@ -57,7 +57,7 @@ def _composing_seconds() -> frozenset[str]:
     """Starters (combining class 0) that NFC may fold into the character before them: the
     second half of a canonical pair (U+0B3E, U+0DCF...) and Hangul medial and final jamo."""
     found = {chr(cp) for cp in (*range(0x1161, 0x1176), *range(0x11A8, 0x11C3))}
-    for cp in range(0x30000):
+    for cp in range(0x20000):  # no canonical pair has a part beyond the SMP
         parts = unicodedata.decomposition(chr(cp)).split()
         if len(parts) == 2 and not parts[0].startswith("<"):
             second = chr(int(parts[1], 16))

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from scimguard.fix.engine import Change, FixResult, Leftover
+from scimguard.fix.engine import Change, FixResult, Leftover, shown
 
 UNDO_FORMAT = "scimguard-fix-undo"
 UNDO_VERSION = 1
@@ -49,6 +49,7 @@ def sha256(data: bytes) -> str:
 
 def cell(value: Any) -> str:
     """A value for the change log: strings as they are, anything else as JSON (`null`, `true`)."""
+    value = shown(value)
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False)
