@@ -14,6 +14,7 @@ is written to a temporary directory and removed.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import subprocess
 import sys
@@ -21,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import scimguard
 from check_throughput import as_json_array, generate
 
 BYTES_PER_USER = 623  # what generate() writes on average (bench/RESULTS.md)
@@ -58,6 +60,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
     users = int(args.mb * 1e6 / BYTES_PER_USER)
+    compileall.compile_dir(Path(scimguard.__file__).parent, quiet=1)  # as pip install does
     with tempfile.TemporaryDirectory() as tmp:
         lines, array = Path(tmp) / "users.jsonl", Path(tmp) / "users.json"
         generate(lines, users, 0.03)

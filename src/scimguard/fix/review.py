@@ -27,7 +27,6 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from scimguard import text
@@ -52,28 +51,18 @@ class _Edit:
     new: tuple[str, ...]
 
 
-@cache
-def _composing_seconds() -> frozenset[str]:
-    """Starters (combining class 0) that NFC may fold into the character before them: the
-    second half of a canonical pair (U+0B3E, U+0DCF...) and Hangul medial and final jamo."""
-    found = {chr(cp) for cp in (*range(0x1161, 0x1176), *range(0x11A8, 0x11C3))}
-    for cp in range(0x20000):  # no canonical pair has a part beyond the SMP
-        parts = unicodedata.decomposition(chr(cp)).split()
-        if len(parts) == 2 and not parts[0].startswith("<"):
-            second = chr(int(parts[1], 16))
-            if not unicodedata.combining(second):
-                found.add(second)
-    return frozenset(found)
-
-
 def clusters(value: str) -> list[str]:
-    """The value cut where NFC cannot join two pieces: each starter with what follows it."""
+    """The value cut where NFC cannot join two pieces: a character with the combining marks
+    that follow it, and with any starter NFC composes with it (Hangul jamo, U+0DCF...)."""
     if value.isascii():
         return list(value)
-    seconds = _composing_seconds()
+    nfc = unicodedata.normalize
     out: list[str] = []
     for ch in value:
-        if out and (unicodedata.combining(ch) or ch in seconds):
+        if out and (
+            unicodedata.combining(ch)
+            or (ch >= "\u0300" and nfc("NFC", out[-1] + ch) != nfc("NFC", out[-1]) + ch)
+        ):
             out[-1] += ch
         else:
             out.append(ch)

@@ -146,7 +146,7 @@ class ScimEditor(Editor):
             if under(path, attribute) and old.get(path, _ABSENT) != new.get(path, _ABSENT):
                 text = format_path(path)
                 edits.append(FieldEdit(text, text, old.get(path), new.get(path)))
-        return copy.deepcopy(desired), edits
+        return desired, edits  # a new object (apply_suggestion); no state is changed in place
 
     def render(self, original: bytes) -> bytes:
         raw = original[self.start : self.end].decode("utf-8")
