@@ -246,17 +246,23 @@ class Fixer:
             if f.has_suggestion and self.selected(f) and _attempt_key(f) not in attempted
         ]
 
-    def _reviewed(self, record: Record, resource: dict[str, Any], finding: Finding) -> Any:
+    def _reviewed(
+        self, record: Record, resource: dict[str, Any], findings: list[Finding], finding: Finding
+    ) -> Any:
         """The part of the finding's suggestion that may be applied (review.py), or a
-        `_Refused` saying why none may."""
+        `_Refused` saying why none may. `findings` are the resource's own."""
         attribute, suggestion = finding.attribute, finding.suggested_value
         old = _value_at(resource, attribute)
         if not isinstance(old, str) or not (suggestion is None or isinstance(suggestion, str)):
             return suggestion
+        known = {old: [f for f in findings if f.attribute == attribute]}
 
         def findings_at(value: str | None) -> list[Finding]:
-            changed = apply_suggestion(resource, attribute, value)
-            return [f for f in self.profile.check(changed, record.kind) if f.attribute == attribute]
+            if value not in known:
+                changed = apply_suggestion(resource, attribute, value)
+                found = self.profile.check(changed, record.kind)
+                known[value] = [f for f in found if f.attribute == attribute]
+            return known[value]
 
         outcome = review(old, suggestion, findings_at, self.selected)
         if not outcome.changed:
@@ -303,7 +309,7 @@ class Fixer:
             ) -> Proposal | str:
                 return self._try(editor, index, state, resource, findings, group, value)
 
-            suggestion = self._reviewed(record, resource, first)
+            suggestion = self._reviewed(record, resource, findings, first)
             if isinstance(suggestion, _Refused):
                 for f in group:
                     self.reasons[(record.index, f.rule, f.attribute)] = suggestion.reason

@@ -75,6 +75,12 @@ def _leaf(out: dict[Path, Any], path: Path, value: Any) -> None:
         out[path] = value
 
 
+def _branch(resource: dict[str, Any], attribute: Path) -> dict[str, Any]:
+    """The one top-level member of `resource` that `attribute` is in (all a plan compares)."""
+    name = attribute[0][0]
+    return {name: resource[name]} if name in resource else {}
+
+
 def under(path: Path, prefix: Path) -> bool:
     """True when `path` is `prefix` or inside it (`emails[0].value` is under `emails`)."""
     if len(path) < len(prefix):
@@ -139,8 +145,8 @@ class ScimEditor(Editor):
     def plan(
         self, state: Any, desired: dict[str, Any], attribute: Path
     ) -> tuple[Any, list[FieldEdit]]:
-        old = leaves(state)
-        new = leaves(desired)
+        old = leaves(_branch(state, attribute))
+        new = leaves(_branch(desired, attribute))
         edits = []
         for path in sorted(set(old) | set(new), key=format_path):
             if under(path, attribute) and old.get(path, _ABSENT) != new.get(path, _ABSENT):
@@ -215,8 +221,8 @@ class FlatEditor(Editor):
     ) -> tuple[Any, list[FieldEdit]]:
         row = self.row(state)
         current = self.scim(state)
-        old = leaves(current)
-        new = leaves(desired)
+        old = leaves(_branch(current, attribute))
+        new = leaves(_branch(desired, attribute))
         present = field_map(self.build, row)
         every = field_map(self.build, self.all_fields(state))
         state = copy.deepcopy(state)
