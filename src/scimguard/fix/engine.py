@@ -1,5 +1,10 @@
 """The fix loop: findings -> suggested changes -> re-checked, duplicate-free, applied changes.
 
+Only the findings the run selects are acted on: errors (warnings too with `warnings`), of the
+`rules` given. Each suggestion is first cut down to the edits those findings ask for
+(review.py), and a change that would alter an identifier sync matches on (keys.identifiers) is
+refused unless `identifiers`.
+
 Each record is fixed on its own copy, one suggestion at a time. A change is kept only when the
 record, rebuilt from the edited input fields exactly as the readers build it, no longer breaks
 the rule it fixes, breaks no rule it did not break before, and holds no key (userName, primary
