@@ -19,7 +19,8 @@ smallest edits and keeps an edit only if it is justified by the profile itself:
 Edits are made on clusters (a character with the combining marks and composing characters
 that follow it), so NFC's compositions are single edits, and found by a shortest edit script
 (Levenshtein). Hand-written because the question ("which edits does the profile ask for?")
-is ours, and difflib's alignment is not a shortest one.
+is ours; for the alignment, difflib's is not a shortest one, and a compiled library
+(rapidfuzz's editops) is not worth a new dependency for values of at most 1024 characters.
 """
 
 from __future__ import annotations
