@@ -277,7 +277,10 @@ class Fixer:
     def fix_record(self, record: Record, editor: Editor | None, index: KeyIndex) -> None:
         """Apply what is safe to one record; `final` keeps its resource and findings after."""
         resource = record.resource
-        findings = self.profile.check(resource, record.kind)
+        if record.screened_out and record.kind == "user":
+            findings = self.profile.walk_user(resource)  # the fast path would fail again
+        else:
+            findings = self.profile.check(resource, record.kind)
         self.final[record.index] = (resource, findings)
         if editor is None or self.quit or not self._candidates(findings, set()):
             return
