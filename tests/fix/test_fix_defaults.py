@@ -67,8 +67,8 @@ def test_legitimate_names_are_left_byte_for_byte(tmp_path: Path, name: str, opti
     assert result.output_bytes == source.read_bytes()
     if waiting:
         pytest.xfail(
-            f"{len(waiting)} names with ZWJ/ZWNJ still refused by profile edition 1 "
-            "(edition 2, issue 12 item 1, accepts them); checked once it is merged"
+            f"the profile refuses {len(waiting)} names spelled with ZWJ/ZWNJ, and fix follows "
+            "it; edition 2 of the profile (issue 12 item 1) accepts them: then this runs"
         )
     source = write(tmp_path / name, FORMATS[name](users))
     assert run_fix(str(source), Profile(), **options).output_bytes == source.read_bytes()
