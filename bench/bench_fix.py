@@ -1,94 +1,92 @@
-"""How long `fix` takes compared with `check` on the same export (a ratio, same run, same file).
+"""How long `scimguard fix` takes next to `scimguard check` on the same export (same run).
 
-The input is examples/okta-users.csv (about one row in six has a defect) repeated until it has
---rows rows, with each copy's logins and emails made unique so that the copies are not all
-duplicates of each other. `check` is the baseline: fix reads the same records, checks them,
-tries each suggestion, checks the output again and rewrites the changed rows.
+    .venv/bin/python bench/bench_fix.py --mb 50
 
-    .venv/bin/python bench/bench_fix.py --rows 50000
+Generates users as bench/check_throughput.py does (seeded: the same file every run; about
+3 % with the defects of real exports), about --mb megabytes of them, as JSON lines and as one
+JSON array of the same users (an element a line). For each shape it times, in subprocesses
+(interpreter start included), `scimguard check FILE --format json` and `scimguard fix FILE -o
+OUT` (which also writes the change log and the undo file), and prints wall and CPU seconds,
+the best of --repeat runs each, alternating, and the ratio fix/check (target <= 3). The data
+is written to a temporary directory and removed.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
+import compileall
+import json
+import subprocess
+import sys
 import tempfile
-import time
 from pathlib import Path
 
-from scimguard.check import run_check
-from scimguard.fix import run_fix
-from scimguard.profile import Profile
-from scimguard.records import read_records
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import scimguard
+from check_throughput import as_json_array, generate
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "okta-users.csv"
+BYTES_PER_USER = 623  # what generate() writes on average (bench/RESULTS.md)
 
-
-class _NullReport:
-    def start(self) -> None: ...
-    def finding(self, ref, finding) -> None: ...  # type: ignore[no-untyped-def]
-    def finish(self, summary, problems) -> None: ...  # type: ignore[no-untyped-def]
-
-
-def build(rows: int) -> bytes:
-    text = EXAMPLE.read_text(encoding="utf-8")
-    table = list(csv.reader(io.StringIO(text, newline="")))
-    header, body = table[0], table[1:]
-    unique = [i for i, name in enumerate(header) if name in ("login", "email")]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    copy = 0
-    written = 0
-    while written < rows:
-        for row in body:
-            if written == rows:
-                break
-            row = list(row)
-            for i in unique:
-                if copy and "@" in row[i]:
-                    local, _, domain = row[i].partition("@")
-                    row[i] = f"{local}.c{copy}@{domain}"
-            writer.writerow(row)
-            written += 1
-        copy += 1
-    return out.getvalue().encode()
+_MEASURE = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode
+wall = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "code": code,
+                  "rss": usage.ru_maxrss * 1024}))
+"""
 
 
-def best(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def measure(*args: str) -> dict:  # type: ignore[type-arg]
+    """Wall and CPU seconds, exit code and peak RSS of one `scimguard` command."""
+    command = [sys.executable, "-c", "from scimguard.cli import main; main()", *args]
+    proc = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *command], capture_output=True, check=False
+    )
+    result = json.loads(proc.stdout)
+    if result["code"] not in (0, 1):
+        raise SystemExit(f"{' '.join(args)} failed ({result['code']}): {proc.stderr[-2000:]!r}")
+    return result
+
+
+def best(runs: list[dict], key: str) -> float:  # type: ignore[type-arg]
+    return min(run[key] for run in runs)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rows", type=int, default=20000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--mb", type=float, default=50.0, help="size of each input (MB)")
+    parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
+    users = int(args.mb * 1e6 / BYTES_PER_USER)
+    compileall.compile_dir(Path(scimguard.__file__).parent, quiet=1)  # as pip install does
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "users.csv"
-        path.write_bytes(build(args.rows))
-        profile = Profile()
-        check = best(
-            lambda: run_check(read_records([str(path)]), profile, _NullReport()), args.repeat
-        )
-        result = None
-
-        def fix() -> None:
-            nonlocal result
-            result = run_fix(str(path), profile)
-
-        fixed = best(fix, args.repeat)
-    assert result is not None
-    fields = sum(len(c.edits) for c in result.changes)
-    print(f"rows: {args.rows}  fields changed: {fields}  leftovers: {len(result.leftovers)}")
-    print(f"check: {check:.3f} s   fix: {fixed:.3f} s   fix/check: {fixed / check:.2f}x")
-    print(f"fix rows/s: {args.rows / fixed:,.0f}")
+        lines, array = Path(tmp) / "users.jsonl", Path(tmp) / "users.json"
+        generate(lines, users, 0.03)
+        as_json_array(lines, array)
+        print(f"{users:,} users: {lines.stat().st_size / 1e6:.1f} MB as JSON lines, "
+              f"{array.stat().st_size / 1e6:.1f} MB as a JSON array")  # fmt: skip
+        worst = 0.0
+        for path in (array, lines):
+            check: list[dict] = []  # type: ignore[type-arg]
+            fix: list[dict] = []  # type: ignore[type-arg]
+            out = Path(tmp) / f"fixed{path.suffix}"
+            for _ in range(args.repeat):
+                check.append(measure("check", str(path), "--format", "json", "--workers", "1"))
+                fix.append(measure("fix", str(path), "-o", str(out)))
+            with open(f"{out}.changes.csv", encoding="utf-8") as log:
+                changed = sum(1 for _ in log) - 1
+            ratio = best(fix, "wall") / best(check, "wall")
+            worst = max(worst, ratio)
+            print(
+                f"{path.name:12} check wall {best(check, 'wall'):6.2f} s cpu "
+                f"{best(check, 'cpu'):6.2f} s | fix wall {best(fix, 'wall'):6.2f} s cpu "
+                f"{best(fix, 'cpu'):6.2f} s peak {best(fix, 'rss') / 1e6:.0f} MB "
+                f"({changed:,} log rows) | fix/check wall {ratio:.2f}, cpu "
+                f"{best(fix, 'cpu') / best(check, 'cpu'):.2f}"
+            )
+    print(f"worst fix/check {worst:.2f} (target <= 3): {'OK' if worst <= 3 else 'MISSED'}")
 
 
 if __name__ == "__main__":

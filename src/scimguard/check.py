@@ -192,7 +192,7 @@ class JsonReport:
         self.out.write(b'{"profile":' + orjson.dumps(self.profile_name) + b',"findings":[')
 
     def finding(self, ref: RecordRef, finding: Finding) -> None:
-        data = orjson.dumps(finding_row(ref, finding), default=_json_default)
+        data = dump_row(finding_row(ref, finding))
         if self.first:
             self.first = False
             self._buffer.append(b"\n" + data)
@@ -217,6 +217,24 @@ def _json_default(value: Any) -> Any:
     return repr(value)
 
 
+TOO_DEEP = "(a value nested too deeply to be shown)"
+
+
+def dump_row(row: dict[str, Any]) -> bytes:
+    """A finding row as JSON; a value nested deeper than orjson writes (254 levels; the
+    readers take up to 1024) is shown as TOO_DEEP instead of ending the report."""
+    try:
+        return orjson.dumps(row, default=_json_default)
+    except TypeError:
+        shown = dict(row)
+        for key, value in row.items():
+            try:
+                orjson.dumps(value, default=_json_default)
+            except TypeError:
+                shown[key] = TOO_DEEP
+        return orjson.dumps(shown, default=_json_default)
+
+
 # --- CSV ---------------------------------------------------------------------------------------
 
 
@@ -225,7 +243,10 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value
-    return orjson.dumps(value, default=_json_default).decode()
+    try:
+        return orjson.dumps(value, default=_json_default).decode()
+    except TypeError:  # nested deeper than orjson writes
+        return TOO_DEEP
 
 
 class CsvReport:
@@ -251,10 +272,7 @@ class CsvReport:
 
 def show_value(value: Any, limit: int = 160) -> str:
     """A value for people: strings quoted with hidden characters spelled out, else JSON."""
-    if isinstance(value, str):
-        shown = "\u201c" + text.visible(value) + "\u201d"
-    else:
-        shown = orjson.dumps(value, default=_json_default).decode()
+    shown = "\u201c" + text.visible(value) + "\u201d" if isinstance(value, str) else _cell(value)
     return shown if len(shown) <= limit else shown[: limit - 1] + "\u2026"
 
 

@@ -27,7 +27,7 @@ from scimguard.profile.omission import omit_incomplete_addresses
 from scimguard.profile.screen import BlockScreen, make_block_screen
 from scimguard.records import RecordStream
 from scimguard.records.json_reader import line_error
-from scimguard.records.model import Record
+from scimguard.records.model import Record, UnusableInput
 from scimguard.records.sources import detect_format, open_input
 
 MIN_BYTES = 32 << 20  # below this, starting processes costs more than it saves
@@ -236,7 +236,11 @@ def run_check_parallel(
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         for name in stream.files:
-            source = open_input(name)
+            try:
+                source = open_input(name)
+            except UnusableInput as exc:  # named as an input problem; the others are read
+                stream.add_problem(name, None, str(exc).removeprefix(f"{name}: "))
+                continue
             stream._current = source
             try:
                 for notice in source.notices:

@@ -26,7 +26,7 @@ def test_groups_are_fixed_without_making_two_groups_one(tmp_path: Path) -> None:
         ]
     )
     source = write(tmp_path / "groups.jsonl", data)
-    result = run_fix(str(source), Profile())
+    result = run_fix(str(source), Profile(), identifiers=True, warnings=True)  # names: identifiers
     lines = result.output_bytes.splitlines()
     assert json.loads(lines[0])["displayName"] == f"Eng{ZWSP}"  # "Eng" would clash with "eng"
     assert json.loads(lines[1]) == {"schemas": [GROUP], "displayName": "eng"}
@@ -44,7 +44,7 @@ def test_records_sharing_a_line_are_left_with_the_reason(tmp_path: Path) -> None
     alone = {"userName": f"c{ZWSP}@x.com", "name": {"givenName": "C", "familyName": "D"}}
     data = _line(page) + _line(alone)
     source = write(tmp_path / "users.jsonl", data)
-    result = run_fix(str(source), Profile())
+    result = run_fix(str(source), Profile(), identifiers=True)
     assert result.output_bytes.splitlines()[0] == data.splitlines()[0]
     assert json.loads(result.output_bytes.splitlines()[1])["userName"] == "c@x.com"
     shared = [i for i in result.leftovers if i.ref.record in (1, 2)]
@@ -56,7 +56,7 @@ def test_a_byte_order_mark_is_kept(run, tmp_path: Path) -> None:
     user = {"userName": f"a{ZWSP}@x.com", "name": {"givenName": "A", "familyName": "B"}}
     source = write(tmp_path / "one.json", bom + json.dumps(user).encode())
     output = tmp_path / "out.json"
-    result = run("fix", source, "-o", output)
+    result = run("fix", source, "-o", output, "--identifiers")
     assert result.exit_code == 0, result.output  # the BOM is a note, not a lost record
     fixed = output.read_bytes()
     assert fixed.startswith(bom)
@@ -83,7 +83,7 @@ def test_okta_groups_are_fixed_in_their_profile_name(tmp_path: Path) -> None:
         {"id": "00g2", "type": "OKTA_GROUP", "profile": {"name": "Ops: EU"}},
     ]
     source = write(tmp_path / "groups.json", json.dumps(groups, indent=2).encode())
-    result = run_fix(str(source), Profile(), input_format="okta")
+    result = run_fix(str(source), Profile(), input_format="okta", identifiers=True)
     fixed = json.loads(result.output_bytes)
     assert [g["profile"]["name"] for g in fixed] == ["Eng", "Ops EU"]
     assert fixed[0]["profile"]["description"] == "d" and fixed[0]["id"] == "00g1"
@@ -102,7 +102,7 @@ def test_an_unreadable_element_does_not_shift_the_others(run, tmp_path: Path) ->
     )
     source = write(tmp_path / "users.json", data)
     output = tmp_path / "out.json"
-    result = run("fix", source, "-o", output)
+    result = run("fix", source, "-o", output, "--identifiers")
     assert result.exit_code == 1  # a record could not be read
     assert "record not fixed" in result.output
     lines = output.read_bytes().split(b"\n")

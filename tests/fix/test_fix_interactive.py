@@ -20,14 +20,15 @@ def _cells(path: Path) -> list[list[str]]:
 
 def _logged(output: Path) -> list[tuple[str, str, str]]:
     text = Path(f"{output}.changes.csv").read_text(encoding="utf-8")
-    return [(r["record"], r["field"], r["new_value"]) for r in csv.DictReader(io.StringIO(text))]
+    rows = csv.DictReader(io.StringIO(text))
+    return [(r["record"], r["field"], r["new_value"]) for r in rows if r["status"] == "applied"]
 
 
 def test_accept_skip_edit_and_quit(run, tmp_path: Path) -> None:
     source = write(tmp_path / "users.csv", csv_bytes(CSV_ROWS))
     output = tmp_path / "out.csv"
     answers = "a\ns\ne\nHead of Ops\nq\n"
-    result = run("fix", source, "-o", output, "--interactive", input=answers)
+    result = run("fix", source, "-o", output, "--interactive", "--warnings", input=answers)
     assert result.exit_code in (0, 1), result.output
     assert "<U+200B ZERO WIDTH SPACE>" in result.output  # the prompt shows hidden characters
     cells = _cells(output)
@@ -44,7 +45,7 @@ def test_an_edited_value_must_pass_every_rule(run, tmp_path: Path) -> None:
     source = write(tmp_path / "users.csv", csv_bytes(CSV_ROWS))
     output = tmp_path / "out.csv"
     answers = "e\nJa;ne\ne\nJanet\nq\n"
-    result = run("fix", source, "-o", output, "--interactive", input=answers)
+    result = run("fix", source, "-o", output, "--interactive", "--warnings", input=answers)
     assert "not applied: the change would break forbidden-character" in result.output
     assert _cells(output)[1][1] == "Janet"
     assert _logged(output) == [("1", "firstName", "Janet")]
@@ -53,7 +54,7 @@ def test_an_edited_value_must_pass_every_rule(run, tmp_path: Path) -> None:
 def test_accept_all_applies_the_rest_without_asking(run, tmp_path: Path) -> None:
     source = write(tmp_path / "users.csv", csv_bytes(CSV_ROWS))
     output = tmp_path / "out.csv"
-    asked = run("fix", source, "-o", output, "--interactive", input="s\nA\n")
+    asked = run("fix", source, "-o", output, "--interactive", "--warnings", input="s\nA\n")
     assert asked.output.count("[a]ccept") == 2
     logged = _logged(output)
     assert [(r, f) for r, f, _ in logged] == [
@@ -69,7 +70,7 @@ def test_quit_at_once_writes_an_unchanged_copy_that_undo_accepts(run, tmp_path: 
     original = csv_bytes(CSV_ROWS)
     source = write(tmp_path / "users.csv", original)
     output = tmp_path / "out.csv"
-    run("fix", source, "-o", output, "--interactive", input="q\n")
+    run("fix", source, "-o", output, "--interactive", "--warnings", input="q\n")
     assert output.read_bytes() == original
     assert _logged(output) == []
     assert run("fix", "--undo", f"{output}.undo.json", output).exit_code == 0
@@ -78,6 +79,8 @@ def test_quit_at_once_writes_an_unchanged_copy_that_undo_accepts(run, tmp_path: 
 
 def test_end_of_input_aborts_without_writing_anything(run, tmp_path: Path) -> None:
     source = write(tmp_path / "users.csv", csv_bytes(CSV_ROWS))
-    result = run("fix", source, "-o", tmp_path / "out.csv", "--interactive", input="a\n")
+    result = run(
+        "fix", source, "-o", tmp_path / "out.csv", "--interactive", "--warnings", input="a\n"
+    )
     assert result.exit_code == 1 and "Aborted" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["users.csv"]

@@ -26,7 +26,9 @@ def _rows(data: bytes) -> list[list[str]]:
 
 
 def _log(path: Path) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    """The applied rows of a change log."""
+    rows = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline=""))
+    return [row for row in rows if row["status"] == "applied"]
 
 
 def test_csv_fixes_touch_only_cells_of_attributes_with_a_finding(run, tmp_path: Path) -> None:
@@ -84,7 +86,10 @@ def test_rule_limits_the_fixes(run, tmp_path: Path) -> None:
     ]
     assert "not selected (--rule)" in result.output
     assert "Head: Ops" in output.read_text(encoding="utf-8")
-    two = run("fix", source, "-o", output, "--rule", "hidden-character", "--rule", "blank-value")
+    two = run(
+        "fix", source, "-o", output, "--rule", "hidden-character", "--rule", "blank-value",
+        "--warnings",
+    )  # fmt: skip
     assert two.exit_code in (0, 1)
     rules = {r["rule"] for r in _log(Path(f"{output}.changes.csv"))}
     assert rules == {"hidden-character", "blank-value"}
@@ -110,7 +115,7 @@ def test_fixes_never_create_duplicates(run, tmp_path: Path) -> None:
     ]
     source = write(tmp_path / "dups.csv", csv_bytes(rows))
     output = tmp_path / "out.csv"
-    result = run("fix", source, "-o", output)
+    result = run("fix", source, "-o", output, "--identifiers")
     fixed = _rows(output.read_bytes())
     logins = [row[0].lower() for row in fixed[1:]]
     emails = [row[3].lower() for row in fixed[1:]]
@@ -127,7 +132,7 @@ def test_fixes_never_create_duplicates(run, tmp_path: Path) -> None:
 def test_dry_run_writes_nothing_and_prints_a_diff(run, tmp_path: Path) -> None:
     source = write(tmp_path / "users.csv", csv_bytes(CSV_ROWS))
     before = sorted(p.name for p in tmp_path.iterdir())
-    result = run("fix", source, "-o", tmp_path / "out.csv", "--dry-run")
+    result = run("fix", source, "-o", tmp_path / "out.csv", "--dry-run", "--warnings")
     assert result.exit_code in (0, 1), result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert f"-jane@x.com,Jane{ZWSP},Doe" in result.stdout
@@ -189,7 +194,7 @@ def test_mapping_writes_into_the_mapped_column(tmp_path: Path) -> None:
             "displayName": "display",
         }
     )
-    result = run_fix(str(source), Profile(), mapping=mapping)
+    result = run_fix(str(source), Profile(), mapping=mapping, warnings=True, identifiers=True)
     fields = {(c.attribute, e.field, e.new) for c in result.changes for e in c.edits}
     assert ("userName", "mail", "jane@x.com") in fields
     assert ("name.familyName", "family", "Doe") in fields

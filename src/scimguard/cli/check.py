@@ -120,7 +120,10 @@ def check_command(
         sys.exit(1)
     code = summary.exit_code(Severity(fail_on))
     if code == 2:
-        click.echo("error: not a single record could be read from the input", err=True)
+        lost = next((p for p in stream.problems if p.skipped), None)
+        where = f"{lost.source}: {lost.message}; " if lost is not None else ""
+        inputs = ", ".join(stream.files)
+        click.echo(f"error: {where}not a single record could be read from {inputs}", err=True)
     sys.exit(code)
 
 

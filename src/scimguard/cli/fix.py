@@ -13,6 +13,7 @@ import click
 from scimguard import text
 from scimguard.cli.options import input_options, profile_options
 from scimguard.fix import FixInputError, FixResult, Proposal, UndoError, run_fix
+from scimguard.fix.engine import shown
 from scimguard.fix.undo import (
     change_log,
     load_undo,
@@ -30,14 +31,15 @@ def show(value: Any, limit: int | None = None) -> str:
 
     With `limit`, a long string is cut after that many characters (its length is given).
     """
+    value = shown(value)
     if value is None:
         return "(left out)"
     if isinstance(value, str):
         if limit is not None and len(value) > limit:
             return f"\u201c{text.visible(value[:limit])}\u2026\u201d ({len(value)} characters)"
         return f"\u201c{text.visible(value)}\u201d"
-    shown = json.dumps(value, ensure_ascii=False)
-    return shown if limit is None or len(shown) <= limit else shown[:limit] + "\u2026"
+    dumped = json.dumps(value, ensure_ascii=False)
+    return dumped if limit is None or len(dumped) <= limit else dumped[:limit] + "\u2026"
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -58,6 +60,17 @@ def _same_file(a: str, b: str) -> bool:
     multiple=True,
     metavar="CODE",
     help="Fix only findings of this rule (repeatable; see `scimguard rules`).",
+)
+@click.option(
+    "--warnings",
+    is_flag=True,
+    help="Apply the suggestions of warnings too (by default fix acts on errors only).",
+)
+@click.option(
+    "--identifiers",
+    is_flag=True,
+    help="Allow changes to userName, externalId, email values and group names (sync matches "
+    "records on them: a changed one is another person to the target).",
 )
 @click.option("--dry-run", is_flag=True, help="Print the changes and write nothing.")
 @click.option(
@@ -90,6 +103,8 @@ def fix_command(
     input_path: str,
     output: str | None,
     rules: tuple[str, ...],
+    warnings: bool,
+    identifiers: bool,
     dry_run: bool,
     diff: str,
     report_format: str,
@@ -108,12 +123,15 @@ def fix_command(
 
     A suggestion is applied only when the record then passes every rule it broke and breaks no
     new one, and when it gives no two records the same userName, email, externalId or group
-    name. The input is never changed. Every run writes a change log and an undo file; what
-    could not be fixed safely is listed at the end, grouped by rule.
+    name. By default only errors are fixed, identifiers (userName, externalId, emails, group
+    names) are never changed, and no character the profile accepts is removed. The input is
+    never changed. Every run writes a change log and an undo file; what could not be fixed
+    safely is listed at the end, grouped by rule, each with the reason.
 
     \b
     scimguard fix users.csv -o users.fixed.csv
     scimguard fix users.csv -o users.fixed.csv --rule hidden-character --dry-run
+    scimguard fix users.csv -o users.fixed.csv --warnings --identifiers
     scimguard fix --undo users.fixed.csv.undo.json users.fixed.csv
 
     Exit code: 0 no error left in the output, 1 errors left (listed), 2 unusable invocation.
@@ -168,6 +186,8 @@ def fix_command(
             empty_cells=empty_cells,  # type: ignore[arg-type]
             rules=set(rules) if rules else None,
             decide=_ask if interactive else None,
+            warnings=warnings,
+            identifiers=identifiers,
         )
     except (MappingError, UnusableInput, FixInputError) as exc:
         message = str(exc) if input_path in str(exc) else f"{input_path}: {exc}"
@@ -187,11 +207,14 @@ def fix_command(
     else:
         assert output is not None and changes_path is not None and undo_file is not None
         written = (output, changes_path, undo_file)
+        mode = os.stat(input_path).st_mode & 0o777  # new files keep the input's permissions
         try:
-            write_atomic(changes_path, change_log(result.changes).encode())
+            log = change_log(result.changes, result.leftovers)
+            write_atomic(changes_path, log.encode(), mode)
             document = undo_document(result, input_path, output)
-            write_atomic(undo_file, json.dumps(document, ensure_ascii=False, indent=1).encode())
-            write_atomic(output, result.output_bytes)
+            text = json.dumps(document, ensure_ascii=False, indent=1)
+            write_atomic(undo_file, text.encode(), mode)
+            write_atomic(output, result.output_bytes, mode)
         except OSError as exc:
             click.echo(
                 f"error: {exc.filename or output}: cannot be written ({exc.strerror})", err=True
@@ -235,7 +258,14 @@ def _json_report(result: FixResult, input_path: str, written: tuple[str, str, st
         },
         "changes": [c.to_dict(cell) for c in result.changes],
         "leftovers": [
-            {**finding_row(item.ref, item.finding), "reason": item.reason}
+            {
+                **finding_row(item.ref, item.finding),
+                "value": shown(item.finding.value),
+                "suggested_value": shown(item.finding.suggested_value)
+                if item.finding.has_suggestion
+                else None,
+                "reason": item.reason,
+            }
             for item in result.leftovers
         ],
         "input_errors": [p.to_dict() for p in result.problems],

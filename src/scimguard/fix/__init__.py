@@ -4,9 +4,15 @@
     result = run_fix("users.csv", Profile(), rules={"hidden-character"})
     result.output_bytes, result.changes, result.leftovers
 
-The engine (engine.py) decides which suggestions are safe; sources.py finds each record in the
-input's bytes and writes it back in the input's own format; undo.py writes the change log and
-the undo file and restores a fixed file.
+The engine (engine.py) decides which suggestions are safe: review.py cuts a suggested string
+down to the edits the selected findings ask for, keys.py holds the keys no two records may
+share and the identifiers fix leaves alone by default. locate.py finds each record the readers
+produced in the input's bytes; sources.py edits it and writes it back in the input's own
+format; undo.py writes the change log and the undo file and restores a fixed file.
+
+Safe by default: errors only (`warnings=True` for warnings), no identifier changed
+(`identifiers=True`), no character the profile accepts removed, NFC never applied where it
+changes a glyph. Input fix cannot follow raises FixInputError (naming file and line).
 """
 
 from __future__ import annotations

@@ -1,5 +1,10 @@
 """The fix loop: findings -> suggested changes -> re-checked, duplicate-free, applied changes.
 
+Only the findings the run selects are acted on: errors (warnings too with `warnings`), of the
+`rules` given. Each suggestion is first cut down to the edits those findings ask for
+(review.py), and a change that would alter an identifier sync matches on (keys.identifiers) is
+refused unless `identifiers`.
+
 Each record is fixed on its own copy, one suggestion at a time. A change is kept only when the
 record, rebuilt from the edited input fields exactly as the readers build it, no longer breaks
 the rule it fixes, breaks no rule it did not break before, and holds no key (userName, primary
@@ -14,38 +19,35 @@ cross-record rules), and each leftover carries the reason it was not fixed.
 from __future__ import annotations
 
 import copy
+import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from scimguard.fix.sources import (
-    CsvEditor,
-    CsvLayout,
-    Editor,
-    FieldEdit,
-    FixInputError,
-    FlatEditor,
-    OktaEditor,
-    ScimEditor,
-    Unwritable,
-    csv_rows,
-    is_okta,
-    json_spans,
-    line_offsets,
+from scimguard.check import TOO_DEEP
+from scimguard.fix.keys import KeyIndex, identifiers, record_keys
+from scimguard.fix.locate import Places, editors_for
+from scimguard.fix.review import review
+from scimguard.fix.sources import Editor, FieldEdit, FixInputError, FlatEditor, Unwritable
+from scimguard.profile import (
+    DuplicateTracker,
+    Finding,
+    Profile,
+    RecordRef,
+    Severity,
 )
-from scimguard.profile import DuplicateTracker, Finding, Profile, RecordRef, primary_email
 from scimguard.profile.omission import offer_drop
+from scimguard.profile.screen import make_screens
 from scimguard.records import (
     AttributeMapping,
     EmptyCells,
     InputProblem,
     Record,
+    ScreenedUsers,
     UnusableInput,
     read_records,
 )
-from scimguard.records.okta import OktaConverter
 from scimguard.records.paths import PathError, parse_path
-from scimguard.records.sources import BOM_UTF8, BOM_UTF16, detect_format
 
 # Rules whose "leave it out" suggestion is about the mapping, not about one record's value.
 _MAPPING_RULES = frozenset({"unsupported-attribute", "unknown-attribute", "empty-list"})
@@ -103,18 +105,35 @@ class Change:
             "key": self.key,
             "rules": list(self.rules),
             "attribute": self.attribute,
-            "old": self.old,
-            "new": self.new,
+            "old": shown(self.old),
+            "new": shown(self.new),
             "fields": [
                 {
                     "attribute": e.attribute,
                     "field": e.field,
-                    "old": field_value(e.old),
-                    "new": field_value(e.new),
+                    "old": field_value(shown(e.old)),
+                    "new": field_value(shown(e.new)),
                 }
                 for e in self.edits
             ],
         }
+
+
+SHOWN_DEPTH = 200  # levels of nesting a report shows (json and orjson stop near 1000 and 254)
+
+
+def shown(value: Any) -> Any:
+    """`value` for a report or log, or TOO_DEEP when it is nested deeper than SHOWN_DEPTH (the
+    readers take values up to 1024 levels deep; a JSON writer would fail on them)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > SHOWN_DEPTH:
+                return TOO_DEEP
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return value
 
 
 @dataclass(slots=True)
@@ -145,83 +164,52 @@ class FixResult:
 
 
 def apply_suggestion(resource: dict[str, Any], attribute: str, value: Any) -> dict[str, Any]:
-    """A copy of `resource` with `attribute` set to `value` (None: the attribute left out)."""
-    from scimguard.records.paths import set_path
+    """A copy of `resource` with `attribute` set to `value` (None: the attribute left out).
 
-    out = copy.deepcopy(resource)
+    Only the dicts and lists on the attribute's path are copied; the rest is shared with
+    `resource` (nothing here or in the profile changes a resource in place)."""
+    out = dict(resource)
     segments = parse_path(attribute)
-    if value is not None:
-        set_path(out, segments, copy.deepcopy(value))
-        return out
     node: Any = out
-    for name, index in segments[:-1]:
-        node = node.get(name) if isinstance(node, dict) else None
-        if index is not None:
-            node = node[index] if isinstance(node, list) and index < len(node) else None
-        if node is None:
+    for depth, (name, index) in enumerate(segments):
+        last = depth == len(segments) - 1
+        if not isinstance(node, dict):
             return out
-    name, index = segments[-1]
-    if not isinstance(node, dict) or name not in node:
-        return out
-    if index is None:
-        del node[name]
-    elif isinstance(node[name], list) and index < len(node[name]):
-        del node[name][index]
-        if not node[name]:
-            del node[name]
+        if index is None:
+            if last:
+                if value is not None:
+                    node[name] = copy.deepcopy(value)
+                else:
+                    node.pop(name, None)
+                return out
+            child = node.get(name)
+            if not isinstance(child, dict):
+                if value is None:
+                    return out
+                child = {}
+            node[name] = node = dict(child)
+            continue
+        items = node.get(name)
+        if not isinstance(items, list):
+            if value is None:
+                return out
+            items = []
+        items = node[name] = list(items)
+        if value is None and index >= len(items):
+            return out
+        while len(items) <= index:
+            items.append({})
+        if last:
+            if value is not None:
+                items[index] = copy.deepcopy(value)
+            else:
+                del items[index]
+                if not items:
+                    del node[name]
+            return out
+        child = items[index]
+        items[index] = node = dict(child) if isinstance(child, dict) else {}
     return out
-
-
-def record_keys(resource: dict[str, Any], kind: str) -> set[tuple[str, str]]:
-    """The values no two records may share (as the duplicate rules compare them)."""
-    keys: set[tuple[str, str]] = set()
-    external = resource.get("externalId")
-    if kind == "user":
-        name = resource.get("userName")
-        if isinstance(name, str) and name:
-            keys.add(("userName", name.lower()))
-        email = primary_email(resource)
-        if email:
-            keys.add(("email", email.lower()))
-        if isinstance(external, str) and external:
-            keys.add(("user externalId", external))
-    else:
-        name = resource.get("displayName")
-        if isinstance(name, str) and name:
-            keys.add(("group displayName", name.lower()))
-        if isinstance(external, str) and external:
-            keys.add(("group externalId", external))
-    return keys
-
-
-class KeyIndex:
-    """Which records hold each key, kept current as fixes change keys."""
-
-    def __init__(self) -> None:
-        self.holders: dict[tuple[str, str], set[int]] = {}
-        self.records: dict[int, Record] = {}
-
-    def add(self, record: Record, keys: set[tuple[str, str]]) -> None:
-        self.records[record.index] = record
-        for key in keys:
-            self.holders.setdefault(key, set()).add(record.index)
-
-    def move(self, index: int, old: set[tuple[str, str]], new: set[tuple[str, str]]) -> None:
-        for key in old - new:
-            self.holders.get(key, set()).discard(index)
-        for key in new - old:
-            self.holders.setdefault(key, set()).add(index)
-
-    def clash(self, index: int, old: set[tuple[str, str]], new: set[tuple[str, str]]) -> str | None:
-        for key in sorted(new - old):
-            others = sorted(self.holders.get(key, set()) - {index})
-            if others:
-                other = self.records[others[0]]
-                return (
-                    f"the change would give it the same {key[0]} as record {other.index} "
-                    f"({other.source}): a duplicate"
-                )
-        return None
 
 
 class Fixer:
@@ -232,10 +220,15 @@ class Fixer:
         profile: Profile,
         rules: set[str] | None = None,
         decide: Decide | None = None,
+        *,
+        warnings: bool = False,
+        identifiers: bool = False,
     ) -> None:
         self.profile = profile
         self.rules = rules
         self.decide = decide
+        self.warnings = warnings
+        self.identifiers = identifiers
         self.accept_all = False
         self.quit = False
         self.reasons: dict[tuple[int, str, str], str] = {}
@@ -250,19 +243,51 @@ class Fixer:
 
     # --- one record ------------------------------------------------------------------------
 
+    def selected(self, finding: Finding) -> bool:
+        """Does this run act on the finding: errors (warnings too with --warnings), of the
+        rules --rule names."""
+        return (finding.severity is Severity.ERROR or self.warnings) and (
+            self.rules is None or finding.rule in self.rules
+        )
+
     def _candidates(self, findings: list[Finding], attempted: set[Any]) -> list[Finding]:
         return [
             f
             for f in findings
-            if f.has_suggestion
-            and (self.rules is None or f.rule in self.rules)
-            and _attempt_key(f) not in attempted
+            if f.has_suggestion and self.selected(f) and _attempt_key(f) not in attempted
         ]
+
+    def _reviewed(
+        self, record: Record, resource: dict[str, Any], findings: list[Finding], finding: Finding
+    ) -> Any:
+        """The part of the finding's suggestion that may be applied (review.py), or a
+        `_Refused` saying why none may. `findings` are the resource's own."""
+        attribute, suggestion = finding.attribute, finding.suggested_value
+        old = _value_at(resource, attribute)
+        if not isinstance(old, str) or not (suggestion is None or isinstance(suggestion, str)):
+            return suggestion
+        known = {old: [f for f in findings if f.attribute == attribute]}
+
+        def findings_at(value: str | None) -> list[Finding]:
+            if value not in known:
+                changed = apply_suggestion(resource, attribute, value)
+                found = self.profile.check(changed, record.kind)
+                known[value] = [f for f in found if f.attribute == attribute]
+            return known[value]
+
+        outcome = review(old, suggestion, findings_at, self.selected)
+        if not outcome.changed:
+            return _Refused("; ".join(outcome.dropped) or "the suggestion changes nothing")
+        return outcome.value
 
     def fix_record(self, record: Record, editor: Editor | None, index: KeyIndex) -> None:
         """Apply what is safe to one record; `final` keeps its resource and findings after."""
         resource = record.resource
-        findings = self._check(resource, record.kind)
+        if record.screened_out and record.kind == "user":
+            # the fast path would fail again
+            findings = offer_drop(self.profile, self.profile.walk_user(resource))
+        else:
+            findings = self._check(resource, record.kind)
         self.final[record.index] = (resource, findings)
         if editor is None or self.quit or not self._candidates(findings, set()):
             return
@@ -299,7 +324,12 @@ class Fixer:
             ) -> Proposal | str:
                 return self._try(editor, index, state, resource, findings, group, value)
 
-            outcome = validate(first.suggested_value)
+            suggestion = self._reviewed(record, resource, findings, first)
+            if isinstance(suggestion, _Refused):
+                for f in group:
+                    self.reasons[(record.index, f.rule, f.attribute)] = suggestion.reason
+                continue
+            outcome = validate(suggestion)
             if isinstance(outcome, str):
                 for f in group:
                     self.reasons[(record.index, f.rule, f.attribute)] = outcome
@@ -378,6 +408,18 @@ class Fixer:
                 "the value it already has)"
             )
         new_resource = editor.scim(new_state)
+        if not self.identifiers:
+            touched = [
+                name
+                for name, value in identifiers(resource, record.kind).items()
+                if identifiers(new_resource, record.kind)[name] != value
+            ]
+            if touched:
+                return (
+                    f"it would change {' and '.join(touched)}, which sync matches on (a changed "
+                    "identifier is another person to the target); fix changes identifiers only "
+                    "with --identifiers"
+                )
         fixed = {(f.rule, f.attribute) for f in group}
         before = {(f.rule, f.attribute) for f in findings}
         for f in self._check(new_resource, record.kind):
@@ -405,6 +447,11 @@ class Fixer:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class _Refused:
+    reason: str
+
+
 def _attempt_key(finding: Finding) -> tuple[str, str, str]:
     return (finding.rule, finding.attribute, repr(finding.suggested_value))
 
@@ -423,148 +470,6 @@ def _value_at(resource: dict[str, Any], attribute: str) -> Any:
 # --- the whole input --------------------------------------------------------------------------
 
 
-def editors_for(
-    data: bytes,
-    records: list[Record],
-    input_format: str | None,
-    mapping: AttributeMapping | None,
-    empty_cells: EmptyCells,
-) -> tuple[list[Editor | None], dict[int, str]]:
-    """An editor per record (None where the record cannot be rewritten, with the reason)."""
-    if data[:2] in BOM_UTF16:
-        raise FixInputError("the input is UTF-16; fix rewrites UTF-8 files only (save as UTF-8)")
-    body = data[len(BOM_UTF8) :] if data.startswith(BOM_UTF8) else data
-    fmt = detect_format(body[: 1 << 16])
-    if input_format == "csv" or (input_format is None and fmt == "csv"):
-        return _csv_editors(data, records, mapping, empty_cells)
-    converter = OktaConverter(mapping, empty_cells)
-    if input_format == "okta" and fmt == "csv":
-        fmt = "json"
-    if input_format == "jsonl" or (input_format in (None, "okta") and fmt == "jsonl"):
-        return _jsonl_editors(data, records, input_format, converter)
-    return _json_editors(data, records, input_format, converter)
-
-
-def _editor_for_object(
-    record: Record,
-    start: int,
-    end: int,
-    obj: Any,
-    input_format: str | None,
-    converter: OktaConverter,
-) -> Editor | None:
-    if not isinstance(obj, dict):
-        return None
-    editor: Editor
-    if is_okta(obj, input_format):
-        if not isinstance(obj.get("profile"), dict):
-            return None
-        editor = OktaEditor(record, start, end, obj, converter)
-    else:
-        editor = ScimEditor(record, start, end, obj)
-    return editor  # whether it gives the reader's record is checked before it is edited
-
-
-def _json_editors(
-    data: bytes, records: list[Record], input_format: str | None, converter: OktaConverter
-) -> tuple[list[Editor | None], dict[int, str]]:
-    """Records are matched with the objects by the line each starts on (the reader's `line`),
-    so an element the reader could not use (it reported it) does not shift the others."""
-    from bisect import bisect_right
-
-    spans = [s for s in json_spans(data) if isinstance(s[2], dict)]
-    editors: list[Editor | None] = []
-    why: dict[int, str] = {}
-    if len(spans) == len(records) == 1:
-        pairs = {records[0].index: spans[0]}
-    else:
-        offsets = line_offsets(data)
-        by_line: dict[int, list[tuple[int, int, Any]]] = {}
-        for span in spans:
-            by_line.setdefault(bisect_right(offsets, span[0]), []).append(span)
-        records_on: dict[int, list[Record]] = {}
-        for record in records:
-            records_on.setdefault(record.line, []).append(record)
-        pairs = {}
-        for line, group in records_on.items():
-            found = by_line.get(line, [])
-            if len(found) == len(group):
-                pairs.update({r.index: span for r, span in zip(group, found, strict=True)})
-    for record in records:
-        editor = None
-        if record.index in pairs:
-            start, end, obj = pairs[record.index]
-            editor = _editor_for_object(record, start, end, obj, input_format, converter)
-        if editor is None:
-            why[record.index] = "the record could not be located in the input"
-        editors.append(editor)
-    return editors, why
-
-
-def _jsonl_editors(
-    data: bytes, records: list[Record], input_format: str | None, converter: OktaConverter
-) -> tuple[list[Editor | None], dict[int, str]]:
-    import json
-
-    offsets = line_offsets(data)
-    per_line: dict[int, int] = {}
-    for record in records:
-        per_line[record.line] = per_line.get(record.line, 0) + 1
-    editors: list[Editor | None] = []
-    why: dict[int, str] = {}
-    for record in records:
-        editor = None
-        if per_line[record.line] > 1:
-            why[record.index] = "the record shares its line with other records; fix it by hand"
-        else:
-            start, end = offsets[record.line - 1], offsets[record.line]
-            if record.line == 1 and data.startswith(BOM_UTF8):
-                start += len(BOM_UTF8)
-            raw = data[start:end]
-            end = start + len(raw.rstrip(b"\r\n"))
-            try:
-                obj = json.loads(data[start:end])
-            except ValueError:
-                obj = None
-            editor = _editor_for_object(record, start, end, obj, input_format, converter)
-            if editor is None:
-                why[record.index] = "the record could not be located in the input"
-        editors.append(editor)
-    return editors, why
-
-
-def _csv_editors(
-    data: bytes, records: list[Record], mapping: AttributeMapping | None, empty_cells: EmptyCells
-) -> tuple[list[Editor | None], dict[int, str]]:
-    offsets = line_offsets(data)
-    header_line = 0
-    header_text = ""
-    for n in range(len(offsets) - 1):
-        text = data[offsets[n] : offsets[n + 1]].decode("utf-8", errors="replace")
-        if text.strip():
-            header_line, header_text = n + 1, text.removeprefix("\ufeff")
-            break
-    editors: list[Editor | None] = []
-    why: dict[int, str] = {}
-    if not header_line:
-        return editors, why
-    layout = CsvLayout(header_text, header_line, mapping, empty_cells)
-    for record in records:
-        editor: Editor | None = None
-        try:
-            fields, after = csv_rows(data, offsets, record.line, layout.delimiter)
-            start, end = offsets[record.line - 1], offsets[after - 1]
-            candidate = CsvEditor(record, start, end, fields, layout)
-            if len(fields) == layout.width:
-                editor = candidate
-        except (ValueError, StopIteration, IndexError):
-            editor = None
-        if editor is None:
-            why[record.index] = "the row could not be located in the input"
-        editors.append(editor)
-    return editors, why
-
-
 def run_fix(
     path: str,
     profile: Profile,
@@ -574,8 +479,13 @@ def run_fix(
     empty_cells: EmptyCells = "absent",
     rules: set[str] | None = None,
     decide: Decide | None = None,
+    warnings: bool = False,
+    identifiers: bool = False,
 ) -> FixResult:
-    """Fix one input file in memory: the output bytes, the changes, the leftovers."""
+    """Fix one input file in memory: the output bytes, the changes, the leftovers.
+
+    Only errors are acted on unless `warnings`; userName, externalId, email values and group
+    names are never changed unless `identifiers` (see Fixer and review.py)."""
     if path == "-":
         raise FixInputError("fix needs a file, not standard input")
     stream = read_records([path], input_format, mapping, empty_cells)
@@ -586,19 +496,62 @@ def run_fix(
             data = handle.read()
     except OSError as exc:
         raise FixInputError(f"{path}: cannot be read ({exc.strerror})") from exc
-    records = list(stream)
-    editors, why = editors_for(data, records, input_format, mapping, empty_cells)
+    if not data.strip():
+        raise FixInputError(f"{path}: the file is empty; there is nothing to fix")
+    screens = make_screens(profile.switches.require_complete_address)
+    items = list(stream.screened(screens))  # clean users come as runs of keys, as for check
+    records = [item for item in items if type(item) is Record]
+    count = sum(1 if type(item) is Record else len(item) for item in items)
+    if not count:
+        lost = next((p for p in stream.problems if p.skipped), None)
+        raise FixInputError(
+            f"{lost.source}: {lost.message}; no record could be read, nothing to fix"
+            if lost is not None
+            else f"{path}: the file holds no record; there is nothing to fix"
+        )
+    try:
+        editors, why = editors_for(
+            data, path, records, _places(items), input_format, mapping, empty_cells
+        )
+    except (ValueError, RecursionError, csv.Error) as exc:  # a parser's error, not ours
+        raise FixInputError(f"{path}: cannot be rewritten ({exc})") from exc
     index = KeyIndex()
-    for record in records:
-        index.add(record, record_keys(record.resource, record.kind))
-    fixer = Fixer(profile, rules, decide)
+    for item in items:
+        if type(item) is Record:
+            index.add(item, record_keys(item.resource, item.kind))
+        else:
+            index.add_screened(item)  # type: ignore[arg-type]
+    fixer = Fixer(profile, rules, decide, warnings=warnings, identifiers=identifiers)
     for record, editor in zip(records, editors, strict=True):
         fixer.fix_record(record, editor, index)
     output, patches = _splice(data, [e for e in editors if e is not None and e.changed])
-    leftovers = list(_leftovers(records, why, fixer, rules))
+    leftovers = list(_leftovers(items, why, fixer, rules))
     return FixResult(
-        data, output, patches, fixer.changes, leftovers, stream.problems, len(records), fixer.quit
+        data, output, patches, fixer.changes, leftovers, stream.problems, count, fixer.quit
     )
+
+
+def _places(items: list[Record | ScreenedUsers]) -> Places:
+    """Where each record stands among all the records that start on its line (screened
+    users included), and how many start on each line: what matches records with spans."""
+    totals: dict[int, int] = {}
+    nth: dict[int, int] = {}
+    for item in items:
+        if type(item) is Record:
+            nth[item.index] = totals.get(item.line, 0)
+            totals[item.line] = nth[item.index] + 1
+            continue
+        lines = (
+            item.lines
+            if item.lines is not None
+            else range(  # type: ignore[union-attr]
+                item.first_line,
+                item.first_line + len(item),  # type: ignore[union-attr]
+            )
+        )
+        for line in lines:
+            totals[line] = totals.get(line, 0) + 1
+    return nth, totals
 
 
 def _splice(data: bytes, changed: list[Editor]) -> tuple[bytes, list[tuple[int, int, bytes]]]:
@@ -620,13 +573,16 @@ def _splice(data: bytes, changed: list[Editor]) -> tuple[bytes, list[tuple[int, 
 
 
 def _leftovers(
-    records: list[Record], why: dict[int, str], fixer: Fixer, rules: set[str] | None
+    items: list[Record | ScreenedUsers], why: dict[int, str], fixer: Fixer, rules: set[str] | None
 ) -> Iterator[Leftover]:
     """Every finding of the output (the records as fixed, with the cross-record rules)."""
     tracker = DuplicateTracker()
     found: list[tuple[RecordRef, Finding]] = []
     why = {**why, **fixer.unlocated}
-    for record in records:
+    for record in items:
+        if type(record) is not Record:
+            tracker.add_screened(record)  # type: ignore[arg-type]
+            continue
         resource, findings = fixer.final[record.index]
         key = resource.get("userName" if record.kind == "user" else "displayName")
         ref = RecordRef(
@@ -651,6 +607,8 @@ def _leftovers(
                 reason = f"no safe suggestion: {finding.fix}"
             elif rules is not None and finding.rule not in rules:
                 reason = "not selected (--rule)"
+            elif finding.severity is not Severity.ERROR and not fixer.warnings:
+                reason = "a warning: fix acts on errors only (--warnings applies warnings too)"
             elif fixer.quit:
                 reason = "not applied: you quit"
             else:

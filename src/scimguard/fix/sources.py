@@ -24,7 +24,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +36,6 @@ from scimguard.records.paths import Segment
 Path = tuple[Segment, ...]
 _MARK = "\ue000{}\ue001"
 _MARK_RE = re.compile("\ue000(\\d+)\ue001")
-_BOM = b"\xef\xbb\xbf"
 
 
 class Unwritable(Exception):
@@ -74,6 +73,12 @@ def _leaf(out: dict[Path, Any], path: Path, value: Any) -> None:
             _leaf(out, (*path[:-1], (name, i)), element)
     else:
         out[path] = value
+
+
+def _branch(resource: dict[str, Any], attribute: Path) -> dict[str, Any]:
+    """The one top-level member of `resource` that `attribute` is in (all a plan compares)."""
+    name = attribute[0][0]
+    return {name: resource[name]} if name in resource else {}
 
 
 def under(path: Path, prefix: Path) -> bool:
@@ -140,14 +145,14 @@ class ScimEditor(Editor):
     def plan(
         self, state: Any, desired: dict[str, Any], attribute: Path
     ) -> tuple[Any, list[FieldEdit]]:
-        old = leaves(state)
-        new = leaves(desired)
+        old = leaves(_branch(state, attribute))
+        new = leaves(_branch(desired, attribute))
         edits = []
         for path in sorted(set(old) | set(new), key=format_path):
             if under(path, attribute) and old.get(path, _ABSENT) != new.get(path, _ABSENT):
                 text = format_path(path)
                 edits.append(FieldEdit(text, text, old.get(path), new.get(path)))
-        return copy.deepcopy(desired), edits
+        return desired, edits  # a new object (apply_suggestion); no state is changed in place
 
     def render(self, original: bytes) -> bytes:
         raw = original[self.start : self.end].decode("utf-8")
@@ -216,8 +221,8 @@ class FlatEditor(Editor):
     ) -> tuple[Any, list[FieldEdit]]:
         row = self.row(state)
         current = self.scim(state)
-        old = leaves(current)
-        new = leaves(desired)
+        old = leaves(_branch(current, attribute))
+        new = leaves(_branch(desired, attribute))
         present = field_map(self.build, row)
         every = field_map(self.build, self.all_fields(state))
         state = copy.deepcopy(state)
@@ -571,112 +576,6 @@ def _splice_list(raw: str, old: list[Any], new: list[Any]) -> str:
         position = end
     parts.append(raw[position:])
     return "".join(parts)
-
-
-# --- finding the spans ----------------------------------------------------------------------
-
-
-def line_offsets(data: bytes) -> list[int]:
-    """offsets[n] = byte offset where line n+1 starts (lines end at LF); plus the end."""
-    offsets = [0]
-    find = data.find
-    pos = find(b"\n")
-    while pos != -1:
-        offsets.append(pos + 1)
-        pos = find(b"\n", pos + 1)
-    if offsets[-1] != len(data):
-        offsets.append(len(data))
-    return offsets
-
-
-def json_spans(data: bytes) -> list[tuple[int, int, Any]]:
-    """(start, end, value) of each resource element: the top-level array, `Resources`, or the
-    whole object. Raises FixInputError when the document is not valid JSON."""
-    offset = len(_BOM) if data.startswith(_BOM) else 0
-    try:
-        text = data[offset:].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise FixInputError(f"the input is not UTF-8 (byte {exc.start + offset})") from exc
-    decoder = json.JSONDecoder()
-    ws = re.compile(r"\s*")
-    pos = ws.match(text, 0).end()  # type: ignore[union-attr]
-    spans: list[tuple[int, int]] = []
-    try:
-        if text.startswith("["):
-            spans = _array(text, pos, decoder, ws)
-        elif text.startswith("{", pos):
-            whole, end = decoder.raw_decode(text, pos)
-            if isinstance(whole, dict) and isinstance(whole.get("Resources"), list):
-                spans = _resources(text, pos, decoder, ws)
-            else:
-                spans = [(pos, end)]
-        else:
-            raise FixInputError("the input is neither a JSON array nor a JSON object")
-    except ValueError as exc:
-        raise FixInputError(
-            f"the input is not valid JSON ({exc}); fix rewrites valid files only"
-        ) from exc
-    out = []
-    for start, end in spans:
-        value = json.loads(text[start:end])
-        b_start = offset + len(text[:start].encode())
-        b_end = b_start + len(text[start:end].encode())
-        out.append((b_start, b_end, value))
-    return out
-
-
-def _array(
-    text: str, pos: int, decoder: json.JSONDecoder, ws: re.Pattern[str]
-) -> list[tuple[int, int]]:
-    spans = []
-    pos = ws.match(text, pos + 1).end()  # type: ignore[union-attr]
-    if text.startswith("]", pos):
-        return spans
-    while True:
-        _value, end = decoder.raw_decode(text, pos)
-        spans.append((pos, end))
-        pos = ws.match(text, end).end()  # type: ignore[union-attr]
-        if text.startswith(",", pos):
-            pos = ws.match(text, pos + 1).end()  # type: ignore[union-attr]
-            continue
-        if text.startswith("]", pos):
-            return spans
-        raise ValueError(f"expected , or ] at character {pos}")
-
-
-def _resources(
-    text: str, pos: int, decoder: json.JSONDecoder, ws: re.Pattern[str]
-) -> list[tuple[int, int]]:
-    """The spans of the `Resources` elements of a top-level object starting at `pos`."""
-    pos = ws.match(text, pos + 1).end()  # type: ignore[union-attr]
-    found: list[tuple[int, int]] = []
-    while not text.startswith("}", pos):
-        key, end = decoder.raw_decode(text, pos)
-        pos = ws.match(text, end).end()  # type: ignore[union-attr]
-        if not text.startswith(":", pos):
-            raise ValueError(f"expected : at character {pos}")
-        pos = ws.match(text, pos + 1).end()  # type: ignore[union-attr]
-        if key == "Resources" and text.startswith("[", pos):
-            found = _array(text, pos, decoder, ws)
-        _value, end = decoder.raw_decode(text, pos)
-        pos = ws.match(text, end).end()  # type: ignore[union-attr]
-        if text.startswith(",", pos):
-            pos = ws.match(text, pos + 1).end()  # type: ignore[union-attr]
-    return found
-
-
-def csv_rows(data: bytes, offsets: list[int], line: int, delimiter: str) -> tuple[list[str], int]:
-    """The cells of the CSV row that starts at `line` (1-based) and the line after it."""
-    count = 0
-
-    def lines() -> Iterator[str]:
-        nonlocal count
-        for n in range(line - 1, len(offsets) - 1):
-            count += 1
-            yield data[offsets[n] : offsets[n + 1]].decode("utf-8")
-
-    fields = next(csv.reader(lines(), delimiter=delimiter))
-    return fields, line + count
 
 
 def is_okta_group(obj: dict[str, Any]) -> bool:

@@ -10,20 +10,33 @@ file is the input byte for byte or nothing happens.
 from __future__ import annotations
 
 import base64
+import binascii
 import csv
 import hashlib
 import io
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from scimguard.fix.engine import Change, FixResult
+from scimguard.fix.engine import Change, FixResult, Leftover, shown
 
 UNDO_FORMAT = "scimguard-fix-undo"
 UNDO_VERSION = 1
-LOG_COLUMNS = ("record", "source", "key", "attribute", "field", "rule", "old_value", "new_value")
+LOG_COLUMNS = (
+    "record",
+    "source",
+    "key",
+    "attribute",
+    "field",
+    "rule",
+    "old_value",
+    "new_value",
+    "status",
+    "reason",
+)
 
 
 class UndoError(Exception):
@@ -36,13 +49,15 @@ def sha256(data: bytes) -> str:
 
 def cell(value: Any) -> str:
     """A value for the change log: strings as they are, anything else as JSON (`null`, `true`)."""
+    value = shown(value)
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False)
 
 
-def change_log(changes: list[Change]) -> str:
-    """The change log as CSV text: one row per edited field."""
+def change_log(changes: list[Change], leftovers: Iterable[Leftover] = ()) -> str:
+    """The change log as CSV text: one row per edited field (status `applied`), then one per
+    suggestion not applied (status `skipped`, with the reason; `field` is empty)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(LOG_COLUMNS)
@@ -58,8 +73,28 @@ def change_log(changes: list[Change]) -> str:
                     " ".join(change.rules),
                     cell(edit.old),
                     cell(edit.new),
+                    "applied",
+                    "",
                 )
             )
+    for item in leftovers:
+        finding = item.finding
+        if not finding.has_suggestion:
+            continue
+        writer.writerow(
+            (
+                item.ref.record,
+                item.ref.source,
+                item.ref.key or "",
+                finding.attribute,
+                "",
+                finding.rule,
+                cell(finding.value),
+                cell(finding.suggested_value),
+                "skipped",
+                item.reason,
+            )
+        )
     return buffer.getvalue()
 
 
@@ -81,15 +116,25 @@ def undo_document(result: FixResult, input_path: str, output_path: str) -> dict[
     }
 
 
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write a file so that it is either the old or the new content, never half of each."""
+def write_atomic(path: str | Path, data: bytes, mode: int | None = None) -> None:
+    """Write a file so that it is either the old or the new content, never half of each.
+
+    The file keeps its permission bits when it exists; a new one gets `mode` (fix passes the
+    input's: the output and the undo file hold the input's data), else what `open` would give
+    (0666 less the umask). mkstemp's 0600 is never left behind.
+    """
     target = Path(path)
+    if target.exists():
+        mode = target.stat().st_mode & 0o7777
+    elif mode is None:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o7777)
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
@@ -98,22 +143,48 @@ def write_atomic(path: str | Path, data: bytes) -> None:
 
 
 def load_undo(path: str) -> dict[str, Any]:
+    """The undo file, its shape checked: every key restore() needs, with its type, and the
+    patches decoded (`original` becomes bytes); UndoError names what is wrong."""
     try:
         with open(path, "rb") as handle:
             document = json.loads(handle.read())
     except OSError as exc:
         raise UndoError(f"{path}: cannot read the undo file ({exc.strerror})") from exc
-    except ValueError as exc:
-        raise UndoError(f"{path}: not an undo file written by scimguard fix ({exc})") from exc
+    except (ValueError, RecursionError) as exc:
+        raise UndoError(f"{path}: not an undo file written by scimguard fix ({exc})") from None
     if not isinstance(document, dict) or document.get("format") != UNDO_FORMAT:
         raise UndoError(f"{path}: not an undo file written by scimguard fix")
     if document.get("version") != UNDO_VERSION:
         raise UndoError(f"{path}: undo file version {document.get('version')!r} is not supported")
-    return document
+    damaged = f"{path}: the undo file is damaged"
+    for key in ("input_sha256", "output_sha256"):
+        if not isinstance(document.get(key), str):
+            raise UndoError(f"{damaged} ({key} is missing or not a string)")
+    patches = document.get("patches")
+    if not isinstance(patches, list):
+        raise UndoError(f"{damaged} (patches is missing or not a list)")
+    if not isinstance(document.get("changes", []), list):
+        raise UndoError(f"{damaged} (changes is not a list)")
+    decoded = []
+    for number, patch in enumerate(patches, 1):
+        if not isinstance(patch, dict):
+            raise UndoError(f"{damaged} (patch {number} is not an object)")
+        offset, length, original = patch.get("offset"), patch.get("length"), patch.get("original")
+        if not all(type(v) is int and v >= 0 for v in (offset, length)):
+            raise UndoError(f"{damaged} (patch {number}: offset and length must be numbers >= 0)")
+        if not isinstance(original, str):
+            raise UndoError(f"{damaged} (patch {number}: original is missing or not a string)")
+        try:
+            old = base64.b64decode(original, validate=True)
+        except (binascii.Error, ValueError):
+            raise UndoError(f"{damaged} (patch {number}: original is not base64)") from None
+        decoded.append({"offset": offset, "length": length, "original": old})
+    return {**document, "patches": decoded}
 
 
 def restore(document: dict[str, Any], current: bytes, undo_path: str, target: str) -> bytes:
-    """The input's bytes, rebuilt from the fixed output; UndoError if that is not safe."""
+    """The input's bytes, rebuilt from the fixed output (`document` as load_undo returns it);
+    UndoError if that is not safe."""
     if sha256(current) != document["output_sha256"]:
         raise UndoError(
             f"{target} has changed since fix wrote it (its SHA-256 differs from the one in "
@@ -122,11 +193,12 @@ def restore(document: dict[str, Any], current: bytes, undo_path: str, target: st
     parts: list[bytes] = []
     position = 0
     for patch in document["patches"]:
-        offset, length = int(patch["offset"]), int(patch["length"])
+        offset, length = patch["offset"], patch["length"]
         if offset < position or offset + length > len(current):
             raise UndoError(f"{undo_path}: the undo file is damaged (patches out of order)")
         parts.append(current[position:offset])
-        parts.append(base64.b64decode(patch["original"]))
+        original = patch["original"]
+        parts.append(original if isinstance(original, bytes) else base64.b64decode(original))
         position = offset + length
     parts.append(current[position:])
     restored = b"".join(parts)

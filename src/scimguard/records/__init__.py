@@ -64,6 +64,7 @@ FORMATS = ("json", "jsonl", "csv", "okta")
 MAX_PROBLEMS = 1000
 SCREEN_BLOCK = 1 << 20  # bytes of whole JSON lines per call of the screen
 SCREEN_ELEMENTS = 2048  # elements of a JSON array per call of the screen
+EMPTY_FILE = "the file is empty: no record was read from it (an export that failed?)"
 
 __all__ = [
     "FORMATS",
@@ -142,8 +143,13 @@ class RecordStream:
     def _iterate(self, screens: Screens | None) -> Iterator[Record | ScreenedUsers]:
         index = self.records
         for name in self.files:
-            source = open_input(name)
+            try:
+                source = open_input(name)
+            except UnusableInput as exc:  # the other inputs are still read; this one is named
+                self.add_problem(name, None, str(exc).removeprefix(f"{name}: "))
+                continue
             self._current = source
+            before = (self.records, self.skipped)
             try:
                 for notice in source.notices:
                     self.add_problem(source.name, 1, notice, skipped=False)
@@ -165,7 +171,12 @@ class RecordStream:
                     index += 1
                     self.records = index
                     yield Record(index, source.name, line, kind_of(resource), resource)
+            except OSError as exc:  # a read that fails half-way (I/O error): the rest goes on
+                self.add_problem(source.name, None, f"reading stopped: {exc.strerror or exc}")
+                index = self.records
             finally:
+                if (self.records, self.skipped) == before and not source.head.strip():
+                    self.add_problem(source.name, None, EMPTY_FILE)
                 self._done_bytes += source.size or 0
                 self._current = None
                 source.close()

@@ -40,6 +40,21 @@ class _Decoder:
                 yield raw.decode("utf-8", errors="replace")
 
 
+def _csv_error(exc: csv.Error, line: str | None) -> str:
+    """The csv module's message, in the user's terms where it has a known cause."""
+    text = str(exc)
+    if "new-line character seen in unquoted field" in text:
+        if line is not None and "\r" in line.rstrip("\r\n"):
+            return (
+                "its lines end with CR alone (old Mac style); save the file with LF or CRLF "
+                "line endings"
+            )
+        return "a carriage return (CR) inside an unquoted value"
+    if "line contains NUL" in text:
+        return "it holds a NUL byte: is it a CSV file at all?"
+    return text
+
+
 def sniff_delimiter(header: str) -> str:
     """The delimiter of a CSV header line: the most frequent of `,` `;` TAB (`,` on a tie)."""
     counts = {d: header.count(d) for d in (",", ";", "\t")}
@@ -73,7 +88,7 @@ def read_csv(
     try:
         header = [h.strip() for h in next(reader)]
     except csv.Error as exc:
-        problem(header_line, f"the header row is not valid CSV ({exc})")
+        problem(header_line, f"the header row is not valid CSV ({_csv_error(exc, first)})")
         return
     columns = header_columns(header, header_line, problem)
     mapper = FieldMapper(
@@ -92,7 +107,7 @@ def read_csv(
         except StopIteration:
             break
         except csv.Error as exc:
-            problem(last_end + 1, f"the row is not valid CSV ({exc})")
+            problem(last_end + 1, f"the row is not valid CSV ({_csv_error(exc, None)})")
             last_end = decoder.number
             continue
         start, last_end = last_end + 1, decoder.number
