@@ -21,7 +21,7 @@ def test_migrations_create_version_table_and_unique_indexes(db_url):
             if ix["unique"] and ix["name"].startswith("ux_")
         }
     db.dispose()
-    assert version == [("e0001",)]
+    assert version == [("e0002",)]
     assert unique == {
         "ux_sg_users_user_name": ["tenant_id", "user_name_key"],
         "ux_sg_users_email": ["tenant_id", "email_key"],

@@ -280,7 +280,14 @@ class Store:
 
     # --- groups -------------------------------------------------------------------------------
 
-    def create_group(self, tenant: str, body: dict[str, Any], source: str = SCIM) -> dict[str, Any]:
+    def create_group(
+        self,
+        tenant: str,
+        body: dict[str, Any],
+        source: str = SCIM,
+        members: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """A new group; `members` are user ids, checked by `server.inputs` (not read from body)."""
         group = {k: body[k] for k in ("displayName", "externalId") if body.get(k) is not None}
         if source == MANUAL:
             group.pop("externalId", None)
@@ -295,7 +302,7 @@ class Store:
             "last_modified": now,
             **keys,
         }
-        members = [m["value"] for m in body.get("members") or []]
+        members = members or []
         try:
             with self.db.write() as conn:
                 conn.execute(insert(groups).values(**values))
