@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from scimguard.profile import Kind, Profile
 from scimguard.profile.schema import LIST_URN
-from scimguard.server import codes, discovery, inputs, patch
+from scimguard.server import codes, discovery, inputs, openapi, patch
 from scimguard.server.cursors import Cursors, deployment_key
 from scimguard.server.db import Database
 from scimguard.server.errors import (
@@ -359,8 +359,14 @@ def create_app(
         emulator.db.dispose()
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+    document = orjson.dumps(openapi.document())
+
+    async def openapi_document(request: Request) -> Response:
+        return Response(document, media_type="application/json")
+
     app = Starlette(
         routes=[
+            Route(openapi.PATH, openapi_document, methods=["GET"]),
             Route("/{tenant}/scim/v2/{rest:path}", emulator.handle, methods=methods),
             Route("/{tenant}/scim/v2", emulator.handle, methods=methods),
         ],
