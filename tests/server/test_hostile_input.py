@@ -170,3 +170,35 @@ def test_unexpected_exception_is_an_aws_500_not_a_traceback(emu, client):
     body = assert_aws_error(r, 500)
     assert body["detail"] == "Service failed to process the request."
     assert "sg_users" not in r.text and "Traceback" not in r.text
+
+
+CJK = "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(1024))  # 3 bytes each in UTF-8
+
+
+@pytest.mark.parametrize(
+    "name", [CJK, "İ" * 1024, "a" * 1024], ids=["cjk-3-bytes", "dotted-I-lowers-to-2", "ascii"]
+)
+def test_a_long_valid_group_name_is_stored_unique_and_found(client, name):
+    """1024 characters is AWS's limit; lower-cased it may outgrow a PostgreSQL index entry."""
+    r = client.post("/Groups", json={"displayName": name})
+    assert r.status_code == 201, r.text
+    assert_aws_error(client.post("/Groups", json={"displayName": name.upper()}), 409)
+    found = client.get("/Groups", params={"filter": f'displayName eq "{name.upper()}"'})
+    assert found.status_code == 200, found.text
+    assert [g["id"] for g in found.json()["Resources"]] == [r.json()["id"]]
+
+
+def test_a_long_valid_email_is_stored_unique(client):
+    email = CJK[:1000] + "@EXAMPLE.COM"  # 3006 bytes: more than a PostgreSQL index entry
+    r = client.post("/Users", json=user("long@x.com", emails=[{"value": email, "primary": True}]))
+    assert r.status_code == 201, r.text
+    clash = user("other@x.com", emails=[{"value": email.lower(), "primary": True}])
+    assert_aws_error(client.post("/Users", json=clash), 409, ["duplicate-email"])
+
+
+def test_a_body_nested_too_deep_is_400(client):
+    deep: list = []
+    for _ in range(300):
+        deep = [deep]
+    body = user("deep@x.com", emails=[{"value": "deep@x.com", "primary": True, "x": deep}])
+    assert_aws_error(client.post("/Users", json=body), 400, ["invalid-json"])
