@@ -114,8 +114,7 @@ class Emulator:
     async def _handle(self, request: Request, request_id: str) -> Response:
         tenant = inputs.tenant(request.path_params["tenant"])
         method = request.method
-        parts = inputs.path_parts([p for p in request.path_params.get("rest", "").split("/") if p])
-        inputs.query(request.query_params)
+        parts = [p for p in request.path_params.get("rest", "").split("/") if p]
         raw = None
         if method in ("POST", "PUT", "PATCH") and parts and parts[0] in ("Users", "Groups"):
             raw = await self._raw_body(request)
@@ -130,6 +129,8 @@ class Emulator:
         self._authenticate(request, tenant)
         self.quotas.check(tenant, "read" if method in ("GET", "HEAD") else "write")
         self.faults.maybe_fail()
+        inputs.path_parts(parts)  # after auth: a stranger learns nothing, as from AWS
+        inputs.query(request.query_params)
         body = None
         if raw is not None:
             try:
