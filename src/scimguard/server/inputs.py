@@ -77,8 +77,10 @@ def list_request(
     if raw:
         text = raw.strip()
         digits = text[1:] if text[:1] in "+-" else text
-        if not digits.isascii() or not digits.isdigit() or len(digits) > 18:
+        if not digits.isascii() or not digits.isdigit():
             raise _bad("count must be a whole number.", codes.INVALID_FILTER)
+        if len(digits) > 18:  # past any 64-bit integer: refused, not silently clamped
+            raise _bad("count is out of range.", codes.INVALID_FILTER)
         count = max(0, min(int(text), cap))  # RFC 7644: a negative count is 0
     cursor_mode = "cursor" in params and not legacy
     after = cursors.read(params.get("cursor") or "", kind, flt) if cursor_mode else None
