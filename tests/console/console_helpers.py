@@ -58,11 +58,13 @@ def serving(app: Any) -> Iterator[str]:
 
 
 @contextmanager
-def console_process(db_url: str, env: dict[str, str] | None = None) -> Iterator[str]:
+def console_process(
+    db_url: str, env: dict[str, str] | None = None, args: list[str] | None = None
+) -> Iterator[str]:
     """`scimguard console` as a user starts it: a subprocess, waited for until it answers."""
     port = free_port()
     proc = subprocess.Popen(
-        [SCIMGUARD, "console", "--db", db_url, "--port", str(port)],
+        [SCIMGUARD, "console", "--db", db_url, "--port", str(port), *(args or [])],
         env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import click
 from rich.console import Console as RichConsole
 
@@ -19,7 +21,15 @@ from scimguard.store import db
     type=click.IntRange(1, 65535),
     help="Port to listen on.",
 )
-def console(db_url: str | None, host: str, port: int) -> None:
+@click.option(
+    "--forwarded-allow-ips",
+    default="",
+    metavar="ADDRESSES",
+    help="Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For and "
+    "X-Forwarded-Proto headers are trusted ('*': any). Default: none; the client is the "
+    "connection's address (docs/console.md, 'Behind a reverse proxy').",
+)
+def console(db_url: str | None, host: str, port: int, forwarded_allow_ips: str) -> None:
     """The web console: dashboard, tasks with Retry Selected, users, groups, inspector, check.
 
     Sign in with an account made by `scimguard admin create`. Retries use the token of the run
@@ -32,6 +42,7 @@ def console(db_url: str | None, host: str, port: int) -> None:
     from scimguard.console.store import open_engine
 
     err = RichConsole(stderr=True)
+    proxies = trusted_proxies(forwarded_allow_ips)
     url = db_url or db.default_url("engine")
     try:
         engine = open_engine(url)
@@ -49,4 +60,31 @@ def console(db_url: str | None, host: str, port: int) -> None:
         )
     shown = f"[{host}]" if ":" in host else host
     err.print(f"scimguard console on [bold]http://{shown}:{port}/[/] (database {db.redact(url)})")
-    uvicorn.run(create_app(url), host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        create_app(url),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        # uvicorn trusts X-Forwarded-For from 127.0.0.1 unless told otherwise: a client could
+        # then pose as a new address per sign-in attempt and escape the per-address lock.
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=",".join(proxies) if proxies else None,
+    )
+
+
+def trusted_proxies(value: str) -> list[str]:
+    """The proxies of `--forwarded-allow-ips`, each an address, a network or '*'."""
+    out = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        if item != "*":
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise click.BadParameter(
+                    f"{item!r} is not an IP address or network", param_hint="--forwarded-allow-ips"
+                ) from None
+        out.append(item)
+    return out

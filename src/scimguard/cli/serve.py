@@ -128,6 +128,7 @@ def serve(db_url: str | None, host: str, port: int, workers: int, **options: obj
     import uvicorn
 
     from scimguard.server.db import Database
+    from scimguard.server.settings import HTTP_OPTIONS
 
     url = resolve_db(db_url)
     settings = settings_from_options(options)
@@ -148,7 +149,9 @@ def serve(db_url: str | None, host: str, port: int, workers: int, **options: obj
         from scimguard.server.app import create_app
 
         app = create_app(url, settings)
-        uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info")
+        uvicorn.run(
+            app, host=host, port=port, access_log=access_log, log_level="info", **HTTP_OPTIONS
+        )
         return
     os.environ[SETTINGS_ENV] = orjson.dumps(
         {"db": url, "workers": workers, "options": {k: v for k, v in options.items()}}
@@ -161,6 +164,7 @@ def serve(db_url: str | None, host: str, port: int, workers: int, **options: obj
         workers=workers,
         access_log=access_log,
         log_level="info",
+        **HTTP_OPTIONS,
     )
 
 

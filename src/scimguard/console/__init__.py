@@ -7,5 +7,7 @@ Modules, one job each:
     sessions    server-side sessions in signed cookies, the CSRF token of each session
     queries     what the pages read from the engine's tables (runs, owned users and groups)
     inspector   one value, code point by code point, with the profile's verdict
+    checking    the Check page: an uploaded export through `scimguard.check`
+    limits      request bodies read under a cap counted on the bytes received
     app         the Starlette application: routes, guards, templates
 """

@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from scimguard import text
-from scimguard.console import accounts, checking, inspector, queries
+from scimguard.console import accounts, checking, inspector, limits, queries
 from scimguard.console.sessions import (
     COOKIE,
     CSRF_FIELD,
@@ -46,7 +46,6 @@ from scimguard.sync import tasks as T
 
 HERE = Path(__file__).parent
 STATE_FILTERS = ("open", "failed", "blocked", "succeeded", "dismissed", "all")
-MAX_UPLOAD = 50 * 1024 * 1024
 TASKS_SHOWN = 200  # a page of tasks, newest first; "Older tasks" pages on
 
 Handler = Callable[["Ctx"], Response]
@@ -166,8 +165,10 @@ class Console:
         context.update(session=ctx.session, csrf=ctx.session.csrf_token, path=ctx.request.url.path)
         return self.render(ctx.request, name, context, status)
 
-    def guard(self, handler: Handler, *, max_part_size: int = 1024 * 1024) -> Callable[..., Any]:
-        """The endpoint for `handler`: session first (before reading any body), then CSRF."""
+    def guard(self, handler: Handler, *, max_body: int = limits.MAX_FORM) -> Callable[..., Any]:
+        """The endpoint for `handler`: session first (before reading any body), then CSRF.
+
+        The body is read under `max_body`, counted on the bytes received (limits.py)."""
 
         async def endpoint(request: Request) -> Response:
             session = await run_in_threadpool(self.sessions.load, request.cookies.get(COOKIE))
@@ -175,10 +176,10 @@ class Console:
                 return self._no_session(request)
             form = None
             if request.method == "POST":
-                length = request.headers.get("content-length")
-                if length and length.isdigit() and int(length) > MAX_UPLOAD:
-                    return PlainTextResponse("That upload is too large.", status_code=413)
-                form = await request.form(max_files=1, max_part_size=max_part_size)
+                try:
+                    form = await limits.read_form(request, max_body)
+                except limits.TooLarge:
+                    return _too_large(max_body)
             try:
                 return await run_in_threadpool(self._guarded, handler, request, session, form)
             finally:
@@ -214,7 +215,12 @@ class Console:
     # --- sign-in / sign-out --------------------------------------------------------------------
 
     async def signin(self, request: Request) -> Response:
-        form = await request.form(max_files=0) if request.method == "POST" else None
+        form = None
+        if request.method == "POST":
+            try:
+                form = await limits.read_form(request, limits.MAX_FORM, max_files=0)
+            except limits.TooLarge:
+                return _too_large(limits.MAX_FORM)
         return await run_in_threadpool(self._signin, request, form)
 
     def _signin(self, request: Request, form: FormData | None) -> Response:
@@ -511,7 +517,7 @@ class Console:
             Route("/inspector", self.guard(self.inspect)),
             Route(
                 "/check",
-                self.guard(self.check_page, max_part_size=MAX_UPLOAD),
+                self.guard(self.check_page, max_body=limits.MAX_UPLOAD + limits.FORM_OVERHEAD),
                 methods=["GET", "POST"],
             ),
             Route("/check/{report_id}.csv", self.guard(self.check_csv)),
@@ -559,6 +565,12 @@ class SecurityHeaders:
             await send(message)
 
         await self.inner(scope, receive, send_with_headers)
+
+
+def _too_large(limit: int) -> Response:
+    return PlainTextResponse(
+        f"That upload is too large: the limit is {limits.size_text(limit)}.", status_code=413
+    )
 
 
 def _str(value: Any) -> str:

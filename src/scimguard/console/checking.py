@@ -19,6 +19,7 @@ from typing import IO, Any
 from sqlalchemy import Engine, delete, insert, select
 
 from scimguard.check import CsvReport, Summary, run_check
+from scimguard.console.limits import MAX_UPLOAD, size_text
 from scimguard.console.schema import reports
 from scimguard.console.store import now
 from scimguard.profile import DEFAULT_SWITCHES, Finding, Profile, RecordRef, Switches
@@ -111,13 +112,16 @@ def check_upload(
         input_format = None
     with tempfile.TemporaryDirectory(prefix="scimguard-check-") as tmp:
         path = Path(tmp) / name
+        size = 0
         with path.open("wb") as out:
             while chunk := data.read(1 << 20):
+                size += len(chunk)
+                if size > MAX_UPLOAD:
+                    result.error = f"{name} is larger than {size_text(MAX_UPLOAD)}."
+                    return result, ""
                 out.write(chunk)
-        try:
-            stream = read_records([str(path)], input_format, None, empty_cells)  # type: ignore[arg-type]
-        except (MappingError, UnusableInput) as exc:
-            result.error = str(exc).replace(str(path), name)
+        if size == 0:
+            result.error = f"{name} is empty: there is nothing to check."
             return result, ""
         profile = Profile(
             Switches(
@@ -126,7 +130,15 @@ def check_upload(
                 incomplete_address="block" if incomplete_address == "block" else "omit",
             )
         )
-        run_check(stream, profile, _PageReport(result, csv_out, str(path)))
+        try:
+            stream = read_records([str(path)], input_format, None, empty_cells)  # type: ignore[arg-type]
+            summary = run_check(stream, profile, _PageReport(result, csv_out, str(path)))
+        except (MappingError, UnusableInput) as exc:
+            result.error = str(exc).replace(str(path), name)
+            return result, ""
+    if summary.exit_code() == 2:  # as `scimguard check` exits 2: unusable input
+        result.error = f"Not a single record could be read from {name}."
+        return result, ""
     return result, csv_out.getvalue()
 
 

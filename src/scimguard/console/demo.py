@@ -79,7 +79,8 @@ def console_step(console: object, *, serve: bool = True) -> None:
         say(f"Sign in as [bold]demo[/], password: [bold]{password}[/]")
         say("(a throwaway account of this demo database, shown only now)")
         say(f"Open Tasks, fix a record in {users}, tick it and Retry Selected. Ctrl-C stops.")
-        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+        # proxy_headers=False: as `scimguard console` by default, no X-Forwarded-For is trusted
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False)
     closing_hints(say, engine_url)
 
 

@@ -2,4 +2,8 @@
 
 Validation is the profile's (`scimguard.profile`); this package holds the HTTP shape, storage,
 tenants and tokens, filters, PATCH, paging, quotas and fault injection.
+
+Every request passes `inputs` (path, query and body checked, the profile's rules applied)
+before `store` is called; `cursors` signs list cursors; `openapi` is the document served at
+`/openapi.json`.
 """

@@ -7,9 +7,7 @@ anything else is a 404, all with AWS's error body.
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
 import logging
 import time
 import uuid
@@ -23,11 +21,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from scimguard.profile import Profile
+from scimguard.profile import Kind, Profile
 from scimguard.profile.schema import LIST_URN
-from scimguard.server import codes, discovery, filters, patch
+from scimguard.server import codes, discovery, inputs, openapi, patch
+from scimguard.server.cursors import Cursors, deployment_key
 from scimguard.server.db import Database
 from scimguard.server.errors import (
+    FAULT_DETAILS,
     GENERIC_400,
     INVALID_JSON,
     REQUEST_ID_HEADER,
@@ -41,7 +41,6 @@ from scimguard.server.quotas import Quotas
 from scimguard.server.settings import DEFAULT_SETTINGS, Settings
 from scimguard.server.store import MANUAL, Store
 from scimguard.server.tokens import hash_token, verify
-from scimguard.server.validation import validate
 
 log = logging.getLogger("scimguard.server")
 MAX_PAGE = 100
@@ -83,6 +82,7 @@ class Emulator:
         self.profile = Profile(settings.switches)
         self.db = Database(db_url)
         self.store = Store(self.db, default_active=settings.default_active)
+        self.cursors = Cursors(deployment_key(self.db))
         self.quotas = Quotas(
             settings.quota_writes,
             settings.quota_reads,
@@ -107,14 +107,12 @@ class Emulator:
             return render(exc, specific=self.settings.detail == "specific", request_id=request_id)
         except Exception:  # never a traceback in a body
             log.exception("internal error")
-            return error_response(
-                500, "Service failed to process the request.", [], request_id=request_id
-            )
+            return error_response(500, FAULT_DETAILS[500], [], request_id=request_id)
         response.headers[REQUEST_ID_HEADER] = request_id
         return response
 
     async def _handle(self, request: Request, request_id: str) -> Response:
-        tenant = request.path_params["tenant"]
+        tenant = inputs.tenant(request.path_params["tenant"])
         method = request.method
         parts = [p for p in request.path_params.get("rest", "").split("/") if p]
         raw = None
@@ -131,6 +129,8 @@ class Emulator:
         self._authenticate(request, tenant)
         self.quotas.check(tenant, "read" if method in ("GET", "HEAD") else "write")
         self.faults.maybe_fail()
+        inputs.path_parts(parts)  # after auth: a stranger learns nothing, as from AWS
+        inputs.query(request.query_params)
         body = None
         if raw is not None:
             try:
@@ -208,13 +208,6 @@ class Emulator:
 
     # --- users --------------------------------------------------------------------------------
 
-    def _object(self, body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict):
-            raise ScimError(
-                400, GENERIC_400, [codes.INVALID_JSON], specific="The body must be a JSON object."
-            )
-        return body
-
     @contextlib.contextmanager
     def _manual_clash(self) -> Iterator[None]:
         """With --strict-manual a create clashing with a manual resource is Okta KB's 400."""
@@ -243,8 +236,7 @@ class Emulator:
             if method == "GET":
                 return self._list(tenant, "user", request)
             if method == "POST":
-                user = self._object(body)
-                warnings = validate(self.profile, user, "user", self.also_refuse)
+                user, warnings = inputs.user(self.profile, body, self.also_refuse)
                 with self._manual_clash():
                     return _warn(_json(self.store.create_user(tenant, user), 201), warnings)
             raise _unsupported()
@@ -257,8 +249,7 @@ class Emulator:
             self.store.delete_user(tenant, user_id)
             return Response(status_code=204)
         if method == "PUT":
-            user = self._object(body)
-            warnings = validate(self.profile, user, "user", self.also_refuse)
+            user, warnings = inputs.user(self.profile, body, self.also_refuse)
 
             def replace(_old: dict[str, Any], source: str) -> dict[str, Any]:
                 self._strict_manual(source)
@@ -267,13 +258,13 @@ class Emulator:
             result = self.store.update_user(tenant, user_id, replace)
             return _warn(_json(result, self.settings.put_user_status), warnings)
         if method == "PATCH":
-            ops = patch.operations(body)
+            ops = inputs.patch_operations(body)
             found: list[str] = []
 
             def change(old: dict[str, Any], source: str) -> dict[str, Any]:
                 self._strict_manual(source)
                 new = patch.apply_user(old, ops)
-                found.extend(validate(self.profile, new, "user", self.also_refuse))
+                found.extend(inputs.patched(self.profile, new, "user", self.also_refuse))
                 return new
 
             return _warn(_json(self.store.update_user(tenant, user_id, change)), found)
@@ -288,18 +279,10 @@ class Emulator:
             if method == "GET":
                 return self._list(tenant, "group", request)
             if method == "POST":
-                group = self._object(body)
-                warnings = validate(self.profile, group, "group")
-                members = group.get("members") or []
-                if len(members) > patch.MAX_MEMBER_CHANGES:
-                    raise ScimError(
-                        400,
-                        GENERIC_400,
-                        [codes.TOO_MANY_MEMBERS],
-                        specific="At most 100 members per request.",
-                    )
+                group, members, warnings = inputs.group(self.profile, body)
                 with self._manual_clash():
-                    return _warn(_json(self.store.create_group(tenant, group), 201), warnings)
+                    created = self.store.create_group(tenant, group, members=members)
+                    return _warn(_json(created, 201), warnings)
             raise _unsupported()
         if len(rest) != 1:
             raise _unsupported()
@@ -310,7 +293,7 @@ class Emulator:
             self.store.delete_group(tenant, group_id)
             return Response(status_code=204)
         if method == "PATCH":
-            changes = patch.group_changes(patch.operations(body))
+            changes = patch.group_changes(inputs.patch_operations(body))
             found = []
 
             def change(old: dict[str, Any], source: str) -> dict[str, Any]:
@@ -320,7 +303,7 @@ class Emulator:
                     new.pop(attr, None)
                 new = {k: v for k, v in new.items() if v is not None}
                 group = {**new, "members": changes.member_objects}
-                found.extend(validate(self.profile, group, "group"))
+                found.extend(inputs.patched(self.profile, group, "group"))
                 return new
 
             self.store.update_group(tenant, group_id, change, changes.add, changes.remove)
@@ -334,31 +317,21 @@ class Emulator:
 
     # --- lists --------------------------------------------------------------------------------
 
-    def _list(self, tenant: str, kind: str, request: Request) -> Response:
-        query = request.query_params
-        flt = filters.parse(query.get("filter"), kind)
+    def _list(self, tenant: str, kind: Kind, request: Request) -> Response:
         cap = LEGACY_PAGE if self.settings.legacy_page_size else MAX_PAGE
-        count = cap
-        if query.get("count"):
-            try:
-                count = int(query["count"])
-            except ValueError:
-                raise ScimError(
-                    400, GENERIC_400, [codes.INVALID_FILTER], specific="count must be a number."
-                ) from None
-            count = max(0, min(count, cap))
-        cursor_mode = "cursor" in query and not self.settings.legacy_page_size
-        after = _read_cursor(query.get("cursor") or "", kind, flt) if cursor_mode else None
+        wanted = inputs.list_request(
+            request.query_params, kind, self.cursors, cap, self.settings.legacy_page_size
+        )
         lister = self.store.list_users if kind == "user" else self.store.list_groups
-        page = lister(tenant, flt, count, after, not cursor_mode)
-        if cursor_mode:
+        page = lister(tenant, wanted.filter, wanted.count, wanted.after, not wanted.cursor_mode)
+        if wanted.cursor_mode:
             out: dict[str, Any] = {
                 "itemsPerPage": len(page.rows),
                 "schemas": [LIST_URN],
                 "Resources": page.rows,
             }
             if page.more and page.last_seq is not None:
-                out["nextCursor"] = _make_cursor(page.last_seq, kind, flt)
+                out["nextCursor"] = self.cursors.make(page.last_seq, kind, wanted.filter)
             return _json(out)
         return _json(
             {
@@ -369,37 +342,6 @@ class Emulator:
                 "Resources": page.rows,
             }
         )
-
-
-def _filter_hash(kind: str, flt: filters.Filter | None) -> str:
-    text = (
-        kind + "\0" + (orjson.dumps(flt.terms, option=orjson.OPT_SORT_KEYS).decode() if flt else "")
-    )
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _make_cursor(seq: int, kind: str, flt: filters.Filter | None) -> str:
-    raw = orjson.dumps({"s": seq, "f": _filter_hash(kind, flt)})
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _read_cursor(cursor: str, kind: str, flt: filters.Filter | None) -> int | None:
-    if not cursor:
-        return None
-    bad = ScimError(
-        400,
-        GENERIC_400,
-        [codes.INVALID_CURSOR],
-        specific="The cursor is invalid, or the filter changed between pages.",
-    )
-    try:
-        data = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        seq, digest = int(data["s"]), data["f"]
-    except Exception:
-        raise bad from None
-    if digest != _filter_hash(kind, flt):
-        raise bad
-    return seq
 
 
 async def _not_found(request: Request) -> Response:
@@ -418,8 +360,14 @@ def create_app(
         emulator.db.dispose()
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+    document = orjson.dumps(openapi.document())
+
+    async def openapi_document(request: Request) -> Response:
+        return Response(document, media_type="application/json")
+
     app = Starlette(
         routes=[
+            Route(openapi.PATH, openapi_document, methods=["GET"]),
             Route("/{tenant}/scim/v2/{rest:path}", emulator.handle, methods=methods),
             Route("/{tenant}/scim/v2", emulator.handle, methods=methods),
         ],
@@ -430,6 +378,11 @@ def create_app(
     async def not_found_handler(request: Request, exc: Exception) -> Response:
         return await _not_found(request)
 
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        log.error("internal error outside the request pipeline: %s", exc.__class__.__name__)
+        return error_response(500, FAULT_DETAILS[500], [])
+
     app.add_exception_handler(404, not_found_handler)
     app.add_exception_handler(405, not_found_handler)
+    app.add_exception_handler(Exception, internal_error)  # never a traceback page
     return app

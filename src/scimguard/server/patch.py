@@ -202,8 +202,13 @@ def _remove_or_set(target: dict[str, Any], attr: str, op: str, value: Any) -> No
         _set(target, attr, value, merge=op == "add" or attr == "name", op=op)
 
 
-def _new_element(attr: str, sub: str, value: Any, **match: Any) -> dict[str, Any]:
-    element = {**match, sub: value}
+def _new_element(
+    attr: str, sub: str, value: Any, match: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A new list element `{sub: value}`, holding what the value filter matched (`match`).
+
+    `match` is a dict, not keyword arguments: its key may be `value` itself (issue 13)."""
+    element = {**(match or {}), sub: value}
     if attr == "emails" and "primary" not in element:
         element["primary"] = True  # AWS stores one email, and it must be the primary one
     return element
@@ -251,7 +256,7 @@ def _apply_value_filter(user: dict[str, Any], op: str, match: re.Match[str], val
         for item in hits:
             item[tail] = value
     else:
-        items.append(_new_element(attr, tail, value, **{sub: wanted}))
+        items.append(_new_element(attr, tail, value, {sub: wanted}))
         user[attr] = items
 
 

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from scimguard.profile import Switches
 
 Detail = Literal["generic", "specific"]
+
+# How every way of serving the emulator runs uvicorn (cli/serve.py, testing.py): always h11, so
+# the answer to a request does not depend on whether httptools is installed, and a request line
+# and headers of up to 256 KiB (h11's default is 16 KiB), so that the longest filter the
+# emulator accepts (filters.MAX_LENGTH code points, percent-encoded) reaches it; beyond that,
+# uvicorn itself answers a plain-text 400 (docs/serve.md).
+HTTP_OPTIONS: dict[str, Any] = {"http": "h11", "h11_max_incomplete_event_size": 256 * 1024}
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ so two concurrent creates of one userName can never both succeed.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -82,18 +83,36 @@ def clean_user(body: dict[str, Any], default_active: bool | None) -> dict[str, A
     return user
 
 
+MAX_KEY_BYTES = 512
+
+
+def match_key(value: str) -> str:
+    """The stored key of a case-insensitive unique value: lower-cased, or, when that is longer
+    than MAX_KEY_BYTES in UTF-8, `sha256:` and its digest.
+
+    A 1024-character display name or email is valid (AWS's limit) but, lower-cased, may be
+    2048 characters or 4 KiB: more than its column and than a PostgreSQL B-tree entry
+    (2704 bytes) can hold, which answered 500 (issue 13). Every write and lookup of a key
+    column goes through here, so equal values always meet."""
+    lowered = value.lower()
+    raw = lowered.encode("utf-8", "surrogatepass")
+    if len(raw) <= MAX_KEY_BYTES:
+        return lowered
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
 def user_keys(user: dict[str, Any]) -> dict[str, Any]:
     email = primary_email(user)
     return {
-        "user_name_key": user["userName"].lower(),
-        "email_key": email.lower() if email else None,
+        "user_name_key": match_key(user["userName"]),
+        "email_key": match_key(email) if email else None,
         "external_id": user.get("externalId"),
     }
 
 
 def group_keys(group: dict[str, Any]) -> dict[str, Any]:
     return {
-        "display_name_key": group["displayName"].lower(),
+        "display_name_key": match_key(group["displayName"]),
         "external_id": group.get("externalId"),
     }
 
@@ -257,7 +276,7 @@ class Store:
         if flt is not None:
             terms = flt.terms
             if "userName" in terms:
-                where.append(users.c.user_name_key == terms["userName"].lower())
+                where.append(users.c.user_name_key == match_key(terms["userName"]))
             if "externalId" in terms:
                 where.append(users.c.external_id == terms["externalId"])
             if "id" in terms:
@@ -280,7 +299,14 @@ class Store:
 
     # --- groups -------------------------------------------------------------------------------
 
-    def create_group(self, tenant: str, body: dict[str, Any], source: str = SCIM) -> dict[str, Any]:
+    def create_group(
+        self,
+        tenant: str,
+        body: dict[str, Any],
+        source: str = SCIM,
+        members: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """A new group; `members` are user ids, checked by `server.inputs` (not read from body)."""
         group = {k: body[k] for k in ("displayName", "externalId") if body.get(k) is not None}
         if source == MANUAL:
             group.pop("externalId", None)
@@ -295,7 +321,7 @@ class Store:
             "last_modified": now,
             **keys,
         }
-        members = [m["value"] for m in body.get("members") or []]
+        members = members or []
         try:
             with self.db.write() as conn:
                 conn.execute(insert(groups).values(**values))
@@ -420,7 +446,7 @@ class Store:
         if flt is not None:
             terms = flt.terms
             if "displayName" in terms:
-                where.append(groups.c.display_name_key == terms["displayName"].lower())
+                where.append(groups.c.display_name_key == match_key(terms["displayName"]))
             if "externalId" in terms:
                 where.append(groups.c.external_id == terms["externalId"])
             if "id" in terms:

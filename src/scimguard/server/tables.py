@@ -103,3 +103,11 @@ quota_buckets = Table(
     Column("tokens", Float, nullable=False),
     Column("updated", Float, nullable=False),
 )
+
+# Per-deployment secrets, made on first start: `cursor-key` signs list cursors (cursors.py).
+secrets = Table(
+    "sg_secrets",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", String(128), nullable=False),
+)

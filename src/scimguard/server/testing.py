@@ -23,7 +23,7 @@ import uvicorn
 
 from scimguard.profile import Switches
 from scimguard.server.app import Emulator, create_app
-from scimguard.server.settings import Settings
+from scimguard.server.settings import HTTP_OPTIONS, Settings
 from scimguard.server.tokens import create_tenant, create_token
 
 
@@ -78,7 +78,13 @@ def running_emulator(db_url: str, **settings: Any) -> Iterator[RunningEmulator]:
     app = create_app(db_url, make_settings(**settings))
     port = free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on"
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        **HTTP_OPTIONS,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"emulator-{port}", daemon=True)
