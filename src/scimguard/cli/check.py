@@ -70,8 +70,11 @@ def check_command(
     try:
         attribute_mapping = AttributeMapping.load(mapping) if mapping else None
         stream = read_records(list(paths), input_format, attribute_mapping, empty_cells)  # type: ignore[arg-type]
-    except (MappingError, UnusableInput) as exc:
+    except MappingError as exc:
         raise click.UsageError(str(exc)) from exc
+    except UnusableInput as exc:  # one line, no usage text: the input is wrong, not the call
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     stdout = sys.stdout
     if output_format is None:
         output_format = "text" if stdout.isatty() else "json"
@@ -113,8 +116,9 @@ def check_command(
                     bar.update(task, completed=done)
 
                 summary = check(tick)
-    except UnusableInput as exc:
-        raise click.UsageError(str(exc)) from exc
+    except UnusableInput as exc:  # found while reading (a header that maps to too little)
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(1)

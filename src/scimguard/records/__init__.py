@@ -109,6 +109,23 @@ class RecordStream:
         self._done_bytes = 0
         self._current: OpenInput | None = None
         self.total_bytes: int | None = self._total()
+        self._check_headers()
+
+    def _check_headers(self) -> None:
+        """Read the header of each CSV file (not standard input) now, so that one that maps to
+        too little is refused before any report starts (`headers.unmapped_message`)."""
+        for name in self.files:
+            if name == "-":
+                continue
+            source = open_input(name)
+            try:
+                if (self.input_format or detect_format(source.head)) == "csv":
+                    rows = read_csv(
+                        source.lines, lambda *a: None, self.mapping, self.empty_cells, name
+                    )
+                    next(rows, None)
+            finally:
+                source.close()
 
     def _total(self) -> int | None:
         import os
@@ -312,7 +329,7 @@ class RecordStream:
             self.add_problem(name, line, message, skipped)
 
         if fmt == "csv":
-            yield from read_csv(source.lines, problem, self.mapping, self.empty_cells)
+            yield from read_csv(source.lines, problem, self.mapping, self.empty_cells, name)
             return
         if fmt == "okta":
             fmt = detect_format(source.head)

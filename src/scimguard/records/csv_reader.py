@@ -11,7 +11,9 @@ import csv
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from scimguard.records.headers import unmapped_message
 from scimguard.records.mapping import AttributeMapping, EmptyCells, FieldMapper
+from scimguard.records.model import UnusableInput
 
 Problem = Callable[..., None]  # (line, message, skipped=True)
 
@@ -51,7 +53,10 @@ def read_csv(
     problem: Problem,
     mapping: AttributeMapping | None = None,
     empty_cells: EmptyCells = "absent",
+    name: str = "input",
 ) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line, resource) for each row; raises UnusableInput, before any row, when the header
+    fills no column of a required attribute (see `headers.missing_required`)."""
     decoder = _Decoder(lines)
     text = iter(decoder)
     first = next(text, None)
@@ -79,6 +84,11 @@ def read_csv(
     mapper = FieldMapper(
         [name for _, name in columns], mapping, empty_cells=empty_cells, okta_only=False
     )
+    missing = mapper.missing_required()
+    if missing:  # every row would be refused: one message instead of one per row
+        raise UnusableInput(
+            unmapped_message(name, [n for _, n in columns], mapper.unmapped, missing)
+        )
     for message in mapper.problems:
         problem(header_line, f"column ignored: {message}", False)
     for message in mapper.notices:
