@@ -25,10 +25,13 @@ from scimguard.profile import PROFILE_NAME, DuplicateTracker, Finding, Profile, 
 from scimguard.profile.omission import omit_incomplete_addresses, omits
 from scimguard.profile.screen import make_screens
 from scimguard.records import InputProblem, Record, RecordStream, ScreenedUsers
+from scimguard.records.location import NO_LOCATIONS, Locations
 
 COLUMNS = (
     "record",
     "source",
+    "location",
+    "column",
     "kind",
     "key",
     "rule",
@@ -73,11 +76,20 @@ class Summary:
         return 0
 
 
-def finding_row(ref: RecordRef, finding: Finding) -> dict[str, Any]:
-    """One finding as in the JSON report: where the record is, then the finding."""
+def finding_row(
+    ref: RecordRef, finding: Finding, locations: Locations = NO_LOCATIONS
+) -> dict[str, Any]:
+    """One finding as in the JSON report: where the record is, then the finding.
+
+    `source` is file:line; `location` says the same in the source's own terms
+    (`users.csv:6 (lastName)`), `column` the column or Okta attribute alone (null if none).
+    """
+    column, location = locations.locate(ref.file, ref.line, finding.attribute)
     row: dict[str, Any] = {
         "record": ref.record,
         "source": ref.source,
+        "location": location,
+        "column": column,
         "kind": ref.kind,
         "key": ref.key,
     }
@@ -182,8 +194,14 @@ def _mark(bits: bytearray, index: int) -> None:
 class JsonReport:
     """One JSON document, written as findings arrive; `summary` comes after `findings`."""
 
-    def __init__(self, out: IO[bytes], profile_name: str = PROFILE_NAME) -> None:
+    def __init__(
+        self,
+        out: IO[bytes],
+        profile_name: str = PROFILE_NAME,
+        locations: Locations = NO_LOCATIONS,
+    ) -> None:
         self.out = out
+        self.locations = locations
         self.profile_name = profile_name
         self.first = True
         self._buffer: list[bytes] = []
@@ -192,7 +210,7 @@ class JsonReport:
         self.out.write(b'{"profile":' + orjson.dumps(self.profile_name) + b',"findings":[')
 
     def finding(self, ref: RecordRef, finding: Finding) -> None:
-        data = orjson.dumps(finding_row(ref, finding), default=_json_default)
+        data = orjson.dumps(finding_row(ref, finding, self.locations), default=_json_default)
         if self.first:
             self.first = False
             self._buffer.append(b"\n" + data)
@@ -231,15 +249,16 @@ def _cell(value: Any) -> str:
 class CsvReport:
     """One row per finding, the columns of the JSON findings; input problems are not rows."""
 
-    def __init__(self, out: IO[str]) -> None:
+    def __init__(self, out: IO[str], locations: Locations = NO_LOCATIONS) -> None:
         self.writer = csv.writer(out, lineterminator="\n")
         self.out = out
+        self.locations = locations
 
     def start(self) -> None:
         self.writer.writerow(COLUMNS)
 
     def finding(self, ref: RecordRef, finding: Finding) -> None:
-        row = finding_row(ref, finding)
+        row = finding_row(ref, finding, self.locations)
         self.writer.writerow([_cell(row[c]) if c != "record" else row[c] for c in COLUMNS])
 
     def finish(self, summary: Summary, problems: list[InputProblem]) -> None:
@@ -261,8 +280,9 @@ def show_value(value: Any, limit: int = 160) -> str:
 class TextReport:
     """Summary first, then findings grouped by record (so it keeps findings until the end)."""
 
-    def __init__(self, console: Any) -> None:  # a rich.console.Console
-        self.console = console
+    def __init__(self, console: Any, locations: Locations = NO_LOCATIONS) -> None:
+        self.console = console  # a rich.console.Console
+        self.locations = locations
         self.by_record: dict[int, tuple[RecordRef, list[Finding]]] = {}
 
     def start(self) -> None:
@@ -307,7 +327,8 @@ class TextReport:
             head.append(ref.source, style="cyan")
             console.print(head)
             for finding in sorted(findings, key=lambda f: -f.severity.rank):
-                console.print(_finding_text(finding))
+                _column, where = self.locations.locate(ref.file, ref.line, finding.attribute)
+                console.print(_finding_text(finding, where))
         console.print()
         console.print(_verdict_text(summary))
 
@@ -354,7 +375,7 @@ def _verdict_text(summary: Summary) -> Any:
     return Text("No record would be refused.", style="bold green")
 
 
-def _finding_text(finding: Finding) -> Any:
+def _finding_text(finding: Finding, where: str | None = None) -> Any:
     from rich.console import Group
     from rich.padding import Padding
     from rich.text import Text
@@ -364,6 +385,8 @@ def _finding_text(finding: Finding) -> Any:
     head.append("\u2717 error  " if error else "! warning", style="bold red" if error else "yellow")
     head.append(" " + finding.rule, style="bold")
     head.append("  " + finding.attribute, style="cyan")
+    if where is not None:
+        head.append("  " + where, style="dim cyan")
     body = Text()
     if finding.rule != "missing-required":
         body.append("value: ", style="dim")

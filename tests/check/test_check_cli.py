@@ -23,8 +23,8 @@ GOOD = {
     "emails": [{"value": "jane@example.com", "type": "work", "primary": True}],
 }
 FINDING_KEYS = [
-    "record", "source", "kind", "key", "rule", "severity", "attribute", "value", "message",
-    "fix", "suggested_value",
+    "record", "source", "location", "column", "kind", "key", "rule", "severity", "attribute",
+    "value", "message", "fix", "suggested_value",
 ]  # fmt: skip
 
 

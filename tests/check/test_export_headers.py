@@ -156,3 +156,81 @@ def test_a_header_that_lets_display_name_be_derived_is_not_refused(tmp_path):
     path.write_text("login,firstName,lastName\na@x.org,A,B\n", encoding="utf-8")
     [record] = list(read_records([str(path)]))
     assert record.resource["userName"] == "a@x.org"
+
+
+def run_check_cli(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-c", "from scimguard.cli import main; main()", "check", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+    )
+
+
+def test_findings_name_the_file_row_and_column(tmp_path):
+    """Item 2: `users.csv:3 (lastName)` in the JSON, CSV and text reports, SCIM path beside."""
+    path = tmp_path / "users.csv"
+    path.write_text(
+        "login,firstName,lastName,displayName\n"
+        "ann@x.org,Ann,Lee,Ann Lee\n"
+        "jane@x.org,Jane,Doe\u200b,Jane Doe\n",
+        encoding="utf-8",
+    )
+    report = json.loads(run_check_cli(str(path), "--format", "json").stdout)
+    [finding] = report["findings"]
+    assert finding["attribute"] == "name.familyName"
+    assert finding["column"] == "lastName"
+    assert finding["location"] == f"{path}:3 (lastName)"
+    assert finding["source"] == f"{path}:3"
+    import csv as csv_module
+    import io
+
+    rows = list(
+        csv_module.DictReader(io.StringIO(run_check_cli(str(path), "--format", "csv").stdout))
+    )
+    assert rows[0]["location"] == f"{path}:3 (lastName)" and rows[0]["column"] == "lastName"
+    text = run_check_cli("users.csv", "--format", "text", cwd=tmp_path).stdout
+    assert "name.familyName" in text and "users.csv:3 (lastName)" in text
+
+
+def test_export_header_columns_and_okta_ids_in_locations(tmp_path):
+    """The admin's own column name (`Last name`); an Okta export names the Okta user id."""
+    path = tmp_path / "okta.csv"
+    path.write_text(OKTA_PEOPLE.replace("Jane,Doe,", "Jane,Doe\u200b,"), encoding="utf-8")
+    report = json.loads(run_check_cli(str(path), "--format", "json").stdout)
+    [finding] = report["findings"]
+    assert finding["location"] == f"{path}:2 (Last name)"
+    okta = tmp_path / "okta.json"
+    okta.write_text(
+        json.dumps(
+            [
+                {
+                    "id": "00uABC",
+                    "status": "ACTIVE",
+                    "profile": {
+                        "login": "jane@x.org",
+                        "firstName": "Jane",
+                        "lastName": "Doe",
+                        "displayName": "Jane Doe",
+                        "email": "jane@x.org",
+                        "primaryPhone": "+1 555 0100\u200b",
+                    },
+                }
+            ],
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
+    report = json.loads(run_check_cli(str(okta), "--format", "json").stdout)
+    [finding] = report["findings"]
+    assert finding["attribute"].startswith("phoneNumbers")
+    assert finding["location"] == f"{okta}:2 (primaryPhone, mobilePhone), Okta user 00uABC"
+
+
+def test_json_input_location_is_file_and_line(tmp_path):
+    path = tmp_path / "users.jsonl"
+    user = {"userName": "a@x.org", "name": {"givenName": "A", "familyName": "B"}}
+    path.write_text(json.dumps(user) + "\n", encoding="utf-8")
+    report = json.loads(run_check_cli(str(path), "--format", "json").stdout)
+    assert {f["location"] for f in report["findings"]} == {f"{path}:1"}
+    assert {f["column"] for f in report["findings"]} == {None}

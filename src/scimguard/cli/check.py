@@ -87,11 +87,11 @@ def check_command(
     )
     report: Report
     if output_format == "json":
-        report = JsonReport(sys.stdout.buffer)
+        report = JsonReport(sys.stdout.buffer, locations=stream.locations)
     elif output_format == "csv":
-        report = CsvReport(stdout)
+        report = CsvReport(stdout, stream.locations)
     else:
-        report = TextReport(console(stdout))
+        report = TextReport(console(stdout), stream.locations)
     from scimguard import check_parallel
 
     parallel = workers != 1 and check_parallel.usable(stream)

@@ -22,7 +22,14 @@ from scimguard.check import CsvReport, Summary, run_check
 from scimguard.console.schema import reports
 from scimguard.console.store import now
 from scimguard.profile import DEFAULT_SWITCHES, Finding, Profile, RecordRef, Switches
-from scimguard.records import FORMATS, InputProblem, MappingError, UnusableInput, read_records
+from scimguard.records import (
+    FORMATS,
+    InputProblem,
+    Locations,
+    MappingError,
+    UnusableInput,
+    read_records,
+)
 
 SHOWN = 500  # findings shown on the page; the CSV has them all
 KEEP = timedelta(days=1)
@@ -49,9 +56,12 @@ class CheckResult:
 class _PageReport:
     """Tees findings into the CSV report and, up to SHOWN of them, into the page's list."""
 
-    def __init__(self, result: CheckResult, csv_out: IO[str], saved_as: str) -> None:
+    def __init__(
+        self, result: CheckResult, csv_out: IO[str], saved_as: str, locations: Locations
+    ) -> None:
         self.result = result
-        self.csv = CsvReport(csv_out)
+        locations.alias(result.filename, saved_as)  # the findings name the upload's own name
+        self.csv = CsvReport(csv_out, locations)
         self.saved_as = saved_as
         self.by_record: dict[int, RecordFindings] = {}
 
@@ -126,7 +136,7 @@ def check_upload(
                 incomplete_address="block" if incomplete_address == "block" else "omit",
             )
         )
-        run_check(stream, profile, _PageReport(result, csv_out, str(path)))
+        run_check(stream, profile, _PageReport(result, csv_out, str(path), stream.locations))
     return result, csv_out.getvalue()
 
 

@@ -46,6 +46,7 @@ import orjson
 from scimguard.profile import kind_of
 from scimguard.records.csv_reader import read_csv
 from scimguard.records.json_reader import json_error, line_error, read_json, read_jsonl
+from scimguard.records.location import Locations
 from scimguard.records.mapping import (
     OKTA_ATTRIBUTES,
     AttributeMapping,
@@ -72,6 +73,7 @@ __all__ = [
     "EmptyCells",
     "FieldMapper",
     "InputProblem",
+    "Locations",
     "MappingError",
     "Record",
     "RecordStream",
@@ -106,6 +108,7 @@ class RecordStream:
         self.skipped = 0
         self.records = 0
         self._okta = OktaConverter(mapping, empty_cells)
+        self.locations = Locations()  # where each finding is, in the source's terms
         self._done_bytes = 0
         self._current: OpenInput | None = None
         self.total_bytes: int | None = self._total()
@@ -329,7 +332,9 @@ class RecordStream:
             self.add_problem(name, line, message, skipped)
 
         if fmt == "csv":
-            yield from read_csv(source.lines, problem, self.mapping, self.empty_cells, name)
+            yield from read_csv(
+                source.lines, problem, self.mapping, self.empty_cells, name, self.locations
+            )
             return
         if fmt == "okta":
             fmt = detect_format(source.head)
@@ -361,6 +366,7 @@ class RecordStream:
                 if not isinstance(obj.get("profile"), dict):
                     problem(line, "an Okta object without a `profile` object; it is not checked")
                     continue
+                self._locate_okta(name, line, obj)
                 yield line, okta.convert(obj)
             elif isinstance(obj.get("Resources"), list) and "schemas" in obj:
                 for element in obj["Resources"]:
@@ -370,6 +376,18 @@ class RecordStream:
                         problem(line, "an element of `Resources` is not a JSON object")
             else:
                 yield line, obj
+
+    def _locate_okta(self, name: str, line: int, obj: dict[str, Any]) -> None:
+        """An Okta object's findings name its profile attribute and its Okta user id."""
+        locations = self.locations
+        if name not in locations.sources:
+            sources = dict(self._okta.mapper.sources)
+            sources.setdefault("externalId", ("id",))
+            sources["active"] = ("status",)
+            locations.sources[name] = sources
+        okta_id = obj.get("id")
+        if isinstance(okta_id, str):
+            locations.okta_ids[(name, line)] = okta_id
 
 
 def read_records(

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from scimguard.records.headers import unmapped_message
+from scimguard.records.location import Locations
 from scimguard.records.mapping import AttributeMapping, EmptyCells, FieldMapper
 from scimguard.records.model import UnusableInput
 
@@ -54,6 +55,7 @@ def read_csv(
     mapping: AttributeMapping | None = None,
     empty_cells: EmptyCells = "absent",
     name: str = "input",
+    locations: Locations | None = None,
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line, resource) for each row; raises UnusableInput, before any row, when the header
     fills no column of a required attribute (see `headers.missing_required`)."""
@@ -89,6 +91,8 @@ def read_csv(
         raise UnusableInput(
             unmapped_message(name, [n for _, n in columns], mapper.unmapped, missing)
         )
+    if locations is not None:
+        locations.sources[name] = mapper.sources
     for message in mapper.problems:
         problem(header_line, f"column ignored: {message}", False)
     for message in mapper.notices:
