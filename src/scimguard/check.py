@@ -199,9 +199,11 @@ class JsonReport:
         out: IO[bytes],
         profile_name: str = PROFILE_NAME,
         locations: Locations = NO_LOCATIONS,
+        read_as: dict[str, str] | None = None,
     ) -> None:
         self.out = out
         self.locations = locations
+        self.read_as = read_as if read_as is not None else {}  # file -> encoding, not UTF-8
         self.profile_name = profile_name
         self.first = True
         self._buffer: list[bytes] = []
@@ -226,6 +228,7 @@ class JsonReport:
         tail = {
             "summary": summary.to_dict(),
             "input_errors": [p.to_dict() for p in problems],
+            "read_as": self.read_as,
         }
         self.out.write(b"\n]," + orjson.dumps(tail)[1:] + b"\n")
         self.out.flush()
@@ -280,9 +283,15 @@ def show_value(value: Any, limit: int = 160) -> str:
 class TextReport:
     """Summary first, then findings grouped by record (so it keeps findings until the end)."""
 
-    def __init__(self, console: Any, locations: Locations = NO_LOCATIONS) -> None:
+    def __init__(
+        self,
+        console: Any,
+        locations: Locations = NO_LOCATIONS,
+        read_as: dict[str, str] | None = None,
+    ) -> None:
         self.console = console  # a rich.console.Console
         self.locations = locations
+        self.read_as = read_as if read_as is not None else {}
         self.by_record: dict[int, tuple[RecordRef, list[Finding]]] = {}
 
     def start(self) -> None:
@@ -301,6 +310,8 @@ class TextReport:
 
         console = self.console
         console.print(_summary_text(summary))
+        for file, encoding in self.read_as.items():
+            console.print(Text(f"{file} read as {encoding}", style="cyan"))
         if problems:
             console.print()
             heading = Text("Input problems", style="bold yellow")

@@ -87,11 +87,11 @@ def check_command(
     )
     report: Report
     if output_format == "json":
-        report = JsonReport(sys.stdout.buffer, locations=stream.locations)
+        report = JsonReport(sys.stdout.buffer, locations=stream.locations, read_as=stream.encodings)
     elif output_format == "csv":
         report = CsvReport(stdout, stream.locations)
     else:
-        report = TextReport(console(stdout), stream.locations)
+        report = TextReport(console(stdout), stream.locations, stream.encodings)
     from scimguard import check_parallel
 
     parallel = workers != 1 and check_parallel.usable(stream)

@@ -12,6 +12,7 @@ import click
 
 from scimguard.profile.switches import DEFAULT_SWITCHES, INCOMPLETE_ADDRESS_CHOICES
 from scimguard.records import FORMATS
+from scimguard.records.sources import CHOSEN_ENCODING, encoding_name
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,7 +26,27 @@ def _compose(*decorators: Callable[[F], F]) -> Callable[[F], F]:
     return apply
 
 
+def _choose_encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """--encoding: checked here, then set for every file this command opens
+    (`records.sources.CHOSEN_ENCODING`), so check, fix and sync need no parameter of their own."""
+    if value is None:
+        return
+    try:
+        encoding_name(value)
+    except LookupError:
+        message = f"unknown encoding {value!r} (e.g. windows-1252, utf-16, latin-1)"
+        raise click.BadParameter(message) from None
+    CHOSEN_ENCODING.set(value)
+
+
 input_options = _compose(
+    click.option(
+        "--encoding",
+        callback=_choose_encoding,
+        expose_value=False,
+        help="Encoding of every input (default: UTF-8 with or without BOM, UTF-16 with BOM, "
+        "else detected and named in the report).",
+    ),
     click.option(
         "--input-format",
         type=click.Choice(FORMATS),

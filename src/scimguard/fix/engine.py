@@ -587,6 +587,10 @@ def run_fix(
     except OSError as exc:
         raise FixInputError(f"{path}: cannot be read ({exc.strerror})") from exc
     records = list(stream)
+    for encoding in stream.encodings.values():  # the edits are made in the file's own bytes
+        raise FixInputError(
+            f"{path}: read as {encoding}; fix rewrites UTF-8 files only (save it as UTF-8)"
+        )
     editors, why = editors_for(data, records, input_format, mapping, empty_cells)
     index = KeyIndex()
     for record in records:

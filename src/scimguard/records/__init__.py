@@ -29,11 +29,13 @@ Users and groups may be mixed: `schemas`, or `members` without `userName`, tell 
 and Okta input. `empty_cells="empty-string"` reads an empty CSV cell (or a null Okta attribute)
 as `""`, as a connector that sends every mapped attribute would.
 
-Broken input never raises: a bad JSON line, a CSV row with the wrong number of fields, bytes
-that are not UTF-8 become `InputProblem`s (with file and line) and reading goes on. Only an
-input that cannot be opened at all (missing file, unknown format) raises `UnusableInput`,
-before any record is produced. Readers hold one record at a time (plus, for an object
-document, that document), so memory does not grow with the file.
+Encodings (`encoding`, else `--encoding`, else detected: records/sources.py): what a file
+that is not UTF-8 was read as is in `stream.encodings`. Broken input never raises: a bad JSON
+line, a CSV row with the wrong number of fields, bytes the encoding cannot decode become
+`InputProblem`s (with file and line) and reading goes on. Only an input that cannot be opened
+at all (missing file, unknown format, a CSV header that fills no required attribute) raises
+`UnusableInput`, before any record is produced. Readers hold one record at a time (plus, for
+an object document, that document), so memory does not grow with the file.
 """
 
 from __future__ import annotations
@@ -96,6 +98,7 @@ class RecordStream:
         input_format: str | None = None,
         mapping: AttributeMapping | None = None,
         empty_cells: EmptyCells = "absent",
+        encoding: str | None = None,
     ) -> None:
         if input_format is not None and input_format not in FORMATS:
             raise UnusableInput(f"unknown input format {input_format!r} (one of {FORMATS})")
@@ -109,6 +112,8 @@ class RecordStream:
         self.records = 0
         self._okta = OktaConverter(mapping, empty_cells)
         self.locations = Locations()  # where each finding is, in the source's terms
+        self.encoding = encoding  # None: --encoding (CHOSEN_ENCODING), else detected
+        self.encodings: dict[str, str] = {}  # file -> what it was read as, when not UTF-8
         self._done_bytes = 0
         self._current: OpenInput | None = None
         self.total_bytes: int | None = self._total()
@@ -120,11 +125,16 @@ class RecordStream:
         for name in self.files:
             if name == "-":
                 continue
-            source = open_input(name)
+            source = open_input(name, self.encoding)
             try:
                 if (self.input_format or detect_format(source.head)) == "csv":
                     rows = read_csv(
-                        source.lines, lambda *a: None, self.mapping, self.empty_cells, name
+                        source.lines,
+                        lambda *a: None,
+                        self.mapping,
+                        self.empty_cells,
+                        name,
+                        encoding=source.encoding,
                     )
                     next(rows, None)
             finally:
@@ -162,8 +172,10 @@ class RecordStream:
     def _iterate(self, screens: Screens | None) -> Iterator[Record | ScreenedUsers]:
         index = self.records
         for name in self.files:
-            source = open_input(name)
+            source = open_input(name, self.encoding)
             self._current = source
+            if source.encoding is not None:
+                self.encodings[source.name] = source.encoding
             try:
                 for notice in source.notices:
                     self.add_problem(source.name, 1, notice, skipped=False)
@@ -333,7 +345,13 @@ class RecordStream:
 
         if fmt == "csv":
             yield from read_csv(
-                source.lines, problem, self.mapping, self.empty_cells, name, self.locations
+                source.lines,
+                problem,
+                self.mapping,
+                self.empty_cells,
+                name,
+                self.locations,
+                source.encoding,
             )
             return
         if fmt == "okta":
@@ -395,6 +413,7 @@ def read_records(
     input_format: str | None = None,
     mapping: AttributeMapping | None = None,
     empty_cells: EmptyCells = "absent",
+    encoding: str | None = None,
 ) -> RecordStream:
     """The records of every input, in order; see the module docstring."""
-    return RecordStream(paths, input_format, mapping, empty_cells)
+    return RecordStream(paths, input_format, mapping, empty_cells, encoding)

@@ -24,8 +24,9 @@ csv.field_size_limit(1 << 26)
 class _Decoder:
     """Decodes lines, remembering which ones held bytes that are not UTF-8."""
 
-    def __init__(self, lines: Iterator[bytes]) -> None:
+    def __init__(self, lines: Iterator[bytes], encoding: str | None = None) -> None:
         self.lines = lines
+        self.encoding = encoding  # what the lines were decoded from (None: UTF-8)
         self.bad: dict[int, str] = {}
         self.number = 0
 
@@ -36,10 +37,14 @@ class _Decoder:
                 yield raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 byte = raw[exc.start : exc.start + 1].hex().upper()
-                self.bad[self.number] = (
-                    f"byte 0x{byte} at column {exc.start + 1} is not valid UTF-8 (is the file "
-                    "in another encoding, e.g. Windows-1252? Save it as UTF-8)"
-                )
+                if self.encoding is None:
+                    why = (
+                        "is not valid UTF-8 (is the file in another encoding? Name it, e.g. "
+                        "--encoding windows-1252)"
+                    )
+                else:
+                    why = f"cannot be decoded as {self.encoding}"
+                self.bad[self.number] = f"byte 0x{byte} at column {exc.start + 1} {why}"
                 yield raw.decode("utf-8", errors="replace")
 
 
@@ -56,10 +61,11 @@ def read_csv(
     empty_cells: EmptyCells = "absent",
     name: str = "input",
     locations: Locations | None = None,
+    encoding: str | None = None,
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line, resource) for each row; raises UnusableInput, before any row, when the header
     fills no column of a required attribute (see `headers.missing_required`)."""
-    decoder = _Decoder(lines)
+    decoder = _Decoder(lines, encoding)
     text = iter(decoder)
     first = next(text, None)
     while first is not None and not first.strip():
