@@ -241,23 +241,46 @@ def _json_default(value: Any) -> Any:
 # --- CSV ---------------------------------------------------------------------------------------
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (or strips it): OWASP's
+# "CSV Injection" advice is to prefix such a cell with a single quote. The JSON report keeps the
+# raw value; the CSV report is the one people open in Excel.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EXCEL_BOM = "\ufeff"  # `--excel`: Excel reads a CSV as UTF-8 only when it starts with a BOM
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """`=HYPERLINK("http://evil")` -> `'=HYPERLINK("http://evil")`; other cells as they are."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, str):
-        return value
-    return orjson.dumps(value, default=_json_default).decode()
+    if not isinstance(value, str):
+        value = orjson.dumps(value, default=_json_default).decode()
+    return spreadsheet_safe(value)
 
 
 class CsvReport:
-    """One row per finding, the columns of the JSON findings; input problems are not rows."""
+    """One row per finding, the columns of the JSON findings; input problems are not rows.
 
-    def __init__(self, out: IO[str], locations: Locations = NO_LOCATIONS) -> None:
-        self.writer = csv.writer(out, lineterminator="\n")
+    Cells are spreadsheet-safe (`spreadsheet_safe`); `bom` starts the report with a byte order
+    mark, for Excel (`check --excel`, the console's download).
+    """
+
+    def __init__(
+        self, out: IO[str], locations: Locations = NO_LOCATIONS, *, bom: bool = False
+    ) -> None:
+        # RFC 4180 line ends: a value holding a lone CR is then quoted too (csv quotes a
+        # field that holds a character of the line terminator)
+        self.writer = csv.writer(out, lineterminator="\r\n")
         self.out = out
         self.locations = locations
+        self.bom = bom
 
     def start(self) -> None:
+        if self.bom:
+            self.out.write(EXCEL_BOM)
         self.writer.writerow(COLUMNS)
 
     def finding(self, ref: RecordRef, finding: Finding) -> None:

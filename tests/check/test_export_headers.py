@@ -234,3 +234,34 @@ def test_json_input_location_is_file_and_line(tmp_path):
     report = json.loads(run_check_cli(str(path), "--format", "json").stdout)
     assert {f["location"] for f in report["findings"]} == {f"{path}:1"}
     assert {f["column"] for f in report["findings"]} == {None}
+
+
+def test_csv_report_is_spreadsheet_safe_and_json_keeps_raw_values(tmp_path):
+    """Item 4: a cell starting = + - @ TAB CR gets OWASP's leading quote in the CSV report."""
+    import csv as csv_module
+    import io
+
+    values = ['=HYPERLINK("http://evil")', "+SUM(1)", "-2+3", "@cmd", "\tTab", "\rCr"]
+    buffer = io.StringIO()
+    writer = csv_module.writer(buffer, lineterminator="\r\n")  # quotes the CR value
+    writer.writerow(["login", "firstName", "lastName", "displayName", "email"])
+    for i, value in enumerate(values):
+        writer.writerow([f"u{i}@x.org", f"A{i}", f"B{i}", value + "\u200b", f"u{i}@x.org"])
+    path = tmp_path / "users.csv"
+    path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+
+    command = [sys.executable, "-c", "from scimguard.cli import main; main()", "check"]
+    csv_run = subprocess.run([*command, str(path), "--format", "csv"], capture_output=True)
+    out = csv_run.stdout.decode()  # bytes: text mode would turn the CR in a value into LF
+    assert not out.startswith("\ufeff")  # no BOM unless --excel: scripts read stdout too
+    found = list(csv_module.DictReader(io.StringIO(out, newline="")))
+    shown = {r["value"] for r in found if r["attribute"] == "displayName"}
+    assert shown == {"'" + v + "\u200b" for v in values}
+    assert all(not r["value"].startswith(("=", "+", "-", "@", "\t", "\r")) for r in found)
+    report = json.loads(run_check_cli(str(path), "--format", "json").stdout)
+    raw = {f["value"] for f in report["findings"] if f["attribute"] == "displayName"}
+    assert raw == {v + "\u200b" for v in values}
+    excel = subprocess.run(
+        [*command, str(path), "--format", "csv", "--excel"], capture_output=True
+    ).stdout
+    assert excel.startswith(b"\xef\xbb\xbfrecord,") and excel[3:].decode() == out

@@ -41,6 +41,11 @@ def console(file=None, *, stderr: bool = False):  # type: ignore[no-untyped-def]
     help="Report format (default: text on a terminal, json otherwise).",
 )
 @click.option(
+    "--excel",
+    is_flag=True,
+    help="With --format csv: start with a byte order mark, so that Excel reads UTF-8.",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(["error", "warning"]),
     default="error",
@@ -54,6 +59,7 @@ def check_command(
     paths: tuple[str, ...],
     input_format: str | None,
     output_format: str | None,
+    excel: bool,
     fail_on: str,
     allow_legacy_characters: bool,
     require_complete_address: bool,
@@ -89,7 +95,9 @@ def check_command(
     if output_format == "json":
         report = JsonReport(sys.stdout.buffer, locations=stream.locations, read_as=stream.encodings)
     elif output_format == "csv":
-        report = CsvReport(stdout, stream.locations)
+        if excel and hasattr(stdout, "reconfigure"):  # UTF-8 whatever the locale: the BOM says so
+            stdout.reconfigure(encoding="utf-8")
+        report = CsvReport(stdout, stream.locations, bom=excel)
     else:
         report = TextReport(console(stdout), stream.locations, stream.encodings)
     from scimguard import check_parallel

@@ -28,6 +28,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from scimguard import text
+from scimguard.check import EXCEL_BOM
 from scimguard.console import accounts, checking, inspector, queries
 from scimguard.console.sessions import (
     COOKIE,
@@ -490,7 +491,7 @@ class Console:
         filename, csv_text = found
         stem = filename.rsplit(".", 1)[0] if "." in filename else filename
         return Response(
-            csv_text,
+            EXCEL_BOM + csv_text,  # a download is opened in a spreadsheet: say it is UTF-8
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{stem}-check.csv"'},
         )
