@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from scimguard import text
-from scimguard.cli.options import input_options, profile_options
+from scimguard.cli.options import input_options, profile_options, rule_code
 from scimguard.fix import FixInputError, FixResult, Proposal, UndoError, run_fix
 from scimguard.fix.undo import (
     change_log,
@@ -57,6 +57,7 @@ def _same_file(a: str, b: str) -> bool:
     "rules",
     multiple=True,
     metavar="CODE",
+    callback=rule_code,
     help="Fix only findings of this rule (repeatable; see `scimguard rules`).",
 )
 @click.option("--dry-run", is_flag=True, help="Print the changes and write nothing.")
