@@ -14,6 +14,7 @@ line or row: an input problem that lost a record counts as an error); else 0.
 from __future__ import annotations
 
 import csv
+import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, Any, Protocol
@@ -125,6 +126,12 @@ def run_check(
         items = stream.screened(make_screens(complete_address))
     walk_user = profile.walk_user
     omit = omits(profile)
+    # The first record is read before the report starts: an input refused as a whole (a CSV
+    # header that fills no required attribute, on standard input too) leaves no half report.
+    items = iter(items)
+    first = next(items, None)
+    if first is not None:
+        items = itertools.chain((first,), items)
     report.start()
     users = groups = errors = warnings = 0
     next_progress = PROGRESS_EVERY

@@ -265,3 +265,22 @@ def test_csv_report_is_spreadsheet_safe_and_json_keeps_raw_values(tmp_path):
         [*command, str(path), "--format", "csv", "--excel"], capture_output=True
     ).stdout
     assert excel.startswith(b"\xef\xbb\xbfrecord,") and excel[3:].decode() == out
+
+
+def test_unmapped_headers_on_standard_input_leave_no_half_report():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from scimguard.cli import main; main()",
+            "check",
+            "-",
+            "--format",
+            "json",
+        ],
+        input="Login ID,Given,Family\nx@y.org,A,B\n",
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: -: no column maps to userName")
