@@ -120,3 +120,13 @@ def test_fix_refuses_a_file_it_cannot_rewrite_in_its_own_bytes(tmp_path):
     assert result.returncode == 2
     assert "read as windows-1252" in result.stderr and "UTF-8 files only" in result.stderr
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_large_windows_1252_export_keeps_its_letters(tmp_path):
+    """Latin names fit windows-1250 as well as 1252 (where `Ø` would become `Ř`): 1252 wins."""
+    path = tmp_path / "users.csv"
+    path.write_bytes(export_text(50_000).encode("cp1252"))
+    stream = read_records([str(path)])
+    found = {r.resource["name"]["familyName"] for r in stream}
+    assert found == {last for _, last in NAMES}
+    assert stream.encodings == {str(path): "windows-1252"} and stream.problems == []

@@ -22,6 +22,7 @@ class Locations:
     sources: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     okta_ids: dict[tuple[str, int], str] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)  # name shown -> name read
+    _found: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
     def alias(self, shown: str, read: str) -> None:
         """Reports name `read` as `shown` (the console reads an upload from a temporary copy)."""
@@ -32,6 +33,14 @@ class Locations:
         sources = self.sources.get(self.aliases.get(file, file))
         if not sources:
             return ()
+        key = (file, attribute)
+        found = self._found.get(key)  # a large export repeats a few attributes many times
+        if found is None:
+            found = self._found[key] = self._columns(sources, attribute)
+        return found
+
+    @staticmethod
+    def _columns(sources: dict[str, tuple[str, ...]], attribute: str) -> tuple[str, ...]:
         # List indexes are left out: the mapping keeps one element of two columns
         # (`primaryPhone`, else `mobilePhone`), so `phoneNumbers[0]` may come from either.
         attribute = _INDEX.sub("", attribute)

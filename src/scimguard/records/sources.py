@@ -210,11 +210,18 @@ def _detect(sample: bytes) -> str | None:
     convincing one; read as UTF-8 and let each bad line be reported)."""
     from charset_normalizer import from_bytes
 
-    best = from_bytes(sample).best()
+    matches = from_bytes(sample)
+    best = matches.best()
     if best is None or best.chaos > MAX_CHAOS:
         return None
     if codecs.lookup(best.encoding).name in ("utf-8", "ascii"):
         return None
+    # Latin names fit several codepages equally well (windows-1250 reads `Ø` as `Ř`); among
+    # the equally good ones, windows-1252 wins: it is what Excel and most Windows tools write
+    # in Western Europe and the Americas, where such exports mostly come from.
+    for match in matches:
+        if match.chaos <= best.chaos and "cp1252" in (match.encoding, *match.could_be_from_charset):
+            return "cp1252"
     return best.encoding
 
 
