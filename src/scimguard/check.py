@@ -27,6 +27,7 @@ from scimguard.profile.omission import omit_incomplete_addresses, omits
 from scimguard.profile.screen import make_screens
 from scimguard.records import InputProblem, Record, RecordStream, ScreenedUsers
 from scimguard.records.location import NO_LOCATIONS, Locations
+from scimguard.spreadsheet import EXCEL_BOM, spreadsheet_safe
 
 COLUMNS = (
     "record",
@@ -246,18 +247,6 @@ def _json_default(value: Any) -> Any:
 
 
 # --- CSV ---------------------------------------------------------------------------------------
-
-
-# A spreadsheet reads a cell starting with one of these as a formula (or strips it): OWASP's
-# "CSV Injection" advice is to prefix such a cell with a single quote. The JSON report keeps the
-# raw value; the CSV report is the one people open in Excel.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-EXCEL_BOM = "\ufeff"  # `--excel`: Excel reads a CSV as UTF-8 only when it starts with a BOM
-
-
-def spreadsheet_safe(cell: str) -> str:
-    """`=HYPERLINK("http://evil")` -> `'=HYPERLINK("http://evil")`; other cells as they are."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def _cell(value: Any) -> str:

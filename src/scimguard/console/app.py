@@ -28,7 +28,6 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from scimguard import text
-from scimguard.check import EXCEL_BOM
 from scimguard.console import accounts, checking, inspector, queries
 from scimguard.console.sessions import (
     COOKIE,
@@ -43,6 +42,7 @@ from scimguard.console.sessions import (
 from scimguard.console.store import cookie_secret, open_engine
 from scimguard.profile import DEFAULT_SWITCHES, Profile
 from scimguard.profile.catalogue import BY_CODE
+from scimguard.spreadsheet import EXCEL_BOM
 from scimguard.sync import tasks as T
 
 HERE = Path(__file__).parent

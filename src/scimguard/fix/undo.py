@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from scimguard.fix.engine import Change, FixResult
+from scimguard.spreadsheet import spreadsheet_safe
 
 UNDO_FORMAT = "scimguard-fix-undo"
 UNDO_VERSION = 1
@@ -35,9 +36,10 @@ def sha256(data: bytes) -> str:
 
 
 def cell(value: Any) -> str:
-    """A value for the change log: strings as they are, anything else as JSON (`null`, `true`)."""
+    """A value for the change log: strings as they are, anything else as JSON (`null`, `true`);
+    spreadsheet-safe, as the log is opened in a spreadsheet (scimguard.spreadsheet)."""
     if isinstance(value, str):
-        return value
+        return spreadsheet_safe(value)
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -52,9 +54,9 @@ def change_log(changes: list[Change]) -> str:
                 (
                     change.record,
                     change.source,
-                    change.key or "",
+                    spreadsheet_safe(change.key or ""),
                     edit.attribute,
-                    edit.field,
+                    spreadsheet_safe(edit.field),
                     " ".join(change.rules),
                     cell(edit.old),
                     cell(edit.new),
