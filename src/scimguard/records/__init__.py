@@ -20,7 +20,10 @@ Formats (`input_format`, else detected from the content of each file):
 - `jsonl`: one SCIM resource per line (a line holding a ListResponse or an array is expanded);
 - `json`: a JSON array of resources (streamed element by element), a SCIM ListResponse, or one
   resource (both parsed whole: an object document is the size of a page);
-- `csv`: a header row of SCIM paths or Okta attribute names (see `mapping.OKTA_ATTRIBUTES`);
+- `csv`: a header row of SCIM paths, Okta attribute names (see `mapping.OKTA_ATTRIBUTES`) or
+  the headers of the Okta, Google Workspace and Entra ID console exports (`headers`); a header
+  that fills no required attribute raises `UnusableInput` when the stream is made (one message,
+  `headers.unmapped_message`);
 - `okta`: an Okta Users API export (JSON array or JSON lines of `{"id", "status", "profile"}`);
   such objects are also recognised inside `json`/`jsonl` input.
 
@@ -28,6 +31,9 @@ Users and groups may be mixed: `schemas`, or `members` without `userName`, tell 
 `mapping` (an `AttributeMapping`, e.g. `AttributeMapping.load("mapping.toml")`) applies to CSV
 and Okta input. `empty_cells="empty-string"` reads an empty CSV cell (or a null Okta attribute)
 as `""`, as a connector that sends every mapped attribute would.
+
+`stream.locations` (`location.Locations`) says where a finding is in the source's own terms:
+`users.csv:6 (lastName)`, with the Okta user id for an Okta export.
 
 Encodings (`encoding`, else `--encoding`, else detected: records/sources.py): what a file
 that is not UTF-8 was read as is in `stream.encodings`. Broken input never raises: a bad JSON
