@@ -36,10 +36,9 @@ def sha256(data: bytes) -> str:
 
 
 def cell(value: Any) -> str:
-    """A value for the change log: strings as they are, anything else as JSON (`null`, `true`);
-    spreadsheet-safe, as the log is opened in a spreadsheet (scimguard.spreadsheet)."""
+    """A value for the change log: strings as they are, anything else as JSON (`null`, `true`)."""
     if isinstance(value, str):
-        return spreadsheet_safe(value)
+        return value
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -58,8 +57,9 @@ def change_log(changes: list[Change]) -> str:
                     edit.attribute,
                     spreadsheet_safe(edit.field),
                     " ".join(change.rules),
-                    cell(edit.old),
-                    cell(edit.new),
+                    # the log is opened in a spreadsheet: no cell may run (scimguard.spreadsheet)
+                    spreadsheet_safe(cell(edit.old)),
+                    spreadsheet_safe(cell(edit.new)),
                 )
             )
     return buffer.getvalue()
