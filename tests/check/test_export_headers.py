@@ -89,7 +89,7 @@ def test_entra_download_users(tmp_path):
     assert resource["displayName"] == "Jane Doe"
     assert resource["name"] == {"givenName": "Jane", "familyName": "Doe"}
     assert resource["emails"][0]["value"] == "jane@contoso.com"
-    assert resource["externalId"] == "0b1c2d3e-aaaa-bbbb-cccc-000000000001"
+    assert "externalId" not in resource  # the app sends mailNickname, not in the download
     assert resource["active"] == "True"
     assert resource["title"] == "Engineer"
     assert resource["addresses"] == [

@@ -75,14 +75,15 @@ GOOGLE_EXPORT: dict[str, tuple[str, ...]] = {
     "Cost Center": (f"{ENTERPRISE_URN}:costCenter",),
 }
 
-# Entra ID "Download users" -> SCIM paths (Entra's AWS IAM Identity Center app, defaults).
+# Entra ID "Download users" -> SCIM paths, as the default attribute mappings of Entra's "AWS IAM
+# Identity Center" gallery app (its provisioning tutorial lists the targets). Its externalId
+# comes from mailNickname, which the download does not hold: objectId is not sent.
 ENTRA_EXPORT: dict[str, tuple[str, ...]] = {
     "userPrincipalName": ("userName",),
     "displayName": ("displayName",),
     "surname": ("name.familyName",),
     "givenName": ("name.givenName",),
     "mail": ("emails[0].value",),
-    "objectId": ("externalId",),
     "jobTitle": ("title",),
     "department": (f"{ENTERPRISE_URN}:department",),
     "accountEnabled": ("active",),
@@ -91,8 +92,7 @@ ENTRA_EXPORT: dict[str, tuple[str, ...]] = {
     "state": ("addresses[0].region",),
     "postalCode": ("addresses[0].postalCode",),
     "country": ("addresses[0].country",),
-    "telephoneNumber": ("phoneNumbers[0].value",),
-    "mobile": ("phoneNumbers[1].value",),
+    "telephoneNumber": ("phoneNumbers[0].value",),  # the app maps no mobile number
     "employeeId": (f"{ENTERPRISE_URN}:employeeNumber",),
 }
 
