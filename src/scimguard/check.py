@@ -14,6 +14,7 @@ line or row: an input problem that lost a record counts as an error); else 0.
 from __future__ import annotations
 
 import csv
+import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, Any, Protocol
@@ -25,10 +26,14 @@ from scimguard.profile import PROFILE_NAME, DuplicateTracker, Finding, Profile, 
 from scimguard.profile.omission import omit_incomplete_addresses, omits
 from scimguard.profile.screen import make_screens
 from scimguard.records import InputProblem, Record, RecordStream, ScreenedUsers
+from scimguard.records.location import NO_LOCATIONS, Locations
+from scimguard.spreadsheet import EXCEL_BOM, spreadsheet_safe
 
 COLUMNS = (
     "record",
     "source",
+    "location",
+    "column",
     "kind",
     "key",
     "rule",
@@ -73,11 +78,20 @@ class Summary:
         return 0
 
 
-def finding_row(ref: RecordRef, finding: Finding) -> dict[str, Any]:
-    """One finding as in the JSON report: where the record is, then the finding."""
+def finding_row(
+    ref: RecordRef, finding: Finding, locations: Locations = NO_LOCATIONS
+) -> dict[str, Any]:
+    """One finding as in the JSON report: where the record is, then the finding.
+
+    `source` is file:line; `location` says the same in the source's own terms
+    (`users.csv:6 (lastName)`), `column` the column or Okta attribute alone (null if none).
+    """
+    column, location = locations.locate(ref.file, ref.line, finding.attribute)
     row: dict[str, Any] = {
         "record": ref.record,
         "source": ref.source,
+        "location": location,
+        "column": column,
         "kind": ref.kind,
         "key": ref.key,
     }
@@ -113,6 +127,12 @@ def run_check(
         items = stream.screened(make_screens(complete_address))
     walk_user = profile.walk_user
     omit = omits(profile)
+    # The first record is read before the report starts: an input refused as a whole (a CSV
+    # header that fills no required attribute, on standard input too) leaves no half report.
+    items = iter(items)
+    first = next(items, None)
+    if first is not None:
+        items = itertools.chain((first,), items)
     report.start()
     users = groups = errors = warnings = 0
     next_progress = PROGRESS_EVERY
@@ -182,8 +202,16 @@ def _mark(bits: bytearray, index: int) -> None:
 class JsonReport:
     """One JSON document, written as findings arrive; `summary` comes after `findings`."""
 
-    def __init__(self, out: IO[bytes], profile_name: str = PROFILE_NAME) -> None:
+    def __init__(
+        self,
+        out: IO[bytes],
+        profile_name: str = PROFILE_NAME,
+        locations: Locations = NO_LOCATIONS,
+        read_as: dict[str, str] | None = None,
+    ) -> None:
         self.out = out
+        self.locations = locations
+        self.read_as = read_as if read_as is not None else {}  # file -> encoding, not UTF-8
         self.profile_name = profile_name
         self.first = True
         self._buffer: list[bytes] = []
@@ -192,7 +220,7 @@ class JsonReport:
         self.out.write(b'{"profile":' + orjson.dumps(self.profile_name) + b',"findings":[')
 
     def finding(self, ref: RecordRef, finding: Finding) -> None:
-        data = dump_row(finding_row(ref, finding))
+        data = dump_row(finding_row(ref, finding, self.locations))
         if self.first:
             self.first = False
             self._buffer.append(b"\n" + data)
@@ -208,6 +236,7 @@ class JsonReport:
         tail = {
             "summary": summary.to_dict(),
             "input_errors": [p.to_dict() for p in problems],
+            "read_as": self.read_as,
         }
         self.out.write(b"\n]," + orjson.dumps(tail)[1:] + b"\n")
         self.out.flush()
@@ -241,26 +270,38 @@ def dump_row(row: dict[str, Any]) -> bytes:
 def _cell(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, str):
-        return value
-    try:
-        return orjson.dumps(value, default=_json_default).decode()
-    except TypeError:  # nested deeper than orjson writes
-        return TOO_DEEP
+    if not isinstance(value, str):
+        try:
+            value = orjson.dumps(value, default=_json_default).decode()
+        except TypeError:  # nested deeper than orjson writes
+            return TOO_DEEP
+    return spreadsheet_safe(value)
 
 
 class CsvReport:
-    """One row per finding, the columns of the JSON findings; input problems are not rows."""
+    """One row per finding, the columns of the JSON findings; input problems are not rows.
 
-    def __init__(self, out: IO[str]) -> None:
-        self.writer = csv.writer(out, lineterminator="\n")
+    Cells are spreadsheet-safe (`spreadsheet_safe`); `bom` starts the report with a byte order
+    mark, for Excel (`check --excel`, the console's download).
+    """
+
+    def __init__(
+        self, out: IO[str], locations: Locations = NO_LOCATIONS, *, bom: bool = False
+    ) -> None:
+        # RFC 4180 line ends: a value holding a lone CR is then quoted too (csv quotes a
+        # field that holds a character of the line terminator)
+        self.writer = csv.writer(out, lineterminator="\r\n")
         self.out = out
+        self.locations = locations
+        self.bom = bom
 
     def start(self) -> None:
+        if self.bom:
+            self.out.write(EXCEL_BOM)
         self.writer.writerow(COLUMNS)
 
     def finding(self, ref: RecordRef, finding: Finding) -> None:
-        row = finding_row(ref, finding)
+        row = finding_row(ref, finding, self.locations)
         self.writer.writerow([_cell(row[c]) if c != "record" else row[c] for c in COLUMNS])
 
     def finish(self, summary: Summary, problems: list[InputProblem]) -> None:
@@ -279,8 +320,15 @@ def show_value(value: Any, limit: int = 160) -> str:
 class TextReport:
     """Summary first, then findings grouped by record (so it keeps findings until the end)."""
 
-    def __init__(self, console: Any) -> None:  # a rich.console.Console
-        self.console = console
+    def __init__(
+        self,
+        console: Any,
+        locations: Locations = NO_LOCATIONS,
+        read_as: dict[str, str] | None = None,
+    ) -> None:
+        self.console = console  # a rich.console.Console
+        self.locations = locations
+        self.read_as = read_as if read_as is not None else {}
         self.by_record: dict[int, tuple[RecordRef, list[Finding]]] = {}
 
     def start(self) -> None:
@@ -299,6 +347,8 @@ class TextReport:
 
         console = self.console
         console.print(_summary_text(summary))
+        for file, encoding in self.read_as.items():
+            console.print(Text(f"{file} read as {encoding}", style="cyan"))
         if problems:
             console.print()
             heading = Text("Input problems", style="bold yellow")
@@ -325,7 +375,8 @@ class TextReport:
             head.append(ref.source, style="cyan")
             console.print(head)
             for finding in sorted(findings, key=lambda f: -f.severity.rank):
-                console.print(_finding_text(finding))
+                _column, where = self.locations.locate(ref.file, ref.line, finding.attribute)
+                console.print(_finding_text(finding, where))
         console.print()
         console.print(_verdict_text(summary))
 
@@ -372,7 +423,7 @@ def _verdict_text(summary: Summary) -> Any:
     return Text("No record would be refused.", style="bold green")
 
 
-def _finding_text(finding: Finding) -> Any:
+def _finding_text(finding: Finding, where: str | None = None) -> Any:
     from rich.console import Group
     from rich.padding import Padding
     from rich.text import Text
@@ -382,6 +433,8 @@ def _finding_text(finding: Finding) -> Any:
     head.append("\u2717 error  " if error else "! warning", style="bold red" if error else "yellow")
     head.append(" " + finding.rule, style="bold")
     head.append("  " + finding.attribute, style="cyan")
+    if where is not None:
+        head.append("  " + where, style="dim cyan")
     body = Text()
     if finding.rule != "missing-required":
         body.append("value: ", style="dim")

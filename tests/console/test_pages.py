@@ -174,14 +174,14 @@ def test_check_upload_gives_the_cli_report_and_its_csv(console, tmp_path):
     download = console.get(link)
     assert download.headers["content-type"].startswith("text/csv")
     cli = subprocess.run(
-        [SCIMGUARD, "check", "--format", "csv", "people.csv"],
+        [SCIMGUARD, "check", "--format", "csv", "--excel", "people.csv"],
         cwd=tmp_path,
         capture_output=True,
-        text=True,
         timeout=60,
     )
     assert cli.returncode == 1
-    assert download.text == cli.stdout
+    assert download.content == cli.stdout  # the download is for a spreadsheet: as --excel
+    assert download.content.startswith(b"\xef\xbb\xbfrecord,source,location,column,")
     rows = list(csv.DictReader(io.StringIO(download.text)))
     assert {r["rule"] for r in rows} >= {"hidden-character", "missing-required"}
     # the report belongs to the session that made it

@@ -182,13 +182,13 @@ def test_template_values_are_left_over_with_the_reason(tmp_path: Path) -> None:
 
 def test_mapping_writes_into_the_mapped_column(tmp_path: Path) -> None:
     rows = [
-        ["mail", "given", "family", "display"],
+        ["login_mail", "given", "family", "display"],
         [f"jane@x.com{ZWSP}", "Jane", "Doe ", "Jane Doe"],
     ]
     source = write(tmp_path / "users.csv", csv_bytes(rows))
     mapping = AttributeMapping.from_dict(
         {
-            "userName": "mail",
+            "userName": "login_mail",
             "name.givenName": "given",
             "name.familyName": "family",
             "displayName": "display",
@@ -196,7 +196,7 @@ def test_mapping_writes_into_the_mapped_column(tmp_path: Path) -> None:
     )
     result = run_fix(str(source), Profile(), mapping=mapping, warnings=True, identifiers=True)
     fields = {(c.attribute, e.field, e.new) for c in result.changes for e in c.edits}
-    assert ("userName", "mail", "jane@x.com") in fields
+    assert ("userName", "login_mail", "jane@x.com") in fields
     assert ("name.familyName", "family", "Doe") in fields
     assert result.output_bytes.split(b"\r\n")[1] == b"jane@x.com,Jane,Doe,Jane Doe"
 

@@ -92,26 +92,28 @@ def test_jsonl_line_that_is_not_an_object(tmp_path):
 
 def test_undecodable_byte_in_jsonl(tmp_path):
     content = json.dumps(USER).encode() + b'\n{"userName": "j\xe9"}\n' + json.dumps(USER).encode()
-    records, problems = read(write(tmp_path, "u.jsonl", content))
+    records, problems = read(write(tmp_path, "u.jsonl", content), encoding="utf-8")
     assert [r.line for r in records] == [1, 3]
     assert problems[0].line == 2 and "UTF-8" in problems[0].message
+    # without --encoding, a file of ASCII and Latin letters is read as a Windows codepage
+    records, problems = read(tmp_path / "u.jsonl")
+    assert records[1].resource["userName"] == "j\u00e9" and problems == []
 
 
-def test_bom_is_reported_and_ignored(tmp_path):
-    records, problems = read(
-        write(tmp_path, "u.jsonl", b"\xef\xbb\xbf" + json.dumps(USER).encode())
-    )
-    assert [r.resource for r in records] == [USER]
-    assert (
-        len(problems) == 1 and not problems[0].skipped and "byte order mark" in problems[0].message
-    )
+def test_bom_is_ignored_silently(tmp_path):
+    """A UTF-8 BOM (Excel writes one) is no input problem (issue 15)."""
+    path = write(tmp_path, "u.jsonl", b"\xef\xbb\xbf" + json.dumps(USER).encode())
+    stream = read_records([str(path)])
+    assert [r.resource for r in stream] == [USER]
+    assert stream.problems == [] and stream.encodings == {}
 
 
 def test_utf16_csv(tmp_path):
     content = "login,firstName,lastName\njosé@example.com,José,García\n".encode("utf-16")
-    records, problems = read(write(tmp_path, "u.csv", content))
+    stream = read_records([str(write(tmp_path, "u.csv", content))])
+    records = list(stream)
     assert records[0].resource["name"] == {"givenName": "José", "familyName": "García"}
-    assert "UTF-16" in problems[0].message and not problems[0].skipped
+    assert stream.problems == [] and list(stream.encodings.values()) == ["utf-16"]
 
 
 def test_truncated_json_array(tmp_path):
@@ -181,7 +183,7 @@ def test_csv_wrong_field_count_and_bad_byte(tmp_path):
         b'"d@x.com","D\nmulti",E\n'
         b"e@x.com,E,F\n"
     )
-    records, problems = read(write(tmp_path, "u.csv", content))
+    records, problems = read(write(tmp_path, "u.csv", content), encoding="utf-8")
     assert [(r.line, r.key) for r in records] == [(2, "a@x.com"), (5, "d@x.com"), (7, "e@x.com")]
     assert [p.line for p in problems] == [3, 4]
     assert "2 fields" in problems[0].message and "0xE9" in problems[1].message

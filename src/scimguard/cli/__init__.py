@@ -49,7 +49,7 @@ class LazyGroup(click.Group):
     cls=LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.version_option(__version__, prog_name="scimguard")
+@click.version_option(__version__, "-V", "--version", prog_name="scimguard")
 def main() -> None:
     """Predictable SCIM provisioning into AWS IAM Identity Center.
 

@@ -41,6 +41,11 @@ def console(file=None, *, stderr: bool = False):  # type: ignore[no-untyped-def]
     help="Report format (default: text on a terminal, json otherwise).",
 )
 @click.option(
+    "--excel",
+    is_flag=True,
+    help="With --format csv: start with a byte order mark, so that Excel reads UTF-8.",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(["error", "warning"]),
     default="error",
@@ -54,6 +59,7 @@ def check_command(
     paths: tuple[str, ...],
     input_format: str | None,
     output_format: str | None,
+    excel: bool,
     fail_on: str,
     allow_legacy_characters: bool,
     require_complete_address: bool,
@@ -70,8 +76,11 @@ def check_command(
     try:
         attribute_mapping = AttributeMapping.load(mapping) if mapping else None
         stream = read_records(list(paths), input_format, attribute_mapping, empty_cells)  # type: ignore[arg-type]
-    except (MappingError, UnusableInput) as exc:
+    except MappingError as exc:
         raise click.UsageError(str(exc)) from exc
+    except UnusableInput as exc:  # one line, no usage text: the input is wrong, not the call
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     stdout = sys.stdout
     if output_format is None:
         output_format = "text" if stdout.isatty() else "json"
@@ -84,11 +93,13 @@ def check_command(
     )
     report: Report
     if output_format == "json":
-        report = JsonReport(sys.stdout.buffer)
+        report = JsonReport(sys.stdout.buffer, locations=stream.locations, read_as=stream.encodings)
     elif output_format == "csv":
-        report = CsvReport(stdout)
+        if excel and hasattr(stdout, "reconfigure"):  # UTF-8 whatever the locale: the BOM says so
+            stdout.reconfigure(encoding="utf-8")
+        report = CsvReport(stdout, stream.locations, bom=excel)
     else:
-        report = TextReport(console(stdout))
+        report = TextReport(console(stdout), stream.locations, stream.encodings)
     from scimguard import check_parallel
 
     parallel = workers != 1 and check_parallel.usable(stream)
@@ -113,8 +124,9 @@ def check_command(
                     bar.update(task, completed=done)
 
                 summary = check(tick)
-    except UnusableInput as exc:
-        raise click.UsageError(str(exc)) from exc
+    except UnusableInput as exc:  # found while reading (a header that maps to too little)
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(1)

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from scimguard import text
-from scimguard.cli.options import input_options, profile_options
+from scimguard.cli.options import input_options, profile_options, rule_code
 from scimguard.fix import FixInputError, FixResult, Proposal, UndoError, run_fix
 from scimguard.fix.engine import shown
 from scimguard.fix.undo import (
@@ -59,6 +59,7 @@ def _same_file(a: str, b: str) -> bool:
     "rules",
     multiple=True,
     metavar="CODE",
+    callback=rule_code,
     help="Fix only findings of this rule (repeatable; see `scimguard rules`).",
 )
 @click.option(

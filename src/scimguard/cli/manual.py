@@ -44,12 +44,12 @@ def manual() -> None:
 
 @manual.command("add-user")
 @db_option
-@click.option("--tenant", "tenant_id", required=True)
-@click.option("--user-name", required=True)
-@click.option("--given-name", required=True)
-@click.option("--family-name", required=True)
-@click.option("--display-name", required=True)
-@click.option("--email", default=None)
+@click.option("--tenant", "tenant_id", required=True, help="Tenant id (see `tenant list`).")
+@click.option("--user-name", required=True, help="userName (the sign-in name).")
+@click.option("--given-name", required=True, help="name.givenName (first name).")
+@click.option("--family-name", required=True, help="name.familyName (last name).")
+@click.option("--display-name", required=True, help="displayName.")
+@click.option("--email", default=None, help="The work email (sent as the primary one).")
 def add_user(
     db_url: str | None,
     tenant_id: str,
@@ -73,8 +73,8 @@ def add_user(
 
 @manual.command("add-group")
 @db_option
-@click.option("--tenant", "tenant_id", required=True)
-@click.option("--display-name", required=True)
+@click.option("--tenant", "tenant_id", required=True, help="Tenant id (see `tenant list`).")
+@click.option("--display-name", required=True, help="displayName.")
 def add_group(db_url: str | None, tenant_id: str, display_name: str) -> None:
     """Add a manually sourced group."""
     _create(db_url, tenant_id, "group", {"displayName": display_name})

@@ -1,6 +1,8 @@
-"""Options shared by the commands that read records (`check`, `fix`, `sync`).
+"""Options shared by the commands that read records (`check`, `fix`, `sync`), and the one
+check of a rule-code argument (`rules CODE`, `fix --rule`, `tasks list --rule`).
 
-One definition each, so the three commands read inputs and set the profile's switches alike.
+One definition each, so the commands read inputs, set the profile's switches and take rule
+codes alike.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import click
 
 from scimguard.profile.switches import DEFAULT_SWITCHES, INCOMPLETE_ADDRESS_CHOICES
 from scimguard.records import FORMATS
+from scimguard.records.sources import CHOSEN_ENCODING, encoding_name
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,7 +28,46 @@ def _compose(*decorators: Callable[[F], F]) -> Callable[[F], F]:
     return apply
 
 
+def rule_code(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A click callback: each rule code as the catalogue spells it (case-insensitive), or a
+    usage error with the closest codes (`forbiden-character` -> `forbidden-character`)."""
+    if value is None:
+        return None
+    if isinstance(value, tuple):
+        return tuple(rule_code(ctx, param, one) for one in value)
+    from difflib import get_close_matches
+
+    from scimguard.profile import BY_CODE
+
+    code = value.strip().lower()
+    if code in BY_CODE:
+        return code
+    close = get_close_matches(code, list(BY_CODE), n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    raise click.BadParameter(f"no rule {value!r}{hint} (`scimguard rules` lists them)")
+
+
+def _choose_encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """--encoding: checked here, then set for every file this command opens
+    (`records.sources.CHOSEN_ENCODING`), so check, fix and sync need no parameter of their own."""
+    if value is None:
+        return
+    try:
+        encoding_name(value)
+    except LookupError:
+        message = f"unknown encoding {value!r} (e.g. windows-1252, utf-16, latin-1)"
+        raise click.BadParameter(message) from None
+    CHOSEN_ENCODING.set(value)
+
+
 input_options = _compose(
+    click.option(
+        "--encoding",
+        callback=_choose_encoding,
+        expose_value=False,
+        help="Encoding of every input (default: UTF-8 with or without BOM, UTF-16 with BOM, "
+        "else detected and named in the report).",
+    ),
     click.option(
         "--input-format",
         type=click.Choice(FORMATS),

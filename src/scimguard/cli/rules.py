@@ -7,11 +7,12 @@ from pathlib import Path
 import click
 
 from scimguard import rules_doc
+from scimguard.cli.options import rule_code
 from scimguard.profile import RULES
 
 
 @click.command("rules")
-@click.argument("code", required=False)
+@click.argument("code", required=False, callback=rule_code)
 @click.option(
     "--write-docs",
     type=click.Path(file_okay=False, path_type=Path),

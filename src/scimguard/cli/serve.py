@@ -33,8 +33,8 @@ def _statuses(value: str) -> tuple[int, ...]:
 
 @click.command()
 @db_option
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
 @click.option(
     "--workers",
     default=1,
@@ -122,7 +122,12 @@ def _statuses(value: str) -> tuple[int, ...]:
     default=None,
     help="Send Retry-After: N on 429 (AWS's header is not documented).",
 )
-@click.option("--access-log/--no-access-log", default=False, show_default=True)
+@click.option(
+    "--access-log/--no-access-log",
+    default=False,
+    show_default=True,
+    help="Log one line per request (uvicorn's access log).",
+)
 def serve(db_url: str | None, host: str, port: int, workers: int, **options: object) -> None:
     """Run a local SCIM endpoint that behaves like AWS IAM Identity Center's."""
     import uvicorn

@@ -10,6 +10,7 @@ import click
 import orjson
 
 from scimguard.cli.databases import state_db_option
+from scimguard.cli.options import rule_code
 from scimguard.text import visible
 
 db_option = state_db_option
@@ -51,9 +52,12 @@ def tasks_group() -> None:
     help="open = failed and blocked.",
 )
 @click.option(
-    "--rule", metavar="CODE", help="Only tasks with this diagnosis (e.g. missing-required)."
+    "--rule",
+    metavar="CODE",
+    callback=rule_code,
+    help="Only tasks with this diagnosis (e.g. missing-required).",
 )
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @db_option
 def list_command(state: str, rule: str | None, as_json: bool, db_url: str | None) -> None:
     """List tasks, newest first."""
@@ -92,7 +96,7 @@ def list_command(state: str, rule: str | None, as_json: bool, db_url: str | None
 
 @tasks_group.command("show")
 @click.argument("task_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @db_option
 def show_command(task_id: int, as_json: bool, db_url: str | None) -> None:
     """One task: the message, the request sent, the response, the diagnosis."""

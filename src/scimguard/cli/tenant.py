@@ -58,7 +58,7 @@ def tenant_create(db_url: str | None, base: str, as_json: bool) -> None:
 
 @tenant.command("list")
 @db_option
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def tenant_list(db_url: str | None, as_json: bool) -> None:
     """List the tenants."""
     from scimguard.server.tokens import list_tenants
@@ -88,7 +88,7 @@ def token() -> None:
     type=click.FloatRange(min=0.0001),
     help="Validity in days.",
 )
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def token_create(db_url: str | None, tenant_id: str, days: float, as_json: bool) -> None:
     """Create a token (shown once)."""
     from scimguard.server.tokens import TokenLimitError, UnknownTenantError, create_token
@@ -118,8 +118,8 @@ def token_create(db_url: str | None, tenant_id: str, days: float, as_json: bool)
 
 @token.command("list")
 @db_option
-@click.option("--tenant", "tenant_id", required=True)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--tenant", "tenant_id", required=True, help="Tenant id.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def token_list(db_url: str | None, tenant_id: str, as_json: bool) -> None:
     """List a tenant's tokens (ids and dates; the tokens themselves are never shown again)."""
     from rich.console import Console
@@ -141,7 +141,7 @@ def token_list(db_url: str | None, tenant_id: str, as_json: bool) -> None:
 
 @token.command("revoke")
 @db_option
-@click.option("--tenant", "tenant_id", required=True)
+@click.option("--tenant", "tenant_id", required=True, help="Tenant id.")
 @click.argument("token_id")
 def token_revoke(db_url: str | None, tenant_id: str, token_id: str) -> None:
     """Revoke a token by its id (see `token list`)."""

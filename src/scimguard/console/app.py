@@ -42,6 +42,7 @@ from scimguard.console.sessions import (
 from scimguard.console.store import cookie_secret, open_engine
 from scimguard.profile import DEFAULT_SWITCHES, Profile
 from scimguard.profile.catalogue import BY_CODE
+from scimguard.spreadsheet import EXCEL_BOM
 from scimguard.sync import tasks as T
 
 HERE = Path(__file__).parent
@@ -496,7 +497,7 @@ class Console:
         filename, csv_text = found
         stem = filename.rsplit(".", 1)[0] if "." in filename else filename
         return Response(
-            csv_text,
+            EXCEL_BOM + csv_text,  # a download is opened in a spreadsheet: say it is UTF-8
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{stem}-check.csv"'},
         )

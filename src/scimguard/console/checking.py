@@ -23,7 +23,14 @@ from scimguard.console.limits import MAX_UPLOAD, size_text
 from scimguard.console.schema import reports
 from scimguard.console.store import now
 from scimguard.profile import DEFAULT_SWITCHES, Finding, Profile, RecordRef, Switches
-from scimguard.records import FORMATS, InputProblem, MappingError, UnusableInput, read_records
+from scimguard.records import (
+    FORMATS,
+    InputProblem,
+    Locations,
+    MappingError,
+    UnusableInput,
+    read_records,
+)
 
 SHOWN = 500  # findings shown on the page; the CSV has them all
 KEEP = timedelta(days=1)
@@ -50,9 +57,12 @@ class CheckResult:
 class _PageReport:
     """Tees findings into the CSV report and, up to SHOWN of them, into the page's list."""
 
-    def __init__(self, result: CheckResult, csv_out: IO[str], saved_as: str) -> None:
+    def __init__(
+        self, result: CheckResult, csv_out: IO[str], saved_as: str, locations: Locations
+    ) -> None:
         self.result = result
-        self.csv = CsvReport(csv_out)
+        locations.alias(result.filename, saved_as)  # the findings name the upload's own name
+        self.csv = CsvReport(csv_out, locations)
         self.saved_as = saved_as
         self.by_record: dict[int, RecordFindings] = {}
 
@@ -132,7 +142,8 @@ def check_upload(
         )
         try:
             stream = read_records([str(path)], input_format, None, empty_cells)  # type: ignore[arg-type]
-            summary = run_check(stream, profile, _PageReport(result, csv_out, str(path)))
+            report = _PageReport(result, csv_out, str(path), stream.locations)
+            summary = run_check(stream, profile, report)
         except (MappingError, UnusableInput) as exc:
             result.error = str(exc).replace(str(path), name)
             return result, ""

@@ -502,6 +502,10 @@ def run_fix(
     items = list(stream.screened(screens))  # clean users come as runs of keys, as for check
     records = [item for item in items if type(item) is Record]
     count = sum(1 if type(item) is Record else len(item) for item in items)
+    for encoding in stream.encodings.values():  # the edits are made in the file's own bytes
+        raise FixInputError(
+            f"{path}: read as {encoding}; fix rewrites UTF-8 files only (save it as UTF-8)"
+        )
     if not count:
         lost = next((p for p in stream.problems if p.skipped), None)
         raise FixInputError(

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from scimguard.fix.engine import Change, FixResult, Leftover, shown
+from scimguard.spreadsheet import spreadsheet_safe
 
 UNDO_FORMAT = "scimguard-fix-undo"
 UNDO_VERSION = 1
@@ -67,12 +68,13 @@ def change_log(changes: list[Change], leftovers: Iterable[Leftover] = ()) -> str
                 (
                     change.record,
                     change.source,
-                    change.key or "",
+                    spreadsheet_safe(change.key or ""),
                     edit.attribute,
-                    edit.field,
+                    spreadsheet_safe(edit.field),
                     " ".join(change.rules),
-                    cell(edit.old),
-                    cell(edit.new),
+                    # the log is opened in a spreadsheet: no cell may run (scimguard.spreadsheet)
+                    spreadsheet_safe(cell(edit.old)),
+                    spreadsheet_safe(cell(edit.new)),
                     "applied",
                     "",
                 )
@@ -85,14 +87,14 @@ def change_log(changes: list[Change], leftovers: Iterable[Leftover] = ()) -> str
             (
                 item.ref.record,
                 item.ref.source,
-                item.ref.key or "",
+                spreadsheet_safe(item.ref.key or ""),
                 finding.attribute,
                 "",
                 finding.rule,
-                cell(finding.value),
-                cell(finding.suggested_value),
+                spreadsheet_safe(cell(finding.value)),
+                spreadsheet_safe(cell(finding.suggested_value)),
                 "skipped",
-                item.reason,
+                spreadsheet_safe(item.reason),
             )
         )
     return buffer.getvalue()

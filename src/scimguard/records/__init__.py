@@ -20,7 +20,10 @@ Formats (`input_format`, else detected from the content of each file):
 - `jsonl`: one SCIM resource per line (a line holding a ListResponse or an array is expanded);
 - `json`: a JSON array of resources (streamed element by element), a SCIM ListResponse, or one
   resource (both parsed whole: an object document is the size of a page);
-- `csv`: a header row of SCIM paths or Okta attribute names (see `mapping.OKTA_ATTRIBUTES`);
+- `csv`: a header row of SCIM paths, Okta attribute names (see `mapping.OKTA_ATTRIBUTES`) or
+  the headers of the Okta, Google Workspace and Entra ID console exports (`headers`); a header
+  that fills no required attribute raises `UnusableInput` when the stream is made (one message,
+  `headers.unmapped_message`);
 - `okta`: an Okta Users API export (JSON array or JSON lines of `{"id", "status", "profile"}`);
   such objects are also recognised inside `json`/`jsonl` input.
 
@@ -29,11 +32,16 @@ Users and groups may be mixed: `schemas`, or `members` without `userName`, tell 
 and Okta input. `empty_cells="empty-string"` reads an empty CSV cell (or a null Okta attribute)
 as `""`, as a connector that sends every mapped attribute would.
 
-Broken input never raises: a bad JSON line, a CSV row with the wrong number of fields, bytes
-that are not UTF-8 become `InputProblem`s (with file and line) and reading goes on. Only an
-input that cannot be opened at all (missing file, unknown format) raises `UnusableInput`,
-before any record is produced. Readers hold one record at a time (plus, for an object
-document, that document), so memory does not grow with the file.
+`stream.locations` (`location.Locations`) says where a finding is in the source's own terms:
+`users.csv:6 (lastName)`, with the Okta user id for an Okta export.
+
+Encodings (`encoding`, else `--encoding`, else detected: records/sources.py): what a file
+that is not UTF-8 was read as is in `stream.encodings`. Broken input never raises: a bad JSON
+line, a CSV row with the wrong number of fields, bytes the encoding cannot decode become
+`InputProblem`s (with file and line) and reading goes on. Only an input that cannot be opened
+at all (missing file, unknown format, a CSV header that fills no required attribute) raises
+`UnusableInput`, before any record is produced. Readers hold one record at a time (plus, for
+an object document, that document), so memory does not grow with the file.
 """
 
 from __future__ import annotations
@@ -46,6 +54,7 @@ import orjson
 from scimguard.profile import kind_of
 from scimguard.records.csv_reader import read_csv
 from scimguard.records.json_reader import json_error, line_error, read_json, read_jsonl
+from scimguard.records.location import Locations
 from scimguard.records.mapping import (
     OKTA_ATTRIBUTES,
     AttributeMapping,
@@ -73,6 +82,7 @@ __all__ = [
     "EmptyCells",
     "FieldMapper",
     "InputProblem",
+    "Locations",
     "MappingError",
     "Record",
     "RecordStream",
@@ -95,6 +105,7 @@ class RecordStream:
         input_format: str | None = None,
         mapping: AttributeMapping | None = None,
         empty_cells: EmptyCells = "absent",
+        encoding: str | None = None,
     ) -> None:
         if input_format is not None and input_format not in FORMATS:
             raise UnusableInput(f"unknown input format {input_format!r} (one of {FORMATS})")
@@ -107,9 +118,34 @@ class RecordStream:
         self.skipped = 0
         self.records = 0
         self._okta = OktaConverter(mapping, empty_cells)
+        self.locations = Locations()  # where each finding is, in the source's terms
+        self.encoding = encoding  # None: --encoding (CHOSEN_ENCODING), else detected
+        self.encodings: dict[str, str] = {}  # file -> what it was read as, when not UTF-8
         self._done_bytes = 0
         self._current: OpenInput | None = None
         self.total_bytes: int | None = self._total()
+        self._check_headers()
+
+    def _check_headers(self) -> None:
+        """Read the header of each CSV file (not standard input) now, so that one that maps to
+        too little is refused before any report starts (`headers.unmapped_message`)."""
+        for name in self.files:
+            if name == "-":
+                continue
+            source = open_input(name, self.encoding)
+            try:
+                if (self.input_format or detect_format(source.head)) == "csv":
+                    rows = read_csv(
+                        source.lines,
+                        lambda *a: None,
+                        self.mapping,
+                        self.empty_cells,
+                        name,
+                        encoding=source.encoding,
+                    )
+                    next(rows, None)
+            finally:
+                source.close()
 
     def _total(self) -> int | None:
         import os
@@ -144,12 +180,14 @@ class RecordStream:
         index = self.records
         for name in self.files:
             try:
-                source = open_input(name)
+                source = open_input(name, self.encoding)
             except UnusableInput as exc:  # the other inputs are still read; this one is named
                 self.add_problem(name, None, str(exc).removeprefix(f"{name}: "))
                 continue
             self._current = source
             before = (self.records, self.skipped)
+            if source.encoding is not None:
+                self.encodings[source.name] = source.encoding
             try:
                 for notice in source.notices:
                     self.add_problem(source.name, 1, notice, skipped=False)
@@ -323,7 +361,15 @@ class RecordStream:
             self.add_problem(name, line, message, skipped)
 
         if fmt == "csv":
-            yield from read_csv(source.lines, problem, self.mapping, self.empty_cells)
+            yield from read_csv(
+                source.lines,
+                problem,
+                self.mapping,
+                self.empty_cells,
+                name,
+                self.locations,
+                source.encoding,
+            )
             return
         if fmt == "okta":
             fmt = detect_format(source.head)
@@ -355,6 +401,7 @@ class RecordStream:
                 if not isinstance(obj.get("profile"), dict):
                     problem(line, "an Okta object without a `profile` object; it is not checked")
                     continue
+                self._locate_okta(name, line, obj)
                 yield line, okta.convert(obj)
             elif isinstance(obj.get("Resources"), list) and "schemas" in obj:
                 for element in obj["Resources"]:
@@ -365,12 +412,25 @@ class RecordStream:
             else:
                 yield line, obj
 
+    def _locate_okta(self, name: str, line: int, obj: dict[str, Any]) -> None:
+        """An Okta object's findings name its profile attribute and its Okta user id."""
+        locations = self.locations
+        if name not in locations.sources:
+            sources = dict(self._okta.mapper.sources)
+            sources.setdefault("externalId", ("id",))
+            sources["active"] = ("status",)
+            locations.sources[name] = sources
+        okta_id = obj.get("id")
+        if isinstance(okta_id, str):
+            locations.okta_ids[(name, line)] = okta_id
+
 
 def read_records(
     paths: Iterable[str],
     input_format: str | None = None,
     mapping: AttributeMapping | None = None,
     empty_cells: EmptyCells = "absent",
+    encoding: str | None = None,
 ) -> RecordStream:
     """The records of every input, in order; see the module docstring."""
-    return RecordStream(paths, input_format, mapping, empty_cells)
+    return RecordStream(paths, input_format, mapping, empty_cells, encoding)

@@ -11,7 +11,10 @@ import csv
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from scimguard.records.headers import unmapped_message
+from scimguard.records.location import Locations
 from scimguard.records.mapping import AttributeMapping, EmptyCells, FieldMapper
+from scimguard.records.model import UnusableInput
 
 Problem = Callable[..., None]  # (line, message, skipped=True)
 
@@ -21,8 +24,9 @@ csv.field_size_limit(1 << 26)
 class _Decoder:
     """Decodes lines, remembering which ones held bytes that are not UTF-8."""
 
-    def __init__(self, lines: Iterator[bytes]) -> None:
+    def __init__(self, lines: Iterator[bytes], encoding: str | None = None) -> None:
         self.lines = lines
+        self.encoding = encoding  # what the lines were decoded from (None: UTF-8)
         self.bad: dict[int, str] = {}
         self.number = 0
 
@@ -33,10 +37,14 @@ class _Decoder:
                 yield raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 byte = raw[exc.start : exc.start + 1].hex().upper()
-                self.bad[self.number] = (
-                    f"byte 0x{byte} at column {exc.start + 1} is not valid UTF-8 (is the file "
-                    "in another encoding, e.g. Windows-1252? Save it as UTF-8)"
-                )
+                if self.encoding is None:
+                    why = (
+                        "is not valid UTF-8 (is the file in another encoding? Name it, e.g. "
+                        "--encoding windows-1252)"
+                    )
+                else:
+                    why = f"cannot be decoded as {self.encoding}"
+                self.bad[self.number] = f"byte 0x{byte} at column {exc.start + 1} {why}"
                 yield raw.decode("utf-8", errors="replace")
 
 
@@ -66,8 +74,13 @@ def read_csv(
     problem: Problem,
     mapping: AttributeMapping | None = None,
     empty_cells: EmptyCells = "absent",
+    name: str = "input",
+    locations: Locations | None = None,
+    encoding: str | None = None,
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    decoder = _Decoder(lines)
+    """(line, resource) for each row; raises UnusableInput, before any row, when the header
+    fills no column of a required attribute (see `headers.missing_required`)."""
+    decoder = _Decoder(lines, encoding)
     text = iter(decoder)
     first = next(text, None)
     while first is not None and not first.strip():
@@ -94,6 +107,13 @@ def read_csv(
     mapper = FieldMapper(
         [name for _, name in columns], mapping, empty_cells=empty_cells, okta_only=False
     )
+    missing = mapper.missing_required()
+    if missing:  # every row would be refused: one message instead of one per row
+        raise UnusableInput(
+            unmapped_message(name, [n for _, n in columns], mapper.unmapped, missing)
+        )
+    if locations is not None:
+        locations.sources[name] = mapper.sources
     for message in mapper.problems:
         problem(header_line, f"column ignored: {message}", False)
     for message in mapper.notices:

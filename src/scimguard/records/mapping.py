@@ -31,6 +31,7 @@ from typing import Any, Literal
 
 from scimguard.profile.resources import as_bool
 from scimguard.profile.schema import ENTERPRISE_URN
+from scimguard.records import headers
 from scimguard.records.paths import PathError, Segment, compact, parse_path, set_path
 
 EmptyCells = Literal["absent", "empty-string"]
@@ -170,15 +171,27 @@ class FieldMapper:
         """
         self.empty_cells = empty_cells
         targets: dict[str, Source | None] = {}
+        recognised: set[str] = set(OKTA_ATTRIBUTES)  # sources whose companions are sent
+        self.unmapped: list[str] = []  # columns that map to no attribute AWS knows
+        columns = list(columns)
         for column in columns:
-            target = OKTA_ATTRIBUTES.get(column)
-            if target is None:
-                if okta_only:
-                    continue
-                target = column
-            targets.setdefault(target, Source(attribute=column))
+            found = _targets_of(column, okta_only)
+            if found is None:
+                continue
+            if not found:  # not sent, as AWS's integrations send no unmapped attribute
+                self.unmapped.append(column)
+                continue
+            if found != (column,):  # a recognised name, not a SCIM path
+                recognised.add(column)
+            for target in found:
+                targets.setdefault(target, Source(attribute=column))
+        if not okta_only:
+            _google_display_name(columns, targets)
         if mapping is not None:
             targets.update(mapping.targets)
+        self.sources: dict[str, tuple[str, ...]] = {
+            target: source.fields for target, source in targets.items() if source is not None
+        }
         self.problems: list[str] = []
         self.notices: list[str] = []  # what the mapping does to the columns (not a problem)
         self._plan: list[tuple[tuple[Segment, ...], Source, tuple]] = []
@@ -193,10 +206,21 @@ class FieldMapper:
             companions = tuple(
                 (parse_path(path), value)
                 for path, value in _COMPANIONS.get(target, ())
-                if source.attribute in OKTA_ATTRIBUTES and path not in targets
+                if source.attribute in recognised and path not in targets
             )
             self._plan.append((segments, source, companions))
         self.notices.extend(_two_value_notices(self._plan))
+        used = set(self.source_fields())
+        ignored = [c for c in self.unmapped if c not in used]
+        if ignored:
+            self.notices.append(
+                "columns not sent (they name no attribute AWS IAM Identity Center takes; map "
+                "one with --mapping): " + ", ".join(ignored)
+            )
+
+    def missing_required(self) -> list[str]:
+        """Required user attributes no column fills (nor lets be derived); see `headers`."""
+        return headers.missing_required(self.sources)
 
     def source_fields(self) -> list[str]:
         """Every source attribute the mapping reads (template fields included), in order."""
@@ -225,6 +249,32 @@ class FieldMapper:
             for companion_segments, constant in companions:
                 set_path(resource, companion_segments, constant)
         return keep_one(compact(resource))
+
+
+def _targets_of(column: str, okta_only: bool) -> tuple[str, ...] | None:
+    """The targets of a source attribute: () when it maps to nothing AWS knows, None when it is
+    dropped silently (an Okta profile holds many attributes the app does not map)."""
+    target = OKTA_ATTRIBUTES.get(column)
+    if target is not None:
+        return (target,)
+    if okta_only:
+        return None
+    okta = headers.okta_name(column)
+    if okta is not None:
+        return (OKTA_ATTRIBUTES[okta],)
+    found = headers.export_targets(column)
+    if found:
+        return found
+    return (column,) if headers.is_scim_path(column) else ()
+
+
+def _google_display_name(columns: list[str], targets: dict[str, Source | None]) -> None:
+    """AWS's Google Workspace provisioning sends "first last" as the display name."""
+    folded = {" ".join(c.split()).casefold(): c for c in columns}
+    first = folded.get(headers.GOOGLE_FIRST.casefold())
+    last = folded.get(headers.GOOGLE_LAST.casefold())
+    if first and last and "displayName" not in targets:
+        targets["displayName"] = Source(template=f"{{{first}}} {{{last}}}")
 
 
 def _filled(element: Any) -> bool:

@@ -1,16 +1,23 @@
 """Opening inputs: files, directories and `-` (standard input) as lines of UTF-8 bytes.
 
 Every reader consumes an iterator of raw lines (bytes, newline kept), so none of them ever holds
-a whole file. A UTF-8 byte order mark is removed (and reported); a UTF-16 one switches to
-decoding and re-encoding the stream line by line.
+a whole file. The encoding, in this order: `--encoding` when given; a UTF-8 byte order mark
+(removed silently: Excel writes it, it is no problem); a UTF-16 one; UTF-8 when the first
+megabyte decodes as UTF-8; else what charset-normalizer detects in that first megabyte (a
+maintained detector: guessing codepages by hand is a losing game). Input that is not UTF-8 is
+decoded and re-encoded line by line, and `OpenInput.encoding` names it for the report ("read as
+windows-1252"). Bytes the encoding cannot decode are passed through as they are, so the readers
+report them as an input problem with file and line.
 """
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
 import sys
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -21,6 +28,22 @@ BOM_UTF8 = b"\xef\xbb\xbf"
 BOM_UTF16 = (b"\xff\xfe", b"\xfe\xff")
 READ_BUFFER = 1 << 20
 HEAD_SIZE = 1 << 16
+SAMPLE_SIZE = READ_BUFFER  # bytes looked at to tell the encoding
+
+# The encoding the command line chose (`--encoding`, cli/options.py): one option shared by
+# check, fix and sync sets it for the whole command instead of being threaded through each.
+CHOSEN_ENCODING: ContextVar[str | None] = ContextVar("CHOSEN_ENCODING", default=None)
+
+
+def encoding_name(encoding: str) -> str:
+    """The codec's canonical name, as admins know it (`cp1252` -> `windows-1252`); raises
+    LookupError for an unknown encoding."""
+    name = codecs.lookup(encoding).name
+    if name.startswith("cp125"):
+        return "windows-" + name[2:]
+    return name
+
+
 INPUT_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson", ".csv"})
 
 
@@ -62,6 +85,7 @@ class OpenInput:
     handle: BinaryIO | None
     size: int | None
     notices: list[str] = field(default_factory=list)
+    encoding: str | None = None  # what a non-UTF-8 input was read as (None: UTF-8)
 
     def position(self) -> int:
         """Bytes consumed so far (for progress); 0 when unknown."""
@@ -113,8 +137,12 @@ def _stdin() -> BinaryIO:
     return sys.stdin.buffer
 
 
-def open_input(name: str) -> OpenInput:
-    """Open one file (or `-`) for reading by lines; raises UnusableInput if it cannot."""
+def open_input(name: str, encoding: str | None = None) -> OpenInput:
+    """Open one file (or `-`) for reading by lines; raises UnusableInput if it cannot.
+
+    `encoding` (else `CHOSEN_ENCODING`, else detected: see the module docstring).
+    """
+    encoding = encoding or CHOSEN_ENCODING.get()
     try:
         if name == "-":
             handle: BinaryIO = _stdin()
@@ -125,28 +153,84 @@ def open_input(name: str) -> OpenInput:
     except OSError as exc:
         raise UnusableInput(f"{name}: cannot be read ({exc.strerror})") from exc
     display = "-" if name == "-" else name
-    head = _peek(handle)
-    notices: list[str] = []
-    if head.startswith(BOM_UTF8):
+    sample = _peek(handle, SAMPLE_SIZE)
+    if encoding is None:
+        if sample[:2] in BOM_UTF16:
+            encoding = "utf-16"
+        elif not sample.startswith(BOM_UTF8) and not _is_utf8(sample):
+            encoding = _detect(sample)
+    if encoding is not None and codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
+        return _transcoded(display, handle, size, sample, encoding)
+    if sample.startswith(BOM_UTF8):
         handle.read(len(BOM_UTF8))
-        head = head[len(BOM_UTF8) :]
-        notices.append("the file starts with a UTF-8 byte order mark (BOM); it was ignored")
-        return OpenInput(display, head, iter(handle), handle, size, notices)
-    if head[:2] in BOM_UTF16:
-        notices.append("the file is UTF-16 encoded (it starts with a UTF-16 byte order mark)")
-        text = io.TextIOWrapper(handle, encoding="utf-16", errors="replace", newline="")
-        lines = (line.encode("utf-8") for line in text)
-        first = head.decode("utf-16", errors="ignore").encode("utf-8")
-        return OpenInput(display, first.lstrip("\ufeff".encode()), lines, None, size, notices)
-    return OpenInput(display, head, iter(handle), handle, size, notices)
+        sample = sample[len(BOM_UTF8) :]
+    return OpenInput(display, sample[:HEAD_SIZE], iter(handle), handle, size)
 
 
-def _peek(handle: BinaryIO) -> bytes:
+def _transcoded(
+    display: str, handle: BinaryIO, size: int | None, sample: bytes, encoding: str
+) -> OpenInput:
+    """Lines decoded from `encoding` and re-encoded as UTF-8; undecodable bytes kept raw
+    (surrogateescape), so that the readers report them with their line."""
+    text = io.TextIOWrapper(handle, encoding=encoding, errors="surrogateescape", newline="")
+    head = sample[:HEAD_SIZE].decode(encoding, errors="ignore").lstrip("\ufeff").encode("utf-8")
+    return OpenInput(display, head, _utf8_lines(text), None, size, [], encoding_name(encoding))
+
+
+def _utf8_lines(text: io.TextIOWrapper) -> Iterator[bytes]:
+    first = True
+    for line in text:
+        if first:  # a byte order mark is the codec's business, not the data's
+            line = line.removeprefix("\ufeff")
+            first = False
+        yield line.encode("utf-8", "surrogateescape")
+
+
+def _is_utf8(sample: bytes) -> bool:
+    """The sample is UTF-8: it decodes (a character cut at the end of the sample aside), or it
+    holds UTF-8 characters beside its bad bytes (a UTF-8 file with a few broken lines, which
+    are reported line by line)."""
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.start >= len(sample) - 3:
+            return True
+        decoded = sample.decode("utf-8", errors="replace")
+        return any(ch > "\x7f" and ch != "\ufffd" for ch in decoded)
+    return True
+
+
+# Above this share of "mess" (charset-normalizer's chaos), the bytes are garbage rather than
+# text in some encoding: they are read as UTF-8, and each bad line is reported.
+MAX_CHAOS = 0.1
+
+
+def _detect(sample: bytes) -> str | None:
+    """The encoding charset-normalizer finds for a sample that is not UTF-8 (None: no
+    convincing one; read as UTF-8 and let each bad line be reported)."""
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(sample)
+    best = matches.best()
+    if best is None or best.chaos > MAX_CHAOS:
+        return None
+    if codecs.lookup(best.encoding).name in ("utf-8", "ascii"):
+        return None
+    # Latin names fit several codepages equally well (windows-1250 reads `Ø` as `Ř`); among
+    # the equally good ones, windows-1252 wins: it is what Excel and most Windows tools write
+    # in Western Europe and the Americas, where such exports mostly come from.
+    for match in matches:
+        if match.chaos <= best.chaos and "cp1252" in (match.encoding, *match.could_be_from_charset):
+            return "cp1252"
+    return best.encoding
+
+
+def _peek(handle: BinaryIO, size: int = HEAD_SIZE) -> bytes:
     peek = getattr(handle, "peek", None)
     if peek is None:
         return b""
     try:
-        return bytes(peek(HEAD_SIZE)[:HEAD_SIZE])
+        return bytes(peek(size)[:size])
     except (OSError, ValueError):
         return b""
 

@@ -104,6 +104,11 @@ def file_spec(
         spec["mapping"] = str(Path(mapping).resolve())
     if empty_cells != "absent":
         spec["empty_cells"] = empty_cells
+    from scimguard.records.sources import CHOSEN_ENCODING
+
+    encoding = CHOSEN_ENCODING.get()  # --encoding, kept so that a retry reads the file alike
+    if encoding:
+        spec["encoding"] = encoding
     return spec
 
 
@@ -120,7 +125,11 @@ def read_file(spec: dict[str, Any]) -> tuple[list[SourceRecord], list[str]]:
     try:
         mapping = AttributeMapping.load(spec["mapping"]) if spec.get("mapping") else None
         stream = read_records(
-            [spec["path"]], spec.get("format"), mapping, spec.get("empty_cells", "absent")
+            [spec["path"]],
+            spec.get("format"),
+            mapping,
+            spec.get("empty_cells", "absent"),
+            spec.get("encoding"),
         )
         out = [SourceRecord(r.kind, r.resource, {**spec, "line": r.line}, r.line) for r in stream]
     except (UnusableInput, MappingError, OSError) as exc:
