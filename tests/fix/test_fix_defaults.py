@@ -9,11 +9,11 @@ import json
 from pathlib import Path
 
 import pytest
-from fix_corpus import JOINERS, corpus_users
+from fix_corpus import corpus_users
 from fix_samples import ZWSP, csv_bytes, json_bytes, jsonl_bytes, write
 
 from scimguard.fix import run_fix
-from scimguard.profile import Profile, Severity
+from scimguard.profile import Profile
 
 CSV_HEADER = ["login", "firstName", "lastName", "displayName", "email", "title", "locale"]
 
@@ -42,19 +42,13 @@ FORMATS = {
 }
 
 
-def _refused_by_edition_1(user: dict) -> bool:  # type: ignore[type-arg]
-    """A joiner the current profile still calls hidden (edition 2 accepts it: issue 12)."""
-    text = json.dumps(user, ensure_ascii=False)
-    errors = [f for f in Profile().check(user, "user") if f.severity is Severity.ERROR]
-    return bool(errors) and any(j in text for j in JOINERS)
-
-
 @pytest.mark.parametrize("name", sorted(FORMATS))
 @pytest.mark.parametrize("options", [{}, {"warnings": True}])
 def test_legitimate_names_are_left_byte_for_byte(tmp_path: Path, name: str, options) -> None:  # type: ignore[no-untyped-def]
     users = corpus_users()
-    waiting = [u for u in users if _refused_by_edition_1(u)]
-    clean = [u for u in users if u not in waiting]
+    # the profile's second edition accepts every name of the corpus, joiners included
+    assert [u for u in users if Profile().errors(u, "user")] == []
+    clean = users
     if options:  # what --warnings is asked to change: U+3000 to a space, NFD composed
         clean = [
             u
@@ -65,13 +59,6 @@ def test_legitimate_names_are_left_byte_for_byte(tmp_path: Path, name: str, opti
     result = run_fix(str(source), Profile(), **options)
     assert result.changes == []
     assert result.output_bytes == source.read_bytes()
-    if waiting:
-        pytest.xfail(
-            f"the profile refuses {len(waiting)} names spelled with ZWJ/ZWNJ, and fix follows "
-            "it; edition 2 of the profile (issue 12 item 1) accepts them: then this runs"
-        )
-    source = write(tmp_path / name, FORMATS[name](users))
-    assert run_fix(str(source), Profile(), **options).output_bytes == source.read_bytes()
 
 
 def test_the_joiner_names_are_in_the_corpus() -> None:
@@ -173,10 +160,14 @@ def test_nfc_only_where_no_glyph_changes(tmp_path: Path) -> None:
     assert fixed["name"]["givenName"] == "Nguyễn"  # composed: the same glyphs
     assert fixed["name"]["familyName"] == "\ufa19\u5bb0"  # U+FA19 is not U+795E to a person
     assert fixed["displayName"] == "\u0959\u0940"
+    # the profile (second edition) offers no suggestion where NFC changes a glyph; the
+    # leftover says so, and its finding names the character
     reasons = _reasons(result)
-    assert "another glyph" in reasons[("not-normalized", "name.familyName")]
-    assert "U+FA19" in reasons[("not-normalized", "name.familyName")]
-    assert "U+0959" in reasons[("not-normalized", "displayName")]
+    assert reasons[("not-normalized", "name.familyName")].startswith("no safe suggestion")
+    messages = {(i.finding.rule, i.finding.attribute): i.finding.message for i in result.leftovers}
+    assert "U+FA19" in messages[("not-normalized", "name.familyName")]
+    assert "U+0959" in messages[("not-normalized", "displayName")]
+    assert "changes a glyph" in messages[("not-normalized", "displayName")]
 
 
 def test_skipped_suggestions_are_in_the_change_log_and_the_report(run, tmp_path: Path) -> None:
