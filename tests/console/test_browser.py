@@ -41,7 +41,12 @@ def _sign_in(page, base: str, path: str = "/tasks") -> None:
 
 def _no_sideways_scroll(page) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
+    wide = page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right"
+        " > window.innerWidth).slice(-3).map(e => e.tagName + '.' + e.className + ' '"
+        " + (e.getAttribute('name') || e.id || ''))"
+    )
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px: {wide}"
 
 
 def _task_id(db_url: str, display: str) -> int:
@@ -148,15 +153,16 @@ def test_fix_tick_retry_dismiss_inspect_and_check(chromium, live, tmp_path):
     expect(page.locator("section.record")).to_contain_text("hidden-character")
     with page.expect_download() as info:
         page.click("#download")
-    downloaded = Path(info.value.path()).read_text(encoding="utf-8")
+    # the same bytes as `check --format csv --excel`: a UTF-8 BOM for Excel, CRLF rows
+    downloaded = Path(info.value.path()).read_bytes().decode("utf-8")
     cli = subprocess.run(
-        [SCIMGUARD, "check", "--format", "csv", "export.csv"],
+        [SCIMGUARD, "check", "--format", "csv", "--excel", "export.csv"],
         cwd=tmp_path,
         capture_output=True,
-        text=True,
         timeout=60,
     )
-    assert downloaded == cli.stdout and "hidden-character" in downloaded
+    assert downloaded == cli.stdout.decode("utf-8") and "hidden-character" in downloaded
+    assert downloaded.startswith("\ufeff")
     page.screenshot(path=str(tmp_path / "check-1280.png"), full_page=True)
     assert errors == []
     context.close()

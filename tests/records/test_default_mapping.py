@@ -49,7 +49,8 @@ def test_scim_path_columns_of_two_elements_send_one_and_say_so() -> None:
     built = primary.build(
         {"emails[0].value": "a@x.org", "emails[1].value": "b@x.org", "emails[1].primary": "true"}
     )
-    assert built["emails"] == [{"value": "b@x.org", "primary": "true"}]
+    # a CSV cell "true" in a primary column is the boolean (profile, second edition)
+    assert built["emails"] == [{"value": "b@x.org", "primary": True}]
 
 
 def test_the_okta_csv_headers_draw_no_notice() -> None:

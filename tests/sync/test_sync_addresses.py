@@ -80,7 +80,7 @@ def test_block_makes_the_user_a_task(target, engine_db, tmp_path):
     # Retry uses the switch the run recorded
     retried = run_cli(["tasks", "retry", "--all", "--json"], target.token, engine_db)
     assert retried.returncode == 1, retried.stderr
-    assert [t["state"] for t in json.loads(retried.stdout)] == ["blocked"]
+    assert [t["state"] for t in json.loads(retried.stdout)["results"]] == ["blocked"]
     assert [u["userName"] for u in target.users()] == ["user2@example.com"]
     # switching to omit provisions the user; the blocked task is closed
     result = run_cli([*args[:-3], "--json"], target.token, engine_db)
@@ -97,7 +97,10 @@ def test_a_dismissed_record_gets_no_provisioned_note(target, engine_db, tmp_path
     assert run_cli(args, target.token, engine_db).returncode == 1
     [task] = _tasks(engine_db)
     assert run_cli(["tasks", "dismiss", str(task["id"])], None, engine_db).returncode == 0
-    assert run_cli(args, target.token, engine_db).returncode == 1  # fails the same way
+    # unchanged and dismissed: remembered, not sent again (issue 22), so not a task either
+    again = run_cli([*args, "--json"], target.token, engine_db)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["dismissed"] == 1
     assert target.users() == []
     everything = _tasks(engine_db, "--state", "all")
     assert [(t["state"], t["rule"]) for t in everything] == [("dismissed", "forbidden-character")]

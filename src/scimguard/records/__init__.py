@@ -132,7 +132,10 @@ class RecordStream:
         for name in self.files:
             if name == "-":
                 continue
-            source = open_input(name, self.encoding)
+            try:
+                source = open_input(name, self.encoding)
+            except UnusableInput:  # reported, with the file's name, when the records are read
+                continue
             try:
                 if (self.input_format or detect_format(source.head)) == "csv":
                     rows = read_csv(
@@ -144,6 +147,8 @@ class RecordStream:
                         encoding=source.encoding,
                     )
                     next(rows, None)
+            except OSError:  # an I/O error: reported as an input problem when the file is read
+                pass
             finally:
                 source.close()
 

@@ -153,7 +153,11 @@ def open_input(name: str, encoding: str | None = None) -> OpenInput:
     except OSError as exc:
         raise UnusableInput(f"{name}: cannot be read ({exc.strerror})") from exc
     display = "-" if name == "-" else name
-    sample = _peek(handle, SAMPLE_SIZE)
+    try:
+        sample = _peek(handle, SAMPLE_SIZE)  # for the encoding; an I/O error can come here
+    except OSError as exc:
+        handle.close()
+        raise UnusableInput(f"{name}: reading stopped: {exc.strerror or exc}") from exc
     if encoding is None:
         if sample[:2] in BOM_UTF16:
             encoding = "utf-16"

@@ -65,6 +65,10 @@ def note_lines(notes: Notes, snapshot: Snapshot) -> list[str]:
     ]
 
 
+# Plan actions of a record that was not sent this run: no "provisioned without address" note.
+NOT_SENT = ("blocked", "still-blocked", "still-failed", "dismissed")
+
+
 def record_notes(
     engine: Engine,
     target_url: str,
@@ -117,7 +121,7 @@ def record_notes(
                 )
                 continue
             operation = actions.get((kind, key), "create")
-            if operation == "blocked":  # a dismissed task, failing the same way: not sent
+            if operation in NOT_SENT:  # blocked, or a refusal remembered (#22): nothing went out
                 continue
             operation = "update" if operation in ("unchanged", "adopt") else operation
             record = sources.get((kind, key))
