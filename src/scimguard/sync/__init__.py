@@ -3,9 +3,11 @@
 Modules, one job each:
     store      open the engine database and run its Alembic chain (`migrations/`)
     schema     the tables: runs, tasks, resources the engine owns in the target
-    tasks      the task queue API (list, show, dismiss, retry, Okta-style messages)
+    tasks      the task queue API (list, show, dismiss, Okta-style messages): a leaf that the
+               executor writes and retry reads
     client     the SCIM client: httpx, quota-aware rate limiter, retries with backoff
     drain      a graceful stop: no new request once asked, those in flight finish
+    desired    the desired state's types: SourceRecord, Snapshot, SourceError (a leaf)
     sources    where the desired state comes from (files, group files, Okta)
     okta       the Okta Users and Groups API reader
     omitted    partial addresses left out of the desired state, and their notes on the task list
@@ -13,6 +15,9 @@ Modules, one job each:
     memory     what a failed or blocked task sent: an unchanged refusal is not sent again
     executor   applies a plan; every operation that does not succeed becomes a task
     recorder   what a run writes to the state: tasks, owned resources, intents (batched)
-    retry      re-reads one record from its source and sends only its operations
+    retry      re-reads one record from its source and sends only its operations (`retry()`,
+               the `tasks retry` command and the console's Retry button)
     report     a run's exit status and `--json` summary (what a scheduler reads)
+
+No module imports another in a circle, not even inside a function (tests/sync/test_import_graph.py).
 """

@@ -23,6 +23,7 @@ import httpx
 
 from scimguard.records import AttributeMapping
 from scimguard.records.okta import OktaConverter
+from scimguard.sync.desired import SourceError, SourceRecord
 
 LIMIT = 200
 ATTEMPTS = 4
@@ -143,8 +144,6 @@ def okta_group_to_scim(conv: OktaConverter, group: dict[str, Any], ids: list[str
 
 def read_okta(spec: dict[str, Any]):  # type: ignore[no-untyped-def]
     """(records, problems) of an Okta source spec; see the module docstring."""
-    from scimguard.sync.sources import SourceError, SourceRecord
-
     token = os.environ.get("OKTA_API_TOKEN", "").strip()
     if not token:
         raise SourceError("Okta source: OKTA_API_TOKEN is not set")

@@ -18,11 +18,12 @@ from sqlalchemy import Engine, select, update
 from scimguard.profile import Profile
 from scimguard.sync import memory
 from scimguard.sync.client import RetryPolicy, ScimClient, TargetReadFailed, TargetUnauthorized
+from scimguard.sync.desired import Snapshot
 from scimguard.sync.executor import Executor, Outcome
 from scimguard.sync.omitted import omit_incomplete, record_notes
 from scimguard.sync.planner import COUNTS, Options, Owned, Plan, Planner, TargetState, total
 from scimguard.sync.schema import resources, runs
-from scimguard.sync.sources import Snapshot, read_all
+from scimguard.sync.sources import read_all
 from scimguard.sync.store import now
 from scimguard.sync.tasks import dismiss_gone
 
