@@ -5,11 +5,13 @@ Modules, one job each:
     schema     the tables: runs, tasks, resources the engine owns in the target
     tasks      the task queue API (list, show, dismiss, Okta-style messages): a leaf that the
                executor writes and retry reads
-    client     the SCIM client: httpx, quota-aware rate limiter, retries with backoff
+    backoff    the one retry policy (tenacity) of the SCIM client and the Okta reader: 429,
+               5xx and no answer retried with full jitter, the server's delay winning
+    client     the SCIM client: httpx, quota-aware rate limiter, retries by `backoff`
     drain      a graceful stop: no new request once asked, those in flight finish
     desired    the desired state's types: SourceRecord, Snapshot, SourceError (a leaf)
     sources    where the desired state comes from (files, group files, Okta)
-    okta       the Okta Users and Groups API reader
+    okta       the Okta Users and Groups API reader (retries by `backoff`)
     omitted    partial addresses left out of the desired state, and their notes on the task list
     planner    desired vs target -> plan (create, update, deactivate, delete, blocked, members)
     memory     what a failed or blocked task sent: an unchanged refusal is not sent again

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, select
 
 from scimguard.profile import Profile, Switches
 from scimguard.sync import memory
+from scimguard.sync.backoff import RetryPolicy
 from scimguard.sync.client import ScimClient, TargetReadFailed, TargetUnauthorized
 from scimguard.sync.executor import Executor
 from scimguard.sync.omitted import omit_incomplete, record_notes
@@ -132,7 +133,8 @@ async def _retry_batch(
     if not bearer:
         where = run.get("token_file") or f"${run.get('token_env') or 'SCIMGUARD_TARGET_TOKEN'}"
         return unchanged(f"no target token: {where} is not set")
-    snapshot = read_all(sources)
+    policy = RetryPolicy()  # one policy for the source (Okta) and the target
+    snapshot = read_all(sources, policy)
     report.problems.extend(p for p in snapshot.problems if p not in report.problems)
     keys = {(t.kind, t.record_key) for t in batch}
     present = {("user", r.key) for r in snapshot.users} | {
@@ -157,6 +159,7 @@ async def _retry_batch(
         bearer,
         rate_writes=float(options.get("rate_writes", 25.0)),
         rate_reads=float(options.get("rate_reads", 40.0)),
+        retry=policy,
     ) as client:
         try:
             # The retried records are sent whatever they were refused for; the others are not.

@@ -17,7 +17,8 @@ from sqlalchemy import Engine, select, update
 
 from scimguard.profile import Profile
 from scimguard.sync import memory
-from scimguard.sync.client import RetryPolicy, ScimClient, TargetReadFailed, TargetUnauthorized
+from scimguard.sync.backoff import RetryPolicy
+from scimguard.sync.client import ScimClient, TargetReadFailed, TargetUnauthorized
 from scimguard.sync.desired import Snapshot
 from scimguard.sync.executor import Executor, Outcome
 from scimguard.sync.omitted import omit_incomplete, record_notes
@@ -176,7 +177,7 @@ async def run_sync_async(
     import time
 
     started = time.monotonic()
-    snapshot = snapshot if snapshot is not None else read_all(cfg.sources)
+    snapshot = snapshot if snapshot is not None else read_all(cfg.sources, cfg.retry)
     snapshot.notes.update(omit_incomplete(snapshot, cfg.profile))
     result = RunResult(None, snapshot)
     run_id = None

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scimguard.records import AttributeMapping, MappingError, UnusableInput, read_records
+from scimguard.sync.backoff import RetryPolicy
 from scimguard.sync.desired import Snapshot, SourceError, SourceRecord
 from scimguard.sync.okta import read_okta
 
@@ -23,21 +24,26 @@ from scimguard.sync.okta import read_okta
 __all__ = ["Snapshot", "SourceError", "SourceRecord", "file_spec", "read_all", "read_spec"]
 
 
-def read_spec(spec: dict[str, Any]) -> tuple[list[SourceRecord], list[str]]:
-    """All records of one source spec, and the problems met (empty when the read was whole)."""
+def read_spec(
+    spec: dict[str, Any], retry: RetryPolicy | None = None
+) -> tuple[list[SourceRecord], list[str]]:
+    """All records of one source spec, and the problems met (empty when the read was whole).
+
+    `retry`: the run's retry policy, for a source read over HTTP (Okta).
+    """
     if spec["type"] == "file":
         return read_file(spec)
     if spec["type"] == "okta":
-        return read_okta(spec)
+        return read_okta(spec, retry)
     raise SourceError(f"unknown source type {spec['type']!r}")
 
 
-def read_all(specs: list[dict[str, Any]]) -> Snapshot:
+def read_all(specs: list[dict[str, Any]], retry: RetryPolicy | None = None) -> Snapshot:
     """Every source; a source that fails becomes a problem (nothing removed), not a crash."""
     snapshot = Snapshot()
     for spec in specs:
         try:
-            records, problems = read_spec(spec)
+            records, problems = read_spec(spec, retry)
         except SourceError as exc:
             snapshot.problems.append(str(exc))
             continue
