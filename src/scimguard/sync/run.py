@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -174,8 +175,6 @@ async def run_sync_async(
     snapshot: Snapshot | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
-    import time
-
     started = time.monotonic()
     snapshot = snapshot if snapshot is not None else read_all(cfg.sources, cfg.retry)
     snapshot.notes.update(omit_incomplete(snapshot, cfg.profile))
