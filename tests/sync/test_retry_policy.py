@@ -7,13 +7,16 @@ and the local Okta org (fake_okta.py) with its own faults.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 from fake_okta import FakeOkta, okta_user
 
 from scimguard.server.testing import running_emulator
-from scimguard.sync.backoff import RetryPolicy
+from scimguard.sync.backoff import RetryPolicy, retry_after
 from scimguard.sync.client import ScimClient
 from scimguard.sync.okta import OktaClient
 from scimguard.sync.run import SyncConfig, run_sync
@@ -110,3 +113,26 @@ def test_a_401_from_okta_is_never_retried(okta, monkeypatch):
     monkeypatch.setenv("OKTA_API_TOKEN", "wrong")
     snapshot = read_all([okta_spec(okta)], policy)
     assert "401" in snapshot.problems[0] and len(okta.requests) == 1
+
+
+def test_okta_retries_are_logged_as_the_clients_are(okta, caplog):
+    okta.rate_limit_every = 2
+    client = OktaClient(okta.url, okta.token, retry=RetryPolicy(base=0.01, max_retry_after=0.1))
+    with caplog.at_level(logging.DEBUG, logger="scimguard.sync.okta"):
+        try:
+            client.get("/api/v1/users?limit=2")
+            client.get("/api/v1/users?limit=2&q=secret")
+        finally:
+            client.close()
+    (event,) = [r for r in caplog.records if getattr(r, "event", None)]
+    assert event.event == "throttled"
+    assert event.fields == {"method": "GET", "path": "/api/v1/users", "attempt": 2, "after": "429"}
+
+
+def test_retry_after_takes_seconds_or_an_http_date():
+    assert retry_after("3") == 3.0 and retry_after("-1") == 0.0
+    assert retry_after(None) is None and retry_after("soon") is None
+    ahead = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    assert 25 < (retry_after(ahead) or 0) <= 30
+    zoneless = format_datetime(datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=30))
+    assert 25 < (retry_after(zoneless) or 0) <= 30  # "-0000": taken as GMT, not a crash
