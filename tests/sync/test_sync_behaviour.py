@@ -230,7 +230,7 @@ def test_group_rename_is_an_update_and_a_returning_user_is_reactivated(target, e
 def test_retry_api_from_inside_an_event_loop(target, engine_db, tmp_path):
     import asyncio
 
-    from scimguard.sync.tasks import retry_tasks
+    from scimguard.sync.retry import retry as retry_tasks
 
     bad = user(1, displayName="")
     path = write_jsonl(tmp_path / "u.jsonl", [bad])

@@ -6,8 +6,9 @@ import json
 
 from sync_helpers import group, run_cli, user, write_jsonl
 
+from scimguard.sync.retry import retry as retry_tasks
 from scimguard.sync.store import open_engine
-from scimguard.sync.tasks import get_task, list_tasks, retry_tasks
+from scimguard.sync.tasks import get_task, list_tasks
 
 
 def test_list_show_retry_dismiss(target, engine_db, tmp_path):

@@ -229,7 +229,7 @@ def sync_command(
       2 unusable invocation              6 removals held back by the safety fuse
       3 stopped: token refused or target unreadable
     """
-    from scimguard.sync.client import RetryPolicy
+    from scimguard.sync.backoff import RetryPolicy
     from scimguard.sync.omitted import note_lines
     from scimguard.sync.planner import Options, parse_max_removals
     from scimguard.sync.render import held_line, plan_lines

@@ -44,6 +44,7 @@ from scimguard.profile import DEFAULT_SWITCHES, Profile
 from scimguard.profile.catalogue import BY_CODE
 from scimguard.spreadsheet import EXCEL_BOM
 from scimguard.sync import tasks as T
+from scimguard.sync.retry import retry as retry_tasks
 
 HERE = Path(__file__).parent
 STATE_FILTERS = ("open", "failed", "blocked", "succeeded", "dismissed", "all")
@@ -375,7 +376,7 @@ class Console:
             return self._back_to_tasks(ctx)
         names = {t.id: t.display for t in (T.get_task(self.engine, i) for i in ids) if t}
         try:
-            outcomes = T.retry_tasks(self.engine, ids, token=self.token)
+            outcomes = retry_tasks(self.engine, ids, token=self.token)
         except Exception as exc:  # the retry machinery itself broke: say so, keep the tasks
             self.sessions.set_flash(
                 ctx.session,

@@ -3,16 +3,23 @@
 Modules, one job each:
     store      open the engine database and run its Alembic chain (`migrations/`)
     schema     the tables: runs, tasks, resources the engine owns in the target
-    tasks      the task queue API (list, show, dismiss, retry, Okta-style messages)
-    client     the SCIM client: httpx, quota-aware rate limiter, retries with backoff
+    tasks      the task queue API (list, show, dismiss, Okta-style messages): a leaf that the
+               executor writes and retry reads
+    backoff    the one retry policy (tenacity) of the SCIM client and the Okta reader: 429,
+               5xx and no answer retried with full jitter, the server's delay winning
+    client     the SCIM client: httpx, quota-aware rate limiter, retries by `backoff`
     drain      a graceful stop: no new request once asked, those in flight finish
+    desired    the desired state's types: SourceRecord, Snapshot, SourceError (a leaf)
     sources    where the desired state comes from (files, group files, Okta)
-    okta       the Okta Users and Groups API reader
+    okta       the Okta Users and Groups API reader (retries by `backoff`)
     omitted    partial addresses left out of the desired state, and their notes on the task list
     planner    desired vs target -> plan (create, update, deactivate, delete, blocked, members)
     memory     what a failed or blocked task sent: an unchanged refusal is not sent again
     executor   applies a plan; every operation that does not succeed becomes a task
     recorder   what a run writes to the state: tasks, owned resources, intents (batched)
-    retry      re-reads one record from its source and sends only its operations
+    retry      re-reads one record from its source and sends only its operations (`retry()`,
+               the `tasks retry` command and the console's Retry button)
     report     a run's exit status and `--json` summary (what a scheduler reads)
+
+No module imports another in a circle, not even inside a function (tests/sync/test_import_graph.py).
 """

@@ -2,7 +2,8 @@
 
 Every call goes through a rate limiter (writes and reads have separate quotas), is retried on
 429, 5xx, timeouts and connection errors with exponential backoff and full jitter (a
-`Retry-After` header wins when present), up to `max_attempts`. A 401 or 403 raises
+`Retry-After` header wins when present), up to `max_attempts`: the engine's one `RetryPolicy`
+(sync/backoff.py, shared with the Okta reader). A 401 or 403 raises
 `TargetUnauthorized` at once: the run must stop, nothing else will succeed.
 Refusals (400, 404, 409) are returned as data (`Reply`), never raised.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -21,6 +21,7 @@ from urllib.parse import quote
 import httpx
 import orjson
 
+from scimguard.sync.backoff import RetryPolicy, count_retry, retry_after
 from scimguard.sync.drain import in_flight
 from scimguard.sync.ratelimit import RateLimiter
 
@@ -33,6 +34,7 @@ log = logging.getLogger("scimguard.sync.client")
 PAGE_SIZE = 100
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+__all__ = ["Reply", "RetryPolicy", "ScimClient", "TargetReadFailed", "TargetUnauthorized"]
 
 
 @dataclass
@@ -88,38 +90,6 @@ class TargetReadFailed(Exception):
         self.reply = reply
 
 
-@dataclass
-class RetryPolicy:
-    max_attempts: int = 6
-    base: float = 0.25  # seconds; the n-th retry waits uniform(0, min(cap, base * 2**n))
-    cap: float = 10.0
-    max_retry_after: float = 60.0
-
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        jitter = random.uniform(0, min(self.cap, self.base * (2**attempt)))
-        if retry_after is not None:
-            return min(self.max_retry_after, retry_after) + jitter * 0.1
-        return jitter
-
-
-def _retry_after(headers: httpx.Headers) -> float | None:
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        from email.utils import parsedate_to_datetime
-
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        from datetime import UTC, datetime
-
-        return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
 class ScimClient:
     """An async client of one SCIM base URL (`https://.../<tenant>/scim/v2`)."""
 
@@ -171,32 +141,12 @@ class ScimClient:
         limiter = self.writes if is_write else self.reads
         reply = Reply(method, path, body, None)
         content = None if body is None else orjson.dumps(body)
-        for attempt in range(self.retry.max_attempts):
+
+        async def attempt() -> Reply:
             if self.stopped is not None:
                 raise TargetUnauthorized(self.stopped)
             self.counts["writes" if is_write else "reads"] += 1
-            if attempt:
-                self.counts["retries"] += 1
-                why = f"retried_{reply.status or 'no_answer'}"
-                self.counts[why] = self.counts.get(why, 0) + 1
-                log.debug(
-                    "retry %d of %s %s after %s",
-                    attempt,
-                    method,
-                    path,
-                    why[8:],
-                    extra={  # an event for `--log-format json`: no query (it may hold a name)
-                        "event": "throttled" if reply.status == 429 else "retry",
-                        "fields": {
-                            "method": method,
-                            "path": path.split("?", 1)[0],
-                            "attempt": attempt + 1,
-                            "after": why[8:],
-                        },
-                    },
-                )
-            reply.attempts = attempt + 1
-            retry_after = None
+            reply.attempts += 1
             try:
                 # Paced once a connection slot is held: a slot of the quota is never spent on
                 # a request still queued, so a backlog cannot burst past the target's bucket.
@@ -211,22 +161,38 @@ class ScimClient:
                 reply.error = (
                     f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__
                 )
-            else:
-                reply.status = response.status_code
-                reply.headers = {k.lower(): v for k, v in response.headers.items()}
-                reply.data = _parse(response)
-                reply.error = None
-                if reply.status in (401, 403):
-                    self.stopped = reply
-                    raise TargetUnauthorized(reply)
-                if not reply.transient:
-                    return reply
-                retry_after = _retry_after(response.headers)
-                if reply.status == 429 and retry_after:
-                    limiter.pause(retry_after)
-            if attempt + 1 < self.retry.max_attempts:
-                await asyncio.sleep(self.retry.delay(attempt, retry_after))
-        return reply
+                return reply
+            reply.status = response.status_code
+            reply.headers = {k.lower(): v for k, v in response.headers.items()}
+            reply.data = _parse(response)
+            reply.error = None
+            if reply.status in (401, 403):
+                self.stopped = reply
+                raise TargetUnauthorized(reply)
+            if reply.status == 429 and (wait := _server_delay(reply)):
+                limiter.pause(wait)  # the whole quota waits, not only this call
+            return reply
+
+        def on_retry(answer: Reply, number: int) -> None:
+            why = count_retry(self.counts, answer)
+            log.debug(
+                "retry %d of %s %s after %s",
+                number - 1,
+                method,
+                path,
+                why,
+                extra={  # an event for `--log-format json`: no query (it may hold a name)
+                    "event": "throttled" if answer.status == 429 else "retry",
+                    "fields": {
+                        "method": method,
+                        "path": path.split("?", 1)[0],
+                        "attempt": number,
+                        "after": why,
+                    },
+                },
+            )
+
+        return await self.retry.acall(attempt, server_delay=_server_delay, on_retry=on_retry)
 
     # --- reads ------------------------------------------------------------------------------
 
@@ -330,3 +296,8 @@ def _parse(response: httpx.Response) -> Any:
         return orjson.loads(response.content)
     except orjson.JSONDecodeError:
         return response.text
+
+
+def _server_delay(reply: Reply) -> float | None:
+    """The `Retry-After` of a 429 or 503 (the header names are lower-cased in `Reply`)."""
+    return retry_after(reply.headers.get("retry-after"))

@@ -1,10 +1,11 @@
 """The Okta Users and Groups API as a source (`--okta-org URL`, token in `OKTA_API_TOKEN`).
 
 Reads follow the `Link: <...>; rel="next"` header page after page, wait when Okta's
-`X-Rate-Limit-Remaining` reaches zero (until `X-Rate-Limit-Reset`, epoch seconds) and on 429,
-and retry 5xx and timeouts a few times. A page that still fails makes the read *partial*: the
-records read so far are used for creates and updates, and the snapshot says it is incomplete so
-nothing is deactivated or deleted.
+`X-Rate-Limit-Remaining` reaches zero (until `X-Rate-Limit-Reset`, epoch seconds), and retry
+429, 5xx, timeouts and connection errors by the engine's one `RetryPolicy` (sync/backoff.py,
+the SCIM client's too): on a 429 the reset time wins over the backoff. A page that still fails
+makes the read *partial*: the records read so far are used for creates and updates, and the
+snapshot says it is incomplete so nothing is deactivated or deleted.
 
 Scope: `--okta-group NAME` (repeatable): those groups and their members; `--okta-app ID`: the
 users and groups assigned to the app; neither: every user and group of the org.
@@ -12,10 +13,11 @@ users and groups assigned to the app; neither: every user and group of the org.
 
 from __future__ import annotations
 
+import logging
 import os
-import random
 import re
 import time
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -23,10 +25,12 @@ import httpx
 
 from scimguard.records import AttributeMapping
 from scimguard.records.okta import OktaConverter
+from scimguard.sync.backoff import RetryPolicy, count_retry, transient
+from scimguard.sync.desired import SourceError, SourceRecord
 
+log = logging.getLogger("scimguard.sync.okta")
 LIMIT = 200
-ATTEMPTS = 4
-MAX_WAIT = 60.0
+RESET_SLACK = 0.05  # Okta's reset is whole epoch seconds: a hair late beats a second 429
 _LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?([^";]+)"?')
 
 
@@ -34,61 +38,99 @@ class OktaReadError(Exception):
     pass
 
 
+@dataclass
+class _Answer:
+    """One GET as the retry policy sees it."""
+
+    status: int | None  # None: no answer (timeout, connection error)
+    response: httpx.Response | None = None
+    error: str = ""
+
+
+def _reset_delay(answer: _Answer) -> float | None:
+    """Seconds until Okta's `X-Rate-Limit-Reset` (epoch seconds), for a 429 that has one."""
+    if answer.status != 429 or answer.response is None:
+        return None
+    reset = answer.response.headers.get("x-rate-limit-reset")
+    try:
+        return max(0.0, float(reset) - time.time()) + RESET_SLACK if reset else None
+    except ValueError:
+        return None
+
+
 class OktaClient:
-    def __init__(self, org: str, token: str, *, timeout: float = 30.0, backoff: float = 0.5):
+    def __init__(
+        self, org: str, token: str, *, timeout: float = 30.0, retry: RetryPolicy | None = None
+    ) -> None:
         self.org = org.rstrip("/")
-        self.backoff = backoff
+        self.retry = retry or RetryPolicy()
         self.http = httpx.Client(
             headers={"Authorization": f"SSWS {token}", "Accept": "application/json"},
             timeout=timeout,
         )
         self.requests = 0
+        self.counts: dict[str, int] = {"retries": 0}
 
     def close(self) -> None:
         self.http.close()
-
-    def _wait_for_reset(self, response: httpx.Response) -> None:
-        reset = response.headers.get("x-rate-limit-reset")
-        try:
-            delay = float(reset) - time.time() if reset else 1.0
-        except ValueError:
-            delay = 1.0
-        time.sleep(min(MAX_WAIT, max(0.0, delay) + 0.05))
 
     def get(self, url: str) -> httpx.Response:
         """One GET with Okta's rate-limit headers honoured and transient failures retried."""
         if url.startswith("/"):
             url = self.org + url
-        last: str = ""
-        for attempt in range(ATTEMPTS):
+
+        def attempt() -> _Answer:
             self.requests += 1
             try:
                 response = self.http.get(url)
-            except httpx.TransportError as exc:
-                last = f"{exc.__class__.__name__}"
-            else:
-                if response.status_code == 429:
-                    self._wait_for_reset(response)
-                    last = "429"
-                    continue
-                if response.status_code < 500:
-                    if response.status_code in (401, 403):
-                        raise OktaReadError(
-                            f"Okta answered {response.status_code} to GET {_path(url)}: the API "
-                            "token (OKTA_API_TOKEN) is wrong or lacks permission"
-                        )
-                    if response.status_code >= 400:
-                        raise OktaReadError(
-                            f"Okta answered {response.status_code} to GET {_path(url)}: "
-                            f"{_summary(response)}"
-                        )
-                    if response.headers.get("x-rate-limit-remaining") == "0":
-                        self._wait_for_reset(response)
-                    return response
-                last = str(response.status_code)
-            if attempt + 1 < ATTEMPTS:
-                time.sleep(random.uniform(0, self.backoff * 2**attempt))
-        raise OktaReadError(f"Okta failed on GET {_path(url)} after {ATTEMPTS} attempts ({last})")
+            except httpx.TransportError as exc:  # timeouts included
+                return _Answer(None, error=exc.__class__.__name__)
+            status = response.status_code
+            if status in (401, 403):
+                raise OktaReadError(
+                    f"Okta answered {status} to GET {_path(url)}: the API "
+                    "token (OKTA_API_TOKEN) is wrong or lacks permission"
+                )
+            if 400 <= status < 500 and status != 429:
+                raise OktaReadError(
+                    f"Okta answered {status} to GET {_path(url)}: {_summary(response)}"
+                )
+            return _Answer(status, response)
+
+        def on_retry(answer: _Answer, number: int) -> None:
+            why = count_retry(self.counts, answer)
+            log.debug(
+                "retry %d of GET %s after %s",
+                number - 1,
+                _path(url).split("?", 1)[0],
+                why,
+                extra={  # the SCIM client's event shape; no query (it may hold a name)
+                    "event": "throttled" if answer.status == 429 else "retry",
+                    "fields": {
+                        "method": "GET",
+                        "path": _path(url).split("?", 1)[0],
+                        "attempt": number,
+                        "after": why,
+                    },
+                },
+            )
+
+        answer = self.retry.call(attempt, server_delay=_reset_delay, on_retry=on_retry)
+        if answer.response is None or transient(answer):
+            last = answer.error if answer.status is None else str(answer.status)
+            raise OktaReadError(
+                f"Okta failed on GET {_path(url)} after {self.retry.max_attempts} attempts ({last})"
+            )
+        response = answer.response
+        if response.headers.get("x-rate-limit-remaining") == "0":
+            # Not a retry: the next request would be refused, so wait for the window to reset.
+            reset = response.headers.get("x-rate-limit-reset")
+            try:
+                wait = float(reset) - time.time() if reset else 1.0
+            except ValueError:
+                wait = 1.0
+            time.sleep(min(self.retry.max_retry_after, max(0.0, wait) + RESET_SLACK))
+        return response
 
     def pages(self, url: str) -> Any:
         """Every item of a paged collection, following `Link rel="next"`."""
@@ -141,14 +183,21 @@ def okta_group_to_scim(conv: OktaConverter, group: dict[str, Any], ids: list[str
 # --- reading ------------------------------------------------------------------------------------
 
 
-def read_okta(spec: dict[str, Any]):  # type: ignore[no-untyped-def]
-    """(records, problems) of an Okta source spec; see the module docstring."""
-    from scimguard.sync.sources import SourceError, SourceRecord
+def read_okta(
+    spec: dict[str, Any], retry: RetryPolicy | None = None
+) -> tuple[list[SourceRecord], list[str]]:
+    """(records, problems) of an Okta source spec; see the module docstring.
 
+    `retry` is the run's policy (the SCIM client's); a spec's `backoff` (seconds, tests use it)
+    replaces its base.
+    """
     token = os.environ.get("OKTA_API_TOKEN", "").strip()
     if not token:
         raise SourceError("Okta source: OKTA_API_TOKEN is not set")
-    client = OktaClient(spec["org"], token, backoff=float(spec.get("backoff", 0.5)))
+    policy = retry or RetryPolicy()
+    if spec.get("backoff") is not None:
+        policy = replace(policy, base=float(spec["backoff"]))
+    client = OktaClient(spec["org"], token, retry=policy)
     users: dict[str, dict] = {}
     groups: list[tuple[dict, list[str]]] = []
     problems: list[str] = []

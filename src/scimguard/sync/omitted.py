@@ -18,9 +18,9 @@ from sqlalchemy import Connection, Engine, select, update
 from scimguard.profile import Finding, Profile
 from scimguard.profile.omission import OMITTED, omit_incomplete_addresses, omits
 from scimguard.profile.schema import ADDRESS_PARTS as PARTS
+from scimguard.sync.desired import Snapshot, SourceRecord
 from scimguard.sync.planner import Plan
 from scimguard.sync.schema import tasks
-from scimguard.sync.sources import Snapshot, SourceRecord
 from scimguard.sync.store import now
 from scimguard.sync.tasks import OPEN_STATES
 

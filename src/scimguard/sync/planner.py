@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scimguard.profile import BY_CODE, DuplicateTracker, Finding, Profile, RecordRef, Severity
+from scimguard.sync.desired import Snapshot, SourceRecord
 from scimguard.sync.diff import changed_attributes, payload
-from scimguard.sync.sources import Snapshot, SourceRecord
 
 USERS, GROUPS = "/Users", "/Groups"
 MAX_MEMBERS_PER_PATCH = 100

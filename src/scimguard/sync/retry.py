@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from sqlalchemy import Engine, select
 
 from scimguard.profile import Profile, Switches
 from scimguard.sync import memory
+from scimguard.sync.backoff import RetryPolicy
 from scimguard.sync.client import ScimClient, TargetReadFailed, TargetUnauthorized
 from scimguard.sync.executor import Executor
 from scimguard.sync.omitted import omit_incomplete, record_notes
@@ -72,8 +74,6 @@ def _run(coro):  # type: ignore[no-untyped-def]
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(coro)
-    from concurrent.futures import ThreadPoolExecutor
-
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coro).result()
 
@@ -132,7 +132,8 @@ async def _retry_batch(
     if not bearer:
         where = run.get("token_file") or f"${run.get('token_env') or 'SCIMGUARD_TARGET_TOKEN'}"
         return unchanged(f"no target token: {where} is not set")
-    snapshot = read_all(sources)
+    policy = RetryPolicy()  # one policy for the source (Okta) and the target
+    snapshot = read_all(sources, policy)
     report.problems.extend(p for p in snapshot.problems if p not in report.problems)
     keys = {(t.kind, t.record_key) for t in batch}
     present = {("user", r.key) for r in snapshot.users} | {
@@ -157,6 +158,7 @@ async def _retry_batch(
         bearer,
         rate_writes=float(options.get("rate_writes", 25.0)),
         rate_reads=float(options.get("rate_reads", 40.0)),
+        retry=policy,
     ) as client:
         try:
             # The retried records are sent whatever they were refused for; the others are not.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,12 +18,14 @@ from sqlalchemy import Engine, select, update
 
 from scimguard.profile import Profile
 from scimguard.sync import memory
-from scimguard.sync.client import RetryPolicy, ScimClient, TargetReadFailed, TargetUnauthorized
+from scimguard.sync.backoff import RetryPolicy
+from scimguard.sync.client import ScimClient, TargetReadFailed, TargetUnauthorized
+from scimguard.sync.desired import Snapshot
 from scimguard.sync.executor import Executor, Outcome
 from scimguard.sync.omitted import omit_incomplete, record_notes
 from scimguard.sync.planner import COUNTS, Options, Owned, Plan, Planner, TargetState, total
 from scimguard.sync.schema import resources, runs
-from scimguard.sync.sources import Snapshot, read_all
+from scimguard.sync.sources import read_all
 from scimguard.sync.store import now
 from scimguard.sync.tasks import dismiss_gone
 
@@ -172,10 +175,8 @@ async def run_sync_async(
     snapshot: Snapshot | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
-    import time
-
     started = time.monotonic()
-    snapshot = snapshot if snapshot is not None else read_all(cfg.sources)
+    snapshot = snapshot if snapshot is not None else read_all(cfg.sources, cfg.retry)
     snapshot.notes.update(omit_incomplete(snapshot, cfg.profile))
     result = RunResult(None, snapshot)
     run_id = None

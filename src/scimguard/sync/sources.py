@@ -11,78 +11,39 @@ Retry can read the same record again after an admin fixed it:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scimguard.records import AttributeMapping, MappingError, UnusableInput, read_records
+from scimguard.sync.backoff import RetryPolicy
+from scimguard.sync.desired import Snapshot, SourceError, SourceRecord
+from scimguard.sync.okta import read_okta
 
-@dataclass
-class SourceRecord:
-    kind: str  # user | group
-    resource: dict[str, Any]  # the SCIM resource to send (members: names to resolve)
-    source: dict[str, Any]  # the spec of the source it came from, plus where in it
-    line: int | None = None
-
-    @property
-    def external_id(self) -> str | None:
-        value = self.resource.get("externalId")
-        return value if isinstance(value, str) and value else None
-
-    @property
-    def name(self) -> str:
-        attr = "userName" if self.kind == "user" else "displayName"
-        value = self.resource.get(attr)
-        return value if isinstance(value, str) else ""
-
-    @property
-    def key(self) -> str:
-        """The record's identity across runs: externalId, else the lower-cased name."""
-        return self.external_id or self.name.lower()
-
-    @property
-    def display(self) -> str:
-        return self.name or self.key
+# The desired-state types live in `desired` (a leaf, so `okta` can import them at the top);
+# they are re-exported here, where the planner and the tests have always found them.
+__all__ = ["Snapshot", "SourceError", "SourceRecord", "file_spec", "read_all", "read_spec"]
 
 
-@dataclass
-class Snapshot:
-    users: list[SourceRecord] = field(default_factory=list)
-    groups: list[SourceRecord] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # failed or partial reads
-    # (kind, record key) -> warnings about what was left out of a record (sync/omitted.py)
-    notes: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+def read_spec(
+    spec: dict[str, Any], retry: RetryPolicy | None = None
+) -> tuple[list[SourceRecord], list[str]]:
+    """All records of one source spec, and the problems met (empty when the read was whole).
 
-    @property
-    def complete(self) -> bool:
-        return not self.problems
-
-    def add(self, records: Iterable[SourceRecord]) -> None:
-        for record in records:
-            (self.users if record.kind == "user" else self.groups).append(record)
-
-
-class SourceError(Exception):
-    """A source could not be read (missing file, bad JSON, an API that failed)."""
-
-
-def read_spec(spec: dict[str, Any]) -> tuple[list[SourceRecord], list[str]]:
-    """All records of one source spec, and the problems met (empty when the read was whole)."""
+    `retry`: the run's retry policy, for a source read over HTTP (Okta).
+    """
     if spec["type"] == "file":
         return read_file(spec)
     if spec["type"] == "okta":
-        from scimguard.sync.okta import read_okta
-
-        return read_okta(spec)
+        return read_okta(spec, retry)
     raise SourceError(f"unknown source type {spec['type']!r}")
 
 
-def read_all(specs: list[dict[str, Any]]) -> Snapshot:
+def read_all(specs: list[dict[str, Any]], retry: RetryPolicy | None = None) -> Snapshot:
     """Every source; a source that fails becomes a problem (nothing removed), not a crash."""
     snapshot = Snapshot()
     for spec in specs:
         try:
-            records, problems = read_spec(spec)
+            records, problems = read_spec(spec, retry)
         except SourceError as exc:
             snapshot.problems.append(str(exc))
             continue
@@ -120,8 +81,6 @@ def read_file(spec: dict[str, Any]) -> tuple[list[SourceRecord], list[str]]:
 
     A line the readers had to skip is a problem: the read is partial, nothing is removed.
     """
-    from scimguard.records import AttributeMapping, MappingError, UnusableInput, read_records
-
     try:
         mapping = AttributeMapping.load(spec["mapping"]) if spec.get("mapping") else None
         stream = read_records(

@@ -8,12 +8,13 @@ SQLAlchemy `Engine` on the engine database (`scimguard.sync.store.open_engine(ur
         diagnosis or any finding of the task.
     get_task(engine, task_id) -> Task | None
     dismiss_tasks(engine, ids) -> int                  number of tasks dismissed
-    retry_tasks(engine, ids, *, token=None) -> list[RetryOutcome]
-        re-reads each record's current data from its source, checks it again with the profile,
-        sends only that record's operations to the task's target (token: the argument, else the
-        run's --token-env variable / --token-file), and updates the task (`succeeded`, or
-        `failed`/`blocked` with the new diagnosis). A 401/403 stops the batch: the remaining
-        outcomes say so and their tasks stay as they were.
+    scimguard.sync.retry.retry(engine, ids, *, token=None) -> list[RetryOutcome]
+        (in `retry`: tasks are data the engine writes and retry reads, so this module is a
+        leaf and imports neither) re-reads each record's current data from its source, checks
+        it again with the profile, sends only that record's operations to the task's target
+        (token: the argument, else the run's --token-env variable / --token-file), and updates
+        the task (`succeeded`, or `failed`/`blocked` with the new diagnosis). A 401/403 stops
+        the batch: the remaining outcomes say so and their tasks stay as they were.
     open_task_ids(engine) -> list[int]                 every failed or blocked task (for --all)
     open_count(engine, target_url=None) -> int         how many are open (of one target)
     task_counts(engine) -> dict[str, int]              {state: count} for every state in STATES
@@ -266,14 +267,6 @@ def last_run(engine: Engine) -> RunInfo | None:
         summary=_loads(m["summary"], {}) or {},
         message=m["message"],
     )
-
-
-def retry_tasks(
-    engine: Engine, ids: Iterable[int], *, token: str | None = None
-) -> list[RetryOutcome]:
-    from scimguard.sync.retry import retry
-
-    return retry(engine, [int(i) for i in ids], token=token)
 
 
 # --- writing tasks (the executor and retry) ---------------------------------------------------

@@ -1,0 +1,60 @@
+"""The desired state as the sources give it: records, the snapshot of a read, a source's error.
+
+A leaf (it imports nothing of scimguard): `sources` and `okta` produce these, the planner, the
+omitted-address notes and the run consume them, and none of them has to import another reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class SourceRecord:
+    kind: str  # user | group
+    resource: dict[str, Any]  # the SCIM resource to send (members: names to resolve)
+    source: dict[str, Any]  # the spec of the source it came from, plus where in it
+    line: int | None = None
+
+    @property
+    def external_id(self) -> str | None:
+        value = self.resource.get("externalId")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def name(self) -> str:
+        attr = "userName" if self.kind == "user" else "displayName"
+        value = self.resource.get(attr)
+        return value if isinstance(value, str) else ""
+
+    @property
+    def key(self) -> str:
+        """The record's identity across runs: externalId, else the lower-cased name."""
+        return self.external_id or self.name.lower()
+
+    @property
+    def display(self) -> str:
+        return self.name or self.key
+
+
+@dataclass
+class Snapshot:
+    users: list[SourceRecord] = field(default_factory=list)
+    groups: list[SourceRecord] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # failed or partial reads
+    # (kind, record key) -> warnings about what was left out of a record (sync/omitted.py)
+    notes: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        return not self.problems
+
+    def add(self, records: Iterable[SourceRecord]) -> None:
+        for record in records:
+            (self.users if record.kind == "user" else self.groups).append(record)
+
+
+class SourceError(Exception):
+    """A source could not be read (missing file, bad JSON, an API that failed)."""
