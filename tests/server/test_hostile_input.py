@@ -89,6 +89,11 @@ def test_a_real_cursor_altered_by_one_character_is_400(client):
         swapped = "A" if cursor[i] != "A" else "B"
         bad = cursor[:i] + swapped + cursor[i + 1 :]
         assert_aws_error(client.get("/Users", params={"cursor": bad}), 400, ["invalid-cursor"])
+    # the last character also carries two unused bits: every other spelling of it is refused
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    for other in alphabet.replace(cursor[-1], ""):
+        bad = cursor[:-1] + other
+        assert_aws_error(client.get("/Users", params={"cursor": bad}), 400, ["invalid-cursor"])
     assert_aws_error(client.get("/Users", params={"cursor": "A" * 5000}), 400, ["invalid-cursor"])
 
 

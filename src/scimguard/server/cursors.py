@@ -89,6 +89,10 @@ class Cursors:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         except (binascii.Error, ValueError):
             raise _invalid() from None
+        # One spelling per cursor: base64 ignores the unused low bits of the last character, so
+        # an altered last character could decode to the same bytes. Only the canonical one reads.
+        if base64.urlsafe_b64encode(raw).decode().rstrip("=") != cursor:
+            raise _invalid()
         body, tag = raw[:-_TAG], raw[-_TAG:]
         if len(raw) != _RAW or not hmac.compare_digest(tag, self._tag(body)):
             raise _invalid()
