@@ -9,6 +9,7 @@ and the CONTEXTJ rule of RFC 5892 from `idna`, emoji and script properties from 
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -242,6 +243,20 @@ def visible(value: str, *, with_names: bool = True) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def visible_lines(message: str) -> str:
+    """A message of several lines for a terminal: each line through `visible`.
+
+    A line break between the lines of a message is layout, not a hidden character: it prints
+    as a line break, never as `<U+000A LINE FEED>` (a value keeps `visible` as it is)."""
+    return "\n".join(visible(line) for line in message.split("\n"))
+
+
+def shown_value(value: object) -> str:
+    """A finding's value as the console shows it: a string as itself, anything else as JSON,
+    every hidden or unusual code point spelled out."""
+    return visible(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
 
 
 def stand_in(ch: str) -> str:

@@ -102,3 +102,54 @@ def test_a_task_whose_record_left_the_source_is_dismissed(target, engine_db, tmp
     assert result.returncode == 0, result.stderr
     assert get_task(engine, task.id).state == "dismissed"
     assert {u["userName"] for u in target.users()} == {"renamed@example.com", "user2@example.com"}
+
+
+def test_show_names_the_field_of_a_target_refusal_as_the_console_does(target, engine_db, tmp_path):
+    """The target names only the rule; `tasks show` finds the attribute and value in the
+    request sent (the console's own `located`), prints the fix, and keeps line breaks."""
+    refused = user(1, displayName="Ops: Admin")
+    users = write_jsonl(tmp_path / "u.jsonl", [refused])
+    # allowed locally, still refused by the emulator: a real 400 from the target
+    run = run_cli(
+        ["sync", str(users), "--target", target.url, "--allow-legacy-characters"],
+        target.token,
+        engine_db,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    (task,) = list_tasks(open_engine(engine_db))
+    assert task.response and task.response["status"] == 400
+
+    shown = run_cli(["tasks", "show", str(task.id)], None, engine_db)
+    assert shown.returncode == 0, shown.stderr
+    where_text = shown.stdout.split("Where, in the request sent:")[1]
+    assert "forbidden-character: displayName = Ops: Admin" in where_text
+    assert "fix: Remove : from displayName" in where_text
+    assert "<U+000A" not in shown.stdout
+    assert "Errors reported by remote server" in shown.stdout
+
+    document = json.loads(
+        run_cli(["tasks", "show", str(task.id), "--json"], None, engine_db).stdout
+    )
+    (where,) = [f for f in document["located"] if f["attribute"] == "displayName"]
+    assert where["rule"] == "forbidden-character" and where["value"] == "Ops: Admin"
+    assert where["fix"]
+
+
+def test_show_spells_out_a_hidden_character_of_a_value_in_text_and_json(
+    target, engine_db, tmp_path
+):
+    hidden = user(2)
+    hidden["name"]["givenName"] = "Jane\u200b"
+    users = write_jsonl(tmp_path / "u.jsonl", [hidden])
+    run_cli(["sync", str(users), "--target", target.url], target.token, engine_db)
+    (task,) = list_tasks(open_engine(engine_db))
+    shown = run_cli(["tasks", "show", str(task.id)], None, engine_db).stdout
+    assert "hidden-character: name.givenName = Jane<U+200B ZERO WIDTH SPACE>" in shown
+    assert "suggested value: Jane\n" in shown
+    document = json.loads(
+        run_cli(["tasks", "show", str(task.id), "--json"], None, engine_db).stdout
+    )
+    (finding,) = [f for f in document["findings"] if f["attribute"] == "name.givenName"]
+    assert finding["value"] == "Jane\u200b"  # raw, as stored
+    assert finding["value_visible"] == "Jane<U+200B ZERO WIDTH SPACE>"
+    assert document["located"] == []  # nothing was sent

@@ -11,7 +11,7 @@ import orjson
 
 from scimguard.cli.databases import state_db_option
 from scimguard.cli.options import rule_code
-from scimguard.text import visible
+from scimguard.text import shown_value, visible, visible_lines
 
 db_option = state_db_option
 
@@ -99,14 +99,25 @@ def list_command(state: str, rule: str | None, as_json: bool, db_url: str | None
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @db_option
 def show_command(task_id: int, as_json: bool, db_url: str | None) -> None:
-    """One task: the message, the request sent, the response, the diagnosis."""
+    """One task: the message, the request sent, the response, the diagnosis.
+
+    The diagnosis names the attribute, its value (hidden characters spelled out) and the fix,
+    as the console's task page does (both call `scimguard.sync.diagnosis.located`). --json adds
+    `located` (the findings found in the request sent, when the target named only a rule) and,
+    beside each raw `value`, `value_visible`.
+    """
+    from scimguard.sync.diagnosis import located
     from scimguard.sync.tasks import get_task
 
     task = get_task(_engine(db_url), task_id)
     if task is None:
         raise click.UsageError(f"no task {task_id}")
+    where = located(task)
     if as_json:
-        sys.stdout.write(orjson.dumps(task.to_dict()).decode() + "\n")
+        document = task.to_dict()
+        document["findings"] = [_with_visible(f) for f in task.findings]
+        document["located"] = [_with_visible(f) for f in where]
+        sys.stdout.write(orjson.dumps(document).decode() + "\n")
         return
     out = click.echo
     out(
@@ -114,7 +125,7 @@ def show_command(task_id: int, as_json: bool, db_url: str | None) -> None:
         f" {task.attempts} attempt(s), updated {task.updated_at:%Y-%m-%d %H:%M:%S}"
     )
     out("")
-    out(visible(task.message))
+    out(visible_lines(task.message))
     out("")
     req = task.request or {}
     out(
@@ -134,19 +145,56 @@ def show_command(task_id: int, as_json: bool, db_url: str | None) -> None:
             out(_visible_json(task.response["body"]))
         out("")
     out("Diagnosis:")
+    if not task.findings and task.rule:
+        out(f"  {task.rule}")
     for f in task.findings:
-        where = f" at {f['attribute']}" if f.get("attribute") else ""
-        out(f"  {f.get('rule')}{where}: {visible(str(f.get('message', '')))}")
-        if f.get("value") is not None:
-            out(f"    value: {visible(json.dumps(f['value'], ensure_ascii=False))}")
-        if f.get("fix"):
-            out(f"    fix: {f['fix']}")
-        if f.get("suggested_value") is not None:
-            out(f"    suggested: {visible(json.dumps(f['suggested_value'], ensure_ascii=False))}")
+        _finding(f)
+    if where:
+        out("Where, in the request sent:")
+        for f in where:
+            _finding(f)
     if task.source:
-        where = task.source.get("path") or task.source.get("org")
+        place = task.source.get("path") or task.source.get("org")
         line = f", line {task.source['line']}" if task.source.get("line") else ""
-        out(f"Source: {task.source.get('type')} {where}{line}")
+        out(f"Source: {task.source.get('type')} {place}{line}")
+
+
+def _has_value(value: Any) -> bool:
+    """As the console: no value, or an empty one, is not shown."""
+    return value is not None and value != ""
+
+
+def _with_visible(finding: dict[str, Any]) -> dict[str, Any]:
+    """The finding for --json: raw values kept, each beside its visible spelling."""
+    out = dict(finding)
+    for key in ("value", "suggested_value"):
+        if _has_value(finding.get(key)):
+            out[f"{key}_visible"] = shown_value(finding[key])
+    return out
+
+
+def _finding(f: dict[str, Any]) -> None:
+    """One finding as the console's task page lists it: rule, `attribute = value`, message, fix."""
+    head = f"  {f.get('rule')}"
+    if f.get("attribute"):
+        head += f": {f['attribute']}"
+    if _has_value(f.get("value")):
+        head += (
+            f" = {shown_value(f['value'])}"
+            if f.get("attribute")
+            else f": {shown_value(f['value'])}"
+        )
+    click.echo(head)
+    if f.get("message"):
+        click.echo(_indented(str(f["message"])))
+    if f.get("fix"):
+        click.echo(_indented(f"fix: {f['fix']}"))
+    if _has_value(f.get("suggested_value")):
+        click.echo(f"    suggested value: {shown_value(f['suggested_value'])}")
+
+
+def _indented(message: str) -> str:
+    return "\n".join(f"    {line}" for line in visible_lines(message).split("\n"))
 
 
 @tasks_group.command("retry")

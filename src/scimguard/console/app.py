@@ -40,10 +40,11 @@ from scimguard.console.sessions import (
     csrf_ok,
 )
 from scimguard.console.store import cookie_secret, open_engine
-from scimguard.profile import DEFAULT_SWITCHES, Profile
+from scimguard.profile import DEFAULT_SWITCHES
 from scimguard.profile.catalogue import BY_CODE
 from scimguard.spreadsheet import EXCEL_BOM
 from scimguard.sync import tasks as T
+from scimguard.sync.diagnosis import located
 from scimguard.sync.retry import retry as retry_tasks
 
 HERE = Path(__file__).parent
@@ -114,21 +115,6 @@ def okta_head(task: T.Task) -> str:
 def rule_title(code: str | None) -> str:
     rule = BY_CODE.get(code or "")
     return rule.title if rule else (code or "")
-
-
-def located(task: T.Task) -> list[dict[str, Any]]:
-    """Where a refusal the target named only by rule sits in the request that was sent.
-
-    A run may relax the profile (e.g. `--allow-legacy-characters`) while the target does not;
-    then the target's rule header is the only diagnosis. Checking the sent body with the
-    profile's defaults finds the attribute and value that rule is about."""
-    body = task.request.get("body")
-    if task.response is None or not isinstance(body, dict) or task.kind not in ("user", "group"):
-        return []
-    if all(f.get("attribute") for f in task.findings):
-        return []
-    codes = set(task.rules)
-    return [f.to_dict() for f in Profile().check(body, task.kind) if f.rule in codes]
 
 
 def when(moment: Any) -> str:

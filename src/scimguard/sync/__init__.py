@@ -5,6 +5,8 @@ Modules, one job each:
     schema     the tables: runs, tasks, resources the engine owns in the target
     tasks      the task queue API (list, show, dismiss, Okta-style messages): a leaf that the
                executor writes and retry reads
+    diagnosis  where a refusal the target named only by rule sits in the request sent: the
+               one diagnosis of `tasks show` and the console's task page
     backoff    the one retry policy (tenacity) of the SCIM client and the Okta reader: 429,
                5xx and no answer retried with full jitter, the server's delay winning
     client     the SCIM client: httpx, quota-aware rate limiter, retries by `backoff`
