@@ -135,7 +135,9 @@ def test_dry_run_writes_nothing_and_prints_a_diff(run, tmp_path: Path) -> None:
     result = run("fix", source, "-o", tmp_path / "out.csv", "--dry-run", "--warnings")
     assert result.exit_code in (0, 1), result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == before
-    assert f"-jane@x.com,Jane{ZWSP},Doe" in result.stdout
+    # the removed character is spelled out: the two lines do not look the same
+    assert "-jane@x.com,Jane<U+200B ZERO WIDTH SPACE>,Doe" in result.stdout
+    assert ZWSP not in result.stdout
     assert "+jane@x.com,Jane,Doe,jane@x.com,Jane Doe,Boss,Eng" in result.stdout
     assert "would change" in result.stderr
     listing = run("fix", source, "--dry-run", "--diff", "changes")
@@ -280,3 +282,36 @@ def test_a_changed_row_keeps_the_bytes_of_its_other_cells(tmp_path: Path) -> Non
         '"jane@x.com";"Jane";"Doe";jane@x.com;"Jane ""JD"" Doe"',
         "bo@x.com;Bo;Em;bo@x.com;Bo Em",
     ]
+
+
+def test_dry_run_diff_shows_every_changed_invisible_character(run, tmp_path: Path) -> None:
+    """No pair of `-`/`+` lines of the default diff prints the same: a no-break space, a
+    zero-width space and a trailing space all show; tabs that indent JSON stay tabs."""
+    rows = [
+        ["login", "firstName", "lastName", "email", "displayName", "title"],
+        ["jane@x.com", f"Jane{ZWSP}", "Doe", "jane@x.com", "Jane Doe", "Boss"],
+        ["amy@x.com", "Amy", "Lee", "amy@x.com", "Amy Lee", "Head "],
+    ]
+    source = write(tmp_path / "users.csv", csv_bytes(rows))
+    result = run("fix", source, "--dry-run", "--warnings")
+    assert result.exit_code in (0, 1), result.output
+    changed = [
+        line
+        for line in result.stdout.splitlines()
+        if line[:1] in "-+" and not line.startswith(("---", "+++"))
+    ]
+    minus = [line[1:] for line in changed if line[0] == "-"]
+    plus = [line[1:] for line in changed if line[0] == "+"]
+    assert minus and len(minus) == len(plus)
+    assert not set(minus) & set(plus), changed
+    assert "jane@x.com,Jane<U+200B ZERO WIDTH SPACE>,Doe,jane@x.com,Jane Doe,Boss" in minus
+    assert "amy@x.com,Amy,Lee,amy@x.com,Amy Lee,Head<U+0020 SPACE>" in minus
+    assert "amy@x.com,Amy,Lee,amy@x.com,Amy Lee,Head" in plus
+
+    users = [{"userName": "jane@x.com", "name": {"givenName": f"Jane{ZWSP}", "familyName": "D"}}]
+    indented = write(
+        tmp_path / "users.json", json.dumps(users, indent="\t", ensure_ascii=False).encode()
+    )
+    shown = run("fix", indented, "--dry-run").stdout
+    assert '-\t\t\t"givenName": "Jane<U+200B ZERO WIDTH SPACE>",' in shown
+    assert '+\t\t\t"givenName": "Jane",' in shown

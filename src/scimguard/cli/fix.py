@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import sys
@@ -13,6 +12,7 @@ import click
 from scimguard import text
 from scimguard.cli.options import input_options, profile_options, rule_code
 from scimguard.fix import FixInputError, FixResult, Proposal, UndoError, run_fix
+from scimguard.fix.diff import unified
 from scimguard.fix.engine import shown
 from scimguard.fix.undo import (
     change_log,
@@ -79,7 +79,8 @@ def _same_file(a: str, b: str) -> bool:
     type=click.Choice(["unified", "changes"]),
     default="unified",
     show_default=True,
-    help="With --dry-run: a unified diff of input vs output, or one line per change.",
+    help="With --dry-run: a unified diff of input vs output (hidden characters of changed "
+    "lines spelled out), or one line per change.",
 )
 @click.option(
     "--format",
@@ -199,7 +200,9 @@ def fix_command(
         if report_format == "json":
             stdout.write(_json_report(result, input_path, None))
         elif diff == "unified":
-            stdout.write(_unified(result, input_path, output or input_path))
+            stdout.write(
+                unified(result.input_bytes, result.output_bytes, input_path, output or input_path)
+            )
         else:
             for line in _change_lines(result):
                 stdout.write(line + "\n")
@@ -293,15 +296,6 @@ def _undo(undo_from: str, target: str, output: str | None, dry_run: bool) -> Non
         click.echo(f"error: {target}: cannot be read ({exc.strerror})", err=True)
         sys.exit(2)
     click.echo(f"restored {target} as it was before the fix ({count} changes undone)")
-
-
-def _unified(result: FixResult, before: str, after: str) -> str:
-    old = result.input_bytes.decode("utf-8", errors="replace").splitlines(keepends=True)
-    new = result.output_bytes.decode("utf-8", errors="replace").splitlines(keepends=True)
-    lines = difflib.unified_diff(old, new, fromfile=before, tofile=after)
-    return "".join(
-        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
-    )
 
 
 def _change_lines(result: FixResult) -> list[str]:

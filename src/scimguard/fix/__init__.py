@@ -8,7 +8,8 @@ The engine (engine.py) decides which suggestions are safe: review.py cuts a sugg
 down to the edits the selected findings ask for, keys.py holds the keys no two records may
 share and the identifiers fix leaves alone by default. locate.py finds each record the readers
 produced in the input's bytes; sources.py edits it and writes it back in the input's own
-format; undo.py writes the change log and the undo file and restores a fixed file.
+format; undo.py writes the change log and the undo file and restores a fixed file; diff.py
+prints the dry run's unified diff with the hidden characters of changed lines spelled out.
 
 Safe by default: errors only (`warnings=True` for warnings), no identifier changed
 (`identifiers=True`), no character the profile accepts removed, NFC never applied where it
