@@ -3,6 +3,7 @@ rule codes are validated case-insensitively with a did-you-mean."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -85,3 +86,68 @@ def test_rule_options_are_validated(tmp_path):
     users.write_text('{"userName": "a"}\n', encoding="utf-8")
     fix = runner.invoke(main, ["fix", str(users), "--rule", "Hiden-Character", "--dry-run"])
     assert fix.exit_code == 2 and "did you mean hidden-character" in fix.output
+
+
+def _option(command: click.Command, flag: str) -> click.Option | None:
+    return next((p for p in command.params if isinstance(p, click.Option) and flag in p.opts), None)
+
+
+def test_one_output_switch_with_json_as_a_hidden_alias():
+    """Every command that prints data takes --format (text, json, and csv where it applies);
+    --json survives only as a hidden alias of --format json (docs/command-language.md)."""
+    with_format = []
+    for path, command in every_command():
+        fmt, alias = _option(command, "--format"), _option(command, "--json")
+        if fmt is None and alias is None:
+            continue
+        name = " ".join(path)
+        assert fmt is not None and not fmt.hidden, name
+        assert isinstance(fmt.type, click.Choice) and "json" in fmt.type.choices, name
+        assert alias is not None and alias.hidden, f"{name}: --json is not a hidden alias"
+        with_format.append(name)
+    # each command that printed JSON before still does
+    for name in ("check", "fix", "inspect", "sync", "tasks list", "tasks show", "tenant create"):
+        assert name in with_format
+
+
+def test_json_is_format_json_and_they_cannot_disagree():
+    runner = CliRunner()
+    by_format = runner.invoke(main, ["inspect", "Jane\u200b", "--format", "json"])
+    by_alias = runner.invoke(main, ["inspect", "Jane\u200b", "--json"])
+    assert by_format.exit_code == by_alias.exit_code == 1  # 1: the value has an error
+    assert by_format.output == by_alias.output
+    assert json.loads(by_format.output)["findings"]
+    text = runner.invoke(main, ["inspect", "Jane\u200b", "--format", "text"])
+    assert (
+        text.exit_code == 1 and text.output == runner.invoke(main, ["inspect", "Jane\u200b"]).output
+    )
+    assert not text.output.startswith("{")
+    for args in (["--json", "--format", "text"], ["--format", "text", "--json"]):
+        both = runner.invoke(main, ["inspect", "Jane", *args])
+        assert (
+            both.exit_code == 2 and "--json means --format json, not --format text" in both.output
+        )
+    same = runner.invoke(main, ["inspect", "Jane", "--json", "--format", "json"])
+    assert (
+        same.exit_code == 0
+        and same.output == runner.invoke(main, ["inspect", "Jane", "--json"]).output
+    )
+
+
+def test_quota_and_rate_say_how_they_differ():
+    """`serve --quota-*` is what the emulator enforces, `sync --rate-*` the pace a client keeps:
+    different ideas, different names, each --help pointing at the other."""
+    commands = dict(every_command())
+    for kind in ("writes", "reads"):
+        quota = _option(commands[("serve",)], f"--quota-{kind}")
+        rate = _option(commands[("sync",)], f"--rate-{kind}")
+        assert quota is not None and rate is not None
+        assert f"sync --rate-{kind}" in (quota.help or "")
+        assert f"serve --quota-{kind}" in (rate.help or "")
+
+
+def test_shell_completion_as_documented():
+    """docs/command-language.md: `_SCIMGUARD_COMPLETE=bash_complete` completes commands."""
+    env = {"COMP_WORDS": "scimguard tas", "COMP_CWORD": "1", "_SCIMGUARD_COMPLETE": "bash_complete"}
+    result = CliRunner().invoke(main, [], env=env, prog_name="scimguard")
+    assert "plain,tasks" in result.output

@@ -7,7 +7,7 @@ import sys
 import click
 
 from scimguard.check import CsvReport, JsonReport, Report, TextReport, run_check
-from scimguard.cli.options import input_options, profile_options
+from scimguard.cli.options import input_options, output_options, profile_options
 from scimguard.profile import Profile, Severity, Switches
 from scimguard.records import AttributeMapping, MappingError, UnusableInput, read_records
 
@@ -34,11 +34,11 @@ def console(file=None, *, stderr: bool = False):  # type: ignore[no-untyped-def]
     show_default=True,
     help="Processes for JSON-lines inputs of 32 MB or more (0: one per core).",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "csv"]),
-    help="Report format (default: text on a terminal, json otherwise).",
+@output_options(
+    "Report format: text, json or csv (default: text on a terminal, json otherwise).",
+    choices=("text", "json", "csv"),
+    default=None,
+    dest="output_format",
 )
 @click.option(
     "--excel",

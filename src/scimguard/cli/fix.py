@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from scimguard import text
-from scimguard.cli.options import input_options, profile_options, rule_code
+from scimguard.cli.options import input_options, output_options, profile_options, rule_code
 from scimguard.fix import FixInputError, FixResult, Proposal, UndoError, run_fix
 from scimguard.fix.diff import unified
 from scimguard.fix.engine import shown
@@ -82,13 +82,9 @@ def _same_file(a: str, b: str) -> bool:
     help="With --dry-run: a unified diff of input vs output (hidden characters of changed "
     "lines spelled out), or one line per change.",
 )
-@click.option(
-    "--format",
-    "report_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Report of changes and leftovers: text, or one JSON document on stdout.",
+@output_options(
+    "Report of changes and leftovers: text (default), or json (one JSON document on stdout).",
+    dest="report_format",
 )
 @click.option("-i", "--interactive", is_flag=True, help="Ask before each change.")
 @click.option("--changes", "changes_path", help="Change log CSV (default: OUTPUT.changes.csv).")

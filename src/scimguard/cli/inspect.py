@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from scimguard.cli.options import output_options
 from scimguard.profile import Profile, Switches
 from scimguard.records.paths import PathError, parse_path
 
@@ -20,7 +21,7 @@ from scimguard.records.paths import PathError, parse_path
     help="The SCIM attribute the value is sent as (identifiers such as userName are stricter).",
 )
 @click.option("--allow-legacy-characters", is_flag=True, help="Allow < > ; : %.")
-@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
+@output_options("The table of code points: text, or json.")
 def inspect_command(
     value: str | None,
     from_stdin: bool,

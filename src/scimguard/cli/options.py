@@ -108,3 +108,65 @@ profile_options = _compose(
         "the user (error incomplete-address). The emulator always refuses it.",
     ),
 )
+
+
+# --- the one output switch (docs/command-language.md) -----------------------------------------
+
+
+def _format_callback(dest: str, default: str | None, as_bool: bool):  # type: ignore[no-untyped-def]
+    """Set `dest` from --format or from the hidden --json alias, whichever was given.
+
+    Both options are expose_value=False and write `dest` here, so click's order of processing
+    (given options first, then the rest) cannot let the one not given undo the other."""
+    key = f"scimguard.format.{dest}"
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        chosen = "json" if value is True else value if isinstance(value, str) else None
+        if chosen is None:
+            if key not in ctx.meta:
+                ctx.params[dest] = (default == "json") if as_bool else default
+            return
+        before = ctx.meta.get(key)
+        if before is not None and before != chosen:
+            other = chosen if before == "json" else before
+            raise click.UsageError(f"--json means --format json, not --format {other}")
+        ctx.meta[key] = chosen
+        ctx.params[dest] = (chosen == "json") if as_bool else chosen
+
+    return callback
+
+
+def output_options(
+    help: str,
+    *,
+    choices: tuple[str, ...] = ("text", "json"),
+    default: str | None = "text",
+    dest: str = "as_json",
+) -> Callable[[F], F]:
+    """`--format text|json[|csv]`, the one output switch of every command that prints data,
+    with `--json` kept as a hidden alias of `--format json` for one release.
+
+    `dest="as_json"` hands the command a bool (json or not); any other name gets the format."""
+    as_bool = dest == "as_json"
+    callback = _format_callback(dest, default, as_bool)
+    return _compose(
+        click.option(
+            "--format",
+            "format_choice",
+            type=click.Choice(choices),
+            default=None,
+            callback=callback,
+            expose_value=False,
+            help=help,
+        ),
+        click.option(
+            "--json",
+            "json_alias",
+            is_flag=True,
+            default=False,
+            callback=callback,
+            expose_value=False,
+            hidden=True,
+            help="Same as --format json (kept for one release).",
+        ),
+    )

@@ -48,14 +48,16 @@ def _statuses(value: str) -> tuple[int, ...]:
     default=25.0,
     show_default=True,
     type=click.FloatRange(min=0.1),
-    help="Write requests per second per tenant.",
+    help="Write requests per second per tenant that the emulator accepts before answering 429 "
+    "(the quota it enforces; `sync --rate-writes` is the pace a client keeps).",
 )
 @click.option(
     "--quota-reads",
     default=40.0,
     show_default=True,
     type=click.FloatRange(min=0.1),
-    help="Read requests per second per tenant.",
+    help="Read requests per second per tenant that the emulator accepts before answering 429 "
+    "(the quota it enforces; `sync --rate-reads` is the pace a client keeps).",
 )
 @click.option(
     "--detail",

@@ -10,7 +10,7 @@ import click
 import orjson
 
 from scimguard.cli.databases import state_db_option
-from scimguard.cli.options import input_options, profile_options
+from scimguard.cli.options import input_options, output_options, profile_options
 from scimguard.profile import Profile, Switches
 from scimguard.store.db import redact
 from scimguard.sync.report import MEANINGS
@@ -74,7 +74,7 @@ def source_specs(
 
 
 class _Progress:
-    """A progress bar on stderr (only on a terminal; never mixed into --json output)."""
+    """A progress bar on stderr (only on a terminal; never mixed into --format json output)."""
 
     def __init__(self) -> None:
         from rich.console import Console
@@ -125,7 +125,7 @@ class _Progress:
 )
 @state_db_option
 @click.option("--dry-run", is_flag=True, help="Print the plan; send no write.")
-@click.option("--json", "as_json", is_flag=True, help="Print only the summary as JSON.")
+@output_options("The run: text, or json (only the summary, one JSON document).")
 @click.option(
     "--verbose",
     is_flag=True,
@@ -153,14 +153,16 @@ class _Progress:
     default=25.0,
     show_default=True,
     type=float,
-    help="Writes per second (AWS quota: 25).",
+    help="Writes per second this run keeps to: a client's pace, not the quota a server "
+    "enforces (`serve --quota-writes`; AWS's is 25).",
 )
 @click.option(
     "--rate-reads",
     default=40.0,
     show_default=True,
     type=float,
-    help="Reads per second (AWS quota: 40).",
+    help="Reads per second this run keeps to: a client's pace, not the quota a server "
+    "enforces (`serve --quota-reads`; AWS's is 40).",
 )
 @click.option(
     "--concurrency",
@@ -223,7 +225,7 @@ def sync_command(
     A record refused before and unchanged since is not sent again (`tasks retry` sends it).
 
     \b
-    Exit status (the worst that applies; --json carries them all):
+    Exit status (the worst that applies; --format json carries them all):
       0 everything went through          4 a source read failed or looks partial
       1 some records are tasks           5 an --okta-group or --okta-app was not found
       2 unusable invocation              6 removals held back by the safety fuse
@@ -327,7 +329,7 @@ def sync_command(
 
 
 def _report(result, engine, target_url: str):  # type: ignore[no-untyped-def]
-    """The run's exit status and its `--json` document (sync/report.py)."""
+    """The run's exit status and its `--format json` document (sync/report.py)."""
     from scimguard.sync import report
     from scimguard.sync.tasks import open_count
 

@@ -10,7 +10,7 @@ import click
 import orjson
 
 from scimguard.cli.databases import state_db_option
-from scimguard.cli.options import rule_code
+from scimguard.cli.options import output_options, rule_code
 from scimguard.text import shown_value, visible, visible_lines
 
 db_option = state_db_option
@@ -57,7 +57,7 @@ def tasks_group() -> None:
     callback=rule_code,
     help="Only tasks with this diagnosis (e.g. missing-required).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@output_options("Output: text (default), or json.")
 @db_option
 def list_command(state: str, rule: str | None, as_json: bool, db_url: str | None) -> None:
     """List tasks, newest first."""
@@ -96,15 +96,15 @@ def list_command(state: str, rule: str | None, as_json: bool, db_url: str | None
 
 @tasks_group.command("show")
 @click.argument("task_id", type=int)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@output_options("Output: text (default), or json.")
 @db_option
 def show_command(task_id: int, as_json: bool, db_url: str | None) -> None:
     """One task: the message, the request sent, the response, the diagnosis.
 
     The diagnosis names the attribute, its value (hidden characters spelled out) and the fix,
-    as the console's task page does (both call `scimguard.sync.diagnosis.located`). --json adds
-    `located` (the findings found in the request sent, when the target named only a rule) and,
-    beside each raw `value`, `value_visible`.
+    as the console's task page does (both call `scimguard.sync.diagnosis.located`).
+    --format json adds `located` (the findings found in the request sent, when the target named
+    only a rule) and, beside each raw `value`, `value_visible`.
     """
     from scimguard.sync.diagnosis import located
     from scimguard.sync.tasks import get_task
@@ -165,7 +165,7 @@ def _has_value(value: Any) -> bool:
 
 
 def _with_visible(finding: dict[str, Any]) -> dict[str, Any]:
-    """The finding for --json: raw values kept, each beside its visible spelling."""
+    """The finding for --format json: raw values kept, each beside its visible spelling."""
     out = dict(finding)
     for key in ("value", "suggested_value"):
         if _has_value(finding.get(key)):
@@ -200,7 +200,7 @@ def _indented(message: str) -> str:
 @tasks_group.command("retry")
 @click.argument("task_ids", nargs=-1, type=int)
 @click.option("--all", "retry_all", is_flag=True, help="Every failed and blocked task.")
-@click.option("--json", "as_json", is_flag=True, help="Print only the outcome as JSON.")
+@output_options("text, or json: only the outcome, one JSON document.")
 @click.option("--verbose", is_flag=True, help="List every removal held back.")
 @db_option
 def retry_command(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 import orjson
 
+from scimguard.cli.options import output_options
 from scimguard.cli.serve import db_option, resolve_db
 
 
@@ -37,7 +38,7 @@ def tenant() -> None:
     show_default=True,
     help="Where `scimguard serve` listens (for the printed SCIM base URL).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print {tenant_id, scim_base_url, token}.")
+@output_options("text, or json: {tenant_id, scim_base_url, token}.")
 def tenant_create(db_url: str | None, base: str, as_json: bool) -> None:
     """Create a tenant and its first access token (shown once)."""
     from scimguard.server.tokens import create_tenant, create_token
@@ -58,7 +59,7 @@ def tenant_create(db_url: str | None, base: str, as_json: bool) -> None:
 
 @tenant.command("list")
 @db_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@output_options("Output: text (default), or json.")
 def tenant_list(db_url: str | None, as_json: bool) -> None:
     """List the tenants."""
     from scimguard.server.tokens import list_tenants
@@ -88,7 +89,7 @@ def token() -> None:
     type=click.FloatRange(min=0.0001),
     help="Validity in days.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@output_options("Output: text (default), or json.")
 def token_create(db_url: str | None, tenant_id: str, days: float, as_json: bool) -> None:
     """Create a token (shown once)."""
     from scimguard.server.tokens import TokenLimitError, UnknownTenantError, create_token
@@ -119,7 +120,7 @@ def token_create(db_url: str | None, tenant_id: str, days: float, as_json: bool)
 @token.command("list")
 @db_option
 @click.option("--tenant", "tenant_id", required=True, help="Tenant id.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@output_options("Output: text (default), or json.")
 def token_list(db_url: str | None, tenant_id: str, as_json: bool) -> None:
     """List a tenant's tokens (ids and dates; the tokens themselves are never shown again)."""
     from rich.console import Console

@@ -21,7 +21,7 @@ Modules, one job each:
     recorder   what a run writes to the state: tasks, owned resources, intents (batched)
     retry      re-reads one record from its source and sends only its operations (`retry()`,
                the `tasks retry` command and the console's Retry button)
-    report     a run's exit status and `--json` summary (what a scheduler reads)
+    report     a run's exit status and `--format json` summary (what a scheduler reads)
 
 No module imports another in a circle, not even inside a function (tests/sync/test_import_graph.py).
 """

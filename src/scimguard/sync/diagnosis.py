@@ -3,8 +3,8 @@
 The target may name only a rule (its `x-scimguard-rule` header, no attribute): a run can relax
 the profile (e.g. `--allow-legacy-characters`) while the target does not. `located` then checks
 the body that was sent with the profile's defaults to find the attribute and the value the rule
-is about. The console's task page and `scimguard tasks show` (text and `--json`) both call it, so
-they never disagree on what is wrong.
+is about. The console's task page and `scimguard tasks show` (text and `--format json`) both
+call it, so they never disagree on what is wrong.
 """
 
 from __future__ import annotations

@@ -108,7 +108,7 @@ class Plan:
         return count
 
     def summary(self) -> dict[str, int]:
-        """The counts of `--json`, for users and groups together."""
+        """The counts of `--format json`, for users and groups together."""
         return total(self.by_kind())
 
     def by_kind(self) -> dict[str, dict[str, int]]:

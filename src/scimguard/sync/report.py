@@ -1,4 +1,4 @@
-"""A run as a scheduler reads it: one exit status, and the summary that `--json` prints.
+"""A run as a scheduler reads it: one exit status, and the summary that `--format json` prints.
 
 The statuses are a contract (docs/sync.md lists them; a test keeps the table equal to
 `MEANINGS`). When several apply, the first of `PRECEDENCE` wins; the summary carries them all.
@@ -95,7 +95,7 @@ def summary(
     stopped: str | None,
     run_id: int | None,
 ) -> dict[str, Any]:
-    """The `--json` document: the counts first (as before), then what a scheduler checks."""
+    """The `--format json` document: the counts first (as before), then what a scheduler checks."""
     return {
         **counts,
         "by_kind": by_kind,

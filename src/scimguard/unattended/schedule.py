@@ -88,7 +88,7 @@ async def serve(runner: Runner) -> int:
 
 
 async def once(runner: Runner, *, print_summary: bool = False) -> int:
-    """One run (`--log-format json` without `--every`); `--json` still prints the summary."""
+    """One run (`--log-format json` without `--every`); `--format json` still prints the summary."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
