@@ -151,3 +151,16 @@ def test_shell_completion_as_documented():
     env = {"COMP_WORDS": "scimguard tas", "COMP_CWORD": "1", "_SCIMGUARD_COMPLETE": "bash_complete"}
     result = CliRunner().invoke(main, [], env=env, prog_name="scimguard")
     assert "plain,tasks" in result.output
+
+
+def test_databases_and_tenants_have_one_name_each():
+    """A database option is --state-db or --emulator-db, a tenant is --tenant, everywhere."""
+    for path, command in every_command():
+        for param in command.params:
+            if not isinstance(param, click.Option) or param.hidden:
+                continue
+            longs = [o for o in param.opts if o.startswith("--")]
+            if any("db" in o or "database" in o for o in longs):
+                assert longs[0] in ("--state-db", "--emulator-db"), (path, longs)
+            if any("tenant" in o for o in longs):
+                assert longs[0] == "--tenant", (path, longs)
