@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -154,11 +155,18 @@ def add_defect(rng: random.Random, user: dict, previous: str) -> None:
 
 def generate(path: Path, n: int, defects: float, seed: int = 42) -> None:
     rng = random.Random(seed)
+    write_users(path, n, defects, rng, lambda i: synthetic_user(rng, i))
+
+
+def write_users(
+    path: Path, n: int, defects: float, rng: random.Random, make_user: Callable[[int], dict]
+) -> None:
+    """n users as JSON lines, a share of them given one defect (both data sets write this way)."""
     previous = "user0@example.com"
     with open(path, "wb", buffering=1 << 20) as out:
         batch = []
         for i in range(1, n + 1):
-            user = synthetic_user(rng, i)
+            user = make_user(i)
             if rng.random() < defects:
                 add_defect(rng, user, previous)
             previous = user["userName"]
@@ -234,20 +242,7 @@ def international_user(rng: random.Random, n: int, pools: dict) -> dict:
 def generate_international(path: Path, n: int, defects: float, seed: int = 43) -> None:
     rng = random.Random(seed)
     pools = name_pools(seed)
-    previous = "user0@example.com"
-    with open(path, "wb", buffering=1 << 20) as out:
-        batch = []
-        for i in range(1, n + 1):
-            user = international_user(rng, i, pools)
-            if rng.random() < defects:
-                add_defect(rng, user, previous)
-            previous = user["userName"]
-            batch.append(orjson.dumps(user))
-            if len(batch) == 10000:
-                out.write(b"\n".join(batch) + b"\n")
-                batch = []
-        if batch:
-            out.write(b"\n".join(batch) + b"\n")
+    write_users(path, n, defects, rng, lambda i: international_user(rng, i, pools))
 
 
 def screened_share(path: Path) -> float:
