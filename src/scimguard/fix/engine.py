@@ -236,9 +236,12 @@ class Fixer:
         self.final: dict[int, tuple[dict[str, Any], list[Finding]]] = {}
         self.unlocated: dict[int, str] = {}
 
-    def _check(self, resource: dict[str, Any], kind: str) -> list[Finding]:
+    def _check(self, resource: dict[str, Any], kind: str, walk: bool = False) -> list[Finding]:
         """The profile's findings; under `incomplete_address = omit` a partial address
-        suggests its own removal ("drop the incomplete address")."""
+        suggests its own removal ("drop the incomplete address"). `walk`: a user the screen
+        sent back skips the fast path, which would only fail again."""
+        if walk and kind == "user":
+            return offer_drop(self.profile, self.profile.walk_user(resource))
         return offer_drop(self.profile, self.profile.check(resource, kind))  # type: ignore[arg-type]
 
     # --- one record ------------------------------------------------------------------------
@@ -283,11 +286,7 @@ class Fixer:
     def fix_record(self, record: Record, editor: Editor | None, index: KeyIndex) -> None:
         """Apply what is safe to one record; `final` keeps its resource and findings after."""
         resource = record.resource
-        if record.screened_out and record.kind == "user":
-            # the fast path would fail again
-            findings = offer_drop(self.profile, self.profile.walk_user(resource))
-        else:
-            findings = self._check(resource, record.kind)
+        findings = self._check(resource, record.kind, walk=record.screened_out)
         self.final[record.index] = (resource, findings)
         if editor is None or self.quit or not self._candidates(findings, set()):
             return
