@@ -121,6 +121,7 @@ class RecordStream:
         self.locations = Locations()  # where each finding is, in the source's terms
         self.encoding = encoding  # None: --encoding (CHOSEN_ENCODING), else detected
         self.encodings: dict[str, str] = {}  # file -> what it was read as, when not UTF-8
+        self._detected: dict[str, str] = {}  # file -> encoding found by _check_headers
         self._done_bytes = 0
         self._current: OpenInput | None = None
         self.total_bytes: int | None = self._total()
@@ -136,6 +137,8 @@ class RecordStream:
                 source = open_input(name, self.encoding)
             except UnusableInput:  # reported, with the file's name, when the records are read
                 continue
+            if source.encoding is not None:  # detected once: the read below reuses it
+                self._detected[name] = source.encoding
             try:
                 if (self.input_format or detect_format(source.head)) == "csv":
                     rows = read_csv(
@@ -185,7 +188,7 @@ class RecordStream:
         index = self.records
         for name in self.files:
             try:
-                source = open_input(name, self.encoding)
+                source = open_input(name, self.encoding or self._detected.get(name))
             except UnusableInput as exc:  # the other inputs are still read; this one is named
                 self.add_problem(name, None, str(exc).removeprefix(f"{name}: "))
                 continue
