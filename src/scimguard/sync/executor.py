@@ -24,7 +24,7 @@ from scimguard.profile import BY_CODE, Finding, Profile, Severity
 from scimguard.sync.client import Reply, ScimClient, TargetUnauthorized
 from scimguard.sync.diff import changed_attributes
 from scimguard.sync.memory import members_digest, op_digest, task_operation
-from scimguard.sync.planner import MAX_MEMBERS_PER_PATCH, MemberOp, Op, Plan
+from scimguard.sync.planner import MAX_MEMBERS_PER_PATCH, REMEMBERED, MemberOp, Op, Plan
 from scimguard.sync.recorder import Outcome, Recorder
 
 log = logging.getLogger("scimguard.sync")
@@ -137,7 +137,7 @@ class Executor:
                     op.record.source if op.record else None,
                     op.digest or op_digest(op),
                 )
-            elif op.action in ("still-failed", "still-blocked", "dismissed"):
+            elif op.action in REMEMBERED:
                 self.outcome.add(op.kind, op.action.replace("-", "_"))
                 self.record.keep_open.add((op.kind, op.key))
             elif op.action == "unchanged" and op.kind == "group" and op.key in member_groups:

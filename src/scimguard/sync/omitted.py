@@ -19,7 +19,7 @@ from scimguard.profile import Finding, Profile
 from scimguard.profile.omission import OMITTED, omit_incomplete_addresses, omits
 from scimguard.profile.schema import ADDRESS_PARTS as PARTS
 from scimguard.sync.desired import Snapshot, SourceRecord
-from scimguard.sync.planner import Plan
+from scimguard.sync.planner import NOT_SENT, Plan
 from scimguard.sync.schema import tasks
 from scimguard.sync.store import now
 from scimguard.sync.tasks import OPEN_STATES
@@ -63,10 +63,6 @@ def note_lines(notes: Notes, snapshot: Snapshot) -> list[str]:
         for key, findings in notes.items()
         for f in findings
     ]
-
-
-# Plan actions of a record that was not sent this run: no "provisioned without address" note.
-NOT_SENT = ("blocked", "still-blocked", "still-failed", "dismissed")
 
 
 def record_notes(

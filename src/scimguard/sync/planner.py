@@ -129,6 +129,10 @@ class Plan:
 
 
 # The counts of a run, in the order they are printed.
+# Refused before and unchanged since (sync/memory.py): counted, not sent again.
+REMEMBERED = ("still-failed", "still-blocked", "dismissed")
+NOT_SENT = ("blocked", *REMEMBERED)  # the actions of a record that sends nothing this run
+
 COUNTS = (
     "created",
     "updated",
@@ -405,7 +409,7 @@ class Planner:
             if op is None:
                 continue
             group_id = groups.get(record.key)
-            held = op.action in ("blocked", "still-blocked", "still-failed", "dismissed")
+            held = op.action in NOT_SENT
             if held and (group_id is None or op.rule == "manually-sourced"):
                 continue
             wanted: dict[str, str] = {}  # user key -> display

@@ -12,7 +12,7 @@ Values go through `scimguard.text.visible`, so a hidden character is seen, not g
 
 from __future__ import annotations
 
-from scimguard.sync.planner import Plan
+from scimguard.sync.planner import REMEMBERED, Plan
 from scimguard.text import visible
 
 MAX_NAMES = 10
@@ -41,7 +41,7 @@ def plan_lines(plan: Plan, *, verbose: bool = False) -> list[str]:
                 f"{f.rule} ({f.attribute})" if f.attribute else f.rule for f in op.findings
             )
             lines.append(f"! blocked {who}: {reasons}")
-        elif op.action in ("still-failed", "still-blocked", "dismissed"):
+        elif op.action in REMEMBERED:
             label = op.action.replace("-", " ")
             still.append(f"= {label} {who}: {op.rule or 'refused'} ({op.note}), not sent again")
     for m in plan.members:

@@ -30,6 +30,9 @@ from prometheus_client import (
     make_wsgi_app,
 )
 
+from scimguard.sync.planner import PLANNED
+from scimguard.sync.planner import REMEMBERED as REMEMBERED_ACTIONS
+
 # summary key of a run -> the plan's action it counts (the succeeded ones)
 SUCCEEDED = {
     "created": "create",
@@ -40,7 +43,8 @@ SUCCEEDED = {
 }
 
 
-REMEMBERED = ("still_failed", "still_blocked", "dismissed")
+# the summary keys of refusals not sent again (sync/memory.py)
+REMEMBERED = tuple(PLANNED[action] for action in REMEMBERED_ACTIONS)
 
 
 class Metrics:
