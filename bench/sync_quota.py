@@ -29,10 +29,10 @@ import time
 from pathlib import Path
 
 from scimguard.profile import Profile, Switches
+from scimguard.sources import file_spec
 from scimguard.sync.client import RetryPolicy
 from scimguard.sync.planner import Options
 from scimguard.sync.run import SyncConfig, run_sync
-from scimguard.sync.sources import file_spec
 from scimguard.sync.store import open_engine
 from scimguard.sync.tasks import task_counts
 

@@ -6,7 +6,7 @@ import pytest
 from fake_okta import FakeOkta, okta_group, okta_user
 
 from scimguard.records.okta import OktaConverter
-from scimguard.sync.sources import read_all
+from scimguard.sources import read_all
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from scimguard.sources import Snapshot, SourceRecord
 from scimguard.sync.diff import changed_attributes
 from scimguard.sync.planner import Options, Owned, TargetState, build_plan, parse_max_removals
-from scimguard.sync.sources import Snapshot, SourceRecord
 
 
 def rec(kind: str, resource: dict) -> SourceRecord:

@@ -16,11 +16,11 @@ import pytest
 from fake_okta import FakeOkta, okta_user
 
 from scimguard.server.testing import running_emulator
+from scimguard.sources import read_all
+from scimguard.sources.okta import OktaClient
 from scimguard.sync.backoff import RetryPolicy, retry_after
 from scimguard.sync.client import ScimClient
-from scimguard.sync.okta import OktaClient
 from scimguard.sync.run import SyncConfig, run_sync
-from scimguard.sync.sources import read_all
 
 
 @pytest.fixture
@@ -118,7 +118,7 @@ def test_a_401_from_okta_is_never_retried(okta, monkeypatch):
 def test_okta_retries_are_logged_as_the_clients_are(okta, caplog):
     okta.rate_limit_every = 2
     client = OktaClient(okta.url, okta.token, retry=RetryPolicy(base=0.01, max_retry_after=0.1))
-    with caplog.at_level(logging.DEBUG, logger="scimguard.sync.okta"):
+    with caplog.at_level(logging.DEBUG, logger="scimguard.sources"):
         try:
             client.get("/api/v1/users?limit=2")
             client.get("/api/v1/users?limit=2&q=secret")

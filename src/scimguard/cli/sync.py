@@ -47,7 +47,7 @@ def source_specs(
     mapping: str | None = None,
     empty_cells: str = "absent",
 ) -> list[dict]:
-    from scimguard.sync.sources import file_spec
+    from scimguard.sources import file_spec
 
     specs = []
     for path in paths:

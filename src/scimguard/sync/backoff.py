@@ -73,7 +73,10 @@ class RetryPolicy:
         return jitter
 
     def _settings(
-        self, server_delay: ServerDelay[A] | None, on_retry: OnRetry[A] | None
+        self,
+        server_delay: ServerDelay[A] | None,
+        on_retry: OnRetry[A] | None,
+        should_retry: Callable[[A], bool] = transient,
     ) -> dict[str, object]:
         def wait(state: RetryCallState) -> float:
             answer = state.outcome.result() if state.outcome else None
@@ -86,7 +89,7 @@ class RetryPolicy:
 
         return {
             "stop": tenacity.stop_after_attempt(max(1, self.max_attempts)),
-            "retry": tenacity.retry_if_result(transient),
+            "retry": tenacity.retry_if_result(should_retry),
             "wait": wait,
             "before_sleep": before_sleep,
             # Attempts spent: the last answer is the result (exceptions are never retried and
@@ -100,9 +103,14 @@ class RetryPolicy:
         *,
         server_delay: ServerDelay[A] | None = None,
         on_retry: OnRetry[A] | None = None,
+        should_retry: Callable[[A], bool] = transient,
     ) -> A:
-        """`attempt()` until its answer is final or the attempts are spent (blocking sleeps)."""
-        return tenacity.Retrying(**self._settings(server_delay, on_retry))(attempt)  # type: ignore[arg-type]
+        """`attempt()` until its answer is final or the attempts are spent (blocking sleeps).
+
+        `should_retry`: which answers are transient (`transient` unless an API says more, as
+        Google's 403 `rateLimitExceeded` does).
+        """
+        return tenacity.Retrying(**self._settings(server_delay, on_retry, should_retry))(attempt)  # type: ignore[arg-type]
 
     async def acall(
         self,

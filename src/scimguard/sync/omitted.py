@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, select, update
 from scimguard.profile import Finding, Profile
 from scimguard.profile.omission import OMITTED, omit_incomplete_addresses, omits
 from scimguard.profile.schema import ADDRESS_PARTS as PARTS
-from scimguard.sync.desired import Snapshot, SourceRecord
+from scimguard.sources.snapshot import Snapshot, SourceRecord
 from scimguard.sync.planner import NOT_SENT, Plan
 from scimguard.sync.schema import tasks
 from scimguard.sync.store import now

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scimguard.profile import BY_CODE, DuplicateTracker, Finding, Profile, RecordRef, Severity
-from scimguard.sync.desired import Snapshot, SourceRecord
+from scimguard.sources.snapshot import Snapshot, SourceRecord
 from scimguard.sync.diff import changed_attributes, payload
 
 USERS, GROUPS = "/Users", "/Groups"

@@ -43,7 +43,7 @@ PRECEDENCE = (
     Status.TASKS,
     Status.OK,
 )
-# The readers' wording of "the named group or app does not exist" (sync/okta.py).
+# The readers' wording of "the named group or app does not exist" (sources/okta.py).
 NOT_FOUND = re.compile(r"^Okta group .* not found$|^Okta answered 404 to GET /api/v1/apps/")
 TASK_COUNTS = ("failed", "blocked", "still_failed", "still_blocked")
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from scimguard.profile import Profile, Switches
+from scimguard.sources import ReadContext, read_all
 from scimguard.sync import memory
 from scimguard.sync.backoff import RetryPolicy
 from scimguard.sync.client import ScimClient, TargetReadFailed, TargetUnauthorized
@@ -27,7 +28,7 @@ from scimguard.sync.omitted import omit_incomplete, record_notes
 from scimguard.sync.planner import MemberOp, Options, Plan
 from scimguard.sync.run import load_owned, plan_against
 from scimguard.sync.schema import runs
-from scimguard.sync.sources import read_all
+from scimguard.sync.source_state import EngineSourceState
 from scimguard.sync.tasks import RetryOutcome, Task, get_task
 
 
@@ -133,7 +134,7 @@ async def _retry_batch(
         where = run.get("token_file") or f"${run.get('token_env') or 'SCIMGUARD_TARGET_TOKEN'}"
         return unchanged(f"no target token: {where} is not set")
     policy = RetryPolicy()  # one policy for the source (Okta) and the target
-    snapshot = read_all(sources, policy)
+    snapshot = read_all(sources, context=ReadContext(retry=policy, state=EngineSourceState(engine)))
     report.problems.extend(p for p in snapshot.problems if p not in report.problems)
     keys = {(t.kind, t.record_key) for t in batch}
     present = {("user", r.key) for r in snapshot.users} | {

@@ -17,15 +17,17 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from scimguard.profile import Profile
+from scimguard.sources import ReadContext, read_all
+from scimguard.sources.base import NoState
+from scimguard.sources.snapshot import Snapshot
 from scimguard.sync import memory
 from scimguard.sync.backoff import RetryPolicy
 from scimguard.sync.client import ScimClient, TargetReadFailed, TargetUnauthorized
-from scimguard.sync.desired import Snapshot
 from scimguard.sync.executor import Executor, Outcome
 from scimguard.sync.omitted import omit_incomplete, record_notes
 from scimguard.sync.planner import COUNTS, Options, Owned, Plan, Planner, TargetState, total
 from scimguard.sync.schema import resources, runs
-from scimguard.sync.sources import read_all
+from scimguard.sync.source_state import EngineSourceState
 from scimguard.sync.store import now
 from scimguard.sync.tasks import dismiss_gone
 
@@ -176,7 +178,9 @@ async def run_sync_async(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     started = time.monotonic()
-    snapshot = snapshot if snapshot is not None else read_all(cfg.sources, cfg.retry)
+    if snapshot is None:
+        state = EngineSourceState(engine) if engine is not None else NoState()
+        snapshot = read_all(cfg.sources, context=ReadContext(retry=cfg.retry, state=state))
     snapshot.notes.update(omit_incomplete(snapshot, cfg.profile))
     result = RunResult(None, snapshot)
     run_id = None

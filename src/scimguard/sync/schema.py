@@ -90,3 +90,12 @@ resources = Table(
     Index("ix_sync_resources_target", "target_url", "kind", "target_id"),
     Index("ix_sync_resources_key", "target_url", "kind", "record_key"),
 )
+
+# What a source keeps between runs (sources/base.py `SourceState`): a JSON value by key.
+source_state = Table(
+    "sync_source_state",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

@@ -13,11 +13,11 @@ users and groups assigned to the app; neither: every user and group of the org.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -25,126 +25,76 @@ import httpx
 
 from scimguard.records import AttributeMapping
 from scimguard.records.okta import OktaConverter
-from scimguard.sync.backoff import RetryPolicy, count_retry, transient
-from scimguard.sync.desired import SourceError, SourceRecord
+from scimguard.sources.base import ReadContext, SourceRead, Spec
+from scimguard.sources.http import ApiAnswer, ApiClient, ApiError, path_of
+from scimguard.sources.snapshot import SourceError, SourceRecord
+from scimguard.sync.backoff import RetryPolicy
 
-log = logging.getLogger("scimguard.sync.okta")
 LIMIT = 200
 RESET_SLACK = 0.05  # Okta's reset is whole epoch seconds: a hair late beats a second 429
 _LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?([^";]+)"?')
 
 
-class OktaReadError(Exception):
-    pass
-
-
-@dataclass
-class _Answer:
-    """One GET as the retry policy sees it."""
-
-    status: int | None  # None: no answer (timeout, connection error)
-    response: httpx.Response | None = None
-    error: str = ""
-
-
-def _reset_delay(answer: _Answer) -> float | None:
-    """Seconds until Okta's `X-Rate-Limit-Reset` (epoch seconds), for a 429 that has one."""
-    if answer.status != 429 or answer.response is None:
-        return None
-    reset = answer.response.headers.get("x-rate-limit-reset")
+def _reset_delay(response: httpx.Response) -> float | None:
+    """Seconds until Okta's `X-Rate-Limit-Reset` (epoch seconds), if the header is usable."""
+    reset = response.headers.get("x-rate-limit-reset")
     try:
         return max(0.0, float(reset) - time.time()) + RESET_SLACK if reset else None
     except ValueError:
         return None
 
 
-class OktaClient:
+class OktaClient(ApiClient):
+    """Okta's API: SSWS token, `X-Rate-Limit-*` headers, `errorSummary` bodies, `Link` paging."""
+
+    name = "Okta"
+
     def __init__(
         self, org: str, token: str, *, timeout: float = 30.0, retry: RetryPolicy | None = None
     ) -> None:
-        self.org = org.rstrip("/")
-        self.retry = retry or RetryPolicy()
-        self.http = httpx.Client(
-            headers={"Authorization": f"SSWS {token}", "Accept": "application/json"},
-            timeout=timeout,
-        )
-        self.requests = 0
-        self.counts: dict[str, int] = {"retries": 0}
+        super().__init__(org, timeout=timeout, retry=retry)
+        self.org = self.base_url
+        self._token = token
 
-    def close(self) -> None:
-        self.http.close()
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"SSWS {self._token}"}
 
-    def get(self, url: str) -> httpx.Response:
-        """One GET with Okta's rate-limit headers honoured and transient failures retried."""
-        if url.startswith("/"):
-            url = self.org + url
+    def error_text(self, response: httpx.Response) -> str:
+        return _summary(response)
 
-        def attempt() -> _Answer:
-            self.requests += 1
-            try:
-                response = self.http.get(url)
-            except httpx.TransportError as exc:  # timeouts included
-                return _Answer(None, error=exc.__class__.__name__)
-            status = response.status_code
-            if status in (401, 403):
-                raise OktaReadError(
-                    f"Okta answered {status} to GET {_path(url)}: the API "
-                    "token (OKTA_API_TOKEN) is wrong or lacks permission"
-                )
-            if 400 <= status < 500 and status != 429:
-                raise OktaReadError(
-                    f"Okta answered {status} to GET {_path(url)}: {_summary(response)}"
-                )
-            return _Answer(status, response)
-
-        def on_retry(answer: _Answer, number: int) -> None:
-            why = count_retry(self.counts, answer)
-            log.debug(
-                "retry %d of GET %s after %s",
-                number - 1,
-                _path(url).split("?", 1)[0],
-                why,
-                extra={  # the SCIM client's event shape; no query (it may hold a name)
-                    "event": "throttled" if answer.status == 429 else "retry",
-                    "fields": {
-                        "method": "GET",
-                        "path": _path(url).split("?", 1)[0],
-                        "attempt": number,
-                        "after": why,
-                    },
-                },
+    def refusal(self, response: httpx.Response, method: str, url: str) -> str:
+        if response.status_code in (401, 403):
+            return (
+                f"Okta answered {response.status_code} to {method} {_path(url)}: the API "
+                "token (OKTA_API_TOKEN) is wrong or lacks permission"
             )
+        return super().refusal(response, method, url)
 
-        answer = self.retry.call(attempt, server_delay=_reset_delay, on_retry=on_retry)
-        if answer.response is None or transient(answer):
-            last = answer.error if answer.status is None else str(answer.status)
-            raise OktaReadError(
-                f"Okta failed on GET {_path(url)} after {self.retry.max_attempts} attempts ({last})"
-            )
-        response = answer.response
+    def server_delay(self, answer: ApiAnswer) -> float | None:
+        """On a 429 Okta's reset time wins over the backoff."""
+        if answer.status != 429 or answer.response is None:
+            return None
+        return _reset_delay(answer.response)
+
+    def after_response(self, response: httpx.Response) -> None:
         if response.headers.get("x-rate-limit-remaining") == "0":
             # Not a retry: the next request would be refused, so wait for the window to reset.
-            reset = response.headers.get("x-rate-limit-reset")
-            try:
-                wait = float(reset) - time.time() if reset else 1.0
-            except ValueError:
-                wait = 1.0
-            time.sleep(min(self.retry.max_retry_after, max(0.0, wait) + RESET_SLACK))
-        return response
+            wait = _reset_delay(response)
+            time.sleep(min(self.retry.max_retry_after, 1.0 if wait is None else wait))
 
-    def pages(self, url: str) -> Any:
+    def pages(self, url: str) -> Iterator[Any]:
         """Every item of a paged collection, following `Link rel="next"`."""
-        while url:
-            response = self.get(url)
+        next_url: str | None = url
+        while next_url:
+            response = self.get(next_url)
             data = response.json()
             if not isinstance(data, list):
-                raise OktaReadError(f"Okta answered GET {_path(url)} with no list")
+                raise ApiError(f"Okta answered GET {_path(next_url)} with no list")
             yield from data
-            url = _next_link(response.headers.get_list("link"))
+            next_url = _next_link(response.headers.get_list("link"))
 
 
-def _path(url: str) -> str:
-    return re.sub(r"^https?://[^/]+", "", url)
+_path = path_of
 
 
 def _summary(response: httpx.Response) -> str:
@@ -168,7 +118,7 @@ def _next_link(values: list[str]) -> str | None:
 # --- mapping ------------------------------------------------------------------------------------
 
 
-def converter(spec: dict[str, Any]) -> OktaConverter:
+def converter(spec: Spec) -> OktaConverter:
     """The shared Okta -> SCIM mapping of `scimguard.records` (plus `--mapping`, if given)."""
     mapping = AttributeMapping.load(spec["mapping"]) if spec.get("mapping") else None
     return OktaConverter(mapping, spec.get("empty_cells", "absent"))
@@ -183,9 +133,19 @@ def okta_group_to_scim(conv: OktaConverter, group: dict[str, Any], ids: list[str
 # --- reading ------------------------------------------------------------------------------------
 
 
-def read_okta(
-    spec: dict[str, Any], retry: RetryPolicy | None = None
-) -> tuple[list[SourceRecord], list[str]]:
+class OktaSource:
+    """`{"type": "okta", "org": URL, "groups": [...], "app": ID, "mapping": PATH}`."""
+
+    type = "okta"
+
+    def read(self, spec: Spec, context: ReadContext) -> SourceRead:
+        return read_okta(spec, context.retry)
+
+    def describe(self, spec: Spec) -> str:
+        return f"Okta {spec.get('org')}"
+
+
+def read_okta(spec: Spec, retry: RetryPolicy | None = None) -> SourceRead:
     """(records, problems) of an Okta source spec; see the module docstring.
 
     `retry` is the run's policy (the SCIM client's); a spec's `backoff` (seconds, tests use it)
@@ -241,7 +201,7 @@ def read_okta(
                 gid = quote(group["id"], safe="")
                 members = _collect_users(client, f"/api/v1/groups/{gid}/users?limit={LIMIT}", {})
                 groups.append((group, members))
-    except OktaReadError as exc:
+    except ApiError as exc:
         problems.append(str(exc))
     except (ValueError, KeyError, TypeError) as exc:
         problems.append(f"Okta answered in an unexpected shape ({exc.__class__.__name__}: {exc})")

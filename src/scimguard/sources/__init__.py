@@ -1,0 +1,49 @@
+"""Where the desired state comes from: the `Source` seam and the sources built on it.
+
+Modules, one job each:
+    snapshot  the desired state's types: SourceRecord, Snapshot, SourceError (a leaf)
+    base      the `Source` protocol, `ReadContext` (retry policy, state, progress) and the
+              registry (`register`, `source_for`; entry points `scimguard.sources`)
+    http      `ApiClient`: the one HTTP reader of API sources (retries by sync/backoff.py,
+              the API's own error text)
+    read      `read_spec` / `read_all`: specs through the registry into one `Snapshot`
+    files     record files (JSON, JSONL, CSV, Okta exports) through `scimguard.records`
+    okta      the Okta Users and Groups API
+
+A source never decides what is removed: it says when its read was partial (`problems`), and
+the engine's planner then removes nothing. Importing this package registers the built-ins.
+"""
+
+from __future__ import annotations
+
+from scimguard.sources.base import (
+    ReadContext,
+    Source,
+    SourceState,
+    register,
+    registered,
+    source_for,
+)
+from scimguard.sources.files import FileSource, file_spec
+from scimguard.sources.okta import OktaSource
+from scimguard.sources.read import describe, read_all, read_spec
+from scimguard.sources.snapshot import Snapshot, SourceError, SourceRecord
+
+register(FileSource())
+register(OktaSource())
+
+__all__ = [
+    "ReadContext",
+    "Snapshot",
+    "Source",
+    "SourceError",
+    "SourceRecord",
+    "SourceState",
+    "describe",
+    "file_spec",
+    "read_all",
+    "read_spec",
+    "register",
+    "registered",
+    "source_for",
+]
