@@ -7,13 +7,11 @@ Modules, one job each:
                executor writes and retry reads
     diagnosis  where a refusal the target named only by rule sits in the request sent: the
                one diagnosis of `tasks show` and the console's task page
-    backoff    the one retry policy (tenacity) of the SCIM client and the Okta reader: 429,
+    backoff    the one retry policy (tenacity) of the SCIM client and the API sources: 429,
                5xx and no answer retried with full jitter, the server's delay winning
     client     the SCIM client: httpx, quota-aware rate limiter, retries by `backoff`
     drain      a graceful stop: no new request once asked, those in flight finish
-    desired    the desired state's types: SourceRecord, Snapshot, SourceError (a leaf)
-    sources    where the desired state comes from (files, group files, Okta)
-    okta       the Okta Users and Groups API reader (retries by `backoff`)
+    source_state  the engine database as a source's memory between runs (delta cursors)
     omitted    partial addresses left out of the desired state, and their notes on the task list
     planner    desired vs target -> plan (create, update, deactivate, delete, blocked, members)
     memory     what a failed or blocked task sent: an unchanged refusal is not sent again
@@ -22,6 +20,9 @@ Modules, one job each:
     retry      re-reads one record from its source and sends only its operations (`retry()`,
                the `tasks retry` command and the console's Retry button)
     report     a run's exit status and `--format json` summary (what a scheduler reads)
+
+Where the desired state comes from (files, Okta, the next directories) is `scimguard.sources`:
+one `Source` protocol with a registry; the engine reads every spec through `read_all`.
 
 No module imports another in a circle, not even inside a function (tests/sync/test_import_graph.py).
 """
