@@ -21,6 +21,7 @@ COMMANDS = {
     "fix": "scimguard.cli.fix:fix_command",
     "inspect": "scimguard.cli.inspect:inspect_command",
     "manual": "scimguard.cli.manual:manual",
+    "probe": "scimguard.cli.probe:probe_command",
     "rules": "scimguard.cli.rules:rules_command",
     "serve": "scimguard.cli.serve:serve",
     "sync": "scimguard.cli.sync:sync_command",

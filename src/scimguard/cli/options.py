@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
+from scimguard.profile.file import ProfileFileError, load_profile_file
 from scimguard.profile.switches import DEFAULT_SWITCHES, INCOMPLETE_ADDRESS_CHOICES
 from scimguard.records import FORMATS
 from scimguard.records.sources import CHOSEN_ENCODING, encoding_name
@@ -87,7 +88,28 @@ input_options = _compose(
     ),
 )
 
+
+def _load_profile_file(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """`--profile FILE`: its switches become defaults; an option on the command line still wins."""
+    if not value:
+        return
+    try:
+        switches = load_profile_file(value)
+    except ProfileFileError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+    ctx.default_map = {**switches, **(ctx.default_map or {})}
+
+
 profile_options = _compose(
+    click.option(
+        "--profile",
+        type=click.Path(dir_okay=False),
+        is_eager=True,
+        expose_value=False,
+        callback=_load_profile_file,
+        metavar="FILE",
+        help="A profile file (written by `scimguard probe`): its switches as defaults.",
+    ),
     click.option(
         "--allow-legacy-characters",
         is_flag=True,
