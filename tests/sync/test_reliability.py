@@ -8,6 +8,7 @@ import signal
 import subprocess
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -235,3 +236,31 @@ def test_retry_rereads_the_okta_record_the_admin_fixed(okta, target, engine_db):
     fixed = next(u for u in target.users() if u["userName"] == "o3@example.com")
     assert fixed["name"]["familyName"] == "Fixed" and fixed["externalId"] == "00u03"
     assert len(target.users()) == 12
+
+
+def test_a_run_marks_crashed_only_the_unfinished_runs_of_its_own_target(tmp_path, target):
+    """A run against another target may be alive (its own lease): it is not marked crashed."""
+    db = f"sqlite:///{tmp_path / 'engine.db'}"
+    engine = open_engine(db)
+    with engine.begin() as conn:
+        for url in (target.url, "https://other.example/scim/v2"):
+            conn.execute(
+                runs.insert().values(
+                    started_at=datetime.now(UTC),
+                    status="running",
+                    target_url=url,
+                    sources="[]",
+                    options="{}",
+                    dry_run=False,
+                )
+            )
+    users_file = write_jsonl(tmp_path / "users.jsonl", [user(1)])
+    result = run_cli(["sync", str(users_file), "--target", target.url], target.token, db)
+    assert result.returncode == 0, result.stderr
+    with engine.connect() as conn:
+        rows = [(r.target_url, r.status) for r in conn.execute(runs.select().order_by(runs.c.id))]
+    assert rows == [
+        (target.url, "crashed"),
+        ("https://other.example/scim/v2", "running"),
+        (target.url, "completed"),
+    ]

@@ -128,8 +128,10 @@ async def plan_against(
 def _start_run(engine: Engine, cfg: SyncConfig) -> int:
     with engine.begin() as conn:
         conn.execute(
+            # Only this target's: the lease allows one run per target, so an unfinished run of
+            # the same target is a dead one; a run against another target may be alive.
             update(runs)
-            .where(runs.c.status == "running")
+            .where(runs.c.status == "running", runs.c.target_url == cfg.target_url)
             .values(status="crashed", message="found unfinished at the start of a later run")
         )
         result = conn.execute(
