@@ -15,6 +15,8 @@ from fake_okta import FakeOkta, okta_group, okta_user
 from sync_helpers import run_cli, user, write_jsonl
 
 from scimguard.sync.report import MEANINGS, Status
+from scimguard.sync.store import open_engine
+from scimguard.unattended.lease import Lease
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "sync.md"
 
@@ -158,7 +160,7 @@ def test_tasks_retry_statuses(target, engine_db, tmp_path):
 
 def test_docs_list_every_exit_status():
     text = DOCS.read_text(encoding="utf-8")
-    rows = dict(re.findall(r"^\| (\d) \| `([a-z-]+)` \|", text, re.MULTILINE))
+    rows = dict(re.findall(r"^\| (\d+) \| `([a-z-]+)` \|", text, re.MULTILINE))
     assert rows == {str(int(s)): s.name.lower().replace("_", "-") for s in Status}
     assert set(MEANINGS) == set(Status)
 
@@ -186,3 +188,23 @@ def test_the_worst_status_wins_and_the_others_stay_in_the_summary():
         is Status.SOURCE_PROBLEM
     )
     assert worst({Status.STOPPED, *partial}) is Status.STOPPED
+
+
+def test_tasks_retry_waits_for_a_run_holding_the_lease_and_sends_nothing(
+    target, engine_db, tmp_path
+):
+    path = write_jsonl(tmp_path / "u.jsonl", [user(1, displayName=""), user(2)])
+    run_cli(["sync", str(path), "--target", target.url], target.token, engine_db)
+    (task,) = json.loads(run_cli(["tasks", "list", "--json"], None, engine_db).stdout)
+    write_jsonl(path, [user(1), user(2)])  # fixed at the source
+    lease = Lease(open_engine(engine_db), target.url, 60, holder="other-host:1:abcd")
+    assert lease.acquire()
+    busy = run_cli(["tasks", "retry", str(task["id"]), "--json"], target.token, engine_db)
+    document = json.loads(busy.stdout)
+    assert busy.returncode == 75 and document["status"] == "busy"
+    assert "other-host:1:abcd" in document["busy"] and document["still_open"] == 1
+    assert {u["userName"] for u in target.users()} == {"user2@example.com"}  # nothing sent
+    lease.release()
+    done = run_cli(["tasks", "retry", str(task["id"])], target.token, engine_db)
+    assert done.returncode == 0 and f"task {task['id']}: succeeded" in done.stdout
+    assert lease.current() is None  # the retry released the lease it took

@@ -212,7 +212,8 @@ def retry_command(
     refusal). The token comes from the run's --token-env variable or --token-file, as for
     `sync`. Exit status as for `sync`: 0 every task succeeded, 1 some are still tasks,
     3 stopped (no token, token refused, target unreadable), 4 a source read failed or looks
-    partial, 5 a group or app was not found, 6 removals held back by the safety fuse.
+    partial, 5 a group or app was not found, 6 removals held back by the safety fuse,
+    75 another run holds the target's lease (nothing sent; try again when it ends).
     """
     from scimguard.sync import report
     from scimguard.sync.retry import retry_report
@@ -225,15 +226,14 @@ def retry_command(
     done = retry_report(engine, ids)
     outcomes = done.outcomes
     still = sum(1 for o in outcomes if o.state != "succeeded")
-    status = report.worst(
-        report.run_statuses(
-            stopped=bool(done.stopped),
-            problems=done.problems,
-            held=len(done.held),
-            hold_reason=done.hold_reason,
-            counts={"failed": still},
-        )
+    statuses = report.run_statuses(
+        stopped=bool(done.stopped),
+        problems=done.problems,
+        held=len(done.held),
+        hold_reason=done.hold_reason,
+        counts={"failed": still},
     )
+    status = report.worst(statuses | ({report.Status.BUSY} if done.busy else set()))
     if as_json:
         document = {
             "results": [
@@ -246,6 +246,7 @@ def retry_command(
             "source_problems": done.problems,
             "not_found": report.not_found(done.problems),
             "stopped": done.stopped,
+            "busy": done.busy,
             "status": status.name.lower().replace("_", "-"),
             "exit_status": int(status),
         }

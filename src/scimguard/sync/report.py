@@ -24,6 +24,7 @@ class Status(IntEnum):
     SOURCE_PROBLEM = 4
     NOT_FOUND = 5
     HELD = 6
+    BUSY = 75  # EX_TEMPFAIL of sysexits: "try again later"
 
 
 MEANINGS = {
@@ -34,8 +35,10 @@ MEANINGS = {
     Status.SOURCE_PROBLEM: "a source read failed or looks partial: nothing was removed",
     Status.NOT_FOUND: "a group or app named on the command line was not found in the source",
     Status.HELD: "removals were held back by the safety fuse (--max-removals)",
+    Status.BUSY: "another run holds the target's lease; nothing was sent: try again later",
 }
 PRECEDENCE = (
+    Status.BUSY,
     Status.STOPPED,
     Status.NOT_FOUND,
     Status.SOURCE_PROBLEM,

@@ -30,6 +30,7 @@ from scimguard.sync.run import load_owned, plan_against
 from scimguard.sync.schema import runs
 from scimguard.sync.source_state import EngineSourceState
 from scimguard.sync.tasks import RetryOutcome, Task, get_task
+from scimguard.unattended.lease import DEFAULT_LEASE, Lease
 
 
 def _token(run: dict[str, Any], given: str | None) -> str | None:
@@ -88,6 +89,7 @@ class RetryReport:
     held: list[str] = field(default_factory=list)  # removals the fuse held, one line each
     hold_reason: str | None = None
     stopped: str | None = None  # no token, token refused, target unreadable
+    busy: str | None = None  # another run held the target's lease: nothing was sent
 
 
 def retry(engine: Engine, ids: list[int], *, token: str | None = None) -> list[RetryOutcome]:
@@ -107,10 +109,28 @@ def retry_report(engine: Engine, ids: list[int], *, token: str | None = None) ->
         else:
             batches.setdefault(task.run_id, []).append(task)
     for run_id, batch in batches.items():
-        for outcome in _run(_retry_batch(engine, run_id, batch, token, report)):
+        for outcome in _leased(engine, run_id, batch, token, report):
             outcomes[outcome.task_id] = outcome
     report.outcomes = [outcomes[i] for i in ids if i in outcomes]
     return report
+
+
+def _leased(
+    engine: Engine, run_id: int | None, batch: list[Task], token: str | None, report: RetryReport
+) -> list[RetryOutcome]:
+    """A batch under its target's lease, as a run: a retry never writes beside a live run."""
+    run = _load_run(engine, run_id) or {}
+    target_url = run.get("target_url") or batch[0].target_url
+    lease = Lease(engine, target_url, DEFAULT_LEASE)
+    if not lease.acquire():
+        holder = lease.current()
+        who = f" ({holder.holder}, {holder.expires_in:.0f} s left)" if holder else ""
+        report.busy = f"another run holds the lease of {target_url}{who}: try again when it ends"
+        return [RetryOutcome(t.id, t.state, report.busy, t) for t in batch]
+    # A lease lost mid-retry (taken over after expiry) cannot stop requests already sent;
+    # renewing every third of the TTL keeps that from happening while the process lives.
+    with lease.renewing(on_lost=lambda: None):
+        return _run(_retry_batch(engine, run_id, batch, token, report))
 
 
 async def _retry_batch(

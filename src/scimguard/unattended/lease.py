@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import Column, Engine, Float, MetaData, Table, Text, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+DEFAULT_LEASE = 60.0  # seconds; renewed every third of it while a run holds the lease
 metadata = MetaData()
 
 leases = Table(

@@ -15,10 +15,10 @@ from typing import Any, TypeVar
 import click
 
 from scimguard.unattended.duration import DURATION
+from scimguard.unattended.lease import DEFAULT_LEASE
 
 F = TypeVar("F", bound=Callable[..., Any])
 _META = "scimguard.unattended"
-DEFAULT_LEASE = 60.0
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,8 @@ from scimguard.unattended.metrics import Health, Metrics
 from scimguard.unattended.options import Mode
 
 # outcome -> (exit status of a single run, healthy). The statuses are `scimguard sync`'s
-# (`sync/report.py`, one table for both); EXIT_BUSY is EX_TEMPFAIL of sysexits: "try again later".
-EXIT_BUSY = 75
+# (`sync/report.py`, one table for both, `Status.BUSY` included).
+EXIT_BUSY = Status.BUSY
 OUTCOMES: dict[str, tuple[int, bool]] = {
     "ok": (Status.OK, True),
     "tasks": (Status.TASKS, True),  # the run went through; some records are tasks
