@@ -14,6 +14,7 @@ import pytest
 from fake_okta import FakeOkta, okta_group, okta_user
 from sync_helpers import run_cli, user, write_jsonl
 
+from scimguard.sources.snapshot import NOT_FOUND, Problem
 from scimguard.sync.report import MEANINGS, Status
 from scimguard.sync.store import open_engine
 from scimguard.unattended.lease import Lease
@@ -175,7 +176,7 @@ def test_the_worst_status_wins_and_the_others_stay_in_the_summary():
     assert both == {Status.HELD, Status.TASKS} and worst(both) is Status.HELD
     partial = run_statuses(
         stopped=False,
-        problems=["Okta group 'Nope' not found"],
+        problems=[Problem("Okta group 'Nope' not found", NOT_FOUND)],  # the source says the kind
         held=2,
         hold_reason="a source read failed or looks partial (...)",
         counts={},

@@ -27,7 +27,7 @@ from scimguard.records import AttributeMapping
 from scimguard.records.okta import OktaConverter
 from scimguard.sources.base import ReadContext, SourceRead, Spec
 from scimguard.sources.http import ApiAnswer, ApiClient, ApiError, path_of
-from scimguard.sources.snapshot import SourceError, SourceRecord
+from scimguard.sources.snapshot import NOT_FOUND, Problem, SourceError, SourceRecord
 from scimguard.sync.backoff import RetryPolicy
 
 LIMIT = 200
@@ -168,7 +168,7 @@ def read_okta(spec: Spec, retry: RetryPolicy | None = None) -> SourceRead:
             for name in spec["groups"]:
                 group = _find_group(client, name)
                 if group is None:
-                    problems.append(f"Okta group {name!r} not found")
+                    problems.append(Problem(f"Okta group {name!r} not found", NOT_FOUND))
                     continue
                 members = _collect_users(
                     client, f"/api/v1/groups/{group['id']}/users?limit={LIMIT}", users
@@ -202,7 +202,8 @@ def read_okta(spec: Spec, retry: RetryPolicy | None = None) -> SourceRead:
                 members = _collect_users(client, f"/api/v1/groups/{gid}/users?limit={LIMIT}", {})
                 groups.append((group, members))
     except ApiError as exc:
-        problems.append(str(exc))
+        unknown_app = exc.status == 404 and bool(spec.get("app")) and "/api/v1/apps/" in str(exc)
+        problems.append(Problem(str(exc), NOT_FOUND) if unknown_app else str(exc))
     except (ValueError, KeyError, TypeError) as exc:
         problems.append(f"Okta answered in an unexpected shape ({exc.__class__.__name__}: {exc})")
     finally:

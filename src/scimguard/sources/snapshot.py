@@ -56,5 +56,24 @@ class Snapshot:
             (self.users if record.kind == "user" else self.groups).append(record)
 
 
+class Problem(str):
+    """A problem of a source read: its text, and what kind of problem it is.
+
+    A `str` (every consumer prints it, compares it, stores it as text), with a `kind` that the
+    exit status reads instead of the wording: `partial` (the read failed or may be incomplete:
+    nothing is removed) or `not-found` (a group or app named in the spec does not exist, exit 5).
+    """
+
+    kind: str
+
+    def __new__(cls, text: str, kind: str = "partial") -> Problem:
+        problem = super().__new__(cls, text)
+        problem.kind = kind
+        return problem
+
+
+NOT_FOUND = "not-found"
+
+
 class SourceError(Exception):
     """A source could not be read (missing file, bad JSON, an API that failed)."""

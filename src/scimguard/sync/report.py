@@ -5,15 +5,16 @@ The statuses are a contract (docs/sync.md lists them; a test keeps the table equ
 `sync` and `tasks retry` use the same statuses, and so will a scheduled mode (one status per run).
 
 Whether a source problem is a *not found* (a misspelled `--okta-group`, an unknown `--okta-app`)
-is read from the reader's message: readers report problems as text (`Snapshot.problems`), and
-`NOT_FOUND` is the one place that knows their wording.
+is the source's to say: it reports it as a `Problem` of kind `not-found` (sources/snapshot.py),
+never read back from its wording.
 """
 
 from __future__ import annotations
 
-import re
 from enum import IntEnum
 from typing import Any
+
+from scimguard.sources.snapshot import NOT_FOUND
 
 
 class Status(IntEnum):
@@ -46,13 +47,11 @@ PRECEDENCE = (
     Status.TASKS,
     Status.OK,
 )
-# The readers' wording of "the named group or app does not exist" (sources/okta.py).
-NOT_FOUND = re.compile(r"^Okta group .* not found$|^Okta answered 404 to GET /api/v1/apps/")
 TASK_COUNTS = ("failed", "blocked", "still_failed", "still_blocked")
 
 
 def not_found(problems: list[str]) -> list[str]:
-    return [p for p in problems if NOT_FOUND.search(p)]
+    return [p for p in problems if getattr(p, "kind", None) == NOT_FOUND]
 
 
 def worst(statuses: set[Status]) -> Status:
