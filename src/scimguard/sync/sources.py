@@ -14,14 +14,28 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from scimguard.records import AttributeMapping, MappingError, UnusableInput, read_records
+from scimguard.records import (
+    AttributeMapping,
+    MappingError,
+    RecordStream,
+    UnusableInput,
+    read_records,
+)
 from scimguard.sync.backoff import RetryPolicy
 from scimguard.sync.desired import Snapshot, SourceError, SourceRecord
 from scimguard.sync.okta import read_okta
 
 # The desired-state types live in `desired` (a leaf, so `okta` can import them at the top);
 # they are re-exported here, where the planner and the tests have always found them.
-__all__ = ["Snapshot", "SourceError", "SourceRecord", "file_spec", "read_all", "read_spec"]
+__all__ = [
+    "Snapshot",
+    "SourceError",
+    "SourceRecord",
+    "file_spec",
+    "file_stream",
+    "read_all",
+    "read_spec",
+]
 
 
 def read_spec(
@@ -76,20 +90,26 @@ def file_spec(
 # --- files ---------------------------------------------------------------------------------------
 
 
+def file_stream(spec: dict[str, Any]) -> RecordStream:
+    """The readers' stream of a file spec, read as the sync read it (a task's page takes the
+    file's columns from it: `stream.locations`). Raises as `read_records` and the mapping do."""
+    mapping = AttributeMapping.load(spec["mapping"]) if spec.get("mapping") else None
+    return read_records(
+        [spec["path"]],
+        spec.get("format"),
+        mapping,
+        spec.get("empty_cells", "absent"),
+        spec.get("encoding"),
+    )
+
+
 def read_file(spec: dict[str, Any]) -> tuple[list[SourceRecord], list[str]]:
     """Users and groups of one file, through the shared readers of `scimguard.records`.
 
     A line the readers had to skip is a problem: the read is partial, nothing is removed.
     """
     try:
-        mapping = AttributeMapping.load(spec["mapping"]) if spec.get("mapping") else None
-        stream = read_records(
-            [spec["path"]],
-            spec.get("format"),
-            mapping,
-            spec.get("empty_cells", "absent"),
-            spec.get("encoding"),
-        )
+        stream = file_stream(spec)
         out = [SourceRecord(r.kind, r.resource, {**spec, "line": r.line}, r.line) for r in stream]
     except (UnusableInput, MappingError, OSError) as exc:
         raise SourceError(f"{spec['path']}: {exc}") from exc
