@@ -99,3 +99,28 @@ def test_an_okta_task_names_the_user_id_and_profile_attribute(okta, target, engi
     (finding,) = [f for f in document["findings"] if f["attribute"] == "name.familyName"]
     assert (finding["location"], finding["column"]) == ("Okta user 00uB (lastName)", "lastName")
     assert document["location"] == "Okta user 00uB"
+
+
+def test_an_okta_export_file_task_names_line_attribute_and_user_id(target, engine_db, tmp_path):
+    export = tmp_path / "okta-users.json"
+    export.write_text(
+        json.dumps(
+            [
+                okta_user("00uA", "ann@example.com", "Ann", "Lee"),
+                okta_user("00uB", "ben@example.com", "Ben", "Hid\u200bden"),
+            ],
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+    line = (
+        next(n for n, text in enumerate(export.read_text().splitlines(), 1) if '"00uB"' in text) - 1
+    )  # the object opens on the line before its id
+    run = run_cli(["sync", str(export), "--target", target.url], target.token, engine_db)
+    assert run.returncode == 1, run.stdout + run.stderr
+    (task,) = list_tasks(open_engine(engine_db))
+    assert task.source["okta_id"] == "00uB"
+    place = f"{export.resolve()}:{line}"
+    shown = run_cli(["tasks", "show", str(task.id)], None, engine_db).stdout
+    assert f"    at {place} (lastName), Okta user 00uB\n" in shown
+    assert f"Source: {place}, Okta user 00uB\n" in shown

@@ -80,20 +80,26 @@ class SourcePlaces:
         path = str(spec.get("path") or "")
         line = spec.get("line")
         at = f"{path}:{line}" if isinstance(line, int) else path
-        return Place(self._columns(spec, path), path, at, None, task.kind)
+        okta_id = spec.get("okta_id")  # an object of an Okta export file
+        if not isinstance(okta_id, str):
+            return Place(self._columns(spec, path), path, at, None, task.kind)
+        sources = self._columns(spec, path) if task.kind == "user" else Locations()
+        return Place(sources, path, at, okta_id, task.kind)
 
     def _columns(self, spec: dict[str, Any], key: str) -> Locations:
         """The columns (a CSV file's header, an Okta mapping) behind each SCIM path of a source.
 
         A source that cannot be read now (moved, its mapping gone) has none: the place is then
         file and line, which the task stored."""
-        cache = repr(sorted((k, v) for k, v in spec.items() if k not in ("line", "id")))
+        okta = spec.get("type") == "okta" or "okta_id" in spec
+        record = ("line", "id", "okta_id")  # what differs from one record of a source to the next
+        cache = repr((okta, sorted((k, v) for k, v in spec.items() if k not in record)))
         found = self._known.get(cache)
         if found is not None:
             return found
         found = Locations()
         try:
-            if spec.get("type") == "okta":
+            if okta:  # the Okta attributes behind each path, as the readers map them
                 found.sources[key] = converter(spec).sources()
             else:
                 found = file_stream(spec).locations

@@ -107,13 +107,31 @@ def read_file(spec: dict[str, Any]) -> tuple[list[SourceRecord], list[str]]:
     """Users and groups of one file, through the shared readers of `scimguard.records`.
 
     A line the readers had to skip is a problem: the read is partial, nothing is removed.
+    Each record's spec has its `line`, and for an object of an Okta export its `okta_id` (a
+    task names the record by it: sync/diagnosis.py).
     """
     try:
         stream = file_stream(spec)
-        out = [SourceRecord(r.kind, r.resource, {**spec, "line": r.line}, r.line) for r in stream]
+        okta_ids = stream.locations.okta_ids  # filled as each Okta object is read
+        out = [
+            SourceRecord(r.kind, r.resource, _record_spec(spec, r.line, okta_ids), r.line)
+            for r in stream
+        ]
     except (UnusableInput, MappingError, OSError) as exc:
         raise SourceError(f"{spec['path']}: {exc}") from exc
     problems = [f"{p.source}: {p.message}" for p in stream.problems if p.skipped]
     if stream.skipped > len(problems):
         problems.append(f"{spec['path']}: {stream.skipped - len(problems)} more lines skipped")
     return out, problems
+
+
+def _record_spec(
+    spec: dict[str, Any], line: int, okta_ids: dict[tuple[str, int], str]
+) -> dict[str, Any]:
+    """The file's spec for one of its records (a task's spec, read again, may hold another's)."""
+    out = {key: value for key, value in spec.items() if key != "okta_id"}
+    out["line"] = line
+    okta_id = okta_ids.get((spec["path"], line))
+    if okta_id is not None:
+        out["okta_id"] = okta_id
+    return out
