@@ -143,7 +143,7 @@ def test_dry_run_writes_nothing_and_prints_a_diff(run, tmp_path: Path) -> None:
     listing = run("fix", source, "--dry-run", "--diff", "changes")
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert "<U+200B ZERO WIDTH SPACE>" in listing.stdout
-    assert "name.givenName (field firstName)" in listing.stdout
+    assert "name.givenName at " in listing.stdout and ".csv:2 (firstName) [" in listing.stdout
 
 
 def test_output_must_not_be_the_input(run, tmp_path: Path) -> None:

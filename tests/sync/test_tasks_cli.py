@@ -153,3 +153,19 @@ def test_show_spells_out_a_hidden_character_of_a_value_in_text_and_json(
     assert finding["value"] == "Jane\u200b"  # raw, as stored
     assert finding["value_visible"] == "Jane<U+200B ZERO WIDTH SPACE>"
     assert document["located"] == []  # nothing was sent
+
+
+def test_a_line_break_inside_a_value_is_spelled_out_in_value_and_message(
+    target, engine_db, tmp_path
+):
+    """Layout line breaks of a message print as line breaks; one inside a value, never."""
+    broken = user(2)
+    broken["name"]["givenName"] = "Ann\nMarie"
+    users = write_jsonl(tmp_path / "u.jsonl", [broken])
+    run_cli(["sync", str(users), "--target", target.url], target.token, engine_db)
+    (task,) = list_tasks(open_engine(engine_db))
+    shown = run_cli(["tasks", "show", str(task.id)], None, engine_db).stdout
+    assert "Ann\nMarie" not in shown
+    assert "name.givenName = Ann<U+000A LINE FEED>Marie\n" in shown
+    message = next(line for line in shown.splitlines() if line.startswith("    name.givenName"))
+    assert "Ann<U+000A LINE FEED>Marie" in message  # the finding's message, on one line

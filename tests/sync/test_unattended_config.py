@@ -183,3 +183,22 @@ def test_durations_as_people_write_them():
     for bad in ("", "often", "1m30", "-5", "5x", True):
         with pytest.raises(ValueError):
             parse_duration(bad)
+
+
+def test_format_json_in_the_file_prints_the_json_summary(target, engine_db, tmp_path):
+    """`format = "json"` is the `--format` option, as every key is the option's long name."""
+    path = write_jsonl(tmp_path / "users.jsonl", [user(1), user(2)])
+    config = write_config(
+        tmp_path / "scimguard.toml",
+        f'sources = ["{path}"]\ntarget = "{target.url}"\nformat = "json"\n',
+    )
+    result = run_cli(["sync", "--config", str(config)], target.token, engine_db)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)  # one JSON document, no text plan around it
+    assert summary["created"] == 2 and summary["exit_status"] == 0
+    # the command line still wins
+    text = run_cli(["sync", "--config", str(config), "--format", "text"], target.token, engine_db)
+    assert text.returncode == 0, text.stderr
+    assert not text.stdout.lstrip().startswith("{") and text.stdout.strip()
+    err = _refused(tmp_path, engine_db, f'sources = ["{path}"]\n\nformat = "yaml"\n')
+    assert "line 3" in err and "`format`" in err and "'yaml' is not one of" in err

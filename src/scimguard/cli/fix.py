@@ -209,7 +209,7 @@ def fix_command(
         written = (output, changes_path, undo_file)
         mode = os.stat(input_path).st_mode & 0o777  # new files keep the input's permissions
         try:
-            log = change_log(result.changes, result.leftovers)
+            log = change_log(result.changes, result.leftovers, result.locations)
             write_atomic(changes_path, log.encode(), mode)
             document = undo_document(result, input_path, output)
             text = json.dumps(document, ensure_ascii=False, indent=1)
@@ -259,7 +259,7 @@ def _json_report(result: FixResult, input_path: str, written: tuple[str, str, st
         "changes": [c.to_dict(cell) for c in result.changes],
         "leftovers": [
             {
-                **finding_row(item.ref, item.finding),
+                **finding_row(item.ref, item.finding, result.locations),
                 "value": shown(item.finding.value),
                 "suggested_value": shown(item.finding.suggested_value)
                 if item.finding.has_suggestion
@@ -299,10 +299,9 @@ def _change_lines(result: FixResult) -> list[str]:
     for change in result.changes:
         key = f" {show(change.key)}" if change.key else ""
         rules = ", ".join(change.rules)
-        for edit in change.edits:
-            field = f" (field {edit.field})" if edit.field != edit.attribute else ""
+        for edit, place in zip(change.edits, change.places, strict=True):
             lines.append(
-                f"record {change.record}{key} ({change.source}) {edit.attribute}{field} "
+                f"record {change.record}{key} {edit.attribute} at {text.visible(place)} "
                 f"[{rules}]: {show(edit.old)} -> {show(edit.new)}"
             )
     return lines
@@ -335,8 +334,10 @@ def _summary(result: FixResult, input_path: str, written: tuple[str, str, str] |
         out.write(f"\n{rule} ({items[0].finding.severity.value}, {len(items)}): {title}\n")
         for item in items:
             key = f" {show(item.ref.key)}" if item.ref.key is not None else ""
+            ref, attribute = item.ref, item.finding.attribute
+            _column, place = result.locations.locate(ref.file, ref.line, attribute)
             out.write(
-                f"  record {item.ref.record}{key} ({item.ref.source}) {item.finding.attribute} "
+                f"  record {ref.record}{key} {attribute} at {text.visible(place)} "
                 f"= {show(item.finding.value, 60)}: {item.reason}\n"
             )
 
@@ -348,9 +349,8 @@ def _ask(proposal: Proposal, validate):  # type: ignore[no-untyped-def]
     click.echo(f"\nrecord {record.index}{key} ({record.source}) [{', '.join(proposal.rules)}]")
     for finding in proposal.findings:
         click.echo(f"  {finding.rule}: {finding.message}")
-    for edit in proposal.edits:
-        field = f" (field {edit.field})" if edit.field != edit.attribute else ""
-        click.echo(f"  {edit.attribute}{field}")
+    for edit, place in zip(proposal.edits, proposal.places, strict=True):
+        click.echo(f"  {edit.attribute} at {text.visible(place)}")
         click.echo(f"  - {show(edit.old)}")
         click.echo(f"  + {show(edit.new)}")
     while True:

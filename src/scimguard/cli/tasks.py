@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
@@ -12,6 +12,10 @@ import orjson
 from scimguard.cli.databases import state_db_option
 from scimguard.cli.options import output_options, rule_code
 from scimguard.text import shown_value, visible, visible_lines
+
+if TYPE_CHECKING:
+    from scimguard.sync.diagnosis import Place
+    from scimguard.sync.tasks import Task
 
 db_option = state_db_option
 
@@ -60,14 +64,23 @@ def tasks_group() -> None:
 @output_options("Output: text (default), or json.")
 @db_option
 def list_command(state: str, rule: str | None, as_json: bool, db_url: str | None) -> None:
-    """List tasks, newest first."""
+    """List tasks, newest first.
+
+    SOURCE is where the record is, in the source's terms: file and row or line, and the column
+    behind the main finding (`/data/users.csv:6 (lastName)`), or the Okta user id. --format
+    json adds it to each task as `location`.
+    """
+    from scimguard.sync.diagnosis import SourcePlaces
     from scimguard.sync.tasks import OPEN_STATES, list_tasks
 
     engine = _engine(db_url)
     states: Any = {"open": OPEN_STATES, "all": None}.get(state, state)
     found = list_tasks(engine, state=states, rule=rule)
+    places = SourcePlaces()
+    where = {t.id: _task_location(places.of(t), t) for t in found}
     if as_json:
-        sys.stdout.write(orjson.dumps([t.to_dict() for t in found]).decode() + "\n")
+        rows = [{**t.to_dict(), "location": where[t.id]} for t in found]
+        sys.stdout.write(orjson.dumps(rows).decode() + "\n")
         return
     if not found:
         click.echo("No tasks.")
@@ -76,7 +89,8 @@ def list_command(state: str, rule: str | None, as_json: bool, db_url: str | None
     from rich.table import Table
 
     table = Table(box=None, header_style="bold")
-    for column in ("ID", "STATE", "KIND", "RECORD", "OPERATION", "RULE", "STATUS", "UPDATED"):
+    columns = ("ID", "STATE", "KIND", "RECORD", "OPERATION", "RULE", "SOURCE", "STATUS", "UPDATED")
+    for column in columns:
         table.add_column(column, overflow="fold")
     for t in found:
         status = (t.response or {}).get("status")
@@ -87,6 +101,7 @@ def list_command(state: str, rule: str | None, as_json: bool, db_url: str | None
             visible(t.display),
             t.operation,
             t.rule or "",
+            visible(where[t.id] or "-"),
             str(status) if status else "-",
             t.updated_at.strftime("%Y-%m-%d %H:%M:%S"),
         )
@@ -102,21 +117,25 @@ def show_command(task_id: int, as_json: bool, db_url: str | None) -> None:
     """One task: the message, the request sent, the response, the diagnosis.
 
     The diagnosis names the attribute, its value (hidden characters spelled out) and the fix,
-    as the console's task page does (both call `scimguard.sync.diagnosis.located`).
-    --format json adds `located` (the findings found in the request sent, when the target named
-    only a rule) and, beside each raw `value`, `value_visible`.
+    as the console's task page does (both call `scimguard.sync.diagnosis`), and where the value
+    is in the source: file and row or line with the column (`/data/users.csv:6 (lastName)`),
+    or the Okta user id and attribute. --format json adds `location` (the record's) and, to
+    each finding, `location` and `column`; `located` (the findings found in the request sent,
+    when the target named only a rule) and, beside each raw `value`, `value_visible`.
     """
-    from scimguard.sync.diagnosis import located
+    from scimguard.sync.diagnosis import located, source_place
     from scimguard.sync.tasks import get_task
 
     task = get_task(_engine(db_url), task_id)
     if task is None:
         raise click.UsageError(f"no task {task_id}")
     where = located(task)
+    place = source_place(task)
     if as_json:
         document = task.to_dict()
-        document["findings"] = [_with_visible(f) for f in task.findings]
-        document["located"] = [_with_visible(f) for f in where]
+        document["location"] = place.record if place is not None else None
+        document["findings"] = [_placed(_with_visible(f), place) for f in task.findings]
+        document["located"] = [_placed(_with_visible(f), place) for f in where]
         sys.stdout.write(orjson.dumps(document).decode() + "\n")
         return
     out = click.echo
@@ -148,15 +167,30 @@ def show_command(task_id: int, as_json: bool, db_url: str | None) -> None:
     if not task.findings and task.rule:
         out(f"  {task.rule}")
     for f in task.findings:
-        _finding(f)
+        _finding(f, place)
     if where:
         out("Where, in the request sent:")
         for f in where:
-            _finding(f)
-    if task.source:
-        place = task.source.get("path") or task.source.get("org")
-        line = f", line {task.source['line']}" if task.source.get("line") else ""
-        out(f"Source: {task.source.get('type')} {place}{line}")
+            _finding(f, place)
+    if place is not None:
+        org = f" ({task.source['org']})" if task.source and task.source.get("org") else ""
+        out(f"Source: {visible(place.record)}{org}")
+
+
+def _task_location(place: Place | None, task: Task) -> str | None:
+    """The record's place, with the column of its main finding when one names an attribute."""
+    if place is None:
+        return None
+    attribute = next((f.get("attribute") for f in task.findings if f.get("attribute")), None)
+    return place.of(attribute)[1] if attribute else place.record
+
+
+def _placed(finding: dict[str, Any], place: Place | None) -> dict[str, Any]:
+    """The finding with its place in the source (as check's JSON report: location, column)."""
+    if place is None:
+        return finding
+    column, location = place.of(finding.get("attribute"))
+    return {**finding, "location": location, "column": column}
 
 
 def _has_value(value: Any) -> bool:
@@ -173,8 +207,9 @@ def _with_visible(finding: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _finding(f: dict[str, Any]) -> None:
-    """One finding as the console's task page lists it: rule, `attribute = value`, message, fix."""
+def _finding(f: dict[str, Any], place: Place | None = None) -> None:
+    """One finding as the console's task page lists it: rule, `attribute = value`, where it is
+    in the source, message, fix."""
     head = f"  {f.get('rule')}"
     if f.get("attribute"):
         head += f": {f['attribute']}"
@@ -185,6 +220,8 @@ def _finding(f: dict[str, Any]) -> None:
             else f": {shown_value(f['value'])}"
         )
     click.echo(head)
+    if place is not None and f.get("attribute"):
+        click.echo(f"    at {visible(place.of(f['attribute'])[1])}")
     if f.get("message"):
         click.echo(_indented(str(f["message"])))
     if f.get("fix"):

@@ -44,7 +44,7 @@ from scimguard.profile import DEFAULT_SWITCHES
 from scimguard.profile.catalogue import BY_CODE
 from scimguard.spreadsheet import EXCEL_BOM
 from scimguard.sync import tasks as T
-from scimguard.sync.diagnosis import located
+from scimguard.sync.diagnosis import SourcePlaces, located, source_place
 from scimguard.sync.retry import retry as retry_tasks
 
 HERE = Path(__file__).parent
@@ -340,6 +340,7 @@ class Console:
             flash=flash,
             outcomes=outcomes,
             query=ctx.request.url.query,
+            places=SourcePlaces(),  # each source's columns read once for the page
         )
 
     def _selected(self, ctx: Ctx) -> list[int]:
@@ -405,7 +406,9 @@ class Console:
         if task is None:
             return self.page(ctx, "error.html", 404, title="No such task", message=f"Task {raw}")
         flash = self.sessions.pop_flash(ctx.session)
-        return self.page(ctx, "task.html", task=task, flash=flash, okta=okta_head(task))
+        return self.page(
+            ctx, "task.html", task=task, flash=flash, okta=okta_head(task), place=source_place(task)
+        )
 
     def resources(self, kind: str) -> Handler:
         def handler(ctx: Ctx) -> Response:

@@ -47,6 +47,7 @@ from scimguard.records import (
     UnusableInput,
     read_records,
 )
+from scimguard.records.location import NO_LOCATIONS, Locations
 from scimguard.records.paths import PathError, parse_path
 
 # Rules whose "leave it out" suggestion is about the mapping, not about one record's value.
@@ -67,6 +68,8 @@ class Proposal:
     state: Any = field(repr=False)
     resource: dict[str, Any] = field(repr=False)
     findings: tuple[Finding, ...] = ()  # what the change fixes
+    location: str = ""  # where the edited fields are, in the input's terms (records/location.py)
+    places: tuple[str, ...] = ()  # the same for each edit, in order
 
     @property
     def key(self) -> str | None:
@@ -85,7 +88,10 @@ Decide = Callable[[Proposal, Validate], tuple[Action, "Proposal | None"]]
 
 @dataclass(slots=True)
 class Change:
-    """An applied change, as written to the change log (one row per field edit)."""
+    """An applied change, as written to the change log (one row per field edit).
+
+    `location` names the input's file, row or line, and the columns (CSV) or Okta attributes
+    edited: `users.csv:6 (lastName)`; `places` the same for each edit."""
 
     record: int
     source: str
@@ -95,6 +101,8 @@ class Change:
     old: Any
     new: Any
     edits: list[FieldEdit]
+    location: str
+    places: tuple[str, ...]
 
     def to_dict(self, field_value: Callable[[Any], Any] = lambda value: value) -> dict[str, Any]:
         """The change as JSON data (undo file, `--format json`); `field_value` renders the
@@ -102,6 +110,7 @@ class Change:
         return {
             "record": self.record,
             "source": self.source,
+            "location": self.location,
             "key": self.key,
             "rules": list(self.rules),
             "attribute": self.attribute,
@@ -111,10 +120,11 @@ class Change:
                 {
                     "attribute": e.attribute,
                     "field": e.field,
+                    "location": place,
                     "old": field_value(shown(e.old)),
                     "new": field_value(shown(e.new)),
                 }
-                for e in self.edits
+                for e, place in zip(self.edits, self.places, strict=True)
             ],
         }
 
@@ -155,6 +165,7 @@ class FixResult:
     problems: list[InputProblem]
     records: int
     quit: bool = False
+    locations: Locations = field(default_factory=Locations)  # the input's, for the leftovers
 
     def leftovers_by_rule(self) -> dict[str, list[Leftover]]:
         groups: dict[str, list[Leftover]] = {}
@@ -223,8 +234,10 @@ class Fixer:
         *,
         warnings: bool = False,
         identifiers: bool = False,
+        locations: Locations = NO_LOCATIONS,
     ) -> None:
         self.profile = profile
+        self.locations = locations  # names each change's place in the input's terms
         self.rules = rules
         self.decide = decide
         self.warnings = warnings
@@ -365,6 +378,8 @@ class Fixer:
                     chosen.old,
                     chosen.new,
                     chosen.edits,
+                    chosen.location,
+                    chosen.places,
                 )
             )
         editor.state = state
@@ -433,6 +448,10 @@ class Fixer:
             return clash
         old = _value_at(resource, attribute)
         new = _value_at(new_resource, attribute)
+        # an edited field of a CSV row or an Okta profile is a column or attribute to name;
+        # a SCIM JSON record's field is the SCIM path itself: its place is file and line
+        fields = [e.field if isinstance(editor, FlatEditor) else None for e in edits]
+        where = self.locations.where
         return Proposal(
             record,
             tuple(dict.fromkeys(f.rule for f in group)),
@@ -443,6 +462,8 @@ class Fixer:
             new_state,
             new_resource,
             tuple(group),
+            where(record.file, record.line, tuple(dict.fromkeys(f for f in fields if f))),
+            tuple(where(record.file, record.line, (f,) if f else ()) for f in fields),
         )
 
 
@@ -524,13 +545,28 @@ def run_fix(
             index.add(item, record_keys(item.resource, item.kind))
         else:
             index.add_screened(item)  # type: ignore[arg-type]
-    fixer = Fixer(profile, rules, decide, warnings=warnings, identifiers=identifiers)
+    fixer = Fixer(
+        profile,
+        rules,
+        decide,
+        warnings=warnings,
+        identifiers=identifiers,
+        locations=stream.locations,
+    )
     for record, editor in zip(records, editors, strict=True):
         fixer.fix_record(record, editor, index)
     output, patches = _splice(data, [e for e in editors if e is not None and e.changed])
     leftovers = list(_leftovers(items, why, fixer, rules))
     return FixResult(
-        data, output, patches, fixer.changes, leftovers, stream.problems, count, fixer.quit
+        data,
+        output,
+        patches,
+        fixer.changes,
+        leftovers,
+        stream.problems,
+        count,
+        fixer.quit,
+        stream.locations,
     )
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from scimguard.fix.engine import Change, FixResult, Leftover, shown
+from scimguard.records.location import NO_LOCATIONS, Locations
 from scimguard.spreadsheet import spreadsheet_safe
 
 UNDO_FORMAT = "scimguard-fix-undo"
@@ -29,6 +30,7 @@ UNDO_VERSION = 1
 LOG_COLUMNS = (
     "record",
     "source",
+    "location",
     "key",
     "attribute",
     "field",
@@ -56,18 +58,24 @@ def cell(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def change_log(changes: list[Change], leftovers: Iterable[Leftover] = ()) -> str:
+def change_log(
+    changes: list[Change], leftovers: Iterable[Leftover] = (), locations: Locations = NO_LOCATIONS
+) -> str:
     """The change log as CSV text: one row per edited field (status `applied`), then one per
-    suggestion not applied (status `skipped`, with the reason; `field` is empty)."""
+    suggestion not applied (status `skipped`, with the reason; `field` is empty).
+
+    `location` is where the admin finds the field (`users.csv:6 (lastName)`), as in check's
+    report; `locations` (the input's, `FixResult.locations`) places the skipped ones."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(LOG_COLUMNS)
     for change in changes:
-        for edit in change.edits:
+        for edit, place in zip(change.edits, change.places, strict=True):
             writer.writerow(
                 (
                     change.record,
                     change.source,
+                    spreadsheet_safe(place),
                     spreadsheet_safe(change.key or ""),
                     edit.attribute,
                     spreadsheet_safe(edit.field),
@@ -83,10 +91,12 @@ def change_log(changes: list[Change], leftovers: Iterable[Leftover] = ()) -> str
         finding = item.finding
         if not finding.has_suggestion:
             continue
+        _column, place = locations.locate(item.ref.file, item.ref.line, finding.attribute)
         writer.writerow(
             (
                 item.ref.record,
                 item.ref.source,
+                spreadsheet_safe(place),
                 spreadsheet_safe(item.ref.key or ""),
                 finding.attribute,
                 "",

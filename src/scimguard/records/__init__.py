@@ -33,7 +33,8 @@ and Okta input. `empty_cells="empty-string"` reads an empty CSV cell (or a null 
 as `""`, as a connector that sends every mapped attribute would.
 
 `stream.locations` (`location.Locations`) says where a finding is in the source's own terms:
-`users.csv:6 (lastName)`, with the Okta user id for an Okta export.
+`users.csv:6 (lastName)`, with the Okta user id for an Okta export. A CSV file's columns are in
+it as soon as the stream is made (the header is read then); an Okta export's once it is read.
 
 Encodings (`encoding`, else `--encoding`, else detected: records/sources.py): what a file
 that is not UTF-8 was read as is in `stream.encodings`. Broken input never raises: a bad JSON
@@ -141,13 +142,14 @@ class RecordStream:
                 self._detected[name] = source.encoding
             try:
                 if (self.input_format or detect_format(source.head)) == "csv":
-                    rows = read_csv(
-                        source.lines,
+                    rows = read_csv(  # registers the header's columns: `locations` is
+                        source.lines,  # known before any record is read (a task's page)
                         lambda *a: None,
                         self.mapping,
                         self.empty_cells,
                         name,
-                        encoding=source.encoding,
+                        self.locations,
+                        source.encoding,
                     )
                     next(rows, None)
             except OSError:  # an I/O error: reported as an input problem when the file is read
@@ -424,10 +426,7 @@ class RecordStream:
         """An Okta object's findings name its profile attribute and its Okta user id."""
         locations = self.locations
         if name not in locations.sources:
-            sources = dict(self._okta.mapper.sources)
-            sources.setdefault("externalId", ("id",))
-            sources["active"] = ("status",)
-            locations.sources[name] = sources
+            locations.sources[name] = self._okta.sources()
         okta_id = obj.get("id")
         if isinstance(okta_id, str):
             locations.okta_ids[(name, line)] = okta_id

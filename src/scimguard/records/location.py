@@ -3,7 +3,9 @@
 The one place that turns a record's file and line and a finding's SCIM path into the words of
 the admin's export: the file, the row (CSV) or line (JSON), the column or Okta attribute the
 value came from, and for an Okta export the Okta user id. The readers register what each file's
-mapping read (`sources`: target SCIM path -> source fields); the reports call `locate`.
+mapping read (`sources`: target SCIM path -> source fields); the reports call `locate`, `fix`'s
+log `where` (it knows the field it edited), a task's page `describe` (sync/diagnosis.py: a record
+read from Okta's API has no file).
 """
 
 from __future__ import annotations
@@ -56,14 +58,24 @@ class Locations:
     def locate(self, file: str, line: int, attribute: str) -> tuple[str | None, str]:
         """(the column, or None; the location as an admin reads it)."""
         columns = self.columns(file, attribute)
-        column = ", ".join(columns) if columns else None
-        where = f"{file}:{line}"
-        if column is not None:
-            where += f" ({column})"
+        return (", ".join(columns) if columns else None), self.where(file, line, columns)
+
+    def where(self, file: str, line: int, columns: tuple[str, ...] = ()) -> str:
+        """The location of `columns` (known already: the fields `fix` edited) at file:line."""
         okta_id = self.okta_ids.get((self.aliases.get(file, file), line))
-        if okta_id is not None:
-            where += f", Okta user {okta_id}"
-        return column, where
+        return describe(f"{file}:{line}", columns, okta_id)
+
+
+def describe(
+    place: str | None, columns: tuple[str, ...] = (), okta_id: str | None = None, kind: str = "user"
+) -> str:
+    """The one spelling of a location: `users.csv:6 (lastName)`, `okta.json:2 (lastName), Okta
+    user 00u1`; with no place (a record read from Okta's API) `Okta user 00u1 (lastName)`."""
+    column = f" ({', '.join(columns)})" if columns else ""
+    okta = f"Okta {kind} {okta_id}" if okta_id is not None else None
+    if place is None:
+        return f"{okta or 'the source'}{column}"
+    return place + column + (f", {okta}" if okta is not None else "")
 
 
 def _under(path: str, prefix: str) -> bool:

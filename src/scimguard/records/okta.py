@@ -32,6 +32,15 @@ class OktaConverter:
         self.mapper = FieldMapper(OKTA_ATTRIBUTES, mapping, empty_cells=empty_cells, okta_only=True)
         self.maps_external_id = mapping is not None and "externalId" in mapping.targets
 
+    def sources(self) -> dict[str, tuple[str, ...]]:
+        """The Okta fields behind each SCIM path, for reports (`location.Locations.sources`):
+        the mapping's profile attributes, the user id behind externalId, the status behind
+        active."""
+        sources = dict(self.mapper.sources)
+        sources.setdefault("externalId", ("id",))
+        sources["active"] = ("status",)
+        return sources
+
     def convert(self, obj: dict[str, Any]) -> dict[str, Any]:
         profile = obj["profile"]
         okta_id = obj.get("id")

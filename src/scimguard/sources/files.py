@@ -11,7 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from scimguard.records import AttributeMapping, MappingError, UnusableInput, read_records
+from scimguard.records import (
+    AttributeMapping,
+    MappingError,
+    RecordStream,
+    UnusableInput,
+    read_records,
+)
 from scimguard.records.sources import CHOSEN_ENCODING
 from scimguard.sources.base import ReadContext, SourceRead, Spec
 from scimguard.sources.snapshot import SourceError, SourceRecord
@@ -48,24 +54,46 @@ def file_spec(
     return spec
 
 
+def file_stream(spec: Spec) -> RecordStream:
+    """The readers' stream of a file spec, read as the sync read it (a task's page takes the
+    file's columns from it: `stream.locations`). Raises as `read_records` and the mapping do."""
+    mapping = AttributeMapping.load(spec["mapping"]) if spec.get("mapping") else None
+    return read_records(
+        [spec["path"]],
+        spec.get("format"),
+        mapping,
+        spec.get("empty_cells", "absent"),
+        spec.get("encoding"),
+    )
+
+
 def read_file(spec: Spec) -> SourceRead:
     """Users and groups of one file, through the shared readers of `scimguard.records`.
 
     A line the readers had to skip is a problem: the read is partial, nothing is removed.
+    Each record's spec has its `line`, and for an object of an Okta export its `okta_id` (a
+    task names the record by it: sync/diagnosis.py).
     """
     try:
-        mapping = AttributeMapping.load(spec["mapping"]) if spec.get("mapping") else None
-        stream = read_records(
-            [spec["path"]],
-            spec.get("format"),
-            mapping,
-            spec.get("empty_cells", "absent"),
-            spec.get("encoding"),
-        )
-        out = [SourceRecord(r.kind, r.resource, {**spec, "line": r.line}, r.line) for r in stream]
+        stream = file_stream(spec)
+        okta_ids = stream.locations.okta_ids  # filled as each Okta object is read
+        out = [
+            SourceRecord(r.kind, r.resource, _record_spec(spec, r.line, okta_ids), r.line)
+            for r in stream
+        ]
     except (UnusableInput, MappingError, OSError) as exc:
         raise SourceError(f"{spec['path']}: {exc}") from exc
     problems = [f"{p.source}: {p.message}" for p in stream.problems if p.skipped]
     if stream.skipped > len(problems):
         problems.append(f"{spec['path']}: {stream.skipped - len(problems)} more lines skipped")
     return out, problems
+
+
+def _record_spec(spec: Spec, line: int, okta_ids: dict[tuple[str, int], str]) -> dict[str, Any]:
+    """The file's spec for one of its records (a task's spec, read again, may hold another's)."""
+    out = {key: value for key, value in spec.items() if key != "okta_id"}
+    out["line"] = line
+    okta_id = okta_ids.get((spec["path"], line))
+    if okta_id is not None:
+        out["okta_id"] = okta_id
+    return out
