@@ -268,3 +268,13 @@ def test_tasks_retry_and_dismiss_with_the_engine_on_postgresql(synced_pg):
         assert "Dismissed 1 task." in console.get(r.headers["location"]).text
         assert re.search(r'id="count-users">4<', console.get("/").text)
     assert synced_pg.target_users()[JANE]["name"]["givenName"] == "Jane"
+
+
+def test_a_line_break_in_a_message_is_layout_and_a_hidden_character_is_spelled_out():
+    """As `tasks show` prints it (text.visible_lines): never `<U+000A>` for a line break."""
+    from scimguard.console.app import show_message
+
+    html = str(show_message(f"The target said:\nJane{ZWSP} is refused"))
+    assert html.startswith('The target said:<br>Jane<mark class="hc" title="ZERO WIDTH SPACE">')
+    assert "U+000A" not in html and "\n" not in html
+    assert str(show_message("<b>")) == "&lt;b&gt;"  # still escaped

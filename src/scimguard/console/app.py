@@ -99,6 +99,14 @@ def show(value: Any, *, keep_newlines: bool = False) -> Markup:
     return Markup("").join(out)
 
 
+def show_message(value: Any) -> Markup:
+    """A message of several lines: a line break between lines is layout (`<br>`), as
+    `text.visible_lines` prints it in a terminal; every other hidden code point is spelled out."""
+    if not isinstance(value, str):
+        return show(value)
+    return Markup("<br>").join(show(line) for line in value.split("\n"))
+
+
 def show_json(value: Any) -> Markup:
     if value is None:
         return Markup('<span class="null">nothing</span>')
@@ -136,6 +144,7 @@ class Console:
         env = self.templates.env
         env.filters["show"] = show
         env.filters["show_json"] = show_json
+        env.filters["show_message"] = show_message
         env.filters["when"] = when
         env.globals["rule_title"] = rule_title
         env.globals["okta_head"] = okta_head
