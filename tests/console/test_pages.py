@@ -278,3 +278,31 @@ def test_a_line_break_in_a_message_is_layout_and_a_hidden_character_is_spelled_o
     assert html.startswith('The target said:<br>Jane<mark class="hc" title="ZERO WIDTH SPACE">')
     assert "U+000A" not in html and "\n" not in html
     assert str(show_message("<b>")) == "&lt;b&gt;"  # still escaped
+
+
+def test_a_profile_file_sets_the_check_pages_defaults(tmp_path):
+    """`console --profile FILE` (what `scimguard probe` wrote): the Check form starts with it."""
+    from scimguard.profile.file import load_profile_file
+    from scimguard.profile.switches import Switches
+
+    profile = tmp_path / "tenant.toml"
+    profile.write_text(
+        "[switches]\nallow-legacy-characters = true\nrequire-complete-address = false\n"
+    )
+    db_url = f"sqlite:///{tmp_path / 'engine.db'}"
+    add_admin(db_url)
+    app = create_app(db_url, switches=Switches(**load_profile_file(profile)))
+    with serving(app) as url, httpx.Client(base_url=url, timeout=60) as c:
+        sign_in(c)
+        page = c.get("/check").text
+    assert re.search(r'name="allow_legacy_characters" value="1" checked', page)
+    assert not re.search(r'name="require_complete_address" value="1" checked', page)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[switches]\nallow-legacy = true\n")
+    cli = subprocess.run(
+        [SCIMGUARD, "console", "--state-db", db_url, "--profile", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert cli.returncode == 2 and "allow-legacy" in cli.stderr and "line 2" in cli.stderr

@@ -8,6 +8,8 @@ import click
 from rich.console import Console as RichConsole
 
 from scimguard.cli.databases import state_db_option
+from scimguard.profile.file import ProfileFileError, load_profile_file
+from scimguard.profile.switches import DEFAULT_SWITCHES, Switches
 from scimguard.store import db
 
 
@@ -29,7 +31,16 @@ from scimguard.store import db
     "X-Forwarded-Proto headers are trusted ('*': any). Default: none; the client is the "
     "connection's address (docs/console.md, 'Behind a reverse proxy').",
 )
-def console(db_url: str | None, host: str, port: int, forwarded_allow_ips: str) -> None:
+@click.option(
+    "--profile",
+    "profile_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="A profile file (written by `scimguard probe`): the Check page's default switches.",
+)
+def console(
+    db_url: str | None, host: str, port: int, forwarded_allow_ips: str, profile_file: str | None
+) -> None:
     """The web console: dashboard, tasks with Retry Selected, users, groups, inspector, check.
 
     Sign in with an account made by `scimguard admin create`. Retries use the token of the run
@@ -43,6 +54,12 @@ def console(db_url: str | None, host: str, port: int, forwarded_allow_ips: str) 
 
     err = RichConsole(stderr=True)
     proxies = trusted_proxies(forwarded_allow_ips)
+    switches = DEFAULT_SWITCHES
+    if profile_file:
+        try:
+            switches = Switches(**load_profile_file(profile_file))
+        except ProfileFileError as exc:
+            raise click.BadParameter(str(exc), param_hint="--profile") from None
     url = db_url or db.default_url("engine")
     try:
         engine = open_engine(url)
@@ -61,7 +78,7 @@ def console(db_url: str | None, host: str, port: int, forwarded_allow_ips: str) 
     shown = f"[{host}]" if ":" in host else host
     err.print(f"scimguard console on [bold]http://{shown}:{port}/[/] (database {db.redact(url)})")
     uvicorn.run(
-        create_app(url),
+        create_app(url, switches=switches),
         host=host,
         port=port,
         log_level="warning",

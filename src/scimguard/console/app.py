@@ -40,7 +40,7 @@ from scimguard.console.sessions import (
     csrf_ok,
 )
 from scimguard.console.store import cookie_secret, open_engine
-from scimguard.profile import DEFAULT_SWITCHES
+from scimguard.profile import DEFAULT_SWITCHES, Switches
 from scimguard.profile.catalogue import BY_CODE
 from scimguard.spreadsheet import EXCEL_BOM
 from scimguard.sync import tasks as T
@@ -134,9 +134,15 @@ def when(moment: Any) -> str:
 
 class Console:
     def __init__(
-        self, engine: Engine, *, backoff: accounts.Backoff | None = None, token: str | None = None
+        self,
+        engine: Engine,
+        *,
+        backoff: accounts.Backoff | None = None,
+        token: str | None = None,
+        switches: Switches = DEFAULT_SWITCHES,
     ) -> None:
         self.engine = engine
+        self.switches = switches  # the Check page's defaults (`console --profile FILE`)
         self.sessions = Sessions(engine, cookie_secret(engine))
         self.backoff = backoff or accounts.Backoff()
         self.token = token  # the target's token for retries (else the run's --token-env)
@@ -456,8 +462,9 @@ class Console:
     def check_page(self, ctx: Ctx) -> Response:
         result = None
         options: dict[str, Any] = {
-            "require_complete_address": True,
-            "incomplete_address": DEFAULT_SWITCHES.incomplete_address,
+            "allow_legacy_characters": self.switches.allow_legacy_characters,
+            "require_complete_address": self.switches.require_complete_address,
+            "incomplete_address": self.switches.incomplete_address,
             "empty_cells": "absent",
         }
         if ctx.form is not None:
@@ -591,6 +598,7 @@ def create_app(
     *,
     backoff: accounts.Backoff | None = None,
     token: str | None = None,
+    switches: Switches = DEFAULT_SWITCHES,
 ) -> Starlette:
     """The console over the engine database at `url` (migrated on start)."""
-    return Console(open_engine(url), backoff=backoff, token=token).app()
+    return Console(open_engine(url), backoff=backoff, token=token, switches=switches).app()
