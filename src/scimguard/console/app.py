@@ -29,6 +29,7 @@ from starlette.templating import Jinja2Templates
 
 from scimguard import text
 from scimguard.console import accounts, checking, inspector, limits, queries
+from scimguard.console.marks import SPACE_MARK, same_message, spaces_to_mark
 from scimguard.console.sessions import (
     COOKIE,
     CSRF_FIELD,
@@ -50,6 +51,7 @@ from scimguard.sync.retry import retry as retry_tasks
 HERE = Path(__file__).parent
 STATE_FILTERS = ("open", "failed", "blocked", "succeeded", "dismissed", "all")
 TASKS_SHOWN = 200  # a page of tasks, newest first; "Older tasks" pages on
+RESOURCES_SHOWN = 200  # a page of users or groups, by name; "Next" pages on
 
 Handler = Callable[["Ctx"], Response]
 
@@ -74,19 +76,23 @@ def show(value: Any, *, keep_newlines: bool = False) -> Markup:
     """A value as HTML with every hidden or unusual code point spelled out and marked.
 
     `keep_newlines` is for pretty-printed JSON, whose line breaks are layout (JSON escapes
-    every control character inside its strings)."""
+    every control character inside its strings). Spaces HTML would collapse or drop (leading,
+    trailing, doubled) are marked too: `"  Tom"` must not read as `Tom`."""
     if value is None:
         return Markup('<span class="null">null</span>')
     if isinstance(value, Undefined):
         return Markup("")
     if not isinstance(value, str):
         value = json.dumps(value, ensure_ascii=False)
-    if not text.needs_look(value):
+    if not text.needs_look(value) and "  " not in value:
         return escape(value)
     out = []
-    for ch in value:
+    blanks = set() if keep_newlines else spaces_to_mark(value)  # a <pre> keeps its spaces
+    for i, ch in enumerate(value):
         if keep_newlines and ch == "\n":
             out.append(Markup("\n"))
+        elif i in blanks:
+            out.append(SPACE_MARK)
         elif text.is_hidden(ch) or ch in text.UNUSUAL_SPACES:
             code = f"U+{ord(ch):04X}"
             out.append(
@@ -139,6 +145,7 @@ class Console:
         env.filters["when"] = when
         env.globals["rule_title"] = rule_title
         env.globals["okta_head"] = okta_head
+        env.globals["same_message"] = same_message
         env.globals["located"] = located
 
     # --- plumbing -----------------------------------------------------------------------------
@@ -411,13 +418,23 @@ class Console:
         def handler(ctx: Ctx) -> Response:
             search = ctx.request.query_params.get("q", "")
             state = ctx.request.query_params.get("state", "")
-            found, total = queries.list_resources(self.engine, kind, search, state)
+            raw_page = ctx.request.query_params.get("page", "1")
+            number = max(int(raw_page), 1) if raw_page.isdigit() else 1
+            offset = (number - 1) * RESOURCES_SHOWN
+            found, total = queries.list_resources(
+                self.engine, kind, search, state, RESOURCES_SHOWN, offset
+            )
             return self.page(
                 ctx,
                 "resources.html",
                 kind=kind,
                 items=found,
                 total=total,
+                manual=queries.manual_tasks(self.engine, kind, search) if not state else [],
+                first=offset + 1,
+                number=number,
+                pages=max(math.ceil(total / RESOURCES_SHOWN), 1),
+                query={"q": search, "state": state},
                 q=search,
                 state=state,
                 states=queries.RESOURCE_STATES,
