@@ -29,6 +29,8 @@ from starlette.templating import Jinja2Templates
 
 from scimguard import text
 from scimguard.console import accounts, checking, inspector, limits, queries
+from scimguard.console.fix_pages import FixPages
+from scimguard.console.fixing import applied_to
 from scimguard.console.marks import SPACE_MARK, same_message, spaces_to_mark
 from scimguard.console.sessions import (
     COOKIE,
@@ -412,7 +414,10 @@ class Console:
         if task is None:
             return self.page(ctx, "error.html", 404, title="No such task", message=f"Task {raw}")
         flash = self.sessions.pop_flash(ctx.session)
-        return self.page(ctx, "task.html", task=task, flash=flash, okta=okta_head(task))
+        return self.page(
+            ctx, "task.html", task=task, flash=flash, okta=okta_head(task),
+            fixes=applied_to(self.engine, task.id),
+        )  # fmt: skip
 
     def resources(self, kind: str) -> Handler:
         def handler(ctx: Ctx) -> Response:
@@ -509,6 +514,7 @@ class Console:
     # --- routes --------------------------------------------------------------------------------
 
     def app(self) -> Starlette:
+        fixing = FixPages(self, retry_tasks)
         routes = [
             Route("/signin", self.signin, methods=["GET", "POST"]),
             Route("/signout", self.guard(self.signout), methods=["POST"]),
@@ -516,7 +522,10 @@ class Console:
             Route("/tasks", self.guard(self.tasks)),
             Route("/tasks/retry", self.guard(self.retry), methods=["POST"]),
             Route("/tasks/dismiss", self.guard(self.dismiss), methods=["POST"]),
+            Route("/tasks/fix", self.guard(fixing.apply), methods=["POST"]),
+            Route("/tasks/fix/preview", self.guard(fixing.review), methods=["POST"]),
             Route("/tasks/{task_id}", self.guard(self.task)),
+            Route("/tasks/{task_id}/fix", self.guard(fixing.review_one)),
             Route("/users", self.guard(self.resources("user"))),
             Route("/groups", self.guard(self.resources("group"))),
             Route("/inspector", self.guard(self.inspect)),

@@ -62,3 +62,20 @@ reports = Table(
     Column("csv", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# Every change an admin applied to a record's source from a task (console/fixing.py): who,
+# when, which task, the SCIM attribute and the source field behind it, before and after (JSON).
+fixes = Table(
+    "console_fixes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_id", Integer, nullable=False, index=True),
+    Column("admin", String(128), nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+    Column("source", String(16), nullable=False),  # okta | file
+    Column("attribute", Text, nullable=False),
+    Column("field", Text),  # the Okta attribute or the file's column / JSON path
+    Column("before", Text, nullable=False),
+    Column("after", Text, nullable=False),
+    Column("note", Text),  # the file's change log and undo file
+)
