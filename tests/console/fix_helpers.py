@@ -94,11 +94,13 @@ CSV_HEADER = "userName,name.givenName,name.familyName,displayName,emails[0].valu
 
 
 def csv_bytes() -> bytes:
-    """Three users; Tom's first name ends with a zero-width space (blocked)."""
+    """Four users; Tom's first name ends with a zero-width space, Max has no last name (both
+    blocked)."""
     rows = [
         "ann@example.com,Ann,Lee,Ann Lee,ann@example.com,e-ann",
         f"tom@example.com,Tom{ZWSP},Ray,Tom Ray,tom@example.com,e-tom",
         "sue@example.com,Sue,Kim,Sue Kim,sue@example.com,e-sue",
+        "max@example.com,Max,,Max,max@example.com,e-max",
     ]
     return (CSV_HEADER + "".join(r + "\r\n" for r in rows)).encode()
 

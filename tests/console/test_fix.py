@@ -241,3 +241,27 @@ def test_the_review_names_the_okta_attribute_and_json_of_before(okta):
         assert page.status_code == 200
         before = dict(form_of(page.text))[f"b:{jane.id}:name.givenName"]
         assert json.loads(before) == "Jane" + ZWSP
+
+
+def test_a_missing_value_is_typed_and_a_selection_is_fixed_in_one_step(csv_source):
+    tom = _task(csv_source.db_url, "tom@example.com")
+    max_ = _task(csv_source.db_url, "max@example.com")
+    with _console(csv_source) as url, httpx.Client(base_url=url, timeout=120) as c:
+        assert sign_in(c).status_code == 303
+        token = csrf_of(c.get("/tasks").text)
+        page = c.post(
+            "/tasks/fix/preview", data={"csrf_token": token, "id": [str(tom.id), str(max_.id)]}
+        ).text
+        row = re.search(r'<tr class="edit" data-attribute="name.familyName">.*?</tr>', page, re.S)
+        assert row and 'placeholder="type a value"' in row.group(0)
+        key = f"v:{max_.id}:name.familyName"
+        fields = [(k, "Power" if k == key else v) for k, v in form_of(page)]
+        html = _flash(c, post(c, "/tasks/fix", fields))
+        assert (
+            f"#{tom.id}: fixed name.givenName" in html
+            and f"#{max_.id}: fixed name.familyName" in html
+        )
+        assert html.count("retried: succeeded") == 2, html
+    data = csv_source.csv_path.read_bytes()
+    assert b"max@example.com,Max,Power,Max" in data and f"Tom{ZWSP}".encode() not in data
+    assert len(list(csv_source.csv_path.parent.glob("people.csv.console-*.undo.json"))) == 2
