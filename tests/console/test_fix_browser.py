@@ -2,7 +2,8 @@
 and goes through. From Okta (a local fake of the Users API, which records the partial updates
 it receives): exactly the one changed attribute is sent; a read-only token is said on the page
 and nothing changes. From a CSV file: the file is fixed through fix's engine and its undo file
-restores the original bytes. The review page is docs/screenshots/fix.png (README)."""
+restores the original bytes. The Check page's grid accepts every suggestion of one rule and the
+downloaded file passes `check`. The review page is docs/screenshots/fix.png (README)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from console_helpers import ADMIN, PASSWORD, SCIMGUARD, add_admin, console_process
+from console_helpers import ADMIN, PASSWORD, SCIMGUARD, ZWSP, add_admin, console_process
 from fix_helpers import JANE_OKTA, OKTA_READ_ONLY, csv_bytes, csv_loop, okta_loop
 
 from scimguard.console.store import open_engine
@@ -28,7 +29,7 @@ def _task_id(db_url: str, display: str) -> int:
 
 
 def _open(chromium, base: str, path: str):
-    context = chromium.new_context(viewport=WIDE)
+    context = chromium.new_context(viewport=WIDE, accept_downloads=True)
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
@@ -121,3 +122,55 @@ def test_csv_task_fixed_from_its_page_and_undone_byte_for_byte(chromium, tmp_pat
         )
         assert undone.returncode == 0, undone.stderr
         assert loop.csv_path.read_bytes() == csv_bytes()
+
+
+def test_grid_accepts_every_suggestion_of_a_rule_and_the_download_passes_check(
+    chromium, console_url, tmp_path
+):
+    from playwright.sync_api import expect
+
+    export = tmp_path / "export.csv"
+    original = (
+        "userName,name.givenName,name.familyName,displayName\n"
+        f"ann@example.com,Ann{ZWSP},Lee,Ann Lee\n"
+        f"ben@example.com,Ben,Ng{ZWSP},Ben Ng\n"
+        "cat@example.com,Cat,Ray,Cat Ray\n"
+    ).encode()
+    export.write_bytes(original)
+    context, page, errors = _open(chromium, console_url, "/check")
+    page.set_input_files("#file", str(export))
+    page.click("#run-check")
+    cells = page.locator("#grid tr.cell[data-rule='hidden-character']")
+    expect(cells).to_have_count(2)
+    expect(cells.first.locator("input.edit-value")).to_have_value("Ann")
+    page.screenshot(path=str(tmp_path / "grid-1280.png"), full_page=True)
+    page.click("#accept-hidden-character")
+    expect(page.locator("#grid-verdict")).to_contain_text("2 changes made (hidden-character)")
+    expect(page.locator("#grid-verdict")).to_contain_text("no error left")
+    with page.expect_download() as info:
+        page.click("#download-fixed")
+    fixed = tmp_path / info.value.suggested_filename
+    info.value.save_as(fixed)
+    assert fixed.name == "export.fixed.csv"
+    checked = subprocess.run(
+        [SCIMGUARD, "check", str(fixed)], capture_output=True, text=True, timeout=60
+    )
+    assert checked.returncode == 0, checked.stdout
+    with page.expect_download() as info:
+        page.click("#download-undo")
+    undo_file = tmp_path / info.value.suggested_filename
+    info.value.save_as(undo_file)
+    with page.expect_download() as info:
+        page.click("#download-changes")
+    log = Path(info.value.path()).read_text(encoding="utf-8")
+    assert log.count(",applied,") == 2
+    undone = subprocess.run(
+        [SCIMGUARD, "fix", "--undo", str(undo_file), str(fixed)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert undone.returncode == 0, undone.stderr
+    assert fixed.read_bytes() == original
+    assert errors == []
+    context.close()

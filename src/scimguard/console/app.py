@@ -28,9 +28,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from scimguard import text
-from scimguard.console import accounts, checking, inspector, limits, queries
+from scimguard.console import accounts, checking, grid, inspector, limits, queries
 from scimguard.console.fix_pages import FixPages
 from scimguard.console.fixing import applied_to
+from scimguard.console.grid_pages import GridPages
 from scimguard.console.marks import SPACE_MARK, same_message, spaces_to_mark
 from scimguard.console.sessions import (
     COOKIE,
@@ -489,6 +490,11 @@ class Console:
                     result.report_id = checking.keep_report(
                         self.engine, ctx.session.id_hash, result.filename, csv_text
                     )
+                    upload.file.seek(0)  # kept for the grid (grid.py), read under the cap
+                    grid.keep_upload(
+                        self.engine, result.report_id, ctx.session.id_hash, result.filename,
+                        upload.file.read(limits.MAX_UPLOAD + 1), options,
+                    )  # fmt: skip
             else:
                 result = checking.CheckResult("", error="Choose a file to check.")
         return self.page(
@@ -515,6 +521,7 @@ class Console:
 
     def app(self) -> Starlette:
         fixing = FixPages(self, retry_tasks)
+        cells = GridPages(self)
         routes = [
             Route("/signin", self.signin, methods=["GET", "POST"]),
             Route("/signout", self.guard(self.signout), methods=["POST"]),
@@ -535,6 +542,10 @@ class Console:
                 methods=["GET", "POST"],
             ),
             Route("/check/{report_id}.csv", self.guard(self.check_csv)),
+            Route("/check/{report_id}/fix", self.guard(cells.fix), methods=["POST"]),
+            Route("/check/{report_id}/fixed", self.guard(cells.fixed)),
+            Route("/check/{report_id}/changes.csv", self.guard(cells.changes)),
+            Route("/check/{report_id}/undo.json", self.guard(cells.undo)),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ]
         app = Starlette(routes=routes)

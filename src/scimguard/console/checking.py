@@ -97,7 +97,8 @@ class _PageReport:
             entry = self.by_record.get(ref.record)
             if entry is None:
                 entry = self.by_record[ref.record] = RecordFindings(ref)
-            entry.findings.append(finding.to_dict())
+            # the grid tells "no suggestion" from "leave it out" (both null in to_dict)
+            entry.findings.append({**finding.to_dict(), "has_suggestion": finding.has_suggestion})
 
     def finish(self, summary: Summary, problems: list[InputProblem]) -> None:
         self.csv.finish(summary, problems)

@@ -1,4 +1,4 @@
-"""console fixes: every change an admin applied to a record's source from the console
+"""console fixes (every change applied to a record's source) and check uploads (the grid)
 
 Revision ID: c0002
 Revises: c0001
@@ -29,6 +29,20 @@ def upgrade() -> None:
         sa.Column("note", sa.Text),
     )
 
+    op.create_table(
+        "console_uploads",
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("session_hash", sa.String(64), nullable=False),
+        sa.Column("filename", sa.Text, nullable=False),
+        sa.Column("data", sa.LargeBinary, nullable=False),
+        sa.Column("options", sa.Text, nullable=False),
+        sa.Column("fixed", sa.LargeBinary),
+        sa.Column("changes", sa.Text),
+        sa.Column("undo", sa.Text),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("console_uploads")
     op.drop_table("console_fixes")
