@@ -265,3 +265,24 @@ def test_a_missing_value_is_typed_and_a_selection_is_fixed_in_one_step(csv_sourc
     data = csv_source.csv_path.read_bytes()
     assert b"max@example.com,Max,Power,Max" in data and f"Tom{ZWSP}".encode() not in data
     assert len(list(csv_source.csv_path.parent.glob("people.csv.console-*.undo.json"))) == 2
+
+
+def test_a_task_the_target_refused_is_fixed_by_what_the_target_refuses(synced):
+    """Sam's title has a colon: the run allowed it (--allow-legacy-characters), the target
+    refused it. The review checks with the defaults, which say what the target refused."""
+    from console_helpers import SAM
+
+    sam = _task(synced.db_url, SAM)
+    assert sam.state == "failed"
+    with _console(synced) as url, httpx.Client(base_url=url, timeout=120) as c:
+        assert sign_in(c).status_code == 303
+        page = c.get(f"/tasks/{sam.id}/fix").text
+        row = re.search(r'<tr class="edit" data-attribute="title">.*?</tr>', page, re.S)
+        assert row and "forbidden-character" in row.group(0), page
+        html = _flash(c, post(c, "/tasks/fix", form_of(page)))
+        assert "retried: succeeded" in html, html
+    title = synced.target_users()[SAM]["title"]
+    assert ":" not in title and title.startswith("R&D")
+    lines = synced.directory.path.read_text(encoding="utf-8").splitlines()
+    (record,) = [json.loads(line) for line in lines if SAM in line and "userName" in line]
+    assert record["title"] == title  # fixed at the source, sent as fixed

@@ -25,6 +25,7 @@ from scimguard.console.fix_file import apply_file, plan_file
 from scimguard.console.fix_okta import apply_okta, plan_okta
 from scimguard.console.fixing import MISSING, Applied, FixPlan, record_applied, run_profile
 from scimguard.fix import FixInputError
+from scimguard.profile import Profile
 from scimguard.sync import tasks as T
 from scimguard.sync.okta_write import OktaWriteError
 
@@ -41,12 +42,26 @@ class Host(Protocol):
     def page(self, ctx: Any, name: str, status: int = 200, **context: Any) -> Response: ...
 
 
-def plan_for(engine: Engine, task: T.Task, chosen: dict[str, Any]) -> tuple[FixPlan, Any]:
-    """The task's plan and what applying it needs (the Okta user, the engine's result)."""
+def plan_for(engine: Engine, task: T.Task, chosen: dict[str, Any]) -> tuple[FixPlan, Any, Profile]:
+    """The task's plan, what applying it needs (the Okta user, the engine's result), and the
+    profile it was made with: the run's; for a task the target refused although the run's
+    profile let it through (a relaxed switch such as --allow-legacy-characters), the
+    defaults, which say what the target refused (as the diagnosis's *Where* does)."""
     profile = run_profile(engine, task)
+    plan, extra = _plan(task, profile, chosen)
+    if task.state == "failed" and not plan.edits and plan.problem is None:
+        profile = Profile()
+        plan, extra = _plan(task, profile, chosen)
+    return plan, extra, profile
+
+
+def _plan(task: T.Task, profile: Profile, chosen: dict[str, Any]) -> tuple[FixPlan, Any]:
     kind = (task.source or {}).get("type")
     if task.state not in T.OPEN_STATES:
         return FixPlan(task, problem=f"the task is {task.state}: there is nothing to fix"), None
+    if kind == "okta" and task.kind != "user":
+        problem = "a group's name is changed in Okta itself: the console writes users only"
+        return FixPlan(task, "okta", problem=problem), None
     if kind == "okta":
         return plan_okta(task, profile, chosen)
     if kind == "file":
@@ -96,8 +111,7 @@ class FixPages:
         task = T.get_task(self.host.engine, int(raw)) if raw.isdigit() else None
         if task is None:
             return self.host.page(ctx, "error.html", 404, title="No such task", message=raw)
-        plan, _ = plan_for(self.host.engine, task, {})
-        return self._review(ctx, [plan])
+        return self._review(ctx, [plan_for(self.host.engine, task, {})[0]])
 
     def review(self, ctx: Any) -> Response:
         plans = []
@@ -107,7 +121,7 @@ class FixPages:
             if task is None:
                 continue
             chosen = chosen_values(ctx, task_id)[0] if submitted else {}
-            plan, _ = plan_for(self.host.engine, task, chosen)
+            plan = plan_for(self.host.engine, task, chosen)[0]
             if submitted:
                 _keep_ticked(plan, chosen)
             plans.append(plan)
@@ -145,7 +159,7 @@ class FixPages:
         chosen, shown, confirmed = chosen_values(ctx, task.id)
         if not chosen:
             return Applied(task.id, False, "no change was accepted")
-        plan, extra = plan_for(self.host.engine, task, chosen)
+        plan, extra, profile = plan_for(self.host.engine, task, chosen)
         if plan.problem:
             return Applied(task.id, False, plan.problem)
         _keep_ticked(plan, chosen)
@@ -173,7 +187,7 @@ class FixPages:
             if plan.source == "okta":
                 note = apply_okta(plan, extra)
             else:
-                note = apply_file(plan, run_profile(self.host.engine, task), confirmed)
+                note = apply_file(plan, profile, confirmed)
         except OktaWriteError as exc:
             return Applied(task.id, False, f"nothing was changed: {exc}")
         except (FixInputError, OSError) as exc:
