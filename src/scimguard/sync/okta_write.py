@@ -156,5 +156,18 @@ class OktaWriter:
             raise OktaWriteError(None, summary=f"{answer.error} on POST {path}")
         if transient(answer) or answer.status != 200:
             raise error_from(answer.response)
+        self._pace(answer.response)
         data = answer.response.json()
         return data if isinstance(data, dict) else {}
+
+    def _pace(self, response: httpx.Response) -> None:
+        """The window's last request was spent: wait for `X-Rate-Limit-Reset` before the next
+        write (a selection of tasks writes one user after another), as the reader does."""
+        if response.headers.get("x-rate-limit-remaining") != "0":
+            return
+        reset = response.headers.get("x-rate-limit-reset")
+        try:
+            wait = float(reset) - time.time() if reset else 1.0
+        except ValueError:
+            wait = 1.0
+        time.sleep(min(self.retry.max_retry_after, max(0.0, wait) + RESET_SLACK))
