@@ -106,12 +106,12 @@ def csv_bytes() -> bytes:
 
 
 @contextmanager
-def csv_loop(tmp_path: Path, setenv: Any) -> Iterator[Loop]:
+def csv_loop(tmp_path: Path, setenv: Any, data: bytes | None = None) -> Iterator[Loop]:
     with running_emulator(f"sqlite:///{tmp_path / 'emulator.db'}", quotas=False) as emu:
         tenant, token = emu.create_tenant()
         db_url = f"sqlite:///{tmp_path / 'engine.db'}"
         path = tmp_path / "people.csv"
-        path.write_bytes(csv_bytes())
+        path.write_bytes(csv_bytes() if data is None else data)
         setenv("SCIMGUARD_TARGET_TOKEN", token)
         _sync([str(path), "--target", emu.base_url(tenant)], db_url, {})
         yield Loop(db_url, emu, tenant, token, csv_path=path)

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from console_helpers import SCIMGUARD, ZWSP, add_admin, csrf_of, serving, sign_in
-from fix_helpers import JANE_OKTA, OKTA_READ_ONLY, csv_bytes, csv_loop, okta_loop
+from fix_helpers import CSV_HEADER, JANE_OKTA, OKTA_READ_ONLY, csv_bytes, csv_loop, okta_loop
 
 from scimguard.console.app import create_app
 from scimguard.console.store import open_engine
@@ -286,3 +286,23 @@ def test_a_task_the_target_refused_is_fixed_by_what_the_target_refuses(synced):
     lines = synced.directory.path.read_text(encoding="utf-8").splitlines()
     (record,) = [json.loads(line) for line in lines if SAM in line and "userName" in line]
     assert record["title"] == title  # fixed at the source, sent as fixed
+
+
+def test_an_identifier_changes_only_when_confirmed(tmp_path, monkeypatch):
+    zed = f"zed{ZWSP}@example.com"
+    data = (CSV_HEADER + f"{zed},Zed,Orr,Zed Orr,zed@example.com,e-zed\r\n").encode()
+    with csv_loop(tmp_path, monkeypatch.setenv, data) as loop:
+        task = _task(loop.db_url, zed)
+        with _console(loop) as url, httpx.Client(base_url=url, timeout=120) as c:
+            assert sign_in(c).status_code == 303
+            page = c.get(f"/tasks/{task.id}/fix").text
+            row = re.search(r'<tr class="edit" data-attribute="userName">.*?</tr>', page, re.S)
+            assert row and "changes an identifier sync matches on" in row.group(0), page
+            assert f'name="confirm:{task.id}"' in page
+            fields = form_of(page)  # the confirmation box is not ticked
+            html = _flash(c, post(c, "/tasks/fix", fields))
+            assert "tick the confirmation" in html
+            assert loop.csv_path.read_bytes() == data  # nothing written
+            html = _flash(c, post(c, "/tasks/fix", [*fields, (f"confirm:{task.id}", "1")]))
+            assert "retried: succeeded" in html, html
+        assert loop.csv_path.read_bytes() == data.replace(zed.encode(), b"zed@example.com")

@@ -104,6 +104,9 @@ def test_csv_task_fixed_from_its_page_and_undone_byte_for_byte(chromium, tmp_pat
             page.click("#apply-suggested")
             row = page.locator(f"#plan-{tom} tr.edit[data-attribute='name.givenName']")
             expect(row.locator("del.before mark.hc")).to_have_text("<U+200B>")
+            page.set_viewport_size({"width": 390, "height": 844})  # a phone: no sideways scroll
+            assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+            page.set_viewport_size(WIDE)
             page.click("#apply-fix")
             page.wait_for_url(re.compile(rf"/tasks/{tom}$"))
             expect(page.locator(".notice")).to_contain_text("retried: succeeded")
