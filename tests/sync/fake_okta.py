@@ -16,9 +16,16 @@ Application Groups, Pagination, Rate limits), not from scimguard's reader:
   `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset` (epoch seconds);
   a request past the limit answers 429 `E0000047` until the window resets.
 - `Authorization: SSWS <token>`, else 401 `E0000011`.
+- `GET /api/v1/users/{id}` (404 `E0000007` for no such user) and `POST /api/v1/users/{id}`
+  with `{"profile": {...}}`: Okta's *partial* update (only the attributes sent change; PUT
+  would replace the profile). Each update received is recorded in `updates` as (id, body). A
+  token in `read_only_tokens` reads but cannot write: 403 `E0000006` ("You do not have
+  permission to perform the requested action"), as for a Read-only Administrator's token. A
+  `login` that is not an email address answers 400 `E0000001` with its `errorCauses`.
 
 Faults: `fail_users_page=N` answers 500 to every read of page N of /api/v1/users;
-`rate_limit_every=N` answers 429 (with Reset one second ahead) to every N-th request.
+`rate_limit_every=N` answers 429 (with Reset one second ahead) to every N-th request;
+`throttle_writes=N` answers 429 `E0000047` (Reset one second ahead) to the next N POSTs.
 """
 
 from __future__ import annotations
@@ -126,6 +133,10 @@ class FakeOkta:
         self.fail_users_page: int | None = None
         self.rate_limit_every: int | None = None
         self.requests: list[str] = []
+        self.updates: list[tuple[str, dict]] = []  # (user id, body) of each partial update
+        self.read_only_tokens: set[str] = set()
+        self.throttle_writes = 0
+        self.write_attempts = 0
         self.rate_limited = 0
         self.buckets = {name: _Bucket(rate_limit, rate_window) for name in BUCKETS}
         self._lock = threading.Lock()
@@ -142,6 +153,9 @@ class FakeOkta:
 
             def do_GET(self) -> None:
                 fake._handle(self)
+
+            def do_POST(self) -> None:
+                fake._handle_post(self)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -200,7 +214,8 @@ class FakeOkta:
             self.requests.append(h.path)
             count = len(self.requests)
             allowed = bucket.take(time.time())
-        if h.headers.get("Authorization") != f"SSWS {self.token}":
+        tokens = {self.token, *self.read_only_tokens}
+        if h.headers.get("Authorization") not in {f"SSWS {t}" for t in tokens}:
             self._error(h, 401, "E0000011", "Invalid token provided", bucket)
             return
         if self.rate_limit_every and count % self.rate_limit_every == 0:
@@ -222,6 +237,13 @@ class FakeOkta:
             if q.get("filter", "").replace("'", '"') == 'status eq "DEPROVISIONED"':
                 users = [u for u in self.users if u["status"] == "DEPROVISIONED"]
             self._page(h, url.path, q, users, bucket, fail_page=self.fail_users_page)
+        elif len(tail) == 2 and tail[0] == "users":
+            user = self._user_by_id(tail[1])
+            if user is None:
+                summary = f"Not found: Resource not found: {tail[1]} (User)"
+                self._error(h, 404, "E0000007", summary, bucket)
+            else:
+                self._send(h, 200, user, bucket=bucket)
         elif tail == ["groups"]:
             groups = self.groups
             if "q" in q:
@@ -256,6 +278,70 @@ class FakeOkta:
         else:
             summary = f"Not found: Resource not found: {url.path}"
             self._error(h, 404, "E0000007", summary, bucket)
+
+    def _user_by_id(self, uid: str) -> dict | None:
+        return next((u for u in self.users if u["id"] == uid), None)
+
+    def _handle_post(self, h: BaseHTTPRequestHandler) -> None:
+        """`POST /api/v1/users/{id}`: a partial profile update (see the module docstring)."""
+        url = urlparse(h.path)
+        parts = url.path.strip("/").split("/")
+        bucket = self.buckets["users"]
+        length = int(h.headers.get("Content-Length") or 0)
+        raw = h.rfile.read(length) if length else b""
+        with self._lock:
+            self.requests.append(f"POST {h.path}")
+            self.write_attempts += 1
+            allowed = bucket.take(time.time())
+            throttled = self.throttle_writes > 0
+            if throttled:
+                self.throttle_writes -= 1
+        auth = h.headers.get("Authorization", "")
+        token = auth[5:] if auth.startswith("SSWS ") else None
+        if token != self.token and token not in self.read_only_tokens:
+            self._error(h, 401, "E0000011", "Invalid token provided", bucket)
+            return
+        if throttled:
+            forced = _Bucket(bucket.limit, 1.0)
+            forced.remaining, forced.reset = 0, math.ceil(time.time() + 1)
+            self._too_many(h, forced)
+            return
+        if not allowed:
+            self._too_many(h, bucket)
+            return
+        if len(parts) != 4 or parts[:3] != ["api", "v1", "users"]:
+            summary = "The endpoint does not support the provided HTTP method"
+            self._error(h, 405, "E0000022", summary, bucket)
+            return
+        if token in self.read_only_tokens:
+            summary = "You do not have permission to perform the requested action"
+            self._error(h, 403, "E0000006", summary, bucket)
+            return
+        user = self._user_by_id(parts[3])
+        if user is None:
+            summary = f"Not found: Resource not found: {parts[3]} (User)"
+            self._error(h, 404, "E0000007", summary, bucket)
+            return
+        try:
+            body = json.loads(raw or b"null")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("profile"), dict):
+            self._error(h, 400, "E0000003", "The request body was not well-formed.", bucket)
+            return
+        login = body["profile"].get("login", user["profile"].get("login"))
+        if not isinstance(login, str) or "@" not in login:
+            error = self._error_body("E0000001", "Api validation failed: login")
+            error["errorCauses"] = [
+                {"errorSummary": "login: Username must be in the form of an email address"}
+            ]
+            self._send(h, 400, error, bucket=bucket)
+            return
+        with self._lock:
+            self.updates.append((parts[3], body))
+            user["profile"] = {**user["profile"], **body["profile"]}
+            user["lastUpdated"] = STAMP
+        self._send(h, 200, user, bucket=bucket)
 
     def _app_users(self, app_id: str, app: dict[str, list[str]]) -> list[dict]:
         """Application users: direct assignments first, then those through groups."""

@@ -28,7 +28,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from scimguard import text
-from scimguard.console import accounts, checking, inspector, limits, queries
+from scimguard.console import accounts, checking, grid, inspector, limits, queries
+from scimguard.console.fix_pages import FixPages
+from scimguard.console.fixing import applied_to
+from scimguard.console.grid_pages import GridPages
+from scimguard.console.marks import SPACE_MARK, same_message, spaces_to_mark
 from scimguard.console.sessions import (
     COOKIE,
     CSRF_FIELD,
@@ -50,6 +54,7 @@ from scimguard.sync.retry import retry as retry_tasks
 HERE = Path(__file__).parent
 STATE_FILTERS = ("open", "failed", "blocked", "succeeded", "dismissed", "all")
 TASKS_SHOWN = 200  # a page of tasks, newest first; "Older tasks" pages on
+RESOURCES_SHOWN = 200  # a page of users or groups, by name; "Next" pages on
 
 Handler = Callable[["Ctx"], Response]
 
@@ -74,19 +79,23 @@ def show(value: Any, *, keep_newlines: bool = False) -> Markup:
     """A value as HTML with every hidden or unusual code point spelled out and marked.
 
     `keep_newlines` is for pretty-printed JSON, whose line breaks are layout (JSON escapes
-    every control character inside its strings)."""
+    every control character inside its strings). Spaces HTML would collapse or drop (leading,
+    trailing, doubled) are marked too: `"  Tom"` must not read as `Tom`."""
     if value is None:
         return Markup('<span class="null">null</span>')
     if isinstance(value, Undefined):
         return Markup("")
     if not isinstance(value, str):
         value = json.dumps(value, ensure_ascii=False)
-    if not text.needs_look(value):
+    if not text.needs_look(value) and "  " not in value:
         return escape(value)
     out = []
-    for ch in value:
+    blanks = set() if keep_newlines else spaces_to_mark(value)  # a <pre> keeps its spaces
+    for i, ch in enumerate(value):
         if keep_newlines and ch == "\n":
             out.append(Markup("\n"))
+        elif i in blanks:
+            out.append(SPACE_MARK)
         elif text.is_hidden(ch) or ch in text.UNUSUAL_SPACES:
             code = f"U+{ord(ch):04X}"
             out.append(
@@ -154,6 +163,7 @@ class Console:
         env.filters["when"] = when
         env.globals["rule_title"] = rule_title
         env.globals["okta_head"] = okta_head
+        env.globals["same_message"] = same_message
         env.globals["located"] = located
 
     # --- plumbing -----------------------------------------------------------------------------
@@ -422,20 +432,36 @@ class Console:
             return self.page(ctx, "error.html", 404, title="No such task", message=f"Task {raw}")
         flash = self.sessions.pop_flash(ctx.session)
         return self.page(
-            ctx, "task.html", task=task, flash=flash, okta=okta_head(task), place=source_place(task)
+            ctx,
+            "task.html",
+            task=task,
+            flash=flash,
+            okta=okta_head(task),
+            place=source_place(task),
+            fixes=applied_to(self.engine, task.id),
         )
 
     def resources(self, kind: str) -> Handler:
         def handler(ctx: Ctx) -> Response:
             search = ctx.request.query_params.get("q", "")
             state = ctx.request.query_params.get("state", "")
-            found, total = queries.list_resources(self.engine, kind, search, state)
+            raw_page = ctx.request.query_params.get("page", "1")
+            number = max(int(raw_page), 1) if raw_page.isdigit() else 1
+            offset = (number - 1) * RESOURCES_SHOWN
+            found, total = queries.list_resources(
+                self.engine, kind, search, state, RESOURCES_SHOWN, offset
+            )
             return self.page(
                 ctx,
                 "resources.html",
                 kind=kind,
                 items=found,
                 total=total,
+                manual=queries.manual_tasks(self.engine, kind, search) if not state else [],
+                first=offset + 1,
+                number=number,
+                pages=max(math.ceil(total / RESOURCES_SHOWN), 1),
+                query={"q": search, "state": state},
                 q=search,
                 state=state,
                 states=queries.RESOURCE_STATES,
@@ -486,6 +512,11 @@ class Console:
                     result.report_id = checking.keep_report(
                         self.engine, ctx.session.id_hash, result.filename, csv_text
                     )
+                    upload.file.seek(0)  # kept for the grid (grid.py), read under the cap
+                    grid.keep_upload(
+                        self.engine, result.report_id, ctx.session.id_hash, result.filename,
+                        upload.file.read(limits.MAX_UPLOAD + 1), options,
+                    )  # fmt: skip
             else:
                 result = checking.CheckResult("", error="Choose a file to check.")
         return self.page(
@@ -511,6 +542,8 @@ class Console:
     # --- routes --------------------------------------------------------------------------------
 
     def app(self) -> Starlette:
+        fixing = FixPages(self, retry_tasks)
+        cells = GridPages(self)
         routes = [
             Route("/signin", self.signin, methods=["GET", "POST"]),
             Route("/signout", self.guard(self.signout), methods=["POST"]),
@@ -518,7 +551,10 @@ class Console:
             Route("/tasks", self.guard(self.tasks)),
             Route("/tasks/retry", self.guard(self.retry), methods=["POST"]),
             Route("/tasks/dismiss", self.guard(self.dismiss), methods=["POST"]),
+            Route("/tasks/fix", self.guard(fixing.apply), methods=["POST"]),
+            Route("/tasks/fix/preview", self.guard(fixing.review), methods=["POST"]),
             Route("/tasks/{task_id}", self.guard(self.task)),
+            Route("/tasks/{task_id}/fix", self.guard(fixing.review_one)),
             Route("/users", self.guard(self.resources("user"))),
             Route("/groups", self.guard(self.resources("group"))),
             Route("/inspector", self.guard(self.inspect)),
@@ -528,6 +564,10 @@ class Console:
                 methods=["GET", "POST"],
             ),
             Route("/check/{report_id}.csv", self.guard(self.check_csv)),
+            Route("/check/{report_id}/fix", self.guard(cells.fix), methods=["POST"]),
+            Route("/check/{report_id}/fixed", self.guard(cells.fixed)),
+            Route("/check/{report_id}/changes.csv", self.guard(cells.changes)),
+            Route("/check/{report_id}/undo.json", self.guard(cells.undo)),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ]
         app = Starlette(routes=routes)

@@ -76,8 +76,20 @@ class _PageReport:
     def start(self) -> None:
         self.csv.start()
 
+    def _scrub(self, finding: Finding) -> Finding:
+        """The finding with the temporary path (a duplicate names the other record's file
+        and line) replaced by the upload's own name: the server's paths are not shown."""
+        if self.saved_as not in finding.message and self.saved_as not in finding.fix:
+            return finding
+        return dataclasses.replace(
+            finding,
+            message=finding.message.replace(self.saved_as, self.result.filename),
+            fix=finding.fix.replace(self.saved_as, self.result.filename),
+        )
+
     def finding(self, ref: RecordRef, finding: Finding) -> None:
         ref = self._ref(ref)
+        finding = self._scrub(finding)
         self.csv.finding(ref, finding)
         self.result.total += 1
         if self.result.shown < SHOWN:
@@ -85,14 +97,19 @@ class _PageReport:
             entry = self.by_record.get(ref.record)
             if entry is None:
                 entry = self.by_record[ref.record] = RecordFindings(ref)
-            entry.findings.append(finding.to_dict())
+            # the grid tells "no suggestion" from "leave it out" (both null in to_dict)
+            entry.findings.append({**finding.to_dict(), "has_suggestion": finding.has_suggestion})
 
     def finish(self, summary: Summary, problems: list[InputProblem]) -> None:
         self.csv.finish(summary, problems)
         self.result.summary = summary
         self.result.records = [self.by_record[k] for k in sorted(self.by_record)]
         self.result.problems = [
-            dataclasses.replace(p, file=self.result.filename) if p.file == self.saved_as else p
+            dataclasses.replace(
+                p,
+                file=self.result.filename if p.file == self.saved_as else p.file,
+                message=p.message.replace(self.saved_as, self.result.filename),
+            )
             for p in problems
         ]
 

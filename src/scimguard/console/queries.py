@@ -16,6 +16,7 @@ from scimguard.sync.schema import resources, runs, tasks
 from scimguard.sync.tasks import OPEN_STATES, Task, row_to_task
 
 RESOURCE_STATES = ("active", "inactive", "pending", "deleted")
+MANUAL = "manually-sourced"  # the rule of a record the target holds, made there by hand
 
 
 @dataclass
@@ -127,20 +128,27 @@ def provisioned_counts(engine: Engine) -> dict[str, dict[str, int]]:
     return counts
 
 
+def _needle(search: str) -> str:
+    """A LIKE pattern for a case-insensitive substring search (wildcards escaped)."""
+    escaped = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return "%" + escaped + "%"
+
+
 def list_resources(
-    engine: Engine, kind: str, search: str = "", state: str = "", limit: int = 500
+    engine: Engine,
+    kind: str,
+    search: str = "",
+    state: str = "",
+    limit: int = 500,
+    offset: int = 0,
 ) -> tuple[list[Resource], int]:
-    """The resources of one kind matching a search (name, externalId, target id), and the total
-    number that matched (the list stops at `limit`)."""
+    """One page of the resources of one kind matching a search (name, externalId, target id):
+    `limit` of them from `offset`, and the total number that matched."""
     query = select(resources).where(resources.c.kind == kind)
     if state in RESOURCE_STATES:
         query = query.where(resources.c.state == state)
     if search.strip():
-        needle = (
-            "%"
-            + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            + "%"
-        )
+        needle = _needle(search)
         query = query.where(
             or_(
                 resources.c.name_lower.like(needle, escape="\\"),
@@ -152,7 +160,7 @@ def list_resources(
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = conn.execute(
-            query.order_by(resources.c.name_lower, resources.c.id).limit(limit)
+            query.order_by(resources.c.name_lower, resources.c.id).limit(limit).offset(offset)
         ).all()
         keys = [r.record_key for r in rows]
         open_tasks = {}
@@ -185,3 +193,30 @@ def list_resources(
             )
         )
     return found, total
+
+
+def manual_tasks(engine: Engine, kind: str, search: str = "", limit: int = 200) -> list[Task]:
+    """Open `manually-sourced` tasks of one kind: records the target already holds, made by hand
+    there (not by this engine), which the engine therefore left alone. They have no row in
+    `resources` (the engine owns nothing of them), so the Users and Groups pages list them from
+    here, marked."""
+    query = (
+        select(tasks)
+        .where(
+            tasks.c.kind == kind,
+            tasks.c.rule == MANUAL,
+            tasks.c.state.in_(OPEN_STATES),
+        )
+        .order_by(tasks.c.display, tasks.c.id)
+        .limit(limit)
+    )
+    if search.strip():
+        needle = _needle(search)
+        query = query.where(
+            or_(
+                func.lower(tasks.c.display).like(needle, escape="\\"),
+                func.lower(tasks.c.record_key).like(needle, escape="\\"),
+            )
+        )
+    with engine.connect() as conn:
+        return [row_to_task(row) for row in conn.execute(query)]

@@ -6,7 +6,17 @@ console's schema moves independently of the engine's.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData()
 
@@ -60,5 +70,39 @@ reports = Table(
     Column("session_hash", String(64), nullable=False),
     Column("filename", Text, nullable=False),
     Column("csv", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Every change an admin applied to a record's source from a task (console/fixing.py): who,
+# when, which task, the SCIM attribute and the source field behind it, before and after (JSON).
+fixes = Table(
+    "console_fixes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_id", Integer, nullable=False, index=True),
+    Column("admin", String(128), nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+    Column("source", String(16), nullable=False),  # okta | file
+    Column("attribute", Text, nullable=False),
+    Column("field", Text),  # the Okta attribute or the file's column / JSON path
+    Column("before", Text, nullable=False),
+    Column("after", Text, nullable=False),
+    Column("note", Text),  # the file's change log and undo file
+)
+
+# A checked upload, kept beside its report (same id, same day) for the Check page's grid: the
+# file as uploaded, the check's switches, and the last fix made from the grid (the fixed file,
+# its change log and its undo file).
+uploads = Table(
+    "console_uploads",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("session_hash", String(64), nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("options", Text, nullable=False),  # JSON: the check form's switches
+    Column("fixed", LargeBinary),
+    Column("changes", Text),
+    Column("undo", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )

@@ -501,11 +501,14 @@ def run_fix(
     decide: Decide | None = None,
     warnings: bool = False,
     identifiers: bool = False,
+    fixer: Fixer | None = None,
 ) -> FixResult:
     """Fix one input file in memory: the output bytes, the changes, the leftovers.
 
     Only errors are acted on unless `warnings`; userName, externalId, email values and group
-    names are never changed unless `identifiers` (see Fixer and review.py)."""
+    names are never changed unless `identifiers` (see Fixer and review.py). `fixer`: a Fixer
+    the caller made (the console's fixes one record with the values an admin chose); it
+    replaces `rules`, `decide`, `warnings` and `identifiers`."""
     if path == "-":
         raise FixInputError("fix needs a file, not standard input")
     stream = read_records([path], input_format, mapping, empty_cells)
@@ -545,18 +548,21 @@ def run_fix(
             index.add(item, record_keys(item.resource, item.kind))
         else:
             index.add_screened(item)  # type: ignore[arg-type]
-    fixer = Fixer(
-        profile,
-        rules,
-        decide,
-        warnings=warnings,
-        identifiers=identifiers,
-        locations=stream.locations,
-    )
+    if fixer is None:
+        fixer = Fixer(
+            profile,
+            rules,
+            decide,
+            warnings=warnings,
+            identifiers=identifiers,
+            locations=stream.locations,
+        )
+    else:  # the console's fixer (its own decisions): the places are still this input's
+        fixer.locations = stream.locations
     for record, editor in zip(records, editors, strict=True):
         fixer.fix_record(record, editor, index)
     output, patches = _splice(data, [e for e in editors if e is not None and e.changed])
-    leftovers = list(_leftovers(items, why, fixer, rules))
+    leftovers = list(_leftovers(items, why, fixer, fixer.rules))
     return FixResult(
         data,
         output,

@@ -342,3 +342,26 @@ def _fill(template: str, row: Mapping[str, Any]) -> str | None:
 
     filled = _TEMPLATE_FIELD.sub(one, template)
     return filled if seen_value else None
+
+
+def okta_source_of(mapping: AttributeMapping | None, target: str) -> Source | None:
+    """The Okta profile attribute (or template) behind a SCIM path, as `OktaConverter` maps it:
+    Okta's app defaults, overridden by `mapping`. None when nothing maps to the path (or the
+    mapping stops sending it). Used to write a fix back to Okta: only a `Source` with an
+    `attribute` can be inverted; a template (`{firstName} {lastName}`) cannot."""
+    try:
+        wanted = parse_path(target)
+    except PathError:
+        return None
+    targets: dict[str, Source | None] = {
+        path: Source(attribute=name) for name, path in OKTA_ATTRIBUTES.items()
+    }
+    if mapping is not None:
+        targets.update(mapping.targets)
+    for path, source in targets.items():
+        try:
+            if parse_path(path) == wanted:
+                return source
+        except PathError:
+            continue
+    return None

@@ -9,6 +9,8 @@ Modules, one job each:
     read      `read_spec` / `read_all`: specs through the registry into one `Snapshot`
     files     record files (JSON, JSONL, CSV, Okta exports) through `scimguard.records`
     okta      the Okta Users and Groups API
+    okta_write  a partial profile update of one Okta user (the console's *Apply suggested fix*),
+              through the reader's `OktaClient`
 
 A source never decides what is removed: it says when its read was partial (`problems`), and
 the engine's planner then removes nothing. Importing this package registers the built-ins.

@@ -35,9 +35,12 @@ log = logging.getLogger("scimguard.sources")
 class ApiError(SourceError):
     """A request a source made failed for good; the message is the admin's diagnosis."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, status: int | None = None, response: httpx.Response | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.response = response  # the final answer, for a caller that reads the API's body
 
 
 @dataclass
@@ -136,7 +139,7 @@ class ApiClient:
                 return ApiAnswer(None, error=exc.__class__.__name__)
             answer = ApiAnswer(response.status_code, response)
             if 400 <= response.status_code < 500 and not self.is_transient(answer):
-                raise ApiError(self.refusal(response, method, url), response.status_code)
+                raise ApiError(self.refusal(response, method, url), response.status_code, response)
             return answer
 
         def on_retry(answer: ApiAnswer, number: int) -> None:
@@ -166,6 +169,7 @@ class ApiClient:
                 f"{self.name} failed on {method} {path_of(url)} after "
                 f"{self.retry.max_attempts} attempts ({last})",
                 answer.status,
+                answer.response,
             )
         self.after_response(answer.response)
         return answer.response
