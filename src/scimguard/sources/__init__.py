@@ -9,6 +9,8 @@ Modules, one job each:
     read      `read_spec` / `read_all`: specs through the registry into one `Snapshot`
     files     record files (JSON, JSONL, CSV, Okta exports) through `scimguard.records`
     okta      the Okta Users and Groups API
+    google    Google Workspace: the Admin SDK Directory API (google_auth: the delegated
+              service-account credentials; google_mapping: Google users to SCIM)
 
 A source never decides what is removed: it says when its read was partial (`problems`), and
 the engine's planner then removes nothing. Importing this package registers the built-ins.
@@ -25,12 +27,14 @@ from scimguard.sources.base import (
     source_for,
 )
 from scimguard.sources.files import FileSource, file_spec
+from scimguard.sources.google import GoogleSource
 from scimguard.sources.okta import OktaSource
 from scimguard.sources.read import describe, read_all, read_spec
 from scimguard.sources.snapshot import Snapshot, SourceError, SourceRecord
 
 register(FileSource())
 register(OktaSource())
+register(GoogleSource())
 
 __all__ = [
     "ReadContext",
