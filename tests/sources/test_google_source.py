@@ -7,7 +7,7 @@ from fake_google import FakeGoogle
 from google_helpers import small_directory, spec
 
 from scimguard.sources import ReadContext, read_all
-from scimguard.sources.google_auth import SCOPES
+from scimguard.sources.google import SCOPES
 from scimguard.sync.backoff import RetryPolicy
 
 

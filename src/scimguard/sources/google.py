@@ -28,17 +28,21 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
-from google.auth import exceptions as google_exceptions
 
 from scimguard.records import AttributeMapping
 from scimguard.sources.base import ReadContext, SourceRead, Spec
-from scimguard.sources.google_auth import KEY_ENV, HttpxRequest, grant_problem, load_credentials
 from scimguard.sources.google_mapping import GoogleConverter
 from scimguard.sources.http import ApiAnswer, ApiClient, ApiError, path_of
-from scimguard.sources.snapshot import SourceRecord
+from scimguard.sources.snapshot import SourceError, SourceRecord
 from scimguard.sync.backoff import RetryPolicy, retry_after, transient
 
 API = "https://admin.googleapis.com"
+KEY_ENV = "GOOGLE_APPLICATION_CREDENTIALS"  # names the variable holding the key file's path
+SCOPES = (  # the read-only scopes domain-wide delegation must grant the key's client ID
+    "https://www.googleapis.com/auth/admin.directory.user.readonly",
+    "https://www.googleapis.com/auth/admin.directory.group.readonly",
+    "https://www.googleapis.com/auth/admin.directory.group.member.readonly",
+)
 DIRECTORY = "/admin/directory/v1"
 USER_PAGE, GROUP_PAGE, MEMBER_PAGE = 500, 200, 200
 # 403 reasons that are a rate limit or a quota, not a refusal (Directory API "Errors" page).
@@ -71,7 +75,6 @@ class GoogleClient(ApiClient):
     def __init__(
         self,
         base_url: str,
-        credentials: Any,
         *,
         key_env: str = KEY_ENV,
         subject: str = "",
@@ -79,21 +82,13 @@ class GoogleClient(ApiClient):
         progress: Callable[[str], None] = lambda message: None,
     ) -> None:
         super().__init__(base_url, retry=retry)
-        self.credentials = credentials
         self.key_env = key_env
         self.subject = subject
         self.progress = progress
-        self._token_request = HttpxRequest(self.http)
+        self.token: Callable[[], str] = lambda: ""  # set by read_google: DelegatedToken
 
     def auth_headers(self) -> dict[str, str]:
-        if not self.credentials.valid:  # none yet, or expiring: google-auth keeps a slack
-            try:
-                self.credentials.refresh(self._token_request)
-            except google_exceptions.RefreshError as exc:
-                raise ApiError(grant_problem(exc, self.key_env, self.subject), 401) from None
-            except google_exceptions.TransportError as exc:
-                raise ApiError(f"Google token endpoint did not answer ({exc})") from None
-        return {"Authorization": f"Bearer {self.credentials.token}"}
+        return {"Authorization": f"Bearer {self.token()}"}
 
     def error_text(self, response: httpx.Response) -> str:
         error = _error(response)
@@ -177,17 +172,24 @@ def read_google(spec: Spec, context: ReadContext | None = None) -> SourceRead:
         policy = replace(policy, base=float(spec["backoff"]))
     key_env = spec.get("key_env") or KEY_ENV
     subject = spec.get("subject") or ""
-    credentials = load_credentials(key_env, subject)
     mapping = AttributeMapping.load(spec["mapping"]) if spec.get("mapping") else None
     conv = GoogleConverter(mapping, spec.get("empty_cells", "absent"))
     client = GoogleClient(
         spec.get("api") or API,
-        credentials,
         key_env=key_env,
         subject=subject,
         retry=policy,
         progress=context.progress,
     )
+    # Imported here: google-auth and cryptography under it take a third of a second to import,
+    # which every sync and check would pay; only a Google read needs them.
+    from scimguard.sources.google_auth import DelegatedToken
+
+    try:
+        client.token = DelegatedToken(key_env, subject, SCOPES, client.http)
+    except SourceError:
+        client.close()
+        raise
     reader = _Reader(client, spec.get("customer") or "my_customer")
     problems: list[str] = []
     try:

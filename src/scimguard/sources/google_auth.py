@@ -14,7 +14,7 @@ already trust with these keys.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -22,14 +22,8 @@ from google.auth import exceptions as google_exceptions
 from google.auth import transport
 from google.oauth2 import service_account
 
+from scimguard.sources.http import ApiError
 from scimguard.sources.snapshot import SourceError
-
-KEY_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
-SCOPES = (
-    "https://www.googleapis.com/auth/admin.directory.user.readonly",
-    "https://www.googleapis.com/auth/admin.directory.group.readonly",
-    "https://www.googleapis.com/auth/admin.directory.group.member.readonly",
-)
 
 
 class _Response(transport.Response):
@@ -73,7 +67,34 @@ class HttpxRequest(transport.Request):
         return _Response(response)
 
 
-def load_credentials(key_env: str, subject: str | None) -> service_account.Credentials:
+class DelegatedToken:
+    """The bearer token of a service account acting as `subject`, renewed when it expires."""
+
+    def __init__(
+        self, key_env: str, subject: str, scopes: Sequence[str], http: httpx.Client
+    ) -> None:
+        self.key_env = key_env
+        self.subject = subject
+        self.scopes = tuple(scopes)
+        self.credentials = load_credentials(key_env, subject, self.scopes)
+        self._request = HttpxRequest(http)
+
+    def __call__(self) -> str:
+        """A valid token; `ApiError` with the token endpoint's own words when it refuses."""
+        if not self.credentials.valid:  # none yet, or expiring: google-auth keeps a slack
+            try:
+                self.credentials.refresh(self._request)
+            except google_exceptions.RefreshError as exc:
+                message = grant_problem(exc, self.key_env, self.subject, self.scopes)
+                raise ApiError(message, 401) from None
+            except google_exceptions.TransportError as exc:
+                raise ApiError(f"Google token endpoint did not answer ({exc})") from None
+        return str(self.credentials.token)
+
+
+def load_credentials(
+    key_env: str, subject: str | None, scopes: Sequence[str]
+) -> service_account.Credentials:
     """The delegated credentials of the key named by `$key_env`; `SourceError` if unusable."""
     path = os.environ.get(key_env, "").strip()
     if not path:
@@ -88,7 +109,7 @@ def load_credentials(key_env: str, subject: str | None) -> service_account.Crede
         )
     try:
         credentials = service_account.Credentials.from_service_account_file(
-            path, scopes=list(SCOPES), subject=subject
+            path, scopes=list(scopes), subject=subject
         )
     except OSError as exc:
         raise SourceError(f"${key_env} {path}: cannot read the key ({exc.strerror})") from None
@@ -99,7 +120,7 @@ def load_credentials(key_env: str, subject: str | None) -> service_account.Crede
     return credentials
 
 
-def grant_problem(exc: Exception, key_env: str, subject: str) -> str:
+def grant_problem(exc: Exception, key_env: str, subject: str, scopes: Sequence[str]) -> str:
     """The token endpoint's refusal in the admin's terms, its own words included."""
     detail = exc.args[0] if exc.args else str(exc)
     text = str(detail)
@@ -107,7 +128,7 @@ def grant_problem(exc: Exception, key_env: str, subject: str) -> str:
     if "unauthorized_client" in text:
         hint = (
             ": the service account's client ID is not allowed these scopes in the Admin "
-            "console (Security > API controls > Domain-wide delegation): " + ", ".join(SCOPES)
+            "console (Security > API controls > Domain-wide delegation): " + ", ".join(scopes)
         )
     elif "invalid_grant" in text:
         hint = (
