@@ -207,3 +207,23 @@ def test_check_and_sync_refuse_half_given_google_options(google, tmp_path):
         {"GOOGLE_APPLICATION_CREDENTIALS": ""},
     )
     assert done.returncode == 2 and "GOOGLE_APPLICATION_CREDENTIALS" in done.stderr
+
+
+def test_the_config_file_takes_the_google_options(google, tenant, tmp_path):
+    _name, token, url = tenant
+    config_file = tmp_path / "scimguard.toml"
+    config_file.write_text(
+        f'target = "{url}"\n'
+        'google-customer = "my_customer"\n'
+        f'google-subject = "{ADMIN}"\n'
+        f'google-api = "{google.url}"\n'
+        'google-group-query = "name:Sales"\n'
+        "dry-run = true\n"
+    )
+    env = {"SCIMGUARD_TARGET_TOKEN": token, "SCIMGUARD_STATE_DB": f"sqlite:///{tmp_path / 'e.db'}"}
+    done = run_cli(["sync", "--config", str(config_file)], env)
+    assert done.returncode == 0, done.stderr
+    assert "+ create group Sales" in done.stdout
+    assert "+ create user user5@acme.example" in done.stdout
+    assert "user0@acme.example" not in done.stdout  # outside the group query
+    assert any("query=name%3ASales" in p for p in google.requests)

@@ -239,11 +239,10 @@ def sync_command(
       2 unusable invocation              6 removals held back by the safety fuse
       3 stopped: token refused or target unreadable
     """
-    from scimguard.sources.read import nested_lines
     from scimguard.sync.backoff import RetryPolicy
     from scimguard.sync.omitted import note_lines
     from scimguard.sync.planner import Options, parse_max_removals
-    from scimguard.sync.render import held_line, plan_lines
+    from scimguard.sync.render import held_line, nested_lines, plan_lines
     from scimguard.sync.run import SyncConfig, run_sync
     from scimguard.sync.store import open_engine
 

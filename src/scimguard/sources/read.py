@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from scimguard.sources.base import ReadContext, SourceRead, Spec, source_for
-from scimguard.sources.snapshot import Snapshot, SourceError, SourceRecord
+from scimguard.sources.snapshot import Snapshot, SourceError
 from scimguard.sync.backoff import RetryPolicy
 
 
@@ -43,17 +43,3 @@ def describe(spec: Spec) -> str:
         return source_for(spec).describe(spec)
     except SourceError:
         return str(spec.get("path") or spec.get("type"))
-
-
-def nested_lines(groups: Iterable[SourceRecord]) -> list[str]:
-    """One plan line per group whose nested groups a source flattened (its spec's `nested`:
-    AWS IAM Identity Center has no nested groups, so their users became direct members)."""
-    lines = []
-    for record in groups:
-        nested = record.source.get("nested")
-        if nested:
-            lines.append(
-                f"~ group {record.display}: members of nested group(s) {', '.join(nested)} "
-                "included as direct members (AWS IAM Identity Center has no nested groups)"
-            )
-    return lines
