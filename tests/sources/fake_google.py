@@ -31,9 +31,10 @@ server-to-server applications), not from scimguard's reader. What it implements:
   `invalid` "Invalid Input" for a bad query or `maxResults`.
 
 Faults: `fail_page = ("users", N)` answers 503 `backendError` to every read of page N of that
-list; `throttle = [429, 403, ...]` answers these, one per request, before serving the next
-ones (429 `rateLimitExceeded` / RESOURCE_EXHAUSTED; 403 `userRateLimitExceeded` or
-`rateLimitExceeded`, domain `usageLimits`), each with `Retry-After: retry_after`.
+list; `throttle = [429, "userRateLimitExceeded", ...]` answers these, one per request, before
+serving the next ones (429 `rateLimitExceeded` / RESOURCE_EXHAUSTED; a reason: a 403 with it,
+domain `usageLimits`: `userRateLimitExceeded`, `rateLimitExceeded`, `quotaExceeded`), each
+with `Retry-After: retry_after`. `expires_in`: the lifetime of the tokens granted.
 """
 
 from __future__ import annotations
@@ -133,8 +134,9 @@ class FakeGoogle:
         self.groups: list[dict] = []
         self.members: dict[str, list[dict]] = {}  # group id -> members
         self.fail_page: tuple[str, int] | None = None
-        self.throttle: list[int] = []
+        self.throttle: list[int | str] = []  # 429, or the reason of a 403
         self.retry_after = "1"
+        self.expires_in = 3599
         self.requests: list[str] = []
         self.throttled = 0
         self.grants = 0
@@ -254,7 +256,8 @@ class FakeGoogle:
         with self._lock:
             self.tokens.add(token)
             self.grants += 1
-        self._send(h, 200, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"})
+        body = {"access_token": token, "expires_in": self.expires_in, "token_type": "Bearer"}
+        self._send(h, 200, body)
 
     def _verify(self, assertion: str) -> dict | None:
         try:
@@ -295,9 +298,11 @@ class FakeGoogle:
             wait = [("Retry-After", self.retry_after)]
             if fault == 429:
                 self._error(h, 429, "Rate Limit Exceeded", "rateLimitExceeded", "usageLimits", wait)
-            else:
-                reason = "userRateLimitExceeded" if self.throttled % 2 else "rateLimitExceeded"
-                self._error(h, 403, "Rate Limit Exceeded", reason, "usageLimits", wait)
+            elif fault == "forbidden":  # a refusal, to show it is not retried
+                self._error(h, 403, "Not Authorized to access this resource/api", "forbidden")
+            else:  # a 403 whose reason says it is a limit, not a refusal
+                message = "Quota Exceeded" if fault == "quotaExceeded" else "Rate Limit Exceeded"
+                self._error(h, 403, message, str(fault), "usageLimits", wait)
             return
         path = url.path
         if path == f"{DIRECTORY}/users":

@@ -121,7 +121,14 @@ def test_a_bad_query_is_a_problem_with_google_s_own_words(google):
     assert "400" in snap.problems[0] and "Invalid Input (invalid)" in snap.problems[0]
 
 
-@pytest.mark.parametrize("throttle", [[429, 429], [403, 403], [429, 403, 403]])
+@pytest.mark.parametrize(
+    "throttle",
+    [
+        [429, 429],
+        ["userRateLimitExceeded", "rateLimitExceeded"],
+        [429, "quotaExceeded", "rateLimitExceeded"],
+    ],
+)
 def test_throttling_mid_read_recovers_honouring_retry_after(google, throttle):
     google.retry_after = "0.2"
     read_all([spec(google)])  # a token first: the throttled answers come mid-read
@@ -137,7 +144,7 @@ def test_retry_after_is_waited_for(google):
     import time
 
     google.retry_after = "1"
-    google.throttle = [403]
+    google.throttle = ["userRateLimitExceeded"]
     started = time.monotonic()
     snap = read_all([spec(google)])
     assert snap.complete, snap.problems
@@ -155,7 +162,7 @@ def test_a_failing_page_makes_the_read_partial(google):
 
 def test_throttling_that_never_ends_is_a_problem(google):
     google.retry_after = "0"
-    google.throttle = [403] * 10
+    google.throttle = ["rateLimitExceeded"] * 10
     snap = read_all([spec(google)], context=ReadContext(retry=RetryPolicy(max_attempts=3)))
     assert not snap.complete
     assert "after 3 attempts (403)" in snap.problems[0]
@@ -192,3 +199,32 @@ def test_a_missing_or_broken_key_is_a_problem_not_a_crash(google, monkeypatch, t
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(broken))
     snap = read_all([spec(google)])
     assert "not a service account JSON key" in snap.problems[0]
+
+
+def test_a_403_that_is_no_rate_limit_is_not_retried(google):
+    google.throttle = ["forbidden"]
+    snap = read_all([spec(google)])
+    assert not snap.complete
+    assert "403" in snap.problems[0] and "forbidden" in snap.problems[0]
+    assert len([p for p in google.requests if p.startswith("/admin")]) == 1
+
+
+def test_an_expiring_token_is_renewed_during_the_read(google):
+    google.expires_in = 60  # within google-auth's refresh margin: renewed before each request
+    snap = read_all([spec(google)])
+    assert snap.complete, snap.problems
+    assert google.grants == len(google.requests) > 1
+
+
+def test_members_follow_a_mapping_that_changes_the_external_id(google, tmp_path):
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('externalId = "primaryEmail"\n')
+    snap = read_all([spec(google, mapping=str(mapping))])
+    sales = next(g for g in snap.groups if g.name == "Sales")
+    assert [m["value"] for m in sales.resource["members"]] == [
+        "user5@acme.example",
+        "user6@acme.example",
+    ]
+    assert next(r for r in snap.users if r.name == "user5@acme.example").external_id == (
+        "user5@acme.example"
+    )

@@ -189,6 +189,10 @@ def test_check_reads_the_live_directory_and_sends_nothing(google, tmp_path):
     assert ("hidden-character", "name.givenName") in rules
     assert report["summary"]["users"] == 7 and report["summary"]["groups"] == 3
 
+    text = run_cli([*args, "--google-api", google.url, "--format", "text"], {})
+    assert text.returncode == 1
+    assert "Google Workspace my_customer:3" in text.stdout and "hidden-character" in text.stdout
+
     google.fail_page = ("groups", 1)
     partial = run_cli([*args, "--google-api", google.url, "--format", "json"], {})
     assert partial.returncode == 1
