@@ -228,3 +228,11 @@ def test_members_follow_a_mapping_that_changes_the_external_id(google, tmp_path)
     assert next(r for r in snap.users if r.name == "user5@acme.example").external_id == (
         "user5@acme.example"
     )
+
+
+def test_a_broken_mapping_file_is_a_problem_not_a_crash(google, tmp_path):
+    mapping = tmp_path / "map.toml"
+    mapping.write_text("title = \n")
+    snap = read_all([spec(google, mapping=str(mapping))])
+    assert not snap.complete and snap.users == []
+    assert "not valid TOML" in snap.problems[0] and str(mapping) in snap.problems[0]

@@ -29,7 +29,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from scimguard.records import AttributeMapping
+from scimguard.records import AttributeMapping, MappingError
 from scimguard.sources.base import ReadContext, SourceRead, Spec
 from scimguard.sources.google_mapping import GoogleConverter
 from scimguard.sources.http import ApiAnswer, ApiClient, ApiError, path_of
@@ -172,7 +172,10 @@ def read_google(spec: Spec, context: ReadContext | None = None) -> SourceRead:
         policy = replace(policy, base=float(spec["backoff"]))
     key_env = spec.get("key_env") or KEY_ENV
     subject = spec.get("subject") or ""
-    mapping = AttributeMapping.load(spec["mapping"]) if spec.get("mapping") else None
+    try:
+        mapping = AttributeMapping.load(spec["mapping"]) if spec.get("mapping") else None
+    except MappingError as exc:  # a source problem (nothing removed), not a crash
+        raise SourceError(f"Google Workspace source: {exc}") from None
     conv = GoogleConverter(mapping, spec.get("empty_cells", "absent"))
     client = GoogleClient(
         spec.get("api") or API,
