@@ -162,8 +162,8 @@ def test_cli_sync_shows_progress_and_the_flattening_then_a_failing_page_removes_
     assert "- deactivate user user6@acme.example" in third.stdout  # a whole read does remove
 
 
-def test_a_hidden_character_becomes_a_task_not_an_abort(google, tenant, tmp_path):
-    _name, token, url = tenant
+def test_a_hidden_character_becomes_a_task_not_an_abort(google, emulator, tenant, tmp_path):
+    name, token, url = tenant
     google.users[2]["name"]["givenName"] = "First\u200b2"
     db = f"sqlite:///{tmp_path / 'e.db'}"
     result = run_sync(config(url, token, [spec(google)]), open_engine(db))
@@ -177,6 +177,17 @@ def test_a_hidden_character_becomes_a_task_not_an_abort(google, tenant, tmp_path
     assert task["rule"] == "hidden-character"
     shown = run_cli(["tasks", "show", str(task["id"])], {"SCIMGUARD_STATE_DB": db})
     assert "U+200B ZERO WIDTH SPACE" in shown.stdout and "name.givenName" in shown.stdout
+
+    google.users[2]["name"]["givenName"] = "First2"  # fixed in Google: Retry reads it again
+    env = {"SCIMGUARD_STATE_DB": db, "SCIMGUARD_TARGET_TOKEN": token}
+    retried = run_cli(["tasks", "retry", str(task["id"])], env)
+    assert retried.returncode == 0, retried.stdout + retried.stderr
+    created = run_cli(["tasks", "list", "--state", "all", "--format", "json"], env)
+    assert next(t for t in json.loads(created.stdout) if t["id"] == task["id"])["state"] == (
+        "succeeded"
+    )
+    fixed = next(u for u in emulator_users(emulator, name, token) if u["externalId"] == "102")
+    assert fixed["name"]["givenName"] == "First2"
 
 
 def test_check_reads_the_live_directory_and_sends_nothing(google, tmp_path):
