@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from scimguard.check import CsvReport, JsonReport, Report, TextReport, run_check
+from scimguard.cli.google_options import google_options, google_specs
 from scimguard.cli.options import input_options, output_options, profile_options
 from scimguard.profile import Profile, Severity, Switches
-from scimguard.records import AttributeMapping, MappingError, UnusableInput, read_records
+from scimguard.records import (
+    AttributeMapping,
+    MappingError,
+    RecordStream,
+    UnusableInput,
+    read_records,
+)
+
+if TYPE_CHECKING:  # the sources (httpx, ...) are imported only when a directory is read
+    from scimguard.cli.check_directory import DirectoryRead
 
 PROGRESS_MIN_BYTES = 8 << 20
 
@@ -26,7 +37,7 @@ def console(file=None, *, stderr: bool = False):  # type: ignore[no-untyped-def]
 
 
 @click.command("check")
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.argument("paths", nargs=-1, metavar="PATH...")
 @click.option(
     "--workers",
     type=click.IntRange(min=0),
@@ -52,6 +63,7 @@ def console(file=None, *, stderr: bool = False):  # type: ignore[no-untyped-def]
     show_default=True,
     help="Exit 1 when a finding of this severity or worse is found.",
 )
+@google_options
 @input_options
 @profile_options
 def check_command(
@@ -70,12 +82,24 @@ def check_command(
     """Report every record AWS IAM Identity Center would refuse, and why, with a fix.
 
     PATH is a file (SCIM JSON array, ListResponse, JSON lines, CSV, Okta export), a directory
-    of such files, or - for standard input. Exit code: 0 nothing at or above --fail-on,
-    1 findings (or records that could not be read), 2 unusable invocation or input.
+    of such files, or - for standard input; or, instead of PATH, --google-customer ID reads a
+    live Google Workspace directory (provisioning nothing). Exit code: 0 nothing at or above
+    --fail-on, 1 findings (or records that could not be read), 2 unusable invocation or input.
     """
+    directories = google_specs(click.get_current_context(), mapping)
+    if bool(directories) == bool(paths):
+        raise click.UsageError("give PATH... or --google-customer ID (not both)")
+    files: RecordStream | None = None
+    directory: DirectoryRead | None = None
+    stream: RecordStream | DirectoryRead
     try:
         attribute_mapping = AttributeMapping.load(mapping) if mapping else None
-        stream = read_records(list(paths), input_format, attribute_mapping, empty_cells)  # type: ignore[arg-type]
+        if directories:  # a live directory: read by its source, checked as a file would be
+            from scimguard.cli.check_directory import read_directories
+
+            stream = directory = read_directories(directories)
+        else:
+            stream = files = read_records(list(paths), input_format, attribute_mapping, empty_cells)  # type: ignore[arg-type]
     except MappingError as exc:
         raise click.UsageError(str(exc)) from exc
     except UnusableInput as exc:  # one line, no usage text: the input is wrong, not the call
@@ -102,25 +126,26 @@ def check_command(
         report = TextReport(console(stdout), stream.locations, stream.encodings)
     from scimguard import check_parallel
 
-    parallel = workers != 1 and check_parallel.usable(stream)
+    parallel = files is not None and workers != 1 and check_parallel.usable(files)
 
     def check(on_progress=None):  # type: ignore[no-untyped-def]
         if parallel:
             return check_parallel.run_check_parallel(
-                stream, profile, report, workers=workers or None, on_progress=on_progress
+                files, profile, report, workers=workers or None, on_progress=on_progress
             )
         return run_check(stream, profile, report, on_progress=on_progress)
 
-    progress = _progress(stream)
+    progress = _progress(files) if files is not None else None
     try:
-        if progress is None:
+        if progress is None or files is None:
             summary = check()
         else:
             with progress as bar:
-                task = bar.add_task("checking", total=stream.total_bytes)
+                task = bar.add_task("checking", total=files.total_bytes)
+                reading = files
 
                 def tick() -> None:
-                    done, _total = stream.progress()
+                    done, _total = reading.progress()
                     bar.update(task, completed=done)
 
                 summary = check(tick)
@@ -131,10 +156,12 @@ def check_command(
         sys.stderr.close()
         sys.exit(1)
     code = summary.exit_code(Severity(fail_on))
-    if code == 2:
-        lost = next((p for p in stream.problems if p.skipped), None)
+    if directory is not None:
+        code = directory.exit_code(code)
+    elif code == 2 and files is not None:
+        lost = next((p for p in files.problems if p.skipped), None)
         where = f"{lost.source}: {lost.message}; " if lost is not None else ""
-        inputs = ", ".join(stream.files)
+        inputs = ", ".join(files.files)
         click.echo(f"error: {where}not a single record could be read from {inputs}", err=True)
     sys.exit(code)
 

@@ -10,6 +10,7 @@ import click
 import orjson
 
 from scimguard.cli.databases import state_db_option
+from scimguard.cli.google_options import google_options, google_specs
 from scimguard.cli.options import input_options, output_options, profile_options
 from scimguard.profile import Profile, Switches
 from scimguard.store.db import redact
@@ -46,7 +47,9 @@ def source_specs(
     input_format: str | None = None,
     mapping: str | None = None,
     empty_cells: str = "absent",
+    extra: list[dict] | None = None,
 ) -> list[dict]:
+    """The source specs of the options; `extra`: those built elsewhere (Google Workspace)."""
     from scimguard.sources import file_spec
 
     specs = []
@@ -68,8 +71,11 @@ def source_specs(
         )
     elif okta_groups or okta_app:
         raise click.UsageError("--okta-group and --okta-app need --okta-org URL")
+    specs.extend(extra or [])
     if not specs:
-        raise click.UsageError("give at least one SOURCE file or --okta-org URL")
+        raise click.UsageError(
+            "give at least one SOURCE file, --okta-org URL or --google-customer ID"
+        )
     return specs
 
 
@@ -187,6 +193,7 @@ class _Progress:
     help="Only these Okta groups and their members (repeatable).",
 )
 @click.option("--okta-app", metavar="ID", help="Only users and groups assigned to this Okta app.")
+@google_options
 @input_options
 @profile_options
 @unattended_options
@@ -216,7 +223,8 @@ def sync_command(
     require_complete_address: bool,
     incomplete_address: str,
 ) -> None:
-    """Plan and apply SOURCE files (anything `check` reads) or an Okta org to a SCIM target.
+    """Plan and apply SOURCE files (anything `check` reads), an Okta org or a Google Workspace
+    directory to a SCIM target.
 
     \b
     Matches by externalId, then userName (groups: displayName) ignoring case; deactivates
@@ -234,7 +242,7 @@ def sync_command(
     from scimguard.sync.backoff import RetryPolicy
     from scimguard.sync.omitted import note_lines
     from scimguard.sync.planner import Options, parse_max_removals
-    from scimguard.sync.render import held_line, plan_lines
+    from scimguard.sync.render import held_line, nested_lines, plan_lines
     from scimguard.sync.run import SyncConfig, run_sync
     from scimguard.sync.store import open_engine
 
@@ -248,7 +256,14 @@ def sync_command(
         raise click.UsageError("--rate-writes and --rate-reads must be positive")
     token = read_token(None if token_file else token_env, token_file)
     specs = source_specs(
-        sources, okta_org, okta_groups, okta_app, input_format, mapping, empty_cells
+        sources,
+        okta_org,
+        okta_groups,
+        okta_app,
+        input_format,
+        mapping,
+        empty_cells,
+        extra=google_specs(click.get_current_context(), mapping),
     )
     profile = Profile(
         Switches(
@@ -291,6 +306,8 @@ def sync_command(
                 click.echo(line)
             for line in note_lines(snapshot.notes, snapshot):
                 click.echo(line)
+            for line in nested_lines(snapshot.groups):
+                click.echo(line)
         elif snapshot.notes:
             click.secho(
                 f"{len(snapshot.notes)} user(s) sent without a partial address "
@@ -304,7 +321,11 @@ def sync_command(
     progress = _Progress() if sys.stderr.isatty() and not dry_run else None
     try:
         result = run_sync(
-            cfg, engine, on_plan=show_plan, on_progress=progress.update if progress else None
+            cfg,
+            engine,
+            on_plan=show_plan,
+            on_progress=progress.update if progress else None,
+            on_read=lambda line: click.echo(line, err=True),
         )
     finally:
         if progress is not None:

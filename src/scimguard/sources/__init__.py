@@ -11,6 +11,8 @@ Modules, one job each:
     okta      the Okta Users and Groups API
     okta_write  a partial profile update of one Okta user (the console's *Apply suggested fix*),
               through the reader's `OktaClient`
+    google    Google Workspace: the Admin SDK Directory API (google_auth: the delegated
+              service-account credentials; google_mapping: Google users to SCIM)
 
 A source never decides what is removed: it says when its read was partial (`problems`), and
 the engine's planner then removes nothing. Importing this package registers the built-ins.
@@ -27,12 +29,14 @@ from scimguard.sources.base import (
     source_for,
 )
 from scimguard.sources.files import FileSource, file_spec
+from scimguard.sources.google import GoogleSource
 from scimguard.sources.okta import OktaSource
 from scimguard.sources.read import describe, read_all, read_spec
 from scimguard.sources.snapshot import Snapshot, SourceError, SourceRecord
 
 register(FileSource())
 register(OktaSource())
+register(GoogleSource())
 
 __all__ = [
     "ReadContext",

@@ -12,6 +12,9 @@ Values go through `scimguard.text.visible`, so a hidden character is seen, not g
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from scimguard.sources.snapshot import SourceRecord
 from scimguard.sync.planner import REMEMBERED, Plan
 from scimguard.text import visible
 
@@ -72,6 +75,19 @@ def plan_lines(plan: Plan, *, verbose: bool = False) -> list[str]:
         lines.append(f"warning: {warning}")
     lines.append(plan_totals(plan))
     return lines
+
+
+def nested_lines(groups: Iterable[SourceRecord]) -> list[str]:
+    """One line per group whose nested groups its source flattened (the record's spec names
+    them in `nested`): AWS IAM Identity Center has no nested groups, so their users became
+    direct members."""
+    return [
+        f"~ group {visible(record.display)}: members of nested group(s) "
+        f"{', '.join(visible(str(n)) for n in record.source['nested'])} included as direct "
+        "members (AWS IAM Identity Center has no nested groups)"
+        for record in groups
+        if record.source.get("nested")
+    ]
 
 
 def held_line(plan: Plan) -> str:
