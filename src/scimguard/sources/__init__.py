@@ -9,6 +9,9 @@ Modules, one job each:
     read      `read_spec` / `read_all`: specs through the registry into one `Snapshot`
     files     record files (JSON, JSONL, CSV, Okta exports) through `scimguard.records`
     okta      the Okta Users and Groups API
+    graph     Microsoft Graph as an `ApiClient` (msal client-credentials token, paging)
+    entra_map Graph users and groups to SCIM (AWS's Entra ID mapping, `--mapping`)
+    entra     Microsoft Entra ID: full reads and delta queries (cursor in the state)
 
 A source never decides what is removed: it says when its read was partial (`problems`), and
 the engine's planner then removes nothing. Importing this package registers the built-ins.
@@ -24,6 +27,7 @@ from scimguard.sources.base import (
     registered,
     source_for,
 )
+from scimguard.sources.entra import EntraSource
 from scimguard.sources.files import FileSource, file_spec
 from scimguard.sources.okta import OktaSource
 from scimguard.sources.read import describe, read_all, read_spec
@@ -31,6 +35,7 @@ from scimguard.sources.snapshot import Snapshot, SourceError, SourceRecord
 
 register(FileSource())
 register(OktaSource())
+register(EntraSource())
 
 __all__ = [
     "ReadContext",
