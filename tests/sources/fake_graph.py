@@ -173,7 +173,7 @@ class FakeGraph:
         self.members: dict[str, list[str]] = {}  # group id -> direct member ids
         self.seq = 0
         self.log: list[tuple[int, str, str, str | None, bool]] = []  # seq, kind, id, member, added
-        self.expired_before = 0
+        self.epoch = 0  # a deltatoken is `<epoch>-<seq>`; expire_delta starts a new epoch
         self.expired_status = 410
         self.throttle_every: int | None = None
         self.fail_users_page: int | None = None
@@ -223,7 +223,7 @@ class FakeGraph:
 
     def expire_delta(self, status: int = 410) -> None:
         """Every deltaLink issued so far is refused (410, or 400 syncStateNotFound)."""
-        self.expired_before = self.seq + 1
+        self.epoch += 1
         self.expired_status = status
 
     def transitive_users(self, gid: str) -> set[str]:
@@ -517,14 +517,15 @@ class FakeGraph:
         token = q.get("$deltatoken")
         here = {k: v for k, v in q.items() if k not in ("$deltatoken", "$skiptoken")}
         if token == "latest":
-            link = f"{self.url}{path}?{urlencode({**here, '$deltatoken': str(self.seq)})}"
+            link = f"{self.url}{path}?{urlencode({**here, '$deltatoken': self._token(self.seq)})}"
             self._send(h, 200, {"value": [], "@odata.deltaLink": link})
             return
         if "$skiptoken" in q:  # a page of a round: "<since>.<until>.<offset>"
             since, until, offset = (int(x) for x in q["$skiptoken"].split("."))
         else:
-            since, until, offset = int(token or 0), self.seq, 0
-            if token is not None and since < self.expired_before:
+            epoch, since = (int(x) for x in (token or f"{self.epoch}-0").split("-"))
+            until, offset = self.seq, 0
+            if epoch != self.epoch:
                 if self.expired_status == 410:
                     self._error(h, 410, "syncStateNotFound", "The sync state is not found.")
                 else:
@@ -546,9 +547,12 @@ class FakeGraph:
             body["@odata.nextLink"] = f"{self.url}{path}?{urlencode({**here, '$skiptoken': skip})}"
         else:
             body["@odata.deltaLink"] = (
-                f"{self.url}{path}?{urlencode({**here, '$deltatoken': str(until)})}"
+                f"{self.url}{path}?{urlencode({**here, '$deltatoken': self._token(until)})}"
             )
         self._send(h, 200, body)
+
+    def _token(self, seq: int) -> str:
+        return f"{self.epoch}-{seq}"
 
     def _changes(self, kind: str, since: int, until: int, q: dict) -> list[dict]:
         """The objects of `kind` changed in (since, until], in the order of their last change."""
