@@ -7,9 +7,12 @@ import sys
 import click
 
 from scimguard.check import CsvReport, JsonReport, Report, TextReport, run_check
+from scimguard.cli.entra import entra_spec, with_entra_options
 from scimguard.cli.options import input_options, output_options, profile_options
 from scimguard.profile import Profile, Severity, Switches
 from scimguard.records import AttributeMapping, MappingError, UnusableInput, read_records
+from scimguard.records.location import NO_LOCATIONS
+from scimguard.records.model import Record
 
 PROGRESS_MIN_BYTES = 8 << 20
 
@@ -26,7 +29,7 @@ def console(file=None, *, stderr: bool = False):  # type: ignore[no-untyped-def]
 
 
 @click.command("check")
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.argument("paths", nargs=-1, metavar="PATH...")
 @click.option(
     "--workers",
     type=click.IntRange(min=0),
@@ -52,6 +55,7 @@ def console(file=None, *, stderr: bool = False):  # type: ignore[no-untyped-def]
     show_default=True,
     help="Exit 1 when a finding of this severity or worse is found.",
 )
+@with_entra_options
 @input_options
 @profile_options
 def check_command(
@@ -66,13 +70,34 @@ def check_command(
     incomplete_address: str,
     mapping: str | None,
     empty_cells: str,
+    entra_tenant: str | None,
+    entra_client_id: str | None,
 ) -> None:
     """Report every record AWS IAM Identity Center would refuse, and why, with a fix.
 
     PATH is a file (SCIM JSON array, ListResponse, JSON lines, CSV, Okta export), a directory
-    of such files, or - for standard input. Exit code: 0 nothing at or above --fail-on,
+    of such files, or - for standard input; or, instead of PATHs, --entra-tenant reads a live
+    Entra ID directory (nothing is provisioned). Exit code: 0 nothing at or above --fail-on,
     1 findings (or records that could not be read), 2 unusable invocation or input.
     """
+    if entra_tenant:
+        if paths:
+            raise click.UsageError("give PATHs or --entra-tenant, not both")
+        spec = entra_spec(entra_tenant, entra_client_id, mapping, empty_cells)
+        _check_records(
+            _read_source(spec),
+            output_format,
+            excel,
+            fail_on,
+            allow_legacy_characters,
+            require_complete_address,
+            incomplete_address,
+        )
+        return
+    if entra_client_id:
+        raise click.UsageError("--entra-client-id needs --entra-tenant TENANT_ID")
+    if not paths:
+        raise click.UsageError("give at least one PATH (or --entra-tenant TENANT_ID)")
     try:
         attribute_mapping = AttributeMapping.load(mapping) if mapping else None
         stream = read_records(list(paths), input_format, attribute_mapping, empty_cells)  # type: ignore[arg-type]
@@ -136,6 +161,64 @@ def check_command(
         where = f"{lost.source}: {lost.message}; " if lost is not None else ""
         inputs = ", ".join(stream.files)
         click.echo(f"error: {where}not a single record could be read from {inputs}", err=True)
+    sys.exit(code)
+
+
+def _read_source(spec: dict) -> tuple[list[Record], list[str]]:
+    """A live directory's records through the source registry (as `sync` reads it), with
+    its progress on stderr; a source that cannot be read at all stops here (exit 2)."""
+    from scimguard.sources import ReadContext, SourceError, describe, read_spec
+
+    where = describe(spec)
+    try:
+        found, problems = read_spec(spec, ReadContext(progress=lambda m: click.echo(m, err=True)))
+    except SourceError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    records = [
+        Record(index, where, index, r.kind, r.resource)  # type: ignore[arg-type]
+        for index, r in enumerate(found, 1)
+    ]
+    return records, problems
+
+
+def _check_records(
+    read: tuple[list[Record], list[str]],
+    output_format: str | None,
+    excel: bool,
+    fail_on: str,
+    allow_legacy_characters: bool,
+    require_complete_address: bool,
+    incomplete_address: str,
+) -> None:
+    """`check` of records read from a source: the same profile and reports as a file's."""
+    records, problems = read
+    for problem in problems:
+        click.secho(f"source problem: {problem}", fg="yellow", err=True)
+    profile = Profile(
+        Switches(
+            allow_legacy_characters=allow_legacy_characters,
+            require_complete_address=require_complete_address,
+            incomplete_address=incomplete_address,  # type: ignore[arg-type]
+        )
+    )
+    stdout = sys.stdout
+    output_format = output_format or ("text" if stdout.isatty() else "json")
+    report: Report
+    if output_format == "json":
+        report = JsonReport(stdout.buffer)
+    elif output_format == "csv":
+        if excel and hasattr(stdout, "reconfigure"):
+            stdout.reconfigure(encoding="utf-8")
+        report = CsvReport(stdout, NO_LOCATIONS, bom=excel)
+    else:
+        report = TextReport(console(stdout), NO_LOCATIONS, {})
+    summary = run_check(records, profile, report)
+    code = summary.exit_code(Severity(fail_on))
+    if problems and code == 0:
+        code = 1  # a partial read: what was not read was not checked
+    if code == 2:
+        click.echo("error: not a single record could be read from the source", err=True)
     sys.exit(code)
 
 

@@ -10,6 +10,7 @@ import click
 import orjson
 
 from scimguard.cli.databases import state_db_option
+from scimguard.cli.entra import entra_spec, with_entra_options
 from scimguard.cli.options import input_options, output_options, profile_options
 from scimguard.profile import Profile, Switches
 from scimguard.store.db import redact
@@ -46,6 +47,8 @@ def source_specs(
     input_format: str | None = None,
     mapping: str | None = None,
     empty_cells: str = "absent",
+    entra_tenant: str | None = None,
+    entra_client_id: str | None = None,
 ) -> list[dict]:
     from scimguard.sources import file_spec
 
@@ -68,8 +71,14 @@ def source_specs(
         )
     elif okta_groups or okta_app:
         raise click.UsageError("--okta-group and --okta-app need --okta-org URL")
+    if entra_tenant:
+        specs.append(entra_spec(entra_tenant, entra_client_id, mapping, empty_cells))
+    elif entra_client_id:
+        raise click.UsageError("--entra-client-id needs --entra-tenant TENANT_ID")
     if not specs:
-        raise click.UsageError("give at least one SOURCE file or --okta-org URL")
+        raise click.UsageError(
+            "give at least one SOURCE file, --okta-org URL or --entra-tenant TENANT_ID"
+        )
     return specs
 
 
@@ -187,6 +196,7 @@ class _Progress:
     help="Only these Okta groups and their members (repeatable).",
 )
 @click.option("--okta-app", metavar="ID", help="Only users and groups assigned to this Okta app.")
+@with_entra_options
 @input_options
 @profile_options
 @unattended_options
@@ -209,6 +219,8 @@ def sync_command(
     okta_org: str | None,
     okta_groups: tuple[str, ...],
     okta_app: str | None,
+    entra_tenant: str | None,
+    entra_client_id: str | None,
     input_format: str | None,
     mapping: str | None,
     empty_cells: str,
@@ -216,7 +228,8 @@ def sync_command(
     require_complete_address: bool,
     incomplete_address: str,
 ) -> None:
-    """Plan and apply SOURCE files (anything `check` reads) or an Okta org to a SCIM target.
+    """Plan and apply SOURCE files (anything `check` reads), an Okta org or an Entra ID tenant to
+    a SCIM target.
 
     \b
     Matches by externalId, then userName (groups: displayName) ignoring case; deactivates
@@ -248,7 +261,15 @@ def sync_command(
         raise click.UsageError("--rate-writes and --rate-reads must be positive")
     token = read_token(None if token_file else token_env, token_file)
     specs = source_specs(
-        sources, okta_org, okta_groups, okta_app, input_format, mapping, empty_cells
+        sources,
+        okta_org,
+        okta_groups,
+        okta_app,
+        input_format,
+        mapping,
+        empty_cells,
+        entra_tenant=entra_tenant,
+        entra_client_id=entra_client_id,
     )
     profile = Profile(
         Switches(
