@@ -16,6 +16,7 @@ from scimguard.profile.schema import GROUP_URN
 from scimguard.server.testing import running_emulator
 from scimguard.sources import file_spec
 from scimguard.sync.planner import Options
+from scimguard.sync.retry import retry
 from scimguard.sync.run import SyncConfig, run_sync
 from scimguard.sync.store import open_engine
 from scimguard.sync.tasks import list_tasks
@@ -161,3 +162,13 @@ def test_a_hidden_character_is_a_task_with_its_diagnosis(tmp_path, monkeypatch, 
         assert task.source["type"] == "entra" and task.source["id"] == "u-00007"
         finding = next(f for f in task.findings if f["rule"] == "hidden-character")
         assert finding["attribute"] == "name.givenName"  # the diagnosis names where it hides
+        fake.update_user("u-00007", givenName="Anne")  # fixed at the source
+        fake.requests.clear()
+        [outcome] = retry(engine, [task.id], token=cfg.token)
+        assert outcome.state == "succeeded", outcome.message
+        assert [r.split("?", 1)[0] for r in fake.requests][:2] == [
+            "/v1.0/users/delta",
+            "/v1.0/groups/delta",
+        ]  # Retry read the fix through the delta link
+        names = {u["externalId"]: u["name"]["givenName"] for u in _users(emulator, cfg)}
+        assert names["u-00007"] == "Anne"

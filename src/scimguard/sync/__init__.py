@@ -12,7 +12,7 @@ Modules, one job each:
     client     the SCIM client: httpx, quota-aware rate limiter, retries by `backoff`
     drain      a graceful stop: no new request once asked, those in flight finish
     desired    the desired state's types: SourceRecord, Snapshot, SourceError (a leaf)
-    sources    where the desired state comes from (files, group files, Okta)
+    sources    where the desired state comes from (files, group files, Okta, Entra ID)
     okta       the Okta Users and Groups API reader (retries by `backoff`)
     omitted    partial addresses left out of the desired state, and their notes on the task list
     planner    desired vs target -> plan (create, update, deactivate, delete, blocked, members)
