@@ -34,7 +34,8 @@ Implemented:
 - Errors are `{"error": {"code", "message", "innerError": {"date", "request-id",
   "client-request-id"}}}`. Throttling: `throttle_every=N` answers every N-th Graph request
   429 `TooManyRequests` with `Retry-After` (seconds). Faults: `fail_users_page=N` answers 503
-  `serviceNotAvailable` to every read of page N of `/users`.
+  `serviceNotAvailable` to every read of page N of `/users`; `forbidden` (path prefixes)
+  answers 403 `Authorization_RequestDenied`, as for an app without the permission.
 """
 
 from __future__ import annotations
@@ -177,6 +178,7 @@ class FakeGraph:
         self.expired_status = 410
         self.throttle_every: int | None = None
         self.fail_users_page: int | None = None
+        self.forbidden: set[str] = set()  # path prefixes the app lacks the permission for
         self.requests: list[str] = []  # Graph paths and queries, in order
         self.token_requests = 0
         self.throttled = 0
@@ -421,6 +423,14 @@ class FakeGraph:
             with self._lock:
                 self.throttled += 1
             self._error(h, 429, "TooManyRequests", "Too many requests.", [("Retry-After", "1")])
+            return
+        if any(url.path.startswith(prefix) for prefix in self.forbidden):
+            self._error(
+                h,
+                403,
+                "Authorization_RequestDenied",
+                "Insufficient privileges to complete the operation.",
+            )
             return
         if parts[0] != "v1.0":
             self._error(h, 404, "Request_ResourceNotFound", f"Resource {url.path} not found.")

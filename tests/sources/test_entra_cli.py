@@ -73,6 +73,7 @@ def test_sync_provisions_the_tenant_and_files_the_defective_as_a_task(tenant, tm
         summary = json.loads(result.stdout)
         assert summary["created"] == 24 + 2 and summary["blocked"] == 1
         assert "source problem" not in result.stderr
+        assert "Entra: 25 users read" in result.stderr  # progress on stderr
         tenant.requests.clear()
         again = run([*args, "--json"], tenant, tmp_path, SCIMGUARD_TARGET_TOKEN=token)
         assert json.loads(again.stdout)["created"] == 0

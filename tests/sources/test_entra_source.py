@@ -117,3 +117,12 @@ def test_a_property_graph_does_not_know_is_its_error(tenant, tmp_path):
     snap = read_all([entra_spec(tenant, mapping=str(mapping))])
     assert not snap.complete
     assert "Request_BadRequest" in snap.problems[0] and "jobTitel" in snap.problems[0]
+
+
+def test_a_missing_permission_names_the_permissions(tenant):
+    tenant.forbidden = {"/v1.0/groups"}
+    snap = read_all([entra_spec(tenant)])
+    assert not snap.complete and len(snap.users) == 30
+    assert snap.groups == []
+    assert "403" in snap.problems[0] and "Authorization_RequestDenied" in snap.problems[0]
+    assert "GroupMember.Read.All" in snap.problems[0]

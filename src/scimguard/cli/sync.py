@@ -325,7 +325,11 @@ def sync_command(
     progress = _Progress() if sys.stderr.isatty() and not dry_run else None
     try:
         result = run_sync(
-            cfg, engine, on_plan=show_plan, on_progress=progress.update if progress else None
+            cfg,
+            engine,
+            on_plan=show_plan,
+            on_progress=progress.update if progress else None,
+            on_read=lambda line: click.echo(line, err=True),  # an API source's pages
         )
     finally:
         if progress is not None:

@@ -176,11 +176,16 @@ async def run_sync_async(
     on_plan: Callable[[Plan, Snapshot], None] | None = None,
     snapshot: Snapshot | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    on_read: Callable[[str], None] | None = None,
 ) -> RunResult:
+    """`on_progress(done, total)` while applying; `on_read(line)` while the sources are read."""
     started = time.monotonic()
     if snapshot is None:
         state = EngineSourceState(engine) if engine is not None else NoState()
-        snapshot = read_all(cfg.sources, context=ReadContext(retry=cfg.retry, state=state))
+        context = ReadContext(retry=cfg.retry, state=state)
+        if on_read is not None:
+            context.progress = on_read
+        snapshot = read_all(cfg.sources, context=context)
     snapshot.notes.update(omit_incomplete(snapshot, cfg.profile))
     result = RunResult(None, snapshot)
     run_id = None
