@@ -42,7 +42,7 @@ from scimguard.sources.snapshot import SourceError, SourceRecord
 TOP = 999  # Graph's largest page of users and groups
 EVENTUAL = {"ConsistencyLevel": "eventual"}
 STATE_VERSION = 1
-_SPEC_KEYS = ("type", "tenant", "client_id", "graph_url", "authority_url", "mapping")
+_SPEC_KEYS = ("type", "tenant", "client_id", "graph_url", "authority_url", "mapping", "empty_cells")
 
 
 class EntraSource:
@@ -83,14 +83,14 @@ def read_entra(spec: Spec, context: ReadContext) -> SourceRead:
     with GraphClient(settings, credential_from_env(), retry=policy) as client:
         reader = _Reader(client, select, context)
         directory: dict[str, Any] | None = None
-        saved = context.state.load(key) if keeps_state else None
+        saved: Any = context.state.load(key) if keeps_state else None
         if _usable(saved, select):
             try:
-                directory = reader.delta(saved)  # type: ignore[arg-type]
+                directory = reader.delta(saved)
             except ApiError as exc:
                 if not _expired(exc):
                     problems.append(str(exc))
-                    return _records(spec, conv, saved, partial=True), problems  # type: ignore[arg-type]
+                    return _records(spec, conv, saved, partial=True), problems
                 context.progress(f"Entra: the delta link expired ({exc}): reading everything")
         if directory is None:
             directory = reader.full(with_cursor=keeps_state)
