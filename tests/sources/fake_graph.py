@@ -168,6 +168,15 @@ class FakeGraph(IdentityPlatform):
         for mid in members:
             self.add_member(gid, mid)
 
+    def delete_group(self, gid: str) -> None:
+        del self.groups[gid]
+        del self.members[gid]
+        self._change("group", gid)
+        for parent, ids in self.members.items():
+            if gid in ids:
+                ids.remove(gid)
+                self._change("group", parent, gid, added=False)
+
     def add_member(self, gid: str, mid: str) -> None:
         self.members[gid].append(mid)
         self._change("group", gid, mid, added=True)

@@ -130,3 +130,18 @@ def test_a_new_mapping_reads_everything_again(tenant, state, tmp_path):
     snap = read_all([entra_spec(tenant, mapping=str(mapping))], context=ReadContext(state=state))
     assert snap.complete
     assert tenant.graph_requests("/v1.0/users?")  # the saved objects lack officeLocation
+
+
+def test_a_deleted_nested_group_leaves_its_parent_in_the_delta(tenant, state):
+    spec = entra_spec(tenant)
+    read_all([spec], context=ReadContext(state=state))
+    tenant.delete_group("g-001")  # nested in g-000: its users leave g-000 too
+    tenant.add_group("g-009", "Audit", ["u-00005", "u-00006"])
+    tenant.add_member("g-009", "g-002")  # a new group nesting an old one
+    tenant.requests.clear()
+    snap = read_all([spec], context=ReadContext(state=state))
+    assert snap.complete, snap.problems
+    assert not tenant.graph_requests("/v1.0/groups?")  # no full listing
+    assert resources(snap) == full_read(tenant)
+    audit = next(g for g in snap.groups if g.external_id == "g-009")
+    assert len(audit.resource["members"]) == 21  # its 2 and g-002's 20, u-00005 in both
