@@ -154,7 +154,11 @@ def test_shell_completion_as_documented():
 
 
 def test_databases_and_tenants_have_one_name_each():
-    """A database option is --state-db or --emulator-db, a tenant is --tenant, everywhere."""
+    """A database option is --state-db or --emulator-db, a tenant is --tenant, everywhere.
+
+    A source's own directory keeps the source's word: `--entra-tenant` names an Entra ID
+    tenant (a directory read from), not an emulator tenant, and is the one exception."""
+    source_terms = {"--entra-tenant"}
     for path, command in every_command():
         for param in command.params:
             if not isinstance(param, click.Option) or param.hidden:
@@ -162,5 +166,5 @@ def test_databases_and_tenants_have_one_name_each():
             longs = [o for o in param.opts if o.startswith("--")]
             if any("db" in o or "database" in o for o in longs):
                 assert longs[0] in ("--state-db", "--emulator-db"), (path, longs)
-            if any("tenant" in o for o in longs):
+            if any("tenant" in o for o in longs) and longs[0] not in source_terms:
                 assert longs[0] == "--tenant", (path, longs)

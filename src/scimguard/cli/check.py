@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from scimguard.check import CsvReport, JsonReport, Report, TextReport, run_check
-from scimguard.cli.google_options import google_options, google_specs
+from scimguard.cli.directories import directory_options, directory_specs
 from scimguard.cli.options import input_options, output_options, profile_options
 from scimguard.profile import Profile, Severity, Switches
 from scimguard.records import (
@@ -63,7 +63,7 @@ def console(file=None, *, stderr: bool = False):  # type: ignore[no-untyped-def]
     show_default=True,
     help="Exit 1 when a finding of this severity or worse is found.",
 )
-@google_options
+@directory_options
 @input_options
 @profile_options
 def check_command(
@@ -82,13 +82,17 @@ def check_command(
     """Report every record AWS IAM Identity Center would refuse, and why, with a fix.
 
     PATH is a file (SCIM JSON array, ListResponse, JSON lines, CSV, Okta export), a directory
-    of such files, or - for standard input; or, instead of PATH, --google-customer ID reads a
-    live Google Workspace directory (provisioning nothing). Exit code: 0 nothing at or above
-    --fail-on, 1 findings (or records that could not be read), 2 unusable invocation or input.
+    of such files, or - for standard input; or, instead of PATH, --google-customer ID or
+    --entra-tenant TENANT_ID reads a live directory (provisioning nothing). Exit code: 0
+    nothing at or above --fail-on, 1 findings (or records that could not be read, or a
+    directory read only in part), 2 unusable invocation or input.
     """
-    directories = google_specs(click.get_current_context(), mapping)
+    directories = directory_specs(click.get_current_context(), mapping, empty_cells)
     if bool(directories) == bool(paths):
-        raise click.UsageError("give PATH... or --google-customer ID (not both)")
+        raise click.UsageError(
+            "give PATH... or a live directory (--google-customer ID, --entra-tenant "
+            "TENANT_ID), not both"
+        )
     files: RecordStream | None = None
     directory: DirectoryRead | None = None
     stream: RecordStream | DirectoryRead

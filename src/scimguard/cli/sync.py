@@ -10,7 +10,7 @@ import click
 import orjson
 
 from scimguard.cli.databases import state_db_option
-from scimguard.cli.google_options import google_options, google_specs
+from scimguard.cli.directories import DIRECTORY_OPTIONS, directory_options, directory_specs
 from scimguard.cli.options import input_options, output_options, profile_options
 from scimguard.profile import Profile, Switches
 from scimguard.store.db import redact
@@ -49,7 +49,7 @@ def source_specs(
     empty_cells: str = "absent",
     extra: list[dict] | None = None,
 ) -> list[dict]:
-    """The source specs of the options; `extra`: those built elsewhere (Google Workspace)."""
+    """The source specs of the options; `extra`: the live directories (cli/directories.py)."""
     from scimguard.sources import file_spec
 
     specs = []
@@ -73,9 +73,7 @@ def source_specs(
         raise click.UsageError("--okta-group and --okta-app need --okta-org URL")
     specs.extend(extra or [])
     if not specs:
-        raise click.UsageError(
-            "give at least one SOURCE file, --okta-org URL or --google-customer ID"
-        )
+        raise click.UsageError(f"give at least one SOURCE file, {DIRECTORY_OPTIONS}")
     return specs
 
 
@@ -193,7 +191,7 @@ class _Progress:
     help="Only these Okta groups and their members (repeatable).",
 )
 @click.option("--okta-app", metavar="ID", help="Only users and groups assigned to this Okta app.")
-@google_options
+@directory_options
 @input_options
 @profile_options
 @unattended_options
@@ -223,8 +221,8 @@ def sync_command(
     require_complete_address: bool,
     incomplete_address: str,
 ) -> None:
-    """Plan and apply SOURCE files (anything `check` reads), an Okta org or a Google Workspace
-    directory to a SCIM target.
+    """Plan and apply SOURCE files (anything `check` reads), an Okta org, a Google Workspace
+    directory or an Entra ID tenant to a SCIM target.
 
     \b
     Matches by externalId, then userName (groups: displayName) ignoring case; deactivates
@@ -263,7 +261,7 @@ def sync_command(
         input_format,
         mapping,
         empty_cells,
-        extra=google_specs(click.get_current_context(), mapping),
+        extra=directory_specs(click.get_current_context(), mapping, empty_cells),
     )
     profile = Profile(
         Switches(

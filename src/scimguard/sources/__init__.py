@@ -13,6 +13,9 @@ Modules, one job each:
               through the reader's `OktaClient`
     google    Google Workspace: the Admin SDK Directory API (google_auth: the delegated
               service-account credentials; google_mapping: Google users to SCIM)
+    graph     Microsoft Graph as an `ApiClient` (msal client-credentials token, paging)
+    entra_map Graph users and groups to SCIM (AWS's Entra ID mapping, `--mapping`)
+    entra     Microsoft Entra ID: full reads and delta queries (cursor in the state)
 
 A source never decides what is removed: it says when its read was partial (`problems`), and
 the engine's planner then removes nothing. Importing this package registers the built-ins.
@@ -28,6 +31,7 @@ from scimguard.sources.base import (
     registered,
     source_for,
 )
+from scimguard.sources.entra import EntraSource
 from scimguard.sources.files import FileSource, file_spec
 from scimguard.sources.google import GoogleSource
 from scimguard.sources.okta import OktaSource
@@ -37,6 +41,7 @@ from scimguard.sources.snapshot import Snapshot, SourceError, SourceRecord
 register(FileSource())
 register(OktaSource())
 register(GoogleSource())
+register(EntraSource())
 
 __all__ = [
     "ReadContext",

@@ -22,7 +22,7 @@ import logging
 import re
 from collections.abc import MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -106,7 +106,7 @@ class ApiClient:
     def close(self) -> None:
         self.http.close()
 
-    def __enter__(self) -> ApiClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -165,9 +165,10 @@ class ApiClient:
         )
         if answer.response is None or self.is_transient(answer):
             last = answer.error if answer.status is None else str(answer.status)
+            said = f": {self.error_text(answer.response)}" if answer.response is not None else ""
             raise ApiError(
-                f"{self.name} failed on {method} {path_of(url)} after "
-                f"{self.retry.max_attempts} attempts ({last})",
+                f"{self.name} failed on {method} {path_of(url).split('?', 1)[0]} after "
+                f"{self.retry.max_attempts} attempts ({last}){said}",
                 answer.status,
                 answer.response,
             )

@@ -180,7 +180,7 @@ async def run_sync_async(
     on_progress: Callable[[int, int], None] | None = None,
     on_read: Callable[[str], None] | None = None,
 ) -> RunResult:
-    """`on_read`: a source's progress lines while it reads (an API source's pages)."""
+    """`on_progress(done, total)` while applying; `on_read(line)` while the sources are read."""
     started = time.monotonic()
     if snapshot is None:
         state = EngineSourceState(engine) if engine is not None else NoState()
