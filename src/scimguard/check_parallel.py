@@ -33,8 +33,8 @@ from scimguard.records.sources import detect_format, open_input
 MIN_BYTES = 32 << 20  # below this, starting processes costs more than it saves
 CHUNK_BYTES = 1 << 20
 
-_profiles: dict[tuple[bool, bool, str], Profile] = {}
-_screens: dict[tuple[bool, bool, str], BlockScreen] = {}
+_profiles: dict[Switches, Profile] = {}
+_screens: dict[Switches, BlockScreen] = {}
 
 
 def usable(stream: RecordStream) -> bool:
@@ -50,7 +50,7 @@ def usable(stream: RecordStream) -> bool:
     return True
 
 
-def _check_lines(switches: tuple[bool, bool, str], path: str, start: int, stop: int) -> Any:
+def _check_lines(switches: Switches, path: str, start: int, stop: int) -> Any:
     """In a worker: read bytes [start, stop) of the file (whole lines), parse and check them.
 
     Line numbers are relative to the chunk (1 = its first line); the first value returned is
@@ -63,8 +63,8 @@ def _check_lines(switches: tuple[bool, bool, str], path: str, start: int, stop: 
     """
     profile = _profiles.get(switches)
     if profile is None:
-        profile = _profiles[switches] = Profile(Switches(*switches))
-        _screens[switches] = make_block_screen(switches[1])
+        profile = _profiles[switches] = Profile(switches)
+        _screens[switches] = make_block_screen(switches.require_complete_address)
     screen = _screens[switches]
     loads = orjson.loads
     numbers: list[int] = []
@@ -139,11 +139,7 @@ def run_check_parallel(
     """What `run_check(stream, ...)` returns and writes, computed by worker processes."""
     import multiprocessing
 
-    switches = (
-        profile.switches.allow_legacy_characters,
-        profile.switches.require_complete_address,
-        profile.switches.incomplete_address,
-    )
+    switches = profile.switches  # frozen: the workers' cache key, pickled whole
     workers = workers or min(os.cpu_count() or 2, 8)
     tracker = DuplicateTracker()
     with_errors = bytearray()

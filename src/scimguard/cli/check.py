@@ -61,9 +61,7 @@ def check_command(
     output_format: str | None,
     excel: bool,
     fail_on: str,
-    allow_legacy_characters: bool,
-    require_complete_address: bool,
-    incomplete_address: str,
+    switches: Switches,
     mapping: str | None,
     empty_cells: str,
 ) -> None:
@@ -84,13 +82,7 @@ def check_command(
     stdout = sys.stdout
     if output_format is None:
         output_format = "text" if stdout.isatty() else "json"
-    profile = Profile(
-        Switches(
-            allow_legacy_characters=allow_legacy_characters,
-            require_complete_address=require_complete_address,
-            incomplete_address=incomplete_address,  # type: ignore[arg-type]
-        )
-    )
+    profile = Profile(switches)
     report: Report
     if output_format == "json":
         report = JsonReport(sys.stdout.buffer, locations=stream.locations, read_as=stream.encodings)

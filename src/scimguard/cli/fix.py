@@ -113,9 +113,7 @@ def fix_command(
     input_format: str | None,
     mapping: str | None,
     empty_cells: str,
-    allow_legacy_characters: bool,
-    require_complete_address: bool,
-    incomplete_address: str,
+    switches: Switches,
 ) -> None:
     """Write a corrected copy of INPUT, applying the suggested values that are safe.
 
@@ -167,13 +165,7 @@ def fix_command(
         raise click.UsageError(
             f"unknown rule {', '.join(unknown)} (see `scimguard rules` for the codes)"
         )
-    profile = Profile(
-        Switches(
-            allow_legacy_characters=allow_legacy_characters,
-            require_complete_address=require_complete_address,
-            incomplete_address=incomplete_address,  # type: ignore[arg-type]
-        )
-    )
+    profile = Profile(switches)
     try:
         attribute_mapping = AttributeMapping.load(mapping) if mapping else None
         result = run_fix(

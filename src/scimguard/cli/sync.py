@@ -12,6 +12,7 @@ import orjson
 from scimguard.cli.databases import state_db_option
 from scimguard.cli.options import input_options, output_options, profile_options
 from scimguard.profile import Profile, Switches
+from scimguard.rates import READS_PER_SECOND, WRITES_PER_SECOND
 from scimguard.store.db import redact
 from scimguard.sync.report import MEANINGS
 from scimguard.unattended.options import unattended_options
@@ -150,19 +151,19 @@ class _Progress:
 )
 @click.option(
     "--rate-writes",
-    default=25.0,
+    default=WRITES_PER_SECOND,
     show_default=True,
     type=float,
     help="Writes per second this run keeps to: a client's pace, not the quota a server "
-    "enforces (`serve --quota-writes`; AWS's is 25).",
+    f"enforces (`serve --quota-writes`; AWS's is {WRITES_PER_SECOND:g}).",
 )
 @click.option(
     "--rate-reads",
-    default=40.0,
+    default=READS_PER_SECOND,
     show_default=True,
     type=float,
     help="Reads per second this run keeps to: a client's pace, not the quota a server "
-    "enforces (`serve --quota-reads`; AWS's is 40).",
+    f"enforces (`serve --quota-reads`; AWS's is {READS_PER_SECOND:g}).",
 )
 @click.option(
     "--concurrency",
@@ -212,9 +213,7 @@ def sync_command(
     input_format: str | None,
     mapping: str | None,
     empty_cells: str,
-    allow_legacy_characters: bool,
-    require_complete_address: bool,
-    incomplete_address: str,
+    switches: Switches,
 ) -> None:
     """Plan and apply SOURCE files (anything `check` reads) or an Okta org to a SCIM target.
 
@@ -250,13 +249,7 @@ def sync_command(
     specs = source_specs(
         sources, okta_org, okta_groups, okta_app, input_format, mapping, empty_cells
     )
-    profile = Profile(
-        Switches(
-            allow_legacy_characters=allow_legacy_characters,
-            require_complete_address=require_complete_address,
-            incomplete_address=incomplete_address,  # type: ignore[arg-type]
-        )
-    )
+    profile = Profile(switches)
     cfg = SyncConfig(
         target_url=target_url.rstrip("/"),
         token=token,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode
@@ -443,26 +443,21 @@ class Console:
 
     def check_page(self, ctx: Ctx) -> Response:
         result = None
-        options: dict[str, Any] = {
-            "require_complete_address": True,
-            "incomplete_address": DEFAULT_SWITCHES.incomplete_address,
-            "empty_cells": "absent",
-        }
+        options: dict[str, Any] = {**asdict(DEFAULT_SWITCHES), "empty_cells": "absent"}
         if ctx.form is not None:
             upload = ctx.form.get("file")
-            options = {
+            switches = checking.switches_from_form(ctx.field)
+            read = {
                 "input_format": ctx.field("input_format") or None,
-                "allow_legacy_characters": ctx.field("allow_legacy_characters") == "1",
-                "require_complete_address": ctx.field("require_complete_address") == "1",
-                "incomplete_address": "block"
-                if ctx.field("incomplete_address") == "block"
-                else "omit",
                 "empty_cells": "empty-string"
                 if ctx.field("empty_cells") == "empty-string"
                 else "absent",
             }
+            options = {**asdict(switches), **read}
             if isinstance(upload, UploadFile) and upload.filename:
-                result, csv_text = checking.check_upload(upload.file, upload.filename, **options)
+                result, csv_text = checking.check_upload(
+                    upload.file, upload.filename, switches=switches, **read
+                )
                 if result.error is None:
                     result.report_id = checking.keep_report(
                         self.engine, ctx.session.id_hash, result.filename, csv_text

@@ -11,6 +11,7 @@ import io
 import re
 import secrets
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -104,14 +105,22 @@ def safe_name(filename: str) -> str:
     return base[:100]
 
 
+def switches_from_form(field: Callable[[str], str]) -> Switches:
+    """The profile's switches from the check page's form (`field(name)` is the posted value):
+    the one place the console turns a form into `Switches`. An unchecked box is off."""
+    return Switches(
+        allow_legacy_characters=field("allow_legacy_characters") == "1",
+        require_complete_address=field("require_complete_address") == "1",
+        incomplete_address="block" if field("incomplete_address") == "block" else "omit",
+    )
+
+
 def check_upload(
     data: IO[bytes],
     filename: str,
     *,
     input_format: str | None = None,
-    allow_legacy_characters: bool = False,
-    require_complete_address: bool = True,
-    incomplete_address: str = DEFAULT_SWITCHES.incomplete_address,
+    switches: Switches = DEFAULT_SWITCHES,
     empty_cells: str = "absent",
 ) -> tuple[CheckResult, str]:
     """(result for the page, CSV report) for one uploaded file."""
@@ -133,13 +142,7 @@ def check_upload(
         if size == 0:
             result.error = f"{name} is empty: there is nothing to check."
             return result, ""
-        profile = Profile(
-            Switches(
-                allow_legacy_characters=allow_legacy_characters,
-                require_complete_address=require_complete_address,
-                incomplete_address="block" if incomplete_address == "block" else "omit",
-            )
-        )
+        profile = Profile(switches)
         try:
             stream = read_records([str(path)], input_format, None, empty_cells)  # type: ignore[arg-type]
             report = _PageReport(result, csv_out, str(path), stream.locations)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from scimguard.profile import Profile
+from scimguard.rates import READS_PER_SECOND, WRITES_PER_SECOND
 from scimguard.sync import memory
 from scimguard.sync.backoff import RetryPolicy
 from scimguard.sync.client import ScimClient, TargetReadFailed, TargetUnauthorized
@@ -25,6 +26,7 @@ from scimguard.sync.executor import Executor, Outcome
 from scimguard.sync.omitted import omit_incomplete, record_notes
 from scimguard.sync.planner import COUNTS, Options, Owned, Plan, Planner, TargetState, total
 from scimguard.sync.schema import resources, runs
+from scimguard.sync.settings import RunSettings
 from scimguard.sync.sources import read_all
 from scimguard.sync.store import now
 from scimguard.sync.tasks import dismiss_gone
@@ -37,13 +39,18 @@ class SyncConfig:
     sources: list[dict[str, Any]]
     options: Options = field(default_factory=Options)
     dry_run: bool = False
-    rate_writes: float = 25.0
-    rate_reads: float = 40.0
+    rate_writes: float = WRITES_PER_SECOND
+    rate_reads: float = READS_PER_SECOND
     concurrency: int = 16
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     token_env: str | None = None
     token_file: str | None = None
     profile: Profile = field(default_factory=Profile)
+
+    @property
+    def settings(self) -> RunSettings:
+        """What the run records, and Retry plans with again."""
+        return RunSettings(self.options, self.profile.switches, self.rate_writes, self.rate_reads)
 
 
 @dataclass
@@ -138,18 +145,7 @@ def _start_run(engine: Engine, cfg: SyncConfig) -> int:
                 token_env=cfg.token_env,
                 token_file=cfg.token_file,
                 sources=json.dumps(cfg.sources),
-                options=json.dumps(
-                    {
-                        "delete_missing": cfg.options.delete_missing,
-                        "max_removals": cfg.options.max_removals,
-                        "adopt_manual": cfg.options.adopt_manual,
-                        "rate_writes": cfg.rate_writes,
-                        "rate_reads": cfg.rate_reads,
-                        "allow_legacy_characters": cfg.profile.switches.allow_legacy_characters,
-                        "require_complete_address": cfg.profile.switches.require_complete_address,
-                        "incomplete_address": cfg.profile.switches.incomplete_address,
-                    }
-                ),
+                options=cfg.settings.to_json(),
                 dry_run=cfg.dry_run,
             )
         )
