@@ -21,13 +21,14 @@ from typing import Any
 import orjson
 
 from scimguard.check import Report, Summary, _mark
+from scimguard.errors import UnusableInput
 from scimguard.profile import DuplicateTracker, Profile, RecordRef, Severity, Switches, kind_of
 from scimguard.profile.duplicates import primary_email
 from scimguard.profile.omission import omit_incomplete_addresses
 from scimguard.profile.screen import BlockScreen, make_block_screen
 from scimguard.records import RecordStream
 from scimguard.records.json_reader import line_error
-from scimguard.records.model import Record, UnusableInput
+from scimguard.records.model import Record
 from scimguard.records.sources import detect_format, open_input
 
 MIN_BYTES = 32 << 20  # below this, starting processes costs more than it saves

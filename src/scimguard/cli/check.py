@@ -9,7 +9,7 @@ import click
 from scimguard.check import CsvReport, JsonReport, Report, TextReport, run_check
 from scimguard.cli.options import input_options, output_options, profile_options
 from scimguard.profile import Profile, Severity, Switches
-from scimguard.records import AttributeMapping, MappingError, UnusableInput, read_records
+from scimguard.records import AttributeMapping, read_records
 
 PROGRESS_MIN_BYTES = 8 << 20
 
@@ -71,14 +71,9 @@ def check_command(
     of such files, or - for standard input. Exit code: 0 nothing at or above --fail-on,
     1 findings (or records that could not be read), 2 unusable invocation or input.
     """
-    try:
-        attribute_mapping = AttributeMapping.load(mapping) if mapping else None
-        stream = read_records(list(paths), input_format, attribute_mapping, empty_cells)  # type: ignore[arg-type]
-    except MappingError as exc:
-        raise click.UsageError(str(exc)) from exc
-    except UnusableInput as exc:  # one line, no usage text: the input is wrong, not the call
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+    # An unusable input or mapping rises as scimguard.errors.InputError: cli/errors says it.
+    attribute_mapping = AttributeMapping.load(mapping) if mapping else None
+    stream = read_records(list(paths), input_format, attribute_mapping, empty_cells)  # type: ignore[arg-type]
     stdout = sys.stdout
     if output_format is None:
         output_format = "text" if stdout.isatty() else "json"
@@ -116,9 +111,6 @@ def check_command(
                     bar.update(task, completed=done)
 
                 summary = check(tick)
-    except UnusableInput as exc:  # found while reading (a header that maps to too little)
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(1)

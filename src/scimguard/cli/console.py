@@ -7,7 +7,7 @@ import ipaddress
 import click
 from rich.console import Console as RichConsole
 
-from scimguard.cli.databases import state_db_option
+from scimguard.cli.databases import open_state, state_db_option
 from scimguard.store import db
 
 
@@ -39,15 +39,11 @@ def console(db_url: str | None, host: str, port: int, forwarded_allow_ips: str) 
 
     from scimguard.console.accounts import admin_count
     from scimguard.console.app import create_app
-    from scimguard.console.store import open_engine
 
     err = RichConsole(stderr=True)
     proxies = trusted_proxies(forwarded_allow_ips)
     url = db_url or db.default_url("engine")
-    try:
-        engine = open_engine(url)
-    except Exception as exc:
-        raise click.UsageError(f"cannot open the database {db.redact(url)}: {exc}") from None
+    engine = open_state(url, console=True)
     if admin_count(engine) == 0:
         err.print(
             "[yellow]No admin account yet.[/] Create one with "

@@ -9,7 +9,7 @@ from dataclasses import asdict
 import click
 import orjson
 
-from scimguard.cli.databases import emulator_db_option
+from scimguard.cli.databases import emulator_db_option, open_emulator
 from scimguard.cli.options import switch_options
 from scimguard.rates import READS_PER_SECOND, WRITES_PER_SECOND
 from scimguard.store.db import default_url, redact
@@ -134,7 +134,6 @@ def serve(db_url: str | None, host: str, port: int, workers: int, **options: obj
     """Run a local SCIM endpoint that behaves like AWS IAM Identity Center's."""
     import uvicorn
 
-    from scimguard.server.db import Database
     from scimguard.server.settings import HTTP_OPTIONS
 
     url = resolve_db(db_url)
@@ -144,10 +143,7 @@ def serve(db_url: str | None, host: str, port: int, workers: int, **options: obj
             "note: several workers on SQLite share one file lock; PostgreSQL scales better",
             err=True,
         )
-    try:
-        Database(url).dispose()  # migrate once, before the workers start
-    except Exception as exc:
-        raise click.ClickException(f"cannot open the database {redact(url)}: {exc}") from None
+    open_emulator(url).dispose()  # migrate once, before the workers start
     click.echo(
         f"scimguard serve: http://{host}:{port}/<tenant>/scim/v2  db={redact(url)}", err=True
     )

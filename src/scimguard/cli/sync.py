@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import orjson
 
-from scimguard.cli.databases import state_db_option
+from scimguard.cli.databases import open_state, state_db_option
 from scimguard.cli.options import input_options, output_options, profile_options
 from scimguard.profile import Profile, Switches
 from scimguard.rates import READS_PER_SECOND, WRITES_PER_SECOND
@@ -235,7 +235,6 @@ def sync_command(
     from scimguard.sync.planner import Options, parse_max_removals
     from scimguard.sync.render import held_line, plan_lines
     from scimguard.sync.run import SyncConfig, run_sync
-    from scimguard.sync.store import open_engine
 
     try:
         parse_max_removals(max_removals, 100)
@@ -264,12 +263,7 @@ def sync_command(
         token_file=str(Path(token_file).resolve()) if token_file else None,
         profile=profile,
     )
-    try:
-        engine = open_engine(db_url)
-    except Exception as exc:  # a bad URL or an unreachable server
-        raise click.UsageError(
-            f"--state-db {redact(db_url or '')}: {exc.__class__.__name__}: {exc}"
-        ) from None
+    engine = open_state(db_url)
     from scimguard.unattended.schedule import take_over
 
     take_over(cfg, engine)  # --every / --log-format json run there; else the lease, held

@@ -23,13 +23,12 @@ from scimguard.check import CsvReport, Summary, run_check
 from scimguard.console.limits import MAX_UPLOAD, size_text
 from scimguard.console.schema import reports
 from scimguard.console.store import now
+from scimguard.errors import InputError
 from scimguard.profile import DEFAULT_SWITCHES, Finding, Profile, RecordRef, Switches
 from scimguard.records import (
     FORMATS,
     InputProblem,
     Locations,
-    MappingError,
-    UnusableInput,
     read_records,
 )
 
@@ -147,7 +146,7 @@ def check_upload(
             stream = read_records([str(path)], input_format, None, empty_cells)  # type: ignore[arg-type]
             report = _PageReport(result, csv_out, str(path), stream.locations)
             summary = run_check(stream, profile, report)
-        except (MappingError, UnusableInput) as exc:
+        except InputError as exc:
             result.error = str(exc).replace(str(path), name)
             return result, ""
     if summary.exit_code() == 2:  # as `scimguard check` exits 2: unusable input

@@ -18,6 +18,7 @@ changes a glyph. Input fix cannot follow raises FixInputError (naming file and l
 
 from __future__ import annotations
 
+from scimguard.errors import FixInputError
 from scimguard.fix.engine import (
     Change,
     Fixer,
@@ -27,7 +28,7 @@ from scimguard.fix.engine import (
     apply_suggestion,
     run_fix,
 )
-from scimguard.fix.sources import FixInputError, Unwritable
+from scimguard.fix.sources import Unwritable
 from scimguard.fix.undo import UndoError, change_log, undo, undo_document
 
 __all__ = [

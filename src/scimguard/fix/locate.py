@@ -24,11 +24,11 @@ from typing import Any
 
 import orjson
 
+from scimguard.errors import FixInputError
 from scimguard.fix.sources import (
     CsvEditor,
     CsvLayout,
     Editor,
-    FixInputError,
     OktaEditor,
     ScimEditor,
     is_okta,

@@ -42,10 +42,6 @@ class Unwritable(Exception):
     """A change that cannot be expressed in the input's own fields (the message says why)."""
 
 
-class FixInputError(Exception):
-    """An input `fix` cannot rewrite safely (not a file, UTF-16, invalid JSON...): exit code 2."""
-
-
 def format_path(path: Path) -> str:
     """Segments back to the SCIM path text findings use (`emails[0].value`, `urn:...User.x`)."""
     parts = []

@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from scimguard.errors import UnusableInput
 from scimguard.profile import kind_of
 from scimguard.records.csv_reader import read_csv
 from scimguard.records.json_reader import json_error, line_error, read_json, read_jsonl
@@ -62,7 +63,7 @@ from scimguard.records.mapping import (
     FieldMapper,
     MappingError,
 )
-from scimguard.records.model import InputProblem, Record, ScreenedUsers, UnusableInput
+from scimguard.records.model import InputProblem, Record, ScreenedUsers
 from scimguard.records.okta import OktaConverter, is_okta_object
 from scimguard.records.sources import OpenInput, detect_format, expand, open_input
 
