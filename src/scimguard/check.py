@@ -22,7 +22,15 @@ from typing import IO, Any, Protocol
 import orjson
 
 from scimguard import text
-from scimguard.profile import PROFILE_NAME, DuplicateTracker, Finding, Profile, RecordRef, Severity
+from scimguard.profile import (
+    PROFILE_NAME,
+    DuplicateTracker,
+    Finding,
+    Profile,
+    RecordRef,
+    Severity,
+    kind_of,
+)
 from scimguard.profile.omission import omit_incomplete_addresses, omits
 from scimguard.profile.screen import make_screens
 from scimguard.records import InputProblem, Record, RecordStream, ScreenedUsers
@@ -342,6 +350,7 @@ class TextReport:
             entry[1].append(finding)
 
     def finish(self, summary: Summary, problems: list[InputProblem]) -> None:
+        # why: rich loads only for the text report (JSON and CSV reports never need it)
         from rich.padding import Padding
         from rich.text import Text
 
@@ -382,6 +391,7 @@ class TextReport:
 
 
 def _summary_text(summary: Summary) -> Any:
+    # why: rich loads only for the text report (JSON and CSV reports never need it)
     from rich.text import Text
 
     out = Text("Checked ", style="bold")
@@ -406,6 +416,7 @@ def _count(n: int, noun: str) -> str:
 
 
 def _verdict_text(summary: Summary) -> Any:
+    # why: rich loads only for the text report (JSON and CSV reports never need it)
     from rich.text import Text
 
     if summary.records_with_errors:
@@ -424,6 +435,7 @@ def _verdict_text(summary: Summary) -> Any:
 
 
 def _finding_text(finding: Finding, where: str | None = None) -> Any:
+    # why: rich loads only for the text report (JSON and CSV reports never need it)
     from rich.console import Group
     from rich.padding import Padding
     from rich.text import Text
@@ -476,8 +488,6 @@ def check_resources(
     resources: Iterable[dict[str, Any]], profile: Profile | None = None, *, file: str = "<memory>"
 ) -> ListReport:
     """Check in-memory resources (single-record and cross-record rules) and keep the findings."""
-    from scimguard.profile import kind_of
-
     records = (
         Record(i, file, i, kind_of(resource), resource) for i, resource in enumerate(resources, 1)
     )

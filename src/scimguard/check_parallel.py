@@ -11,6 +11,7 @@ and handled by the main process like the serial path does.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from bisect import bisect_left
 from collections import deque
@@ -138,8 +139,6 @@ def run_check_parallel(
     on_progress: Callable[[], None] | None = None,
 ) -> Summary:
     """What `run_check(stream, ...)` returns and writes, computed by worker processes."""
-    import multiprocessing
-
     switches = profile.switches  # frozen: the workers' cache key, pickled whole
     workers = workers or min(os.cpu_count() or 2, 8)
     tracker = DuplicateTracker()

@@ -30,6 +30,7 @@ from typing import Any
 
 from scimguard.records import AttributeMapping, EmptyCells, FieldMapper, Record
 from scimguard.records.csv_reader import header_columns, sniff_delimiter
+from scimguard.records.mapping import OKTA_ATTRIBUTES
 from scimguard.records.okta import OktaConverter, is_okta_object
 from scimguard.records.paths import Segment
 
@@ -405,8 +406,6 @@ class OktaEditor(FlatEditor):
         return dict(state["profile"])
 
     def all_fields(self, state: Any) -> dict[str, Any]:
-        from scimguard.records.mapping import OKTA_ATTRIBUTES
-
         if is_okta_group(state):
             return {"name": "x", **{k: "x" for k in state["profile"]}}
         names = dict.fromkeys(OKTA_ATTRIBUTES, "x")

@@ -46,6 +46,7 @@ an object document, that document), so memory does not grow with the file.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -157,8 +158,6 @@ class RecordStream:
                 source.close()
 
     def _total(self) -> int | None:
-        import os
-
         if "-" in self.files:
             return None
         return sum(os.path.getsize(f) for f in self.files)

@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 
 import click
 
+from scimguard.sync.planner import parse_max_removals
+
 SOURCES_KEY = "sources"
 NOT_IN_FILE = frozenset({"config", "help"})  # options that make no sense inside the file
 _SECRET_KEY = re.compile(r"token|passw|secret|api[-_]?key|credential|private[-_]?key", re.I)
@@ -133,8 +135,6 @@ def _scalar(
 
 
 def _max_removals(value: str) -> str | None:
-    from scimguard.sync.planner import parse_max_removals
-
     try:
         parse_max_removals(value, 100)
     except ValueError:
