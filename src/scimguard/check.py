@@ -172,14 +172,14 @@ def run_check(
                     warnings += 1
                 report.finding(ref, finding)
             if has_error:
-                _mark(with_errors, record.index)  # type: ignore[union-attr]
+                mark(with_errors, record.index)  # type: ignore[union-attr]
         if on_progress is not None and users + groups >= next_progress:
             next_progress = users + groups + PROGRESS_EVERY
             on_progress()
     for ref, finding in tracker.finish():
         if finding.severity is error:
             errors += 1
-            _mark(with_errors, ref.record)
+            mark(with_errors, ref.record)
         else:
             warnings += 1
         report.finding(ref, finding)
@@ -197,7 +197,8 @@ def run_check(
     return summary
 
 
-def _mark(bits: bytearray, index: int) -> None:
+def mark(bits: bytearray, index: int) -> None:
+    """Set bit `index` of `bits` (grown as needed): the records with an error, one bit each."""
     byte = index >> 3
     if byte >= len(bits):
         bits.extend(bytes(byte - len(bits) + 1024))

@@ -21,16 +21,16 @@ from typing import Any
 
 import orjson
 
-from scimguard.check import Report, Summary, _mark
+from scimguard.check import Report, Summary, mark
 from scimguard.errors import UnusableInput
 from scimguard.profile import DuplicateTracker, Profile, RecordRef, Severity, Switches, kind_of
 from scimguard.profile.duplicates import primary_email
 from scimguard.profile.omission import omit_incomplete_addresses
 from scimguard.profile.screen import BlockScreen, make_block_screen
 from scimguard.records import RecordStream
+from scimguard.records.inputs import detect_format, open_input
 from scimguard.records.json_reader import line_error
 from scimguard.records.model import Record
-from scimguard.records.sources import detect_format, open_input
 
 MIN_BYTES = 32 << 20  # below this, starting processes costs more than it saves
 CHUNK_BYTES = 1 << 20
@@ -159,7 +159,7 @@ def run_check_parallel(
                 counts["warnings"] += 1
             report.finding(ref, finding)
         if has_error:
-            _mark(with_errors, ref.record)
+            mark(with_errors, ref.record)
 
     def consume(name: str, results: Any) -> None:
         """Number the chunk's records in line order and feed the tracker and the report."""
@@ -215,7 +215,7 @@ def run_check_parallel(
         else:  # "x": an unusual line, converted and checked here as the serial path does
             obj = item[2]
             found = ((item[1], e) for e in obj) if isinstance(obj, list) else [(item[1], obj)]
-            for line, resource in stream._resources(iter(found), name, False):
+            for line, resource in stream.resources(iter(found), name):
                 index += 1
                 record = Record(index, name, line, kind_of(resource), resource)
                 if record.kind == "user":
@@ -237,8 +237,7 @@ def run_check_parallel(
             except UnusableInput as exc:  # named as an input problem; the others are read
                 stream.add_problem(name, None, str(exc).removeprefix(f"{name}: "))
                 continue
-            stream._current = source
-            try:
+            with stream.reading(source):
                 for notice in source.notices:
                     stream.add_problem(source.name, 1, notice, skipped=False)
                 pending: deque[Future[Any]] = deque()
@@ -258,10 +257,6 @@ def run_check_parallel(
                             on_progress()
                 while pending:
                     consume(source.name, pending.popleft().result())
-            finally:
-                stream._done_bytes += source.size or 0
-                stream._current = None
-                source.close()
     for ref, finding in tracker.finish():
         emit(ref, [finding])
     summary = Summary(

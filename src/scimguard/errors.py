@@ -22,7 +22,7 @@ Each error is raised where the problem is found and rendered in one place: `scim
 Not in the tree, on purpose: `sync.desired.SourceError` (a source read that failed is a
 problem the run reports and goes on with, not an exit), control flow that never reaches a
 person as such (`sync.executor.Stopped`, `unattended.runner.Interrupted`,
-`fix.sources.Unwritable`), the target's answers (`sync.client.TargetUnauthorized`,
+`fix.editors.Unwritable`), the target's answers (`sync.client.TargetUnauthorized`,
 `TargetReadFailed`, turned into the run's outcome) and the emulator's refusals
 (`server.errors.ScimError`, rendered as AWS's HTTP body).
 

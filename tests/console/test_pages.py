@@ -14,8 +14,8 @@ import pytest
 from console_helpers import JANE, SAM, SCIMGUARD, ZWSP, add_admin, csrf_of, serving, sign_in
 
 from scimguard.console.app import create_app
+from scimguard.console.db import open_engine
 from scimguard.console.sessions import COOKIE
-from scimguard.console.store import open_engine
 from scimguard.sync import tasks as T
 
 
@@ -231,7 +231,7 @@ def test_no_page_shows_a_token(console, synced):
     """Neither the target's bearer token, nor the session cookie, nor the cookie secret."""
     from sqlalchemy import select
 
-    from scimguard.console.schema import settings
+    from scimguard.console.tables import settings
 
     with open_engine(synced.db_url).connect() as conn:
         secret = conn.execute(select(settings.c.value)).scalar_one()

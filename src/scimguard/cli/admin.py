@@ -6,8 +6,8 @@ import sys
 
 import click
 
+from scimguard import db
 from scimguard.cli.databases import open_state, state_db_option
-from scimguard.store import db
 
 
 @click.group("admin")

@@ -7,8 +7,8 @@ import ipaddress
 import click
 from rich.console import Console as RichConsole
 
+from scimguard import db
 from scimguard.cli.databases import open_state, state_db_option
-from scimguard.store import db
 
 
 @click.command("console")

@@ -7,7 +7,7 @@
 
 `--db` once meant the one or the other depending on the command. Each command still takes it,
 hidden from `--help`, with the meaning it had there; the old variables `SCIMGUARD_SERVE_DB` and
-`SCIMGUARD_DB` are still read after the new ones (`scimguard.store.db.default_url`).
+`SCIMGUARD_DB` are still read after the new ones (`scimguard.db.default_url`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 
 import click
 
+from scimguard.db import EMULATOR_DB_ENV, STATE_DB_ENV, default_url, redact
 from scimguard.errors import DatabaseUnavailable
-from scimguard.store.db import EMULATOR_DB_ENV, STATE_DB_ENV, default_url, redact
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -73,9 +73,9 @@ def state_db_option(function: F) -> F:
 def open_state(db_url: str | None, *, console: bool = False):  # type: ignore[no-untyped-def]
     """The engine's state (`--state-db`), migrated; with `console`, the console's tables too."""
     if console:
-        from scimguard.console.store import open_engine
+        from scimguard.console.db import open_engine
     else:
-        from scimguard.sync.store import open_engine
+        from scimguard.sync.db import open_engine
     url = db_url or default_url("engine")
     try:
         return open_engine(url)

@@ -6,7 +6,7 @@ import click
 from sqlalchemy import inspect
 
 from scimguard.cli.databases import AliasedOption, open_emulator, open_state
-from scimguard.store.db import EMULATOR_DB_ENV, STATE_DB_ENV, default_url, make_engine, redact
+from scimguard.db import EMULATOR_DB_ENV, STATE_DB_ENV, default_url, make_engine, redact
 
 EMULATOR_VERSION = "scimguard_emulator_version"
 STATE_VERSION = "scimguard_engine_version"

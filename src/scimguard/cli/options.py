@@ -16,7 +16,7 @@ import click
 
 from scimguard.profile.switches import DEFAULT_SWITCHES, INCOMPLETE_ADDRESS_CHOICES
 from scimguard.records import FORMATS
-from scimguard.records.sources import CHOSEN_ENCODING, encoding_name
+from scimguard.records.inputs import CHOSEN_ENCODING, encoding_name
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,7 +51,7 @@ def rule_code(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
 
 def _choose_encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     """--encoding: checked here, then set for every file this command opens
-    (`records.sources.CHOSEN_ENCODING`), so check, fix and sync need no parameter of their own."""
+    (`records.inputs.CHOSEN_ENCODING`), so check, fix and sync need no parameter of their own."""
     if value is None:
         return
     try:

@@ -11,8 +11,8 @@ import orjson
 
 from scimguard.cli.databases import emulator_db_option, open_emulator
 from scimguard.cli.options import switch_options
+from scimguard.db import default_url, redact
 from scimguard.rates import READS_PER_SECOND, WRITES_PER_SECOND
-from scimguard.store.db import default_url, redact
 
 SETTINGS_ENV = "SCIMGUARD_SERVE_SETTINGS"
 

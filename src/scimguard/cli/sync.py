@@ -11,9 +11,9 @@ import orjson
 
 from scimguard.cli.databases import open_state, state_db_option
 from scimguard.cli.options import input_options, output_options, profile_options
+from scimguard.db import redact
 from scimguard.profile import Profile, Switches
 from scimguard.rates import READS_PER_SECOND, WRITES_PER_SECOND
-from scimguard.store.db import redact
 from scimguard.sync.report import MEANINGS
 from scimguard.unattended.options import unattended_options
 

@@ -17,8 +17,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from scimguard.console.schema import admins, signin_failures
-from scimguard.console.store import aware, now
+from scimguard.console.db import aware, now
+from scimguard.console.tables import admins, signin_failures
 from scimguard.errors import AccountError
 
 HASHER = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (64 MiB, t=3, p=4)

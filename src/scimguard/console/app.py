@@ -29,6 +29,7 @@ from starlette.templating import Jinja2Templates
 
 from scimguard import text
 from scimguard.console import accounts, checking, inspector, limits, queries
+from scimguard.console.db import cookie_secret, open_engine
 from scimguard.console.sessions import (
     COOKIE,
     CSRF_FIELD,
@@ -39,7 +40,6 @@ from scimguard.console.sessions import (
     Sessions,
     csrf_ok,
 )
-from scimguard.console.store import cookie_secret, open_engine
 from scimguard.profile import DEFAULT_SWITCHES
 from scimguard.profile.catalogue import BY_CODE
 from scimguard.spreadsheet import EXCEL_BOM

@@ -20,9 +20,9 @@ from typing import IO, Any
 from sqlalchemy import Engine, delete, insert, select
 
 from scimguard.check import CsvReport, Summary, run_check
+from scimguard.console.db import now
 from scimguard.console.limits import MAX_UPLOAD, size_text
-from scimguard.console.schema import reports
-from scimguard.console.store import now
+from scimguard.console.tables import reports
 from scimguard.errors import InputError
 from scimguard.profile import DEFAULT_SWITCHES, Finding, Profile, RecordRef, Switches
 from scimguard.records import (

@@ -15,7 +15,7 @@ import uvicorn
 
 from scimguard.console.accounts import create_admin
 from scimguard.console.app import create_app
-from scimguard.console.store import open_engine
+from scimguard.console.db import open_engine
 from scimguard.server.testing import running_emulator
 
 DEMO_DIR = Path(".scimguard") / "demo"

@@ -19,6 +19,7 @@ changes a glyph. Input fix cannot follow raises FixInputError (naming file and l
 from __future__ import annotations
 
 from scimguard.errors import FixInputError
+from scimguard.fix.editors import Unwritable
 from scimguard.fix.engine import (
     Change,
     Fixer,
@@ -28,7 +29,6 @@ from scimguard.fix.engine import (
     apply_suggestion,
     run_fix,
 )
-from scimguard.fix.sources import Unwritable
 from scimguard.fix.undo import UndoError, change_log, undo, undo_document
 
 __all__ = [

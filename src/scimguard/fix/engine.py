@@ -26,10 +26,10 @@ from typing import Any, Literal
 
 from scimguard.check import TOO_DEEP
 from scimguard.errors import FixInputError, PathError
+from scimguard.fix.editors import Editor, FieldEdit, FlatEditor, Unwritable
 from scimguard.fix.keys import KeyIndex, identifiers, record_keys
 from scimguard.fix.locate import Places, editors_for
 from scimguard.fix.review import review
-from scimguard.fix.sources import Editor, FieldEdit, FlatEditor, Unwritable
 from scimguard.profile import (
     DuplicateTracker,
     Finding,

@@ -26,9 +26,9 @@ from scimguard.sync.executor import Executor
 from scimguard.sync.omitted import omit_incomplete, record_notes
 from scimguard.sync.planner import MemberOp, Plan
 from scimguard.sync.run import load_owned, plan_against
-from scimguard.sync.schema import runs
 from scimguard.sync.settings import RunSettings
 from scimguard.sync.sources import read_all
+from scimguard.sync.tables import runs
 from scimguard.sync.tasks import RetryOutcome, Task, get_task
 
 

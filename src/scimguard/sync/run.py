@@ -21,14 +21,14 @@ from scimguard.rates import READS_PER_SECOND, WRITES_PER_SECOND
 from scimguard.sync import memory
 from scimguard.sync.backoff import RetryPolicy
 from scimguard.sync.client import ScimClient, TargetReadFailed, TargetUnauthorized
+from scimguard.sync.db import now
 from scimguard.sync.desired import Snapshot
 from scimguard.sync.executor import Executor, Outcome
 from scimguard.sync.omitted import omit_incomplete, record_notes
 from scimguard.sync.planner import COUNTS, Options, Owned, Plan, Planner, TargetState, total
-from scimguard.sync.schema import resources, runs
 from scimguard.sync.settings import RunSettings
 from scimguard.sync.sources import read_all
-from scimguard.sync.store import now
+from scimguard.sync.tables import resources, runs
 from scimguard.sync.tasks import dismiss_gone
 
 

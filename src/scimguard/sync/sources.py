@@ -65,7 +65,7 @@ def file_spec(
         spec["mapping"] = str(Path(mapping).resolve())
     if empty_cells != "absent":
         spec["empty_cells"] = empty_cells
-    from scimguard.records.sources import CHOSEN_ENCODING
+    from scimguard.records.inputs import CHOSEN_ENCODING
 
     encoding = CHOSEN_ENCODING.get()  # --encoding, kept so that a retry reads the file alike
     if encoding:

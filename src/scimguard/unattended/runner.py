@@ -17,11 +17,11 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
+from scimguard.sync.db import now
 from scimguard.sync.drain import Gate, current_gate
 from scimguard.sync.report import Status, run_statuses, worst
 from scimguard.sync.run import RunResult, SyncConfig, run_sync_async
-from scimguard.sync.schema import runs, tasks
-from scimguard.sync.store import now
+from scimguard.sync.tables import runs, tasks
 from scimguard.sync.tasks import rule_counts
 from scimguard.unattended import events
 from scimguard.unattended.lease import Lease

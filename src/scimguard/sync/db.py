@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from scimguard.store import db
+from scimguard import db
 
 VERSION_TABLE = "scimguard_engine_version"
 _MIGRATIONS = Path(__file__).with_name("migrations")
