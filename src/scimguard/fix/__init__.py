@@ -7,7 +7,7 @@
 The engine (engine.py) decides which suggestions are safe: review.py cuts a suggested string
 down to the edits the selected findings ask for, keys.py holds the keys no two records may
 share and the identifiers fix leaves alone by default. locate.py finds each record the readers
-produced in the input's bytes; sources.py edits it and writes it back in the input's own
+produced in the input's bytes; editors.py edits it and writes it back in the input's own
 format; undo.py writes the change log and the undo file and restores a fixed file; diff.py
 prints the dry run's unified diff with the hidden characters of changed lines spelled out.
 

@@ -35,13 +35,16 @@ as `""`, as a connector that sends every mapped attribute would.
 `stream.locations` (`location.Locations`) says where a finding is in the source's own terms:
 `users.csv:6 (lastName)`, with the Okta user id for an Okta export.
 
-Encodings (`encoding`, else `--encoding`, else detected: records/inputs.py): what a file
+Opening an input (a file, a directory, `-`) and its encoding is `inputs`; the readers are
+`csv_reader`, `json_reader` and `okta`. Encodings (`encoding`, else `--encoding`, else
+detected: records/inputs.py): what a file
 that is not UTF-8 was read as is in `stream.encodings`. Broken input never raises: a bad JSON
 line, a CSV row with the wrong number of fields, bytes the encoding cannot decode become
 `InputProblem`s (with file and line) and reading goes on. Only an input that cannot be opened
 at all (missing file, unknown format, a CSV header that fills no required attribute) raises
-`UnusableInput`, before any record is produced. Readers hold one record at a time (plus, for
-an object document, that document), so memory does not grow with the file.
+`UnusableInput` (a `scimguard.errors.InputError`), before any record is produced. Readers
+hold one record at a time (plus, for an object document, that document), so memory does not
+grow with the file.
 """
 
 from __future__ import annotations
