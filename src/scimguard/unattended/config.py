@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from scimguard.errors import UsageError
 from scimguard.sync.planner import parse_max_removals
 
 SOURCES_KEY = "sources"
@@ -34,7 +35,7 @@ _SECRET_KEY = re.compile(r"token|passw|secret|api[-_]?key|credential|private[-_]
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,199}\Z")
 
 
-class ConfigError(click.UsageError):
+class ConfigError(UsageError, click.UsageError):
     """A problem of the config file (exit status 2), named by file, line and key."""
 
 
