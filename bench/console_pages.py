@@ -33,7 +33,7 @@ import uvicorn
 
 from scimguard.console.accounts import create_admin
 from scimguard.console.app import create_app
-from scimguard.console.store import open_engine
+from scimguard.console.db import open_engine
 from scimguard.server.testing import free_port
 from scimguard.sync import tasks as T
 

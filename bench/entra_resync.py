@@ -34,10 +34,10 @@ from pathlib import Path
 from scimguard.sources import ReadContext, read_all
 from scimguard.sources.base import NoState
 from scimguard.sync.client import RetryPolicy
+from scimguard.sync.db import open_engine
 from scimguard.sync.planner import Options
 from scimguard.sync.run import SyncConfig, run_sync
 from scimguard.sync.source_state import EngineSourceState
-from scimguard.sync.store import open_engine
 from sync_quota import READS, WRITES, free_port, start_emulator
 
 # the fake tenant and its directory are the tests' (one definition of Graph's behaviour)

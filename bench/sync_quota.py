@@ -31,9 +31,9 @@ from pathlib import Path
 from scimguard.profile import Profile, Switches
 from scimguard.sources import file_spec
 from scimguard.sync.client import RetryPolicy
+from scimguard.sync.db import open_engine
 from scimguard.sync.planner import Options
 from scimguard.sync.run import SyncConfig, run_sync
-from scimguard.sync.store import open_engine
 from scimguard.sync.tasks import task_counts
 
 WRITES, READS = 250.0, 400.0

@@ -22,7 +22,15 @@ from typing import IO, Any, Protocol
 import orjson
 
 from scimguard import text
-from scimguard.profile import PROFILE_NAME, DuplicateTracker, Finding, Profile, RecordRef, Severity
+from scimguard.profile import (
+    PROFILE_NAME,
+    DuplicateTracker,
+    Finding,
+    Profile,
+    RecordRef,
+    Severity,
+    kind_of,
+)
 from scimguard.profile.omission import omit_incomplete_addresses, omits
 from scimguard.profile.screen import make_screens
 from scimguard.records import InputProblem, Record, RecordStream, ScreenedUsers
@@ -164,14 +172,14 @@ def run_check(
                     warnings += 1
                 report.finding(ref, finding)
             if has_error:
-                _mark(with_errors, record.index)  # type: ignore[union-attr]
+                mark(with_errors, record.index)  # type: ignore[union-attr]
         if on_progress is not None and users + groups >= next_progress:
             next_progress = users + groups + PROGRESS_EVERY
             on_progress()
     for ref, finding in tracker.finish():
         if finding.severity is error:
             errors += 1
-            _mark(with_errors, ref.record)
+            mark(with_errors, ref.record)
         else:
             warnings += 1
         report.finding(ref, finding)
@@ -189,7 +197,8 @@ def run_check(
     return summary
 
 
-def _mark(bits: bytearray, index: int) -> None:
+def mark(bits: bytearray, index: int) -> None:
+    """Set bit `index` of `bits` (grown as needed): the records with an error, one bit each."""
     byte = index >> 3
     if byte >= len(bits):
         bits.extend(bytes(byte - len(bits) + 1024))
@@ -342,6 +351,7 @@ class TextReport:
             entry[1].append(finding)
 
     def finish(self, summary: Summary, problems: list[InputProblem]) -> None:
+        # why: rich loads only for the text report (JSON and CSV reports never need it)
         from rich.padding import Padding
         from rich.text import Text
 
@@ -382,6 +392,7 @@ class TextReport:
 
 
 def _summary_text(summary: Summary) -> Any:
+    # why: rich loads only for the text report (JSON and CSV reports never need it)
     from rich.text import Text
 
     out = Text("Checked ", style="bold")
@@ -406,6 +417,7 @@ def _count(n: int, noun: str) -> str:
 
 
 def _verdict_text(summary: Summary) -> Any:
+    # why: rich loads only for the text report (JSON and CSV reports never need it)
     from rich.text import Text
 
     if summary.records_with_errors:
@@ -424,6 +436,7 @@ def _verdict_text(summary: Summary) -> Any:
 
 
 def _finding_text(finding: Finding, where: str | None = None) -> Any:
+    # why: rich loads only for the text report (JSON and CSV reports never need it)
     from rich.console import Group
     from rich.padding import Padding
     from rich.text import Text
@@ -476,8 +489,6 @@ def check_resources(
     resources: Iterable[dict[str, Any]], profile: Profile | None = None, *, file: str = "<memory>"
 ) -> ListReport:
     """Check in-memory resources (single-record and cross-record rules) and keep the findings."""
-    from scimguard.profile import kind_of
-
     records = (
         Record(i, file, i, kind_of(resource), resource) for i, resource in enumerate(resources, 1)
     )

@@ -11,6 +11,7 @@ and handled by the main process like the serial path does.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from bisect import bisect_left
 from collections import deque
@@ -20,21 +21,22 @@ from typing import Any
 
 import orjson
 
-from scimguard.check import Report, Summary, _mark
+from scimguard.check import Report, Summary, mark
+from scimguard.errors import UnusableInput
 from scimguard.profile import DuplicateTracker, Profile, RecordRef, Severity, Switches, kind_of
 from scimguard.profile.duplicates import primary_email
 from scimguard.profile.omission import omit_incomplete_addresses
 from scimguard.profile.screen import BlockScreen, make_block_screen
 from scimguard.records import RecordStream
+from scimguard.records.inputs import detect_format, open_input
 from scimguard.records.json_reader import line_error
-from scimguard.records.model import Record, UnusableInput
-from scimguard.records.sources import detect_format, open_input
+from scimguard.records.model import Record
 
 MIN_BYTES = 32 << 20  # below this, starting processes costs more than it saves
 CHUNK_BYTES = 1 << 20
 
-_profiles: dict[tuple[bool, bool, str], Profile] = {}
-_screens: dict[tuple[bool, bool, str], BlockScreen] = {}
+_profiles: dict[Switches, Profile] = {}
+_screens: dict[Switches, BlockScreen] = {}
 
 
 def usable(stream: RecordStream) -> bool:
@@ -50,7 +52,7 @@ def usable(stream: RecordStream) -> bool:
     return True
 
 
-def _check_lines(switches: tuple[bool, bool, str], path: str, start: int, stop: int) -> Any:
+def _check_lines(switches: Switches, path: str, start: int, stop: int) -> Any:
     """In a worker: read bytes [start, stop) of the file (whole lines), parse and check them.
 
     Line numbers are relative to the chunk (1 = its first line); the first value returned is
@@ -63,8 +65,8 @@ def _check_lines(switches: tuple[bool, bool, str], path: str, start: int, stop: 
     """
     profile = _profiles.get(switches)
     if profile is None:
-        profile = _profiles[switches] = Profile(Switches(*switches))
-        _screens[switches] = make_block_screen(switches[1])
+        profile = _profiles[switches] = Profile(switches)
+        _screens[switches] = make_block_screen(switches.require_complete_address)
     screen = _screens[switches]
     loads = orjson.loads
     numbers: list[int] = []
@@ -137,13 +139,7 @@ def run_check_parallel(
     on_progress: Callable[[], None] | None = None,
 ) -> Summary:
     """What `run_check(stream, ...)` returns and writes, computed by worker processes."""
-    import multiprocessing
-
-    switches = (
-        profile.switches.allow_legacy_characters,
-        profile.switches.require_complete_address,
-        profile.switches.incomplete_address,
-    )
+    switches = profile.switches  # frozen: the workers' cache key, pickled whole
     workers = workers or min(os.cpu_count() or 2, 8)
     tracker = DuplicateTracker()
     with_errors = bytearray()
@@ -163,7 +159,7 @@ def run_check_parallel(
                 counts["warnings"] += 1
             report.finding(ref, finding)
         if has_error:
-            _mark(with_errors, ref.record)
+            mark(with_errors, ref.record)
 
     def consume(name: str, results: Any) -> None:
         """Number the chunk's records in line order and feed the tracker and the report."""
@@ -219,7 +215,7 @@ def run_check_parallel(
         else:  # "x": an unusual line, converted and checked here as the serial path does
             obj = item[2]
             found = ((item[1], e) for e in obj) if isinstance(obj, list) else [(item[1], obj)]
-            for line, resource in stream._resources(iter(found), name, False):
+            for line, resource in stream.resources(iter(found), name):
                 index += 1
                 record = Record(index, name, line, kind_of(resource), resource)
                 if record.kind == "user":
@@ -241,8 +237,7 @@ def run_check_parallel(
             except UnusableInput as exc:  # named as an input problem; the others are read
                 stream.add_problem(name, None, str(exc).removeprefix(f"{name}: "))
                 continue
-            stream._current = source
-            try:
+            with stream.reading(source):
                 for notice in source.notices:
                     stream.add_problem(source.name, 1, notice, skipped=False)
                 pending: deque[Future[Any]] = deque()
@@ -262,10 +257,6 @@ def run_check_parallel(
                             on_progress()
                 while pending:
                     consume(source.name, pending.popleft().result())
-            finally:
-                stream._done_bytes += source.size or 0
-                stream._current = None
-                source.close()
     for ref, finding in tracker.finish():
         emit(ref, [finding])
     summary = Summary(

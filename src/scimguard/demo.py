@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import collections
 import io
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
+from rich.console import Console
+from rich.rule import Rule
+from rich.table import Table
 
 from scimguard.check import JsonReport, TextReport, run_check
 from scimguard.profile import Profile
@@ -46,8 +50,6 @@ def check_examples(console: object) -> None:
 
 def rule_tally(console: object) -> None:
     """Which rules fired, from the JSON report (what a CI job would script against)."""
-    from rich.table import Table
-
     buffer = io.BytesIO()
     run_check(read_records([str(_examples())]), Profile(), JsonReport(buffer))
     doc = orjson.loads(buffer.getvalue())
@@ -74,8 +76,7 @@ STEPS: list[Step] = [
 
 def _console_step(console: object) -> None:
     """`--no-serve` prepares everything but does not start the console (for tests)."""
-    import sys
-
+    # why: steps 1 and 2 never load the console, the emulator and their web stack
     from scimguard.console.demo import console_step
 
     console_step(console, serve="--no-serve" not in sys.argv[1:])
@@ -85,9 +86,6 @@ STEPS.append(Step("3. Sync the examples into an emulator, then the console", _co
 
 
 def main(steps: list[Step] | None = None) -> None:
-    from rich.console import Console
-    from rich.rule import Rule
-
     console = Console(highlight=False)
     for step in steps or STEPS:
         console.print()

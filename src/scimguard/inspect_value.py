@@ -12,7 +12,7 @@ from typing import Any
 from scimguard import text
 from scimguard.profile import Finding, Profile, kind_of
 from scimguard.profile.schema import IDENTIFIERS, MULTILINE
-from scimguard.records.paths import parse_path, set_path
+from scimguard.records.paths import compact, parse_path, set_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +98,6 @@ def findings_for(value: str, attribute: str, profile: Profile) -> list[Finding]:
     """What the profile says about the value when sent as `attribute` (that attribute only)."""
     resource: dict[str, Any] = {}
     set_path(resource, parse_path(attribute), value)
-    from scimguard.records.paths import compact
 
     compact(resource)
     kind = "group" if attribute.split(".")[0] == "members" else kind_of(resource)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from scimguard.check import check_resources
 from scimguard.profile import BY_CODE, RULES, Profile, Rule, Switches
 
 _SEVERITY = {
@@ -25,8 +26,6 @@ def severity_text(rule: Rule) -> str:
 
 def _example_findings(rule: Rule, example: str) -> list[str]:
     """What the profile says about an example record, for this rule only."""
-    from scimguard.check import check_resources
-
     try:
         data = json.loads(example)
     except ValueError:

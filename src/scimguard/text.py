@@ -454,7 +454,7 @@ def confusable_keys(value: str) -> tuple[str, str]:
 
 
 def _skeleton(value: str) -> str:
-    # Imported when first needed (45 ms): an export of plain ASCII keys never gets here.
+    # why: imported when first needed (45 ms): an export of plain ASCII keys never gets here.
     from disarm import skeleton_key
 
     return skeleton_key(value)

@@ -19,7 +19,7 @@ import httpx
 import uvicorn
 
 from scimguard.console.accounts import create_admin
-from scimguard.console.store import open_engine
+from scimguard.console.db import open_engine
 from scimguard.server.testing import RunningEmulator, free_port, running_emulator
 
 CHROMIUM = Path(os.environ.get("SCIMGUARD_CHROMIUM", "/usr/bin/chromium"))

@@ -10,9 +10,9 @@ import pytest
 from console_helpers import ADMIN, PASSWORD, SCIMGUARD, csrf_of, sign_in
 from sqlalchemy import inspect, select
 
-from scimguard.console.schema import admins, sessions, settings
+from scimguard.console.db import open_engine
 from scimguard.console.sessions import COOKIE
-from scimguard.console.store import open_engine
+from scimguard.console.tables import admins, sessions, settings
 from scimguard.sync import tasks as T
 
 PAGES = [
@@ -342,7 +342,7 @@ def test_idle_and_old_sessions_end(signed_in, console_db):
 
     from sqlalchemy import update
 
-    from scimguard.console.store import now
+    from scimguard.console.db import now
 
     engine = open_engine(console_db)
     assert signed_in.get("/").status_code == 200

@@ -21,7 +21,7 @@ from console_helpers import (
     console_process,
 )
 
-from scimguard.console.store import open_engine
+from scimguard.console.db import open_engine
 from scimguard.sync import tasks as T
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -16,7 +16,7 @@ from console_helpers import SCIMGUARD, ZWSP, add_admin, csrf_of, serving, sign_i
 from fix_helpers import CSV_HEADER, JANE_OKTA, OKTA_READ_ONLY, csv_bytes, csv_loop, okta_loop
 
 from scimguard.console.app import create_app
-from scimguard.console.store import open_engine
+from scimguard.console.db import open_engine
 from scimguard.sync import tasks as T
 
 pytestmark = pytest.mark.slow

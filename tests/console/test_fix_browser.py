@@ -15,7 +15,7 @@ import pytest
 from console_helpers import ADMIN, PASSWORD, SCIMGUARD, ZWSP, add_admin, console_process
 from fix_helpers import JANE_OKTA, OKTA_READ_ONLY, csv_bytes, csv_loop, okta_loop
 
-from scimguard.console.store import open_engine
+from scimguard.console.db import open_engine
 from scimguard.sync import tasks as T
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -14,8 +14,8 @@ import pytest
 from console_helpers import JANE, SAM, SCIMGUARD, ZWSP, add_admin, csrf_of, serving, sign_in
 
 from scimguard.console.app import create_app
+from scimguard.console.db import open_engine
 from scimguard.console.sessions import COOKIE
-from scimguard.console.store import open_engine
 from scimguard.sync import tasks as T
 
 
@@ -231,7 +231,7 @@ def test_no_page_shows_a_token(console, synced):
     """Neither the target's bearer token, nor the session cookie, nor the cookie secret."""
     from sqlalchemy import select
 
-    from scimguard.console.schema import settings
+    from scimguard.console.tables import settings
 
     with open_engine(synced.db_url).connect() as conn:
         secret = conn.execute(select(settings.c.value)).scalar_one()
@@ -282,8 +282,7 @@ def test_a_line_break_in_a_message_is_layout_and_a_hidden_character_is_spelled_o
 
 def test_a_profile_file_sets_the_check_pages_defaults(tmp_path):
     """`console --profile FILE` (what `scimguard probe` wrote): the Check form starts with it."""
-    from scimguard.profile.file import load_profile_file
-    from scimguard.profile.switches import Switches
+    from scimguard.profile.file import switches_of_file
 
     profile = tmp_path / "tenant.toml"
     profile.write_text(
@@ -291,7 +290,7 @@ def test_a_profile_file_sets_the_check_pages_defaults(tmp_path):
     )
     db_url = f"sqlite:///{tmp_path / 'engine.db'}"
     add_admin(db_url)
-    app = create_app(db_url, switches=Switches(**load_profile_file(profile)))
+    app = create_app(db_url, switches=switches_of_file(profile))
     with serving(app) as url, httpx.Client(base_url=url, timeout=60) as c:
         sign_in(c)
         page = c.get("/check").text

@@ -15,10 +15,10 @@ import httpx
 import pytest
 from console_helpers import SCIMGUARD, add_admin, console_process, csrf_of
 
+from scimguard.console.db import open_engine
 from scimguard.console.limits import MAX_UPLOAD
-from scimguard.console.schema import reports
 from scimguard.console.sessions import COOKIE
-from scimguard.console.store import open_engine
+from scimguard.console.tables import reports
 
 WRONG = "not the password at all"
 

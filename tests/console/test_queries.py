@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 
+from scimguard.console.db import open_engine
 from scimguard.console.queries import newest_tasks
-from scimguard.console.store import open_engine
 from scimguard.sync import tasks as T
 
 RULES = ["hidden-character", "missing-required", "target-rejected", None]

@@ -12,7 +12,7 @@ import httpx
 from console_helpers import JANE, SAM, SCIMGUARD, add_admin, serving, sign_in
 
 from scimguard.console.app import create_app
-from scimguard.console.store import open_engine
+from scimguard.console.db import open_engine
 from scimguard.server.testing import running_emulator
 from scimguard.sync import tasks as T
 

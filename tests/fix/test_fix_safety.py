@@ -11,7 +11,7 @@ import pytest
 from fix_samples import CSV_ROWS, USERS, ZWSP, check_findings, csv_bytes, json_bytes, write
 
 from scimguard.fix import run_fix
-from scimguard.fix.sources import leaves, under
+from scimguard.fix.editors import leaves, under
 from scimguard.profile import Profile
 from scimguard.records import AttributeMapping
 from scimguard.records.paths import parse_path

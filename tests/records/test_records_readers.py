@@ -14,8 +14,8 @@ from scimguard.records import (
     UnusableInput,
     read_records,
 )
+from scimguard.records.inputs import detect_format
 from scimguard.records.json_reader import read_json, read_jsonl
-from scimguard.records.sources import detect_format
 
 USER = {"userName": "jane@example.com", "name": {"givenName": "Jane", "familyName": "Doe"}}
 GROUP = {

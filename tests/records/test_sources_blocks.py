@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scimguard.records.sources import open_input
+from scimguard.records.inputs import open_input
 
 
 @pytest.mark.parametrize("size", [1, 3, 7, 64, 1 << 20])

@@ -8,8 +8,8 @@ from entra_helpers import entra_spec, fake_tenant, fill, person
 from scimguard.sources import ReadContext, read_all
 from scimguard.sources.base import state_key
 from scimguard.sync.backoff import RetryPolicy
+from scimguard.sync.db import open_engine
 from scimguard.sync.source_state import EngineSourceState
-from scimguard.sync.store import open_engine
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ from entra_helpers import entra_spec, expected_user, fake_tenant, fill
 from scimguard.profile.schema import GROUP_URN
 from scimguard.server.testing import running_emulator
 from scimguard.sources import file_spec
+from scimguard.sync.db import open_engine
 from scimguard.sync.planner import Options
 from scimguard.sync.retry import retry
 from scimguard.sync.run import SyncConfig, run_sync
-from scimguard.sync.store import open_engine
 from scimguard.sync.tasks import list_tasks
 
 FAST = {"quota_writes": 5000.0, "quota_reads": 5000.0}

@@ -12,8 +12,8 @@ from google_helpers import ADMIN, emulator_users, run_cli, small_directory, spec
 from scimguard.server.testing import RunningEmulator, running_emulator
 from scimguard.sources import file_spec
 from scimguard.sync.backoff import RetryPolicy
+from scimguard.sync.db import open_engine
 from scimguard.sync.run import SyncConfig, run_sync
-from scimguard.sync.store import open_engine
 
 
 @pytest.fixture

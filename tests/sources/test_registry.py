@@ -117,8 +117,8 @@ def test_the_snapshot_types_are_a_leaf():
 
 
 def test_the_engine_keeps_a_source_state_across_openings(tmp_path: Path):
+    from scimguard.sync.db import open_engine
     from scimguard.sync.source_state import EngineSourceState
-    from scimguard.sync.store import open_engine
 
     url = f"sqlite:///{tmp_path / 'engine.db'}"
     state = EngineSourceState(open_engine(url))

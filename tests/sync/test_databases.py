@@ -87,7 +87,7 @@ def test_db_upgrade_migrates_whichever_it_is_pointed_at_or_both(tmp_path):
 def test_the_state_is_found_by_option_variable_and_old_spellings(tmp_path):
     url = f"sqlite:///{tmp_path / 'state.db'}"
     assert run(["db", "upgrade", "--state-db", url], tmp_path).returncode == 0
-    from scimguard.sync.store import open_engine
+    from scimguard.sync.db import open_engine
     from scimguard.sync.tasks import file_task
 
     with open_engine(url).begin() as conn:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from scimguard.sync.store import open_engine
+from scimguard.sync.db import open_engine
 from scimguard.sync.tasks import OPEN_STATES, list_tasks
 
 SCIMGUARD = str(Path(sys.executable).with_name("scimguard"))

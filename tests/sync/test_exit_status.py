@@ -15,8 +15,8 @@ from fake_okta import FakeOkta, okta_group, okta_user
 from sync_helpers import run_cli, user, write_jsonl
 
 from scimguard.sources.snapshot import NOT_FOUND, Problem
+from scimguard.sync.db import open_engine
 from scimguard.sync.report import MEANINGS, Status
-from scimguard.sync.store import open_engine
 from scimguard.unattended.lease import Lease
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "sync.md"

@@ -16,8 +16,8 @@ from fake_okta import FakeOkta, okta_group, okta_user
 from sync_helpers import Target, group, run_cli, user, write_jsonl
 
 from scimguard.server.testing import running_emulator
-from scimguard.sync.schema import runs
-from scimguard.sync.store import open_engine
+from scimguard.sync.db import open_engine
+from scimguard.sync.tables import runs
 from scimguard.sync.tasks import list_tasks
 
 

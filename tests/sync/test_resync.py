@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from sync_helpers import group, run_cli, user, write_jsonl
 
 from scimguard.server.faults import Faults
-from scimguard.sync.store import open_engine
+from scimguard.sync.db import open_engine
 from scimguard.sync.tasks import OPEN_STATES, list_tasks
 
 

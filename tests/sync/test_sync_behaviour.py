@@ -6,7 +6,7 @@ import json
 
 from sync_helpers import group, run_cli, user, write_jsonl
 
-from scimguard.sync.store import open_engine
+from scimguard.sync.db import open_engine
 from scimguard.sync.tasks import list_tasks
 
 

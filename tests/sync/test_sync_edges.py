@@ -14,8 +14,8 @@ import pytest
 from sync_helpers import group, run_cli, user, write_jsonl
 
 from scimguard.server.tokens import list_tokens, revoke_token
-from scimguard.sync.schema import runs
-from scimguard.sync.store import open_engine
+from scimguard.sync.db import open_engine
+from scimguard.sync.tables import runs
 from scimguard.sync.tasks import list_tasks
 
 

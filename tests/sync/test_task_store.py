@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import inspect
 
 from scimguard.sync import tasks as T
-from scimguard.sync.store import open_engine
+from scimguard.sync.db import open_engine
 
 
 def _file(engine, key="u1", state="failed", status=400, body=None, rule="target-rejected"):

@@ -6,8 +6,8 @@ import json
 
 from sync_helpers import group, run_cli, user, write_jsonl
 
+from scimguard.sync.db import open_engine
 from scimguard.sync.retry import retry as retry_tasks
-from scimguard.sync.store import open_engine
 from scimguard.sync.tasks import get_task, list_tasks
 
 

@@ -10,7 +10,7 @@ import pytest
 from fake_okta import FakeOkta, okta_user
 from sync_helpers import run_cli, user, write_jsonl
 
-from scimguard.sync.store import open_engine
+from scimguard.sync.db import open_engine
 from scimguard.sync.tasks import list_tasks
 
 CSV = (

@@ -8,7 +8,7 @@ import time
 import pytest
 from sqlalchemy import inspect
 
-from scimguard.sync.store import open_engine
+from scimguard.sync.db import open_engine
 from scimguard.unattended.lease import Lease
 
 
@@ -124,7 +124,7 @@ def test_a_lease_left_by_a_killed_process_on_this_host_is_taken_at_once(engine_d
     import sys
 
     script = (
-        "import sys, time; from scimguard.sync.store import open_engine;"
+        "import sys, time; from scimguard.sync.db import open_engine;"
         "from scimguard.unattended.lease import Lease;"
         "assert Lease(open_engine(sys.argv[1]), 'https://t/scim/v2', 600).acquire();"
         "print('held', flush=True); time.sleep(60)"
@@ -148,7 +148,7 @@ def test_schedulers_starting_together_on_a_fresh_postgresql_migrate_once(postgre
     import subprocess
     import sys
 
-    code = "import sys; from scimguard.sync.store import open_engine; open_engine(sys.argv[1])"
+    code = "import sys; from scimguard.sync.db import open_engine; open_engine(sys.argv[1])"
     starts = [
         subprocess.Popen(
             [sys.executable, "-c", code, postgres_url], stderr=subprocess.PIPE, text=True

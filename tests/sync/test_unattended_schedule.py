@@ -23,8 +23,8 @@ from unattended_helpers import (
 )
 
 from scimguard.server.testing import free_port
-from scimguard.sync.schema import resources, runs
-from scimguard.sync.store import open_engine
+from scimguard.sync.db import open_engine
+from scimguard.sync.tables import resources, runs
 from scimguard.unattended.lease import Lease
 
 

@@ -2,15 +2,22 @@
 
 Sub-commands are imported only when they run (Click's lazy-loading recipe): `check` should not
 pay for importing SQLAlchemy, Starlette and the rest at every start.
+
+Errors: a sub-command lets `scimguard.errors` rise; `LazyGroup.invoke` hands them to
+`cli/errors`, the one place that gives them their message and exit code. The databases are
+opened through `cli/databases` (one message, exit 2, for a database that cannot be opened).
 """
 
 from __future__ import annotations
 
 from importlib import import_module
+from typing import Any
 
 import click
 
 from scimguard import __version__
+from scimguard.cli.errors import as_click
+from scimguard.errors import ScimguardError
 
 # name -> "module:attribute" of each sub-command (keep the list sorted).
 COMMANDS = {
@@ -44,6 +51,13 @@ class LazyGroup(click.Group):
         command = getattr(import_module(module), attribute)
         self.add_command(command, cmd_name)
         return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Every sub-command's `ScimguardError` shown as `cli/errors` says (message, exit 2)."""
+        try:
+            return super().invoke(ctx)
+        except ScimguardError as exc:
+            raise as_click(exc) from None
 
 
 @click.group(

@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from scimguard.cli.databases import state_db_option
-from scimguard.store import db
+from scimguard import db
+from scimguard.cli.databases import open_state, state_db_option
 
 
 @click.group("admin")
@@ -35,19 +35,11 @@ def _read_password(from_stdin: bool) -> str:
 def create(db_url: str | None, username: str, password_stdin: bool) -> None:
     """Create an admin account. The password is asked twice (or read from stdin), hashed with
     argon2id, and never shown."""
-    from scimguard.console.accounts import AccountError, create_admin
-    from scimguard.console.store import open_engine
+    from scimguard.console.accounts import create_admin
 
     url = db_url or db.default_url("engine")
     password = _read_password(password_stdin)
-    try:
-        engine = open_engine(url)
-    except Exception as exc:
-        raise click.UsageError(f"cannot open the database {db.redact(url)}: {exc}") from None
-    try:
-        create_admin(engine, username, password)
-    except AccountError as exc:
-        raise click.UsageError(str(exc)) from None
+    create_admin(open_state(url, console=True), username, password)
     click.echo(f"Admin {username.strip().lower()!r} created in {db.redact(url)}.", err=True)
 
 
@@ -57,15 +49,11 @@ def create(db_url: str | None, username: str, password_stdin: bool) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
 def password(db_url: str | None, username: str, password_stdin: bool) -> None:
     """Set a new password for an admin (asked twice, or read from stdin)."""
-    from scimguard.console.accounts import AccountError, set_password
-    from scimguard.console.store import open_engine
+    from scimguard.console.accounts import set_password
 
     url = db_url or db.default_url("engine")
     new = _read_password(password_stdin)
-    try:
-        changed = set_password(open_engine(url), username, new)
-    except AccountError as exc:
-        raise click.UsageError(str(exc)) from None
+    changed = set_password(open_state(url, console=True), username, new)
     if not changed:
         raise click.UsageError(f"no admin named {username.strip().lower()!r}")
     click.echo(f"Password of {username.strip().lower()!r} changed.", err=True)

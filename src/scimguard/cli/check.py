@@ -11,13 +11,7 @@ from scimguard.check import CsvReport, JsonReport, Report, TextReport, run_check
 from scimguard.cli.directories import directory_options, directory_specs
 from scimguard.cli.options import input_options, output_options, profile_options
 from scimguard.profile import Profile, Severity, Switches
-from scimguard.records import (
-    AttributeMapping,
-    MappingError,
-    RecordStream,
-    UnusableInput,
-    read_records,
-)
+from scimguard.records import AttributeMapping, RecordStream, read_records
 
 if TYPE_CHECKING:  # the sources (httpx, ...) are imported only when a directory is read
     from scimguard.cli.check_directory import DirectoryRead
@@ -73,9 +67,7 @@ def check_command(
     output_format: str | None,
     excel: bool,
     fail_on: str,
-    allow_legacy_characters: bool,
-    require_complete_address: bool,
-    incomplete_address: str,
+    switches: Switches,
     mapping: str | None,
     empty_cells: str,
 ) -> None:
@@ -96,29 +88,19 @@ def check_command(
     files: RecordStream | None = None
     directory: DirectoryRead | None = None
     stream: RecordStream | DirectoryRead
-    try:
-        attribute_mapping = AttributeMapping.load(mapping) if mapping else None
-        if directories:  # a live directory: read by its source, checked as a file would be
-            from scimguard.cli.check_directory import read_directories
+    # An unusable input or mapping rises as scimguard.errors.InputError: cli/errors says it.
+    attribute_mapping = AttributeMapping.load(mapping) if mapping else None
+    if directories:  # a live directory: read by its source, checked as a file would be
+        # why: the sources (httpx, google-auth, msal) only when a directory is read
+        from scimguard.cli.check_directory import read_directories
 
-            stream = directory = read_directories(directories)
-        else:
-            stream = files = read_records(list(paths), input_format, attribute_mapping, empty_cells)  # type: ignore[arg-type]
-    except MappingError as exc:
-        raise click.UsageError(str(exc)) from exc
-    except UnusableInput as exc:  # one line, no usage text: the input is wrong, not the call
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        stream = directory = read_directories(directories)
+    else:
+        stream = files = read_records(list(paths), input_format, attribute_mapping, empty_cells)  # type: ignore[arg-type]
     stdout = sys.stdout
     if output_format is None:
         output_format = "text" if stdout.isatty() else "json"
-    profile = Profile(
-        Switches(
-            allow_legacy_characters=allow_legacy_characters,
-            require_complete_address=require_complete_address,
-            incomplete_address=incomplete_address,  # type: ignore[arg-type]
-        )
-    )
+    profile = Profile(switches)
     report: Report
     if output_format == "json":
         report = JsonReport(sys.stdout.buffer, locations=stream.locations, read_as=stream.encodings)
@@ -153,9 +135,6 @@ def check_command(
                     bar.update(task, completed=done)
 
                 summary = check(tick)
-    except UnusableInput as exc:  # found while reading (a header that maps to too little)
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(1)

@@ -7,10 +7,10 @@ import ipaddress
 import click
 from rich.console import Console as RichConsole
 
-from scimguard.cli.databases import state_db_option
-from scimguard.profile.file import ProfileFileError, load_profile_file
-from scimguard.profile.switches import DEFAULT_SWITCHES, Switches
-from scimguard.store import db
+from scimguard import db
+from scimguard.cli.databases import open_state, state_db_option
+from scimguard.profile.file import ProfileFileError, switches_of_file
+from scimguard.profile.switches import DEFAULT_SWITCHES
 
 
 @click.command("console")
@@ -50,21 +50,17 @@ def console(
 
     from scimguard.console.accounts import admin_count
     from scimguard.console.app import create_app
-    from scimguard.console.store import open_engine
 
     err = RichConsole(stderr=True)
     proxies = trusted_proxies(forwarded_allow_ips)
     switches = DEFAULT_SWITCHES
     if profile_file:
         try:
-            switches = Switches(**load_profile_file(profile_file))
+            switches = switches_of_file(profile_file)
         except ProfileFileError as exc:
             raise click.BadParameter(str(exc), param_hint="--profile") from None
     url = db_url or db.default_url("engine")
-    try:
-        engine = open_engine(url)
-    except Exception as exc:
-        raise click.UsageError(f"cannot open the database {db.redact(url)}: {exc}") from None
+    engine = open_state(url, console=True)
     if admin_count(engine) == 0:
         err.print(
             "[yellow]No admin account yet.[/] Create one with "

@@ -7,7 +7,7 @@
 
 `--db` once meant the one or the other depending on the command. Each command still takes it,
 hidden from `--help`, with the meaning it had there; the old variables `SCIMGUARD_SERVE_DB` and
-`SCIMGUARD_DB` are still read after the new ones (`scimguard.store.db.default_url`).
+`SCIMGUARD_DB` are still read after the new ones (`scimguard.db.default_url`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 
 import click
 
-from scimguard.store.db import EMULATOR_DB_ENV, STATE_DB_ENV
+from scimguard.db import EMULATOR_DB_ENV, STATE_DB_ENV, default_url, redact
+from scimguard.errors import DatabaseUnavailable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,3 +65,30 @@ def state_db_option(function: F) -> F:
         help="The engine's state, where `sync` records its runs and tasks and `tasks` and the "
         f"console read them (default: ${STATE_DB_ENV}, else sqlite:///.scimguard/engine.db).",
     )(function)
+
+
+# --- opening them: one message, one exit code (scimguard.errors.DatabaseUnavailable) -----------
+
+
+def open_state(db_url: str | None, *, console: bool = False):  # type: ignore[no-untyped-def]
+    """The engine's state (`--state-db`), migrated; with `console`, the console's tables too."""
+    if console:
+        from scimguard.console.db import open_engine
+    else:
+        from scimguard.sync.db import open_engine
+    url = db_url or default_url("engine")
+    try:
+        return open_engine(url)
+    except Exception as exc:  # a bad URL, an unreachable server, a file in the way
+        raise DatabaseUnavailable(redact(url), "--state-db", exc) from None
+
+
+def open_emulator(db_url: str | None):  # type: ignore[no-untyped-def]
+    """The emulator's store (`--emulator-db`), migrated: a `server.db.Database`."""
+    from scimguard.server.db import Database
+
+    url = db_url or default_url("emulator")
+    try:
+        return Database(url)
+    except Exception as exc:
+        raise DatabaseUnavailable(redact(url), "--emulator-db", exc) from None

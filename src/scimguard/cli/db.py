@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from sqlalchemy import inspect
 
-from scimguard.cli.databases import AliasedOption
-from scimguard.store.db import EMULATOR_DB_ENV, STATE_DB_ENV, default_url, make_engine, redact
+from scimguard.cli.databases import AliasedOption, open_emulator, open_state
+from scimguard.db import EMULATOR_DB_ENV, STATE_DB_ENV, default_url, make_engine, redact
 
 EMULATOR_VERSION = "scimguard_emulator_version"
 STATE_VERSION = "scimguard_engine_version"
@@ -70,19 +70,8 @@ def upgrade(emulator_db: str | None, state_db: str | None) -> None:
                 f"{'engine state' if other == STATE_VERSION else 'emulator store'}; "
                 f"give it with {other_option}"
             )
-        try:
-            _upgrade(option, url)
-        except Exception as exc:
-            raise click.ClickException(f"cannot upgrade the {what} {redact(url)}: {exc}") from None
+        if option == "--emulator-db":
+            open_emulator(url).dispose()
+        else:
+            open_state(url, console=True).dispose()  # the engine's chain and the console's
         click.echo(f"the {what} {redact(url)} is up to date")
-
-
-def _upgrade(option: str, url: str) -> None:
-    if option == "--emulator-db":
-        from scimguard.server.db import Database
-
-        Database(url).dispose()
-    else:
-        from scimguard.console.store import open_engine  # the engine's chain and the console's
-
-        open_engine(url).dispose()

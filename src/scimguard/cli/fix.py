@@ -11,7 +11,8 @@ import click
 
 from scimguard import text
 from scimguard.cli.options import input_options, output_options, profile_options, rule_code
-from scimguard.fix import FixInputError, FixResult, Proposal, UndoError, run_fix
+from scimguard.errors import InputError
+from scimguard.fix import FixResult, Proposal, run_fix
 from scimguard.fix.diff import unified
 from scimguard.fix.engine import shown
 from scimguard.fix.undo import (
@@ -23,7 +24,7 @@ from scimguard.fix.undo import (
     write_atomic,
 )
 from scimguard.profile import BY_CODE, Profile, Severity, Switches
-from scimguard.records import AttributeMapping, MappingError, UnusableInput
+from scimguard.records import AttributeMapping
 
 
 def show(value: Any, limit: int | None = None) -> str:
@@ -113,9 +114,7 @@ def fix_command(
     input_format: str | None,
     mapping: str | None,
     empty_cells: str,
-    allow_legacy_characters: bool,
-    require_complete_address: bool,
-    incomplete_address: str,
+    switches: Switches,
 ) -> None:
     """Write a corrected copy of INPUT, applying the suggested values that are safe.
 
@@ -167,13 +166,7 @@ def fix_command(
         raise click.UsageError(
             f"unknown rule {', '.join(unknown)} (see `scimguard rules` for the codes)"
         )
-    profile = Profile(
-        Switches(
-            allow_legacy_characters=allow_legacy_characters,
-            require_complete_address=require_complete_address,
-            incomplete_address=incomplete_address,  # type: ignore[arg-type]
-        )
-    )
+    profile = Profile(switches)
     try:
         attribute_mapping = AttributeMapping.load(mapping) if mapping else None
         result = run_fix(
@@ -187,9 +180,10 @@ def fix_command(
             warnings=warnings,
             identifiers=identifiers,
         )
-    except (MappingError, UnusableInput, FixInputError) as exc:
-        message = str(exc) if input_path in str(exc) else f"{input_path}: {exc}"
-        raise click.UsageError(message) from exc
+    except InputError as exc:  # named by INPUT when the message does not say it already
+        if input_path in str(exc):
+            raise
+        raise InputError(f"{input_path}: {exc}") from exc
     stdout = _Echo(err=False)
     stderr = _Echo(err=True)
     if dry_run:
@@ -285,9 +279,6 @@ def _undo(undo_from: str, target: str, output: str | None, dry_run: bool) -> Non
             click.echo(f"{target} can be restored ({count} changes would be undone)")
             return
         count = undo(undo_from, target)
-    except UndoError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
     except OSError as exc:
         click.echo(f"error: {target}: cannot be read ({exc.strerror})", err=True)
         sys.exit(2)

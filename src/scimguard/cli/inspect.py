@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from scimguard.cli.options import output_options
+from scimguard.cli.options import output_options, switch_options
 from scimguard.profile import Profile, Switches
 from scimguard.records.paths import PathError, parse_path
 
@@ -20,13 +20,13 @@ from scimguard.records.paths import PathError, parse_path
     show_default=True,
     help="The SCIM attribute the value is sent as (identifiers such as userName are stricter).",
 )
-@click.option("--allow-legacy-characters", is_flag=True, help="Allow < > ; : %.")
+@switch_options("allow_legacy_characters")
 @output_options("The table of code points: text, or json.")
 def inspect_command(
     value: str | None,
     from_stdin: bool,
     attribute: str,
-    allow_legacy_characters: bool,
+    switches: Switches,
     as_json: bool,
 ) -> None:
     """Show every code point of VALUE: character, U+XXXX, name, category and verdict.
@@ -57,7 +57,7 @@ def inspect_command(
         parse_path(attribute)
     except PathError as exc:
         raise click.UsageError(str(exc)) from exc
-    profile = Profile(Switches(allow_legacy_characters=allow_legacy_characters))
+    profile = Profile(switches)
     points = code_points(value, attribute, profile)
     findings = findings_for(value, attribute, profile)
     refused = any(f.severity.value == "error" for f in findings)

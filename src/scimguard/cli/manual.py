@@ -7,8 +7,8 @@ from typing import Any
 import click
 import orjson
 
+from scimguard.cli.databases import open_emulator
 from scimguard.cli.serve import db_option
-from scimguard.cli.tenant import _open
 
 
 def _create(db_url: str | None, tenant_id: str, kind: str, resource: dict[str, Any]) -> None:
@@ -21,7 +21,7 @@ def _create(db_url: str | None, tenant_id: str, kind: str, resource: dict[str, A
     if errors:
         lines = "\n".join(f"  {f.attribute}: {f.message} [{f.rule}]" for f in errors)
         raise click.ClickException(f"AWS would refuse this {kind}:\n{lines}")
-    db = _open(db_url)
+    db = open_emulator(db_url)
     try:
         if not tenant_exists(db, tenant_id):
             raise click.BadParameter(

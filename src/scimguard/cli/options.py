@@ -2,12 +2,14 @@
 check of a rule-code argument (`rules CODE`, `fix --rule`, `tasks list --rule`).
 
 One definition each, so the commands read inputs, set the profile's switches and take rule
-codes alike.
+codes alike. The switches reach a command whole, as `switches: Switches` (`switch_options`):
+this is the one place the command line turns into the profile's `Switches`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import click
@@ -15,7 +17,7 @@ import click
 from scimguard.profile.file import ProfileFileError, load_profile_file
 from scimguard.profile.switches import DEFAULT_SWITCHES, INCOMPLETE_ADDRESS_CHOICES
 from scimguard.records import FORMATS
-from scimguard.records.sources import CHOSEN_ENCODING, encoding_name
+from scimguard.records.inputs import CHOSEN_ENCODING, encoding_name
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,7 +52,7 @@ def rule_code(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
 
 def _choose_encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     """--encoding: checked here, then set for every file this command opens
-    (`records.sources.CHOSEN_ENCODING`), so check, fix and sync need no parameter of their own."""
+    (`records.inputs.CHOSEN_ENCODING`), so check, fix and sync need no parameter of their own."""
     if value is None:
         return
     try:
@@ -100,36 +102,59 @@ def _load_profile_file(ctx: click.Context, param: click.Parameter, value: str | 
     ctx.default_map = {**switches, **(ctx.default_map or {})}
 
 
-profile_options = _compose(
-    click.option(
-        "--profile",
-        type=click.Path(dir_okay=False),
-        is_eager=True,
-        expose_value=False,
-        callback=_load_profile_file,
-        metavar="FILE",
-        help="A profile file (written by `scimguard probe`): its switches as defaults.",
-    ),
-    click.option(
+def _set_switch(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """Each switch option sets its field of the one `switches` parameter the command takes."""
+    current = ctx.params.get("switches", DEFAULT_SWITCHES)
+    ctx.params["switches"] = replace(current, **{str(param.name): value})
+
+
+_SWITCH_OPTIONS = {
+    "allow_legacy_characters": click.option(
         "--allow-legacy-characters",
         is_flag=True,
+        default=DEFAULT_SWITCHES.allow_legacy_characters,
+        callback=_set_switch,
+        expose_value=False,
         help="Allow < > ; : % (the current AWS regex accepts them; the Okta article does not).",
     ),
-    click.option(
+    "require_complete_address": click.option(
         "--require-complete-address/--no-require-complete-address",
-        default=True,
+        default=DEFAULT_SWITCHES.require_complete_address,
         show_default=True,
+        callback=_set_switch,
+        expose_value=False,
         help="Refuse addresses that lack any of street, city, state, zip code, country.",
     ),
-    click.option(
+    "incomplete_address": click.option(
         "--incomplete-address",
         type=click.Choice(INCOMPLETE_ADDRESS_CHOICES),
         default=DEFAULT_SWITCHES.incomplete_address,
         show_default=True,
+        callback=_set_switch,
+        expose_value=False,
         help="A partial address: omit it from what is sent (warning address-omitted) or block "
         "the user (error incomplete-address). The emulator always refuses it.",
     ),
+}
+
+
+def switch_options(*names: str) -> Callable[[F], F]:
+    """The profile's switch options `names` (all of them by default); the command takes them
+    whole, as one `switches: Switches` parameter (the fields it offers no option for keep
+    their defaults)."""
+    return _compose(*(_SWITCH_OPTIONS[name] for name in names or _SWITCH_OPTIONS))
+
+
+_PROFILE_FILE_OPTION = click.option(
+    "--profile",
+    type=click.Path(dir_okay=False),
+    is_eager=True,  # before the switch options, whose defaults it sets
+    expose_value=False,
+    callback=_load_profile_file,
+    metavar="FILE",
+    help="A profile file (written by `scimguard probe`): its switches as defaults.",
 )
+profile_options = _compose(_PROFILE_FILE_OPTION, switch_options())
 
 
 # --- the one output switch (docs/command-language.md) -----------------------------------------

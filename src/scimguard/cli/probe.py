@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import orjson
 
-from scimguard.cli.databases import state_db_option
+from scimguard.cli.databases import open_state, state_db_option
 from scimguard.cli.options import output_options, profile_options
 from scimguard.cli.sync import read_token
 from scimguard.probe import report
@@ -25,7 +25,6 @@ from scimguard.profile.file import dump_profile_file
 from scimguard.sync.backoff import RetryPolicy
 from scimguard.sync.client import ScimClient, TargetUnauthorized
 from scimguard.sync.source_state import EngineSourceState
-from scimguard.sync.store import open_engine
 
 _PREFIX = re.compile(r"[a-z0-9][a-z0-9._-]{11,60}\Z")
 EXIT_AGREES, EXIT_DIFFERS, EXIT_STOPPED = 0, 1, 3
@@ -103,9 +102,7 @@ def probe_command(
     rate_writes: float,
     rate_reads: float,
     db_url: str | None,
-    allow_legacy_characters: bool,
-    require_complete_address: bool,
-    incomplete_address: str,
+    switches: Switches,
     as_json: bool,
 ) -> None:
     """Send a fixed catalogue of probe users to a test tenant, compare its answers with the
@@ -128,12 +125,7 @@ def probe_command(
             "--i-understand-this-writes, and point it at a test tenant"
         )
     token = read_token(token_env, token_file)
-    journal = Journal(EngineSourceState(open_engine(db_url)), target_url)
-    switches = Switches(
-        allow_legacy_characters=allow_legacy_characters,
-        require_complete_address=require_complete_address,
-        incomplete_address="block" if incomplete_address == "block" else "omit",
-    )
+    journal = Journal(EngineSourceState(open_state(db_url)), target_url)
 
     def client() -> ScimClient:
         return ScimClient(

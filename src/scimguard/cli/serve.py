@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import asdict
 
 import click
 import orjson
 
-from scimguard.cli.databases import emulator_db_option
-from scimguard.store.db import default_url, redact
+from scimguard.cli.databases import emulator_db_option, open_emulator
+from scimguard.cli.options import switch_options
+from scimguard.db import default_url, redact
+from scimguard.rates import READS_PER_SECOND, WRITES_PER_SECOND
 
 SETTINGS_ENV = "SCIMGUARD_SERVE_SETTINGS"
 
@@ -45,7 +48,7 @@ def _statuses(value: str) -> tuple[int, ...]:
 @click.option("--no-quotas", is_flag=True, help="Turn AWS's per-tenant rate limits off.")
 @click.option(
     "--quota-writes",
-    default=25.0,
+    default=WRITES_PER_SECOND,
     show_default=True,
     type=click.FloatRange(min=0.1),
     help="Write requests per second per tenant that the emulator accepts before answering 429 "
@@ -53,7 +56,7 @@ def _statuses(value: str) -> tuple[int, ...]:
 )
 @click.option(
     "--quota-reads",
-    default=40.0,
+    default=READS_PER_SECOND,
     show_default=True,
     type=click.FloatRange(min=0.1),
     help="Read requests per second per tenant that the emulator accepts before answering 429 "
@@ -66,10 +69,7 @@ def _statuses(value: str) -> tuple[int, ...]:
     show_default=True,
     help="Text of a 400: AWS's generic one, or the per-attribute one.",
 )
-@click.option("--allow-legacy-characters", is_flag=True, help="Accept < > ; : % (profile switch).")
-@click.option(
-    "--no-require-complete-address", is_flag=True, help="Accept partial addresses (profile switch)."
-)
+@switch_options("allow_legacy_characters", "require_complete_address")
 @click.option(
     "--fault-rate",
     default=0.0,
@@ -134,7 +134,6 @@ def serve(db_url: str | None, host: str, port: int, workers: int, **options: obj
     """Run a local SCIM endpoint that behaves like AWS IAM Identity Center's."""
     import uvicorn
 
-    from scimguard.server.db import Database
     from scimguard.server.settings import HTTP_OPTIONS
 
     url = resolve_db(db_url)
@@ -144,10 +143,7 @@ def serve(db_url: str | None, host: str, port: int, workers: int, **options: obj
             "note: several workers on SQLite share one file lock; PostgreSQL scales better",
             err=True,
         )
-    try:
-        Database(url).dispose()  # migrate once, before the workers start
-    except Exception as exc:
-        raise click.ClickException(f"cannot open the database {redact(url)}: {exc}") from None
+    open_emulator(url).dispose()  # migrate once, before the workers start
     click.echo(
         f"scimguard serve: http://{host}:{port}/<tenant>/scim/v2  db={redact(url)}", err=True
     )
@@ -161,7 +157,7 @@ def serve(db_url: str | None, host: str, port: int, workers: int, **options: obj
         )
         return
     os.environ[SETTINGS_ENV] = orjson.dumps(
-        {"db": url, "workers": workers, "options": {k: v for k, v in options.items()}}
+        {"db": url, "workers": workers, "settings": asdict(settings)}
     ).decode()
     uvicorn.run(
         "scimguard.cli.serve:app_from_env",
@@ -176,15 +172,13 @@ def serve(db_url: str | None, host: str, port: int, workers: int, **options: obj
 
 
 def settings_from_options(options: dict[str, object]):  # type: ignore[no-untyped-def]
-    from scimguard.profile import Switches
+    """The emulator's `Settings` from the command's parameters, built once: `--workers N`
+    hands them to each worker as they are (`app_from_env`)."""
     from scimguard.server.settings import Settings
 
     default_active = {"false": False, "true": True, "absent": None}[str(options["default_active"])]
     return Settings(
-        switches=Switches(
-            allow_legacy_characters=bool(options["allow_legacy_characters"]),
-            require_complete_address=not options["no_require_complete_address"],
-        ),
+        switches=options["switches"],  # type: ignore[arg-type]
         detail=str(options["detail"]),  # type: ignore[arg-type]
         quotas=not options["no_quotas"],
         quota_writes=float(options["quota_writes"]),  # type: ignore[arg-type]
@@ -205,9 +199,10 @@ def settings_from_options(options: dict[str, object]):  # type: ignore[no-untype
 def app_from_env():  # type: ignore[no-untyped-def]
     """uvicorn factory for `--workers N` (each worker process builds its own app)."""
     from scimguard.server.app import create_app
+    from scimguard.server.settings import Settings
 
     config = orjson.loads(os.environ[SETTINGS_ENV])
-    settings = settings_from_options(config["options"])
+    settings = Settings.from_dict(config["settings"])
     return create_app(config["db"], settings, workers=int(config["workers"]))
 
 

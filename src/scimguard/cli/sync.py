@@ -9,11 +9,12 @@ from pathlib import Path
 import click
 import orjson
 
-from scimguard.cli.databases import state_db_option
+from scimguard.cli.databases import open_state, state_db_option
 from scimguard.cli.directories import DIRECTORY_OPTIONS, directory_options, directory_specs
 from scimguard.cli.options import input_options, output_options, profile_options
+from scimguard.db import redact
 from scimguard.profile import Profile, Switches
-from scimguard.store.db import redact
+from scimguard.rates import READS_PER_SECOND, WRITES_PER_SECOND
 from scimguard.sync.report import MEANINGS
 from scimguard.unattended.options import unattended_options
 
@@ -154,19 +155,19 @@ class _Progress:
 )
 @click.option(
     "--rate-writes",
-    default=25.0,
+    default=WRITES_PER_SECOND,
     show_default=True,
     type=float,
     help="Writes per second this run keeps to: a client's pace, not the quota a server "
-    "enforces (`serve --quota-writes`; AWS's is 25).",
+    f"enforces (`serve --quota-writes`; AWS's is {WRITES_PER_SECOND:g}).",
 )
 @click.option(
     "--rate-reads",
-    default=40.0,
+    default=READS_PER_SECOND,
     show_default=True,
     type=float,
     help="Reads per second this run keeps to: a client's pace, not the quota a server "
-    "enforces (`serve --quota-reads`; AWS's is 40).",
+    f"enforces (`serve --quota-reads`; AWS's is {READS_PER_SECOND:g}).",
 )
 @click.option(
     "--concurrency",
@@ -217,9 +218,7 @@ def sync_command(
     input_format: str | None,
     mapping: str | None,
     empty_cells: str,
-    allow_legacy_characters: bool,
-    require_complete_address: bool,
-    incomplete_address: str,
+    switches: Switches,
 ) -> None:
     """Plan and apply SOURCE files (anything `check` reads), an Okta org, a Google Workspace
     directory or an Entra ID tenant to a SCIM target.
@@ -242,7 +241,6 @@ def sync_command(
     from scimguard.sync.planner import Options, parse_max_removals
     from scimguard.sync.render import held_line, nested_lines, plan_lines
     from scimguard.sync.run import SyncConfig, run_sync
-    from scimguard.sync.store import open_engine
 
     try:
         parse_max_removals(max_removals, 100)
@@ -263,13 +261,7 @@ def sync_command(
         empty_cells,
         extra=directory_specs(click.get_current_context(), mapping, empty_cells),
     )
-    profile = Profile(
-        Switches(
-            allow_legacy_characters=allow_legacy_characters,
-            require_complete_address=require_complete_address,
-            incomplete_address=incomplete_address,  # type: ignore[arg-type]
-        )
-    )
+    profile = Profile(switches)
     cfg = SyncConfig(
         target_url=target_url.rstrip("/"),
         token=token,
@@ -284,12 +276,7 @@ def sync_command(
         token_file=str(Path(token_file).resolve()) if token_file else None,
         profile=profile,
     )
-    try:
-        engine = open_engine(db_url)
-    except Exception as exc:  # a bad URL or an unreachable server
-        raise click.UsageError(
-            f"--state-db {redact(db_url or '')}: {exc.__class__.__name__}: {exc}"
-        ) from None
+    engine = open_state(db_url)
     from scimguard.unattended.schedule import take_over
 
     take_over(cfg, engine)  # --every / --log-format json run there; else the lease, held

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 import orjson
 
-from scimguard.cli.databases import state_db_option
+from scimguard.cli.databases import open_state, state_db_option
 from scimguard.cli.options import output_options, rule_code
 from scimguard.text import shown_value, visible, visible_lines
 
@@ -18,18 +18,6 @@ if TYPE_CHECKING:
     from scimguard.sync.tasks import Task
 
 db_option = state_db_option
-
-
-def _engine(db_url: str | None):  # type: ignore[no-untyped-def]
-    from scimguard.store.db import redact
-    from scimguard.sync.store import open_engine
-
-    try:
-        return open_engine(db_url)
-    except Exception as exc:
-        raise click.UsageError(
-            f"--state-db {redact(db_url or '')}: {exc.__class__.__name__}: {exc}"
-        ) from None
 
 
 def _visible_json(value: Any) -> str:
@@ -73,7 +61,7 @@ def list_command(state: str, rule: str | None, as_json: bool, db_url: str | None
     from scimguard.sync.diagnosis import SourcePlaces
     from scimguard.sync.tasks import OPEN_STATES, list_tasks
 
-    engine = _engine(db_url)
+    engine = open_state(db_url)
     states: Any = {"open": OPEN_STATES, "all": None}.get(state, state)
     found = list_tasks(engine, state=states, rule=rule)
     places = SourcePlaces()
@@ -126,7 +114,7 @@ def show_command(task_id: int, as_json: bool, db_url: str | None) -> None:
     from scimguard.sync.diagnosis import located, source_place
     from scimguard.sync.tasks import get_task
 
-    task = get_task(_engine(db_url), task_id)
+    task = get_task(open_state(db_url), task_id)
     if task is None:
         raise click.UsageError(f"no task {task_id}")
     where = located(task)
@@ -258,7 +246,7 @@ def retry_command(
 
     if bool(task_ids) == retry_all:
         raise click.UsageError("give task IDs or --all (not both)")
-    engine = _engine(db_url)
+    engine = open_state(db_url)
     ids = open_task_ids(engine) if retry_all else list(task_ids)
     done = retry_report(engine, ids)
     outcomes = done.outcomes
@@ -315,5 +303,5 @@ def dismiss_command(task_ids: tuple[int, ...], db_url: str | None) -> None:
     """Dismiss tasks (they stay dismissed while the record fails the same way)."""
     from scimguard.sync.tasks import dismiss_tasks
 
-    count = dismiss_tasks(_engine(db_url), task_ids)
+    count = dismiss_tasks(open_state(db_url), task_ids)
     click.echo(f"{count} task(s) dismissed.")

@@ -5,19 +5,9 @@ from __future__ import annotations
 import click
 import orjson
 
+from scimguard.cli.databases import open_emulator
 from scimguard.cli.options import output_options
-from scimguard.cli.serve import db_option, resolve_db
-
-
-def _open(db_url: str | None):  # type: ignore[no-untyped-def]
-    from scimguard.server.db import Database
-    from scimguard.store.db import redact
-
-    url = resolve_db(db_url)
-    try:
-        return Database(url)
-    except Exception as exc:
-        raise click.ClickException(f"cannot open the database {redact(url)}: {exc}") from None
+from scimguard.cli.serve import db_option
 
 
 def _base_url(base: str, tenant_id: str) -> str:
@@ -43,7 +33,7 @@ def tenant_create(db_url: str | None, base: str, as_json: bool) -> None:
     """Create a tenant and its first access token (shown once)."""
     from scimguard.server.tokens import create_tenant, create_token
 
-    db = _open(db_url)
+    db = open_emulator(db_url)
     tenant_id = create_tenant(db)
     _info, token = create_token(db, tenant_id)
     db.dispose()
@@ -64,7 +54,7 @@ def tenant_list(db_url: str | None, as_json: bool) -> None:
     """List the tenants."""
     from scimguard.server.tokens import list_tenants
 
-    db = _open(db_url)
+    db = open_emulator(db_url)
     tenants = list_tenants(db)
     db.dispose()
     if as_json:
@@ -94,7 +84,7 @@ def token_create(db_url: str | None, tenant_id: str, days: float, as_json: bool)
     """Create a token (shown once)."""
     from scimguard.server.tokens import TokenLimitError, UnknownTenantError, create_token
 
-    db = _open(db_url)
+    db = open_emulator(db_url)
     try:
         info, secret = create_token(db, tenant_id, days)
     except UnknownTenantError:
@@ -128,7 +118,7 @@ def token_list(db_url: str | None, tenant_id: str, as_json: bool) -> None:
 
     from scimguard.server.tokens import list_tokens
 
-    db = _open(db_url)
+    db = open_emulator(db_url)
     infos = [i.to_dict() for i in list_tokens(db, tenant_id)]
     db.dispose()
     if as_json:
@@ -148,7 +138,7 @@ def token_revoke(db_url: str | None, tenant_id: str, token_id: str) -> None:
     """Revoke a token by its id (see `token list`)."""
     from scimguard.server.tokens import revoke_token
 
-    db = _open(db_url)
+    db = open_emulator(db_url)
     done = revoke_token(db, tenant_id, token_id)
     db.dispose()
     if not done:

@@ -1,8 +1,8 @@
 """The web console: the engine's tasks with Retry Selected, its users and groups, the inspector.
 
 Modules, one job each:
-    schema      the console's tables (admins, settings, sessions, sign-in failures, reports)
-    store       open the engine database and run the console's Alembic chain (`migrations/`)
+    tables      the console's SQL tables (admins, settings, sessions, sign-in failures, reports)
+    db          open the engine database and run the console's Alembic chain (`migrations/`)
     accounts    admin accounts: argon2id hashes, sign-in checks, the sign-in backoff
     sessions    server-side sessions in signed cookies, the CSRF token of each session
     queries     what the pages read from the engine's tables (runs, owned users and groups)

@@ -17,8 +17,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from scimguard.console.schema import admins, signin_failures
-from scimguard.console.store import aware, now
+from scimguard.console.db import aware, now
+from scimguard.console.tables import admins, signin_failures
+from scimguard.errors import AccountError
 
 HASHER = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (64 MiB, t=3, p=4)
 MIN_PASSWORD = 12
@@ -27,10 +28,6 @@ FORGET_AFTER = timedelta(days=1)  # failures older than this no longer count
 # A hash of a password no one knows: verified when the username does not exist, so the
 # answer takes as long either way and does not tell which usernames exist.
 _DUMMY_HASH = HASHER.hash("scimguard-no-such-admin-placeholder")
-
-
-class AccountError(ValueError):
-    """A username or password that cannot be used (message says why)."""
 
 
 @dataclass(frozen=True)

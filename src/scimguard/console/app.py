@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode
@@ -29,6 +29,7 @@ from starlette.templating import Jinja2Templates
 
 from scimguard import text
 from scimguard.console import accounts, checking, grid, inspector, limits, queries
+from scimguard.console.db import cookie_secret, open_engine
 from scimguard.console.fix_pages import FixPages
 from scimguard.console.fixing import applied_to
 from scimguard.console.grid_pages import GridPages
@@ -43,7 +44,6 @@ from scimguard.console.sessions import (
     Sessions,
     csrf_ok,
 )
-from scimguard.console.store import cookie_secret, open_engine
 from scimguard.profile import DEFAULT_SWITCHES, Switches
 from scimguard.profile.catalogue import BY_CODE
 from scimguard.spreadsheet import EXCEL_BOM
@@ -487,27 +487,21 @@ class Console:
 
     def check_page(self, ctx: Ctx) -> Response:
         result = None
-        options: dict[str, Any] = {
-            "allow_legacy_characters": self.switches.allow_legacy_characters,
-            "require_complete_address": self.switches.require_complete_address,
-            "incomplete_address": self.switches.incomplete_address,
-            "empty_cells": "absent",
-        }
+        options: dict[str, Any] = {**asdict(self.switches), "empty_cells": "absent"}
         if ctx.form is not None:
             upload = ctx.form.get("file")
-            options = {
+            switches = checking.switches_from_form(ctx.field)
+            read = {
                 "input_format": ctx.field("input_format") or None,
-                "allow_legacy_characters": ctx.field("allow_legacy_characters") == "1",
-                "require_complete_address": ctx.field("require_complete_address") == "1",
-                "incomplete_address": "block"
-                if ctx.field("incomplete_address") == "block"
-                else "omit",
                 "empty_cells": "empty-string"
                 if ctx.field("empty_cells") == "empty-string"
                 else "absent",
             }
+            options = {**asdict(switches), **read}
             if isinstance(upload, UploadFile) and upload.filename:
-                result, csv_text = checking.check_upload(upload.file, upload.filename, **options)
+                result, csv_text = checking.check_upload(
+                    upload.file, upload.filename, switches=switches, **read
+                )
                 if result.error is None:
                     result.report_id = checking.keep_report(
                         self.engine, ctx.session.id_hash, result.filename, csv_text

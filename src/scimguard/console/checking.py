@@ -11,6 +11,7 @@ import io
 import re
 import secrets
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -19,16 +20,15 @@ from typing import IO, Any
 from sqlalchemy import Engine, delete, insert, select
 
 from scimguard.check import CsvReport, Summary, run_check
+from scimguard.console.db import now
 from scimguard.console.limits import MAX_UPLOAD, size_text
-from scimguard.console.schema import reports
-from scimguard.console.store import now
+from scimguard.console.tables import reports
+from scimguard.errors import InputError
 from scimguard.profile import DEFAULT_SWITCHES, Finding, Profile, RecordRef, Switches
 from scimguard.records import (
     FORMATS,
     InputProblem,
     Locations,
-    MappingError,
-    UnusableInput,
     read_records,
 )
 
@@ -121,14 +121,22 @@ def safe_name(filename: str) -> str:
     return base[:100]
 
 
+def switches_from_form(field: Callable[[str], str]) -> Switches:
+    """The profile's switches from the check page's form (`field(name)` is the posted value):
+    the one place the console turns a form into `Switches`. An unchecked box is off."""
+    return Switches(
+        allow_legacy_characters=field("allow_legacy_characters") == "1",
+        require_complete_address=field("require_complete_address") == "1",
+        incomplete_address="block" if field("incomplete_address") == "block" else "omit",
+    )
+
+
 def check_upload(
     data: IO[bytes],
     filename: str,
     *,
     input_format: str | None = None,
-    allow_legacy_characters: bool = False,
-    require_complete_address: bool = True,
-    incomplete_address: str = DEFAULT_SWITCHES.incomplete_address,
+    switches: Switches = DEFAULT_SWITCHES,
     empty_cells: str = "absent",
 ) -> tuple[CheckResult, str]:
     """(result for the page, CSV report) for one uploaded file."""
@@ -150,18 +158,12 @@ def check_upload(
         if size == 0:
             result.error = f"{name} is empty: there is nothing to check."
             return result, ""
-        profile = Profile(
-            Switches(
-                allow_legacy_characters=allow_legacy_characters,
-                require_complete_address=require_complete_address,
-                incomplete_address="block" if incomplete_address == "block" else "omit",
-            )
-        )
+        profile = Profile(switches)
         try:
             stream = read_records([str(path)], input_format, None, empty_cells)  # type: ignore[arg-type]
             report = _PageReport(result, csv_out, str(path), stream.locations)
             summary = run_check(stream, profile, report)
-        except (MappingError, UnusableInput) as exc:
+        except InputError as exc:
             result.error = str(exc).replace(str(path), name)
             return result, ""
     if summary.exit_code() == 2:  # as `scimguard check` exits 2: unusable input

@@ -11,6 +11,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import uvicorn
+
+from scimguard.console.accounts import create_admin
+from scimguard.console.app import create_app
+from scimguard.console.db import open_engine
+from scimguard.server.testing import running_emulator
+
 DEMO_DIR = Path(".scimguard") / "demo"
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
@@ -28,13 +35,6 @@ def _port(preferred: int = 8000) -> int:
 def console_step(console: object, *, serve: bool = True) -> None:
     """Sync examples/ into a fresh emulator and serve the console over the result (until
     Ctrl-C; with `serve=False`, stop once everything is ready, for a quick check)."""
-    import uvicorn
-
-    from scimguard.console.accounts import create_admin
-    from scimguard.console.app import create_app
-    from scimguard.console.store import open_engine
-    from scimguard.server.testing import running_emulator
-
     say = console.print  # type: ignore[attr-defined]
     if not EXAMPLES.is_dir():
         raise SystemExit(f"the example directory {EXAMPLES} is missing (run from a clone)")

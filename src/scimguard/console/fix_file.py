@@ -20,8 +20,8 @@ from typing import Any
 
 from scimguard.console.fixing import FixPlan, by_attribute, first_edit, touches_identifier
 from scimguard.fix import Fixer, FixInputError, FixResult, apply_suggestion, change_log, run_fix
+from scimguard.fix.editors import Editor
 from scimguard.fix.keys import KeyIndex
-from scimguard.fix.sources import Editor
 from scimguard.fix.undo import undo_document, write_atomic
 from scimguard.profile import Finding, Profile
 from scimguard.records import AttributeMapping, MappingError, Record, UnusableInput

@@ -17,11 +17,11 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
-from scimguard.console.schema import fixes
-from scimguard.console.store import now
+from scimguard.console.db import now
+from scimguard.console.tables import fixes
 from scimguard.fix.keys import identifiers
 from scimguard.profile import Finding, Profile, Severity, Switches
-from scimguard.sync.schema import runs
+from scimguard.sync.tables import runs
 from scimguard.sync.tasks import Task
 
 

@@ -24,11 +24,11 @@ from typing import Any
 from sqlalchemy import Engine, delete, insert, select, update
 
 from scimguard.console.checking import KEEP
-from scimguard.console.schema import uploads
-from scimguard.console.store import now
+from scimguard.console.db import now
+from scimguard.console.tables import uploads
 from scimguard.fix import Fixer, FixInputError, FixResult, change_log, run_fix
+from scimguard.fix.editors import Editor
 from scimguard.fix.keys import KeyIndex
-from scimguard.fix.sources import Editor
 from scimguard.fix.undo import undo_document
 from scimguard.profile import Finding, Profile, Severity, Switches
 from scimguard.records import MappingError, Record, UnusableInput

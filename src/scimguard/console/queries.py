@@ -1,6 +1,6 @@
 """What the pages read from the engine's tables beyond the task API: runs and owned resources.
 
-The engine owns these tables (`scimguard.sync.schema`); the console only reads them.
+The engine owns these tables (`scimguard.sync.tables`); the console only reads them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, or_, select
 
-from scimguard.sync.schema import resources, runs, tasks
+from scimguard.sync.tables import resources, runs, tasks
 from scimguard.sync.tasks import OPEN_STATES, Task, row_to_task
 
 RESOURCE_STATES = ("active", "inactive", "pending", "deleted")

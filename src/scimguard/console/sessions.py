@@ -19,8 +19,8 @@ from typing import Any
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Engine, delete, insert, select, update
 
-from scimguard.console.schema import admins, sessions
-from scimguard.console.store import aware, now
+from scimguard.console.db import aware, now
+from scimguard.console.tables import admins, sessions
 
 COOKIE = "scimguard_session"
 SIGNIN_COOKIE = "scimguard_signin"  # the CSRF token of the sign-in form, before any session

@@ -7,7 +7,7 @@
 The engine (engine.py) decides which suggestions are safe: review.py cuts a suggested string
 down to the edits the selected findings ask for, keys.py holds the keys no two records may
 share and the identifiers fix leaves alone by default. locate.py finds each record the readers
-produced in the input's bytes; sources.py edits it and writes it back in the input's own
+produced in the input's bytes; editors.py edits it and writes it back in the input's own
 format; undo.py writes the change log and the undo file and restores a fixed file; diff.py
 prints the dry run's unified diff with the hidden characters of changed lines spelled out.
 
@@ -18,6 +18,8 @@ changes a glyph. Input fix cannot follow raises FixInputError (naming file and l
 
 from __future__ import annotations
 
+from scimguard.errors import FixInputError
+from scimguard.fix.editors import Unwritable
 from scimguard.fix.engine import (
     Change,
     Fixer,
@@ -27,7 +29,6 @@ from scimguard.fix.engine import (
     apply_suggestion,
     run_fix,
 )
-from scimguard.fix.sources import FixInputError, Unwritable
 from scimguard.fix.undo import UndoError, change_log, undo, undo_document
 
 __all__ = [

@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from scimguard.check import TOO_DEEP
+from scimguard.errors import FixInputError, PathError
+from scimguard.fix.editors import Editor, FieldEdit, FlatEditor, Unwritable
 from scimguard.fix.keys import KeyIndex, identifiers, record_keys
 from scimguard.fix.locate import Places, editors_for
 from scimguard.fix.review import review
-from scimguard.fix.sources import Editor, FieldEdit, FixInputError, FlatEditor, Unwritable
 from scimguard.profile import (
     DuplicateTracker,
     Finding,
@@ -48,7 +49,7 @@ from scimguard.records import (
     read_records,
 )
 from scimguard.records.location import NO_LOCATIONS, Locations
-from scimguard.records.paths import PathError, parse_path
+from scimguard.records.paths import parse_path
 
 # Rules whose "leave it out" suggestion is about the mapping, not about one record's value.
 _MAPPING_RULES = frozenset({"unsupported-attribute", "unknown-attribute", "empty-list"})

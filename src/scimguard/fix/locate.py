@@ -24,18 +24,18 @@ from typing import Any
 
 import orjson
 
-from scimguard.fix.sources import (
+from scimguard.errors import FixInputError
+from scimguard.fix.editors import (
     CsvEditor,
     CsvLayout,
     Editor,
-    FixInputError,
     OktaEditor,
     ScimEditor,
     is_okta,
 )
 from scimguard.records import AttributeMapping, EmptyCells, Record
+from scimguard.records.inputs import BOM_UTF8, BOM_UTF16, detect_format
 from scimguard.records.okta import OktaConverter
-from scimguard.records.sources import BOM_UTF8, BOM_UTF16, detect_format
 
 try:  # the readers' compiled splitter: where the objects of a JSON array begin and end
     from scimguard.records._split import split_objects as _split_objects

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from scimguard.errors import UndoError
 from scimguard.fix.engine import Change, FixResult, Leftover, shown
 from scimguard.records.location import NO_LOCATIONS, Locations
 from scimguard.spreadsheet import spreadsheet_safe
@@ -40,10 +41,6 @@ LOG_COLUMNS = (
     "status",
     "reason",
 )
-
-
-class UndoError(Exception):
-    """An undo that cannot be done safely (the message says why); nothing was changed."""
 
 
 def sha256(data: bytes) -> str:

@@ -77,6 +77,11 @@ def load_profile_file(path: str | Path) -> dict[str, Any]:
     return out
 
 
+def switches_of_file(path: str | Path) -> Switches:
+    """The switches of a profile file, the rest at their defaults (the file's one input path)."""
+    return Switches(**load_profile_file(path))
+
+
 def dump_profile_file(switches: Switches, comments: list[str], probe: dict[str, str]) -> str:
     """The TOML text of a profile file (`comments` become `#` lines at the top)."""
     lines = [f"# {c}" for c in comments]

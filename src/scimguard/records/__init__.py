@@ -36,24 +36,31 @@ as `""`, as a connector that sends every mapped attribute would.
 `users.csv:6 (lastName)`, with the Okta user id for an Okta export. A CSV file's columns are in
 it as soon as the stream is made (the header is read then); an Okta export's once it is read.
 
-Encodings (`encoding`, else `--encoding`, else detected: records/sources.py): what a file
+Opening an input (a file, a directory, `-`) and its encoding is `inputs`; the readers are
+`csv_reader`, `json_reader` and `okta`. Encodings (`encoding`, else `--encoding`, else
+detected: records/inputs.py): what a file
 that is not UTF-8 was read as is in `stream.encodings`. Broken input never raises: a bad JSON
 line, a CSV row with the wrong number of fields, bytes the encoding cannot decode become
 `InputProblem`s (with file and line) and reading goes on. Only an input that cannot be opened
 at all (missing file, unknown format, a CSV header that fills no required attribute) raises
-`UnusableInput`, before any record is produced. Readers hold one record at a time (plus, for
-an object document, that document), so memory does not grow with the file.
+`UnusableInput` (a `scimguard.errors.InputError`), before any record is produced. Readers
+hold one record at a time (plus, for an object document, that document), so memory does not
+grow with the file.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from scimguard.errors import UnusableInput
 from scimguard.profile import kind_of
 from scimguard.records.csv_reader import read_csv
+from scimguard.records.inputs import OpenInput, detect_format, expand, open_input
 from scimguard.records.json_reader import json_error, line_error, read_json, read_jsonl
 from scimguard.records.location import Locations
 from scimguard.records.mapping import (
@@ -63,9 +70,8 @@ from scimguard.records.mapping import (
     FieldMapper,
     MappingError,
 )
-from scimguard.records.model import InputProblem, Record, ScreenedUsers, UnusableInput
+from scimguard.records.model import InputProblem, Record, ScreenedUsers
 from scimguard.records.okta import OktaConverter, is_okta_object
-from scimguard.records.sources import OpenInput, detect_format, expand, open_input
 
 if TYPE_CHECKING:
     from scimguard.profile.screen import BlockScreen, Screen, Screens
@@ -158,8 +164,6 @@ class RecordStream:
                 source.close()
 
     def _total(self) -> int | None:
-        import os
-
         if "-" in self.files:
             return None
         return sum(os.path.getsize(f) for f in self.files)
@@ -393,6 +397,25 @@ class RecordStream:
         else:
             found = read_json(source.lines, problem)
         yield from self._resources(found, name, force_okta)
+
+    def resources(
+        self, found: Iterator[tuple[int, Any]], name: str
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Parsed JSON values of input `name` as SCIM resources, as the readers give them
+        (check_parallel converts here the unusual lines its workers send back)."""
+        return self._resources(found, name, False)
+
+    @contextmanager
+    def reading(self, source: OpenInput) -> Iterator[OpenInput]:
+        """`source` as the input being read: `progress()` counts its position, then its
+        whole size once done; closed at the end."""
+        self._current = source
+        try:
+            yield source
+        finally:
+            self._done_bytes += source.size or 0
+            self._current = None
+            source.close()
 
     def _resources(
         self, found: Iterator[tuple[int, Any]], name: str, force_okta: bool

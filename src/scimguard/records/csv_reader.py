@@ -11,10 +11,10 @@ import csv
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from scimguard.errors import UnusableInput
 from scimguard.records.headers import unmapped_message
 from scimguard.records.location import Locations
 from scimguard.records.mapping import AttributeMapping, EmptyCells, FieldMapper
-from scimguard.records.model import UnusableInput
 
 Problem = Callable[..., None]  # (line, message, skipped=True)
 

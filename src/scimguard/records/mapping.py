@@ -29,10 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from scimguard.errors import MappingError, PathError
 from scimguard.profile.resources import as_bool
 from scimguard.profile.schema import ENTERPRISE_URN
 from scimguard.records import headers
-from scimguard.records.paths import PathError, Segment, compact, parse_path, set_path
+from scimguard.records.paths import Segment, compact, parse_path, set_path
 
 EmptyCells = Literal["absent", "empty-string"]
 
@@ -83,10 +84,6 @@ _CELL_BOOLEANS = {"true": True, "false": False}
 SINGLE_VALUED_LISTS = ("emails", "phoneNumbers", "addresses", "roles")
 # Sub-attributes that do not make an element "filled": the mapping adds them as constants.
 _CONSTANT_SUBS = frozenset({"type", "primary"})
-
-
-class MappingError(ValueError):
-    """A mapping file that cannot be used (bad TOML, a target that is not a SCIM path)."""
 
 
 @dataclass(frozen=True, slots=True)

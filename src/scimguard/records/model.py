@@ -87,7 +87,3 @@ class InputProblem:
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "message": self.message, "skipped": self.skipped}
-
-
-class UnusableInput(Exception):
-    """An input that cannot be read at all (missing file, unknown format): exit code 2."""

@@ -10,16 +10,13 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from scimguard.errors import PathError
 from scimguard.profile.schema import ENTERPRISE_URN
 
 Segment = tuple[str, int | None]  # attribute name, list index (None: not a list)
 
 _SEGMENT = re.compile(r"^([^\[\].]+)(?:\[(\d+)\])?$")
 _URN_PREFIX = "urn:"
-
-
-class PathError(ValueError):
-    """A header or mapping target that is not a SCIM path."""
 
 
 @lru_cache(maxsize=4096)

@@ -4,6 +4,8 @@ Validation is the profile's (`scimguard.profile`); this package holds the HTTP s
 tenants and tokens, filters, PATCH, paging, quotas and fault injection.
 
 Every request passes `inputs` (path, query and body checked, the profile's rules applied)
-before `store` is called; `cursors` signs list cursors; `openapi` is the document served at
-`/openapi.json`.
+before `store` (the emulator's users, groups and memberships) is called; `db` opens and migrates
+the database, `tables` holds its SQL tables; `cursors` signs list cursors; `openapi` is the
+document served at `/openapi.json`. `settings` is what a running emulator is configured with
+(its quota defaults are `scimguard.rates`'s).
 """

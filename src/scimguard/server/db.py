@@ -16,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, event, text
 
-from scimguard.store.db import is_sqlite, make_engine, normalize_url
+from scimguard.db import is_sqlite, make_engine, normalize_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "scimguard_emulator_version"

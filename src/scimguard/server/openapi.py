@@ -23,6 +23,7 @@ from scimguard.profile.schema import (
     USER_STRINGS,
     USER_URN,
 )
+from scimguard.rates import READS_PER_SECOND, WRITES_PER_SECOND
 from scimguard.server import filters, patch
 from scimguard.server.cursors import LENGTH as CURSOR_LENGTH
 from scimguard.server.errors import REQUEST_ID_HEADER, RULE_HEADER
@@ -38,7 +39,8 @@ _ERRORS = {
     "404": "ResourceNotFoundException.",
     "409": "ConflictException: a unique key (userName, email, externalId, displayName) is taken.",
     "413": "The body is larger than 1 MiB (`payload-too-large`; AWS's status is not documented).",
-    "429": "ThrottlingException: over the tenant's quota (25 writes, 40 reads per second).",
+    "429": "ThrottlingException: over the tenant's quota "
+    f"({WRITES_PER_SECOND:g} writes, {READS_PER_SECOND:g} reads per second).",
     "500": "InternalServerException (only injected by `--fault-rate`).",
     "502": "Injected by `--fault-rate --fault-status 502`.",
     "503": "Injected by `--fault-rate` (default statuses 500 and 503).",

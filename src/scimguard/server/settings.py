@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from scimguard.profile import Switches
+from scimguard.rates import READS_PER_SECOND, WRITES_PER_SECOND
 
 Detail = Literal["generic", "specific"]
 
@@ -24,8 +25,8 @@ class Settings:
     switches: Switches = field(default_factory=Switches)
     detail: Detail = "generic"
     quotas: bool = True
-    quota_writes: float = 25.0  # per tenant per second (AWS: 25 TPS writes)
-    quota_reads: float = 40.0  # per tenant per second (AWS: 40 TPS reads)
+    quota_writes: float = WRITES_PER_SECOND  # per tenant per second
+    quota_reads: float = READS_PER_SECOND  # per tenant per second
     fault_rate: float = 0.0
     fault_statuses: tuple[int, ...] = (500, 503)
     fault_seed: int | None = None
@@ -39,6 +40,17 @@ class Settings:
     retry_after: int | None = None  # Retry-After seconds on 429 (AWS: not documented)
     inline_db: bool | None = None  # None: on the event loop for SQLite, thread pool for PG
     default_active: bool | None = False  # `active` of a user created without it (None: absent)
+
+    @classmethod
+    def from_dict(cls, given: dict[str, Any]) -> Settings:
+        """Settings from plain values, as JSON or keyword arguments give them (`switches` a
+        dict, `fault_statuses` a list); the one place they come back from such a form."""
+        values = dict(given)
+        if isinstance(values.get("switches"), dict):
+            values["switches"] = Switches(**values["switches"])
+        if "fault_statuses" in values:
+            values["fault_statuses"] = tuple(values["fault_statuses"])
+        return cls(**values)
 
 
 DEFAULT_SETTINGS = Settings()

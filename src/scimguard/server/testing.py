@@ -21,7 +21,6 @@ from typing import Any
 
 import uvicorn
 
-from scimguard.profile import Switches
 from scimguard.server.app import Emulator, create_app
 from scimguard.server.settings import HTTP_OPTIONS, Settings
 from scimguard.server.tokens import create_tenant, create_token
@@ -35,14 +34,7 @@ def free_port() -> int:
 
 def make_settings(**overrides: Any) -> Settings:
     """Settings from keyword arguments; `switches` may be a dict of profile switches."""
-    switches = overrides.pop("switches", None)
-    if isinstance(switches, dict):
-        switches = Switches(**switches)
-    if switches is not None:
-        overrides["switches"] = switches
-    if "fault_statuses" in overrides:
-        overrides["fault_statuses"] = tuple(overrides["fault_statuses"])
-    return Settings(**overrides)
+    return Settings.from_dict(overrides)
 
 
 @dataclass

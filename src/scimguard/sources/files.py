@@ -18,7 +18,7 @@ from scimguard.records import (
     UnusableInput,
     read_records,
 )
-from scimguard.records.sources import CHOSEN_ENCODING
+from scimguard.records.inputs import CHOSEN_ENCODING
 from scimguard.sources.base import ReadContext, SourceRead, Spec
 from scimguard.sources.snapshot import SourceError, SourceRecord
 

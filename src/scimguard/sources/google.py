@@ -184,7 +184,7 @@ def read_google(spec: Spec, context: ReadContext | None = None) -> SourceRead:
         retry=policy,
         progress=context.progress,
     )
-    # Imported here: google-auth and cryptography under it take a third of a second to import,
+    # why: google-auth and cryptography under it take a third of a second to import,
     # which every sync and check would pay; only a Google read needs them.
     from scimguard.sources.google_auth import DelegatedToken
 

@@ -96,7 +96,7 @@ class GraphClient(ApiClient):
     ) -> None:
         super().__init__(settings.graph_url, timeout=timeout, retry=retry)
         self.settings = settings
-        # Imported here: msal (with requests, PyJWT, cryptography) takes half a second to
+        # why: msal (with requests, PyJWT, cryptography) takes half a second to
         # import, which every other command and source would pay for nothing.
         import msal  # type: ignore[import-untyped]
         import requests

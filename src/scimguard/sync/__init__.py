@@ -1,8 +1,10 @@
 """The provisioning engine: plan and apply a directory into an AWS-like SCIM endpoint.
 
 Modules, one job each:
-    store      open the engine database and run its Alembic chain (`migrations/`)
-    schema     the tables: runs, tasks, resources the engine owns in the target
+    db         open the engine database and run its Alembic chain (`migrations/`)
+    tables     the SQL tables: runs, tasks, resources the engine owns in the target
+    settings   what a run is configured with (`RunSettings`), stored with the run and read
+               back as one object by Retry
     tasks      the task queue API (list, show, dismiss, Okta-style messages): a leaf that the
                executor writes and retry reads
     diagnosis  where a refusal the target named only by rule sits in the request sent: the
@@ -24,5 +26,6 @@ Modules, one job each:
 Where the desired state comes from (files, Okta, the next directories) is `scimguard.sources`:
 one `Source` protocol with a registry; the engine reads every spec through `read_all`.
 
-No module imports another in a circle, not even inside a function (tests/sync/test_import_graph.py).
+No module imports another in a circle, not even inside a function (tests/sync/test_import_graph.py,
+and tests/test_package_imports.py for the whole package).
 """

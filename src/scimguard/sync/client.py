@@ -21,6 +21,7 @@ from urllib.parse import quote
 import httpx
 import orjson
 
+from scimguard.rates import READS_PER_SECOND, WRITES_PER_SECOND
 from scimguard.sync.backoff import RetryPolicy, count_retry, retry_after
 from scimguard.sync.drain import in_flight
 from scimguard.sync.ratelimit import RateLimiter
@@ -98,8 +99,8 @@ class ScimClient:
         base_url: str,
         token: str,
         *,
-        rate_writes: float = 25.0,
-        rate_reads: float = 40.0,
+        rate_writes: float = WRITES_PER_SECOND,
+        rate_reads: float = READS_PER_SECOND,
         concurrency: int = 16,
         retry: RetryPolicy | None = None,
         timeout: float = 30.0,

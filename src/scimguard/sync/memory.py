@@ -29,7 +29,7 @@ import orjson
 from sqlalchemy import Engine, select
 
 from scimguard.sync.planner import MemberOp, Op, Plan
-from scimguard.sync.schema import tasks
+from scimguard.sync.tables import tasks
 
 TRANSIENT_RULES = frozenset({"target-unavailable", "target-unauthorized"})
 REMEMBERED_STATES = ("failed", "blocked", "dismissed")

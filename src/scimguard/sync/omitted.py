@@ -19,9 +19,9 @@ from scimguard.profile import Finding, Profile
 from scimguard.profile.omission import OMITTED, omit_incomplete_addresses, omits
 from scimguard.profile.schema import ADDRESS_PARTS as PARTS
 from scimguard.sources.snapshot import Snapshot, SourceRecord
+from scimguard.sync.db import now
 from scimguard.sync.planner import NOT_SENT, Plan
-from scimguard.sync.schema import tasks
-from scimguard.sync.store import now
+from scimguard.sync.tables import tasks
 from scimguard.sync.tasks import OPEN_STATES
 
 Notes = dict[tuple[str, str], list[Finding]]  # (kind, record key) -> address-omitted findings

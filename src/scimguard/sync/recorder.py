@@ -16,9 +16,9 @@ from sqlalchemy import Engine, bindparam, select, update
 from scimguard.profile import Finding
 from scimguard.sync import tasks as task_store
 from scimguard.sync.client import Reply
+from scimguard.sync.db import now
 from scimguard.sync.planner import COUNTS, Op, Owned, total
-from scimguard.sync.schema import resources, tasks
-from scimguard.sync.store import now
+from scimguard.sync.tables import resources, tasks
 
 FLUSH_EVERY = 200
 

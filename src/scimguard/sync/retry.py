@@ -18,17 +18,18 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from scimguard.profile import Profile, Switches
+from scimguard.profile import Profile
 from scimguard.sources import ReadContext, read_all
 from scimguard.sync import memory
 from scimguard.sync.backoff import RetryPolicy
 from scimguard.sync.client import ScimClient, TargetReadFailed, TargetUnauthorized
 from scimguard.sync.executor import Executor
 from scimguard.sync.omitted import omit_incomplete, record_notes
-from scimguard.sync.planner import MemberOp, Options, Plan
+from scimguard.sync.planner import MemberOp, Plan
 from scimguard.sync.run import load_owned, plan_against
-from scimguard.sync.schema import runs
+from scimguard.sync.settings import RunSettings
 from scimguard.sync.source_state import EngineSourceState
+from scimguard.sync.tables import runs
 from scimguard.sync.tasks import RetryOutcome, Task, get_task
 from scimguard.unattended.lease import DEFAULT_LEASE, Lease
 
@@ -141,7 +142,7 @@ async def _retry_batch(
     sources = json.loads(run["sources"]) if run.get("sources") else []
     if not sources:
         sources = [{k: v for k, v in t.source.items() if k != "line"} for t in batch if t.source]
-    options = json.loads(run.get("options") or "{}")
+    settings = RunSettings.from_json(run.get("options"))
     bearer = _token(run, token)
 
     def unchanged(message: str) -> list[RetryOutcome]:
@@ -160,25 +161,14 @@ async def _retry_batch(
     present = {("user", r.key) for r in snapshot.users} | {
         ("group", r.key) for r in snapshot.groups
     }
-    profile = Profile(
-        Switches(
-            allow_legacy_characters=bool(options.get("allow_legacy_characters", False)),
-            require_complete_address=bool(options.get("require_complete_address", True)),
-            # runs recorded before the switch existed blocked partial addresses
-            incomplete_address=options.get("incomplete_address", "block"),
-        )
-    )
+    profile = Profile(settings.switches)
     snapshot.notes.update(omit_incomplete(snapshot, profile))
-    plan_options = Options(
-        delete_missing=bool(options.get("delete_missing")),
-        max_removals=str(options.get("max_removals", "10%")),
-        adopt_manual=bool(options.get("adopt_manual")),
-    )
+    plan_options = settings.options
     async with ScimClient(
         target_url,
         bearer,
-        rate_writes=float(options.get("rate_writes", 25.0)),
-        rate_reads=float(options.get("rate_reads", 40.0)),
+        rate_writes=settings.rate_writes,
+        rate_reads=settings.rate_reads,
         retry=policy,
     ) as client:
         try:

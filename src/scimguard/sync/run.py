@@ -17,18 +17,20 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from scimguard.profile import Profile
+from scimguard.rates import READS_PER_SECOND, WRITES_PER_SECOND
 from scimguard.sources import ReadContext, read_all
 from scimguard.sources.base import NoState
 from scimguard.sources.snapshot import Snapshot
 from scimguard.sync import memory
 from scimguard.sync.backoff import RetryPolicy
 from scimguard.sync.client import ScimClient, TargetReadFailed, TargetUnauthorized
+from scimguard.sync.db import now
 from scimguard.sync.executor import Executor, Outcome
 from scimguard.sync.omitted import omit_incomplete, record_notes
 from scimguard.sync.planner import COUNTS, Options, Owned, Plan, Planner, TargetState, total
-from scimguard.sync.schema import resources, runs
+from scimguard.sync.settings import RunSettings
 from scimguard.sync.source_state import EngineSourceState
-from scimguard.sync.store import now
+from scimguard.sync.tables import resources, runs
 from scimguard.sync.tasks import dismiss_gone
 
 
@@ -39,13 +41,18 @@ class SyncConfig:
     sources: list[dict[str, Any]]
     options: Options = field(default_factory=Options)
     dry_run: bool = False
-    rate_writes: float = 25.0
-    rate_reads: float = 40.0
+    rate_writes: float = WRITES_PER_SECOND
+    rate_reads: float = READS_PER_SECOND
     concurrency: int = 16
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     token_env: str | None = None
     token_file: str | None = None
     profile: Profile = field(default_factory=Profile)
+
+    @property
+    def settings(self) -> RunSettings:
+        """What the run records, and Retry plans with again."""
+        return RunSettings(self.options, self.profile.switches, self.rate_writes, self.rate_reads)
 
 
 @dataclass
@@ -142,18 +149,7 @@ def _start_run(engine: Engine, cfg: SyncConfig) -> int:
                 token_env=cfg.token_env,
                 token_file=cfg.token_file,
                 sources=json.dumps(cfg.sources),
-                options=json.dumps(
-                    {
-                        "delete_missing": cfg.options.delete_missing,
-                        "max_removals": cfg.options.max_removals,
-                        "adopt_manual": cfg.options.adopt_manual,
-                        "rate_writes": cfg.rate_writes,
-                        "rate_reads": cfg.rate_reads,
-                        "allow_legacy_characters": cfg.profile.switches.allow_legacy_characters,
-                        "require_complete_address": cfg.profile.switches.require_complete_address,
-                        "incomplete_address": cfg.profile.switches.incomplete_address,
-                    }
-                ),
+                options=cfg.settings.to_json(),
                 dry_run=cfg.dry_run,
             )
         )

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select
 
-from scimguard.sync.schema import source_state
-from scimguard.sync.store import now
+from scimguard.sync.db import now
+from scimguard.sync.tables import source_state
 
 
 class EngineSourceState:

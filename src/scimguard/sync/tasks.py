@@ -1,7 +1,7 @@
 """The task queue: every operation that did not succeed, with its request, response and diagnosis.
 
 This is the API the `tasks` command and the web console build on. All functions take a
-SQLAlchemy `Engine` on the engine database (`scimguard.sync.store.open_engine(url)`).
+SQLAlchemy `Engine` on the engine database (`scimguard.sync.db.open_engine(url)`).
 
     list_tasks(engine, state=None, rule=None, kind=None, limit=None) -> list[Task]
         newest first; `state` one of STATES (or a list of them); `rule` matches the main
@@ -40,8 +40,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, update
 
-from scimguard.sync.schema import runs, tasks
-from scimguard.sync.store import now
+from scimguard.sync.db import now
+from scimguard.sync.tables import runs, tasks
 
 STATES = ("failed", "blocked", "succeeded", "dismissed")
 OPEN_STATES = ("failed", "blocked")

@@ -26,13 +26,16 @@ from urllib.parse import urlsplit
 
 import click
 
+from scimguard.errors import UsageError
+from scimguard.sync.planner import parse_max_removals
+
 SOURCES_KEY = "sources"
 NOT_IN_FILE = frozenset({"config", "help"})  # options that make no sense inside the file
 _SECRET_KEY = re.compile(r"token|passw|secret|api[-_]?key|credential|private[-_]?key", re.I)
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,199}\Z")
 
 
-class ConfigError(click.UsageError):
+class ConfigError(UsageError, click.UsageError):
     """A problem of the config file (exit status 2), named by file, line and key."""
 
 
@@ -133,8 +136,6 @@ def _scalar(
 
 
 def _max_removals(value: str) -> str | None:
-    from scimguard.sync.planner import parse_max_removals
-
     try:
         parse_max_removals(value, 100)
     except ValueError:

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from scimguard.unattended.config import load_config
 from scimguard.unattended.duration import DURATION
 from scimguard.unattended.lease import DEFAULT_LEASE
 
@@ -58,8 +59,6 @@ def _keep(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
 
 
 def _load_config(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    from scimguard.unattended.config import load_config
-
     if value is not None:
         ctx.default_map = {**(ctx.default_map or {}), **load_config(ctx, Path(value))}
 

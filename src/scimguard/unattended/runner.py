@@ -17,11 +17,12 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
+from scimguard.sync.db import now
 from scimguard.sync.drain import Gate, current_gate
 from scimguard.sync.report import Status, run_statuses, worst
 from scimguard.sync.run import RunResult, SyncConfig, run_sync_async
-from scimguard.sync.schema import runs, tasks
-from scimguard.sync.store import now
+from scimguard.sync.tables import runs, tasks
+from scimguard.sync.tasks import rule_counts
 from scimguard.unattended import events
 from scimguard.unattended.lease import Lease
 from scimguard.unattended.metrics import Health, Metrics
@@ -188,8 +189,6 @@ class Runner:
                 )
 
     def _report(self, attempt: Attempt) -> Attempt:
-        from scimguard.sync.tasks import rule_counts
-
         result = attempt.result
         if result is not None:
             for problem in result.snapshot.problems:  # a reader's diagnosis: file:line, status

@@ -23,7 +23,7 @@ import click
 import orjson
 from sqlalchemy import Engine
 
-from scimguard.store.db import redact
+from scimguard.db import redact
 from scimguard.sync.run import SyncConfig
 from scimguard.unattended import events
 from scimguard.unattended.lease import Lease

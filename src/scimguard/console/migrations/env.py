@@ -1,10 +1,10 @@
-"""Alembic environment of the console tables; run from `scimguard.console.store.migrate`."""
+"""Alembic environment of the console tables; run from `scimguard.console.db.migrate`."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from scimguard.console.schema import metadata
+from scimguard.console.tables import metadata
 
 VERSION_TABLE = "scimguard_console_version"
 config = context.config

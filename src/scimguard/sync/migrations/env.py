@@ -1,10 +1,10 @@
-"""Alembic environment of the engine database; run from `scimguard.sync.store.migrate`."""
+"""Alembic environment of the engine database; run from `scimguard.sync.db.migrate`."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from scimguard.sync.schema import metadata
+from scimguard.sync.tables import metadata
 
 VERSION_TABLE = "scimguard_engine_version"
 config = context.config

@@ -12,6 +12,7 @@ import zlib
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
 
 DEFAULT_DIR = Path(".scimguard")
 STATE_DB_ENV = "SCIMGUARD_STATE_DB"  # the engine's state (sync, tasks, console)
@@ -68,8 +69,6 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 
 def redact(url: str) -> str:
     """The URL without its password, for messages and logs."""
-    from sqlalchemy.engine import make_url
-
     return make_url(normalize_url(url)).render_as_string(hide_password=True)
 
 
@@ -79,6 +78,7 @@ _migrated: set[tuple[str, str]] = set()
 
 def upgrade(engine: Engine, script_location: Path) -> None:
     """Run one Alembic chain (a package's `migrations/` directory) to its newest revision."""
+    # why: Alembic loads only when a chain is run, once per process and database
     from alembic import command
     from alembic.config import Config
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, insert, select
 
-from scimguard.console.schema import settings
-from scimguard.store import db
-from scimguard.sync.store import open_engine as open_engine_db
+from scimguard import db
+from scimguard.console.tables import settings
+from scimguard.sync.db import open_engine as open_engine_db
 
 VERSION_TABLE = "scimguard_console_version"
 _MIGRATIONS = Path(__file__).with_name("migrations")

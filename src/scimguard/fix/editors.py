@@ -30,6 +30,7 @@ from typing import Any
 
 from scimguard.records import AttributeMapping, EmptyCells, FieldMapper, Record
 from scimguard.records.csv_reader import header_columns, sniff_delimiter
+from scimguard.records.mapping import OKTA_ATTRIBUTES
 from scimguard.records.okta import OktaConverter, is_okta_object
 from scimguard.records.paths import Segment
 
@@ -40,10 +41,6 @@ _MARK_RE = re.compile("\ue000(\\d+)\ue001")
 
 class Unwritable(Exception):
     """A change that cannot be expressed in the input's own fields (the message says why)."""
-
-
-class FixInputError(Exception):
-    """An input `fix` cannot rewrite safely (not a file, UTF-16, invalid JSON...): exit code 2."""
 
 
 def format_path(path: Path) -> str:
@@ -409,8 +406,6 @@ class OktaEditor(FlatEditor):
         return dict(state["profile"])
 
     def all_fields(self, state: Any) -> dict[str, Any]:
-        from scimguard.records.mapping import OKTA_ATTRIBUTES
-
         if is_okta_group(state):
             return {"name": "x", **{k: "x" for k in state["profile"]}}
         names = dict.fromkeys(OKTA_ATTRIBUTES, "x")

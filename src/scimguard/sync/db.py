@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from scimguard.store import db
+from scimguard import db
 
 VERSION_TABLE = "scimguard_engine_version"
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -27,7 +27,7 @@ def migrate(engine: Engine) -> None:
 
 
 def open_engine(url: str | None = None) -> Engine:
-    """An engine on the engine database (default `store.db.default_url("engine")`), migrated."""
+    """An engine on the engine database (default `db.default_url("engine")`), migrated."""
     url = db.normalize_url(url or db.default_url("engine"))
     engine = db.make_engine(url)
     db.upgrade_once(engine, url, _MIGRATIONS)

@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from scimguard.records.model import UnusableInput
+import orjson
+
+from scimguard.errors import UnusableInput
 
 BOM_UTF8 = b"\xef\xbb\xbf"
 BOM_UTF16 = (b"\xff\xfe", b"\xfe\xff")
@@ -212,6 +214,7 @@ MAX_CHAOS = 0.1
 def _detect(sample: bytes) -> str | None:
     """The encoding charset-normalizer finds for a sample that is not UTF-8 (None: no
     convincing one; read as UTF-8 and let each bad line be reported)."""
+    # why: charset-normalizer loads only for an input that is not UTF-8 (most never are)
     from charset_normalizer import from_bytes
 
     matches = from_bytes(sample)
@@ -246,8 +249,6 @@ def detect_format(head: bytes) -> str:
     (or looks like a broken one, followed by a line starting with `{`), else one JSON document
     (a ListResponse or a single resource). Anything else is CSV.
     """
-    import orjson
-
     stripped = head.lstrip()
     if stripped.startswith(b"["):
         return "json"

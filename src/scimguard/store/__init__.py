@@ -1,1 +1,0 @@
-"""Database access shared by the emulator and the engine: engines, URLs, migrations."""
