@@ -25,6 +25,7 @@ from scimguard.profile import DuplicateTracker, Profile, RecordRef, Severity, Sw
 from scimguard.profile.duplicates import primary_email
 from scimguard.profile.omission import omit_incomplete_addresses
 from scimguard.profile.screen import BlockScreen, make_block_screen
+from scimguard.profile.switches import IncompleteAddress
 from scimguard.records import RecordStream
 from scimguard.records.json_reader import line_error
 from scimguard.records.model import Record, UnusableInput
@@ -33,8 +34,10 @@ from scimguard.records.sources import detect_format, open_input
 MIN_BYTES = 32 << 20  # below this, starting processes costs more than it saves
 CHUNK_BYTES = 1 << 20
 
-_profiles: dict[tuple[bool, bool, str], Profile] = {}
-_screens: dict[tuple[bool, bool, str], BlockScreen] = {}
+# The Switches' fields (a worker gets them as a tuple: cheap to pickle, a dict key)
+SwitchValues = tuple[bool, bool, IncompleteAddress]
+_profiles: dict[SwitchValues, Profile] = {}
+_screens: dict[SwitchValues, BlockScreen] = {}
 
 
 def usable(stream: RecordStream) -> bool:
@@ -50,7 +53,7 @@ def usable(stream: RecordStream) -> bool:
     return True
 
 
-def _check_lines(switches: tuple[bool, bool, str], path: str, start: int, stop: int) -> Any:
+def _check_lines(switches: SwitchValues, path: str, start: int, stop: int) -> Any:
     """In a worker: read bytes [start, stop) of the file (whole lines), parse and check them.
 
     Line numbers are relative to the chunk (1 = its first line); the first value returned is
@@ -224,7 +227,7 @@ def run_check_parallel(
                 record = Record(index, name, line, kind_of(resource), resource)
                 if record.kind == "user":
                     counts["users"] += 1
-                    tracker.add_user(record, resource)  # type: ignore[arg-type]
+                    tracker.add_user(record, resource)
                     findings = profile.check_user(resource)
                 else:
                     counts["groups"] += 1

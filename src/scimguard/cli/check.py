@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from scimguard.check import CsvReport, JsonReport, Report, TextReport, run_check
+from scimguard.check import CsvReport, JsonReport, Report, Summary, TextReport, run_check
 from scimguard.cli.options import input_options, output_options, profile_options
 from scimguard.profile import Profile, Severity, Switches
-from scimguard.records import AttributeMapping, MappingError, UnusableInput, read_records
+from scimguard.records import (
+    AttributeMapping,
+    MappingError,
+    RecordStream,
+    UnusableInput,
+    read_records,
+)
+
+if TYPE_CHECKING:  # rich is imported where it is used: `--help` stays fast
+    from rich.console import Console
+    from rich.progress import Progress
 
 PROGRESS_MIN_BYTES = 8 << 20
 
 
-def console(file=None, *, stderr: bool = False):  # type: ignore[no-untyped-def]
+def console(file: TextIO | None = None, *, stderr: bool = False) -> Console:
     """A Rich console: colour only on a terminal, 80 columns when not on one."""
     from rich.console import Console
 
@@ -104,7 +116,7 @@ def check_command(
 
     parallel = workers != 1 and check_parallel.usable(stream)
 
-    def check(on_progress=None):  # type: ignore[no-untyped-def]
+    def check(on_progress: Callable[[], None] | None = None) -> Summary:
         if parallel:
             return check_parallel.run_check_parallel(
                 stream, profile, report, workers=workers or None, on_progress=on_progress
@@ -139,7 +151,7 @@ def check_command(
     sys.exit(code)
 
 
-def _progress(stream):  # type: ignore[no-untyped-def]
+def _progress(stream: RecordStream) -> Progress | None:
     """A progress bar on stderr for long inputs, only when stderr is a terminal."""
     if not sys.stderr.isatty():
         return None

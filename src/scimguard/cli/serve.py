@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 import orjson
 
 from scimguard.cli.databases import emulator_db_option
 from scimguard.store.db import default_url, redact
+
+if TYPE_CHECKING:  # the server is imported when it is started: `--help` stays fast
+    from starlette.applications import Starlette
 
 SETTINGS_ENV = "SCIMGUARD_SERVE_SETTINGS"
 
@@ -202,7 +206,7 @@ def settings_from_options(options: dict[str, object]):  # type: ignore[no-untype
     )
 
 
-def app_from_env():  # type: ignore[no-untyped-def]
+def app_from_env() -> Starlette:
     """uvicorn factory for `--workers N` (each worker process builds its own app)."""
     from scimguard.server.app import create_app
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import orjson
@@ -15,6 +16,12 @@ from scimguard.profile import Profile, Switches
 from scimguard.store.db import redact
 from scimguard.sync.report import MEANINGS
 from scimguard.unattended.options import unattended_options
+
+if TYPE_CHECKING:  # rich and the engine are imported when used: `--help` stays fast
+    from rich.progress import TaskID
+
+    from scimguard.sync.desired import Snapshot
+    from scimguard.sync.planner import Plan
 
 
 def read_token(token_env: str | None, token_file: str | None) -> str:
@@ -88,7 +95,7 @@ class _Progress:
             console=Console(stderr=True),
             transient=True,
         )
-        self._task = None
+        self._task: TaskID | None = None
 
     def update(self, done: int, total: int) -> None:
         if self._task is None:
@@ -281,7 +288,7 @@ def sync_command(
 
     take_over(cfg, engine)  # --every / --log-format json run there; else the lease, held
 
-    def show_plan(plan, snapshot) -> None:
+    def show_plan(plan: Plan, snapshot: Snapshot) -> None:
         for problem in snapshot.problems:
             click.secho(f"source problem: {problem}", fg="yellow", err=True)
         if plan.held and as_json:  # the text plan says it on stdout

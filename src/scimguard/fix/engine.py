@@ -269,7 +269,9 @@ class Fixer:
         old = _value_at(resource, attribute)
         if not isinstance(old, str) or not (suggestion is None or isinstance(suggestion, str)):
             return suggestion
-        known = {old: [f for f in findings if f.attribute == attribute]}
+        known: dict[str | None, list[Finding]] = {
+            old: [f for f in findings if f.attribute == attribute]
+        }
 
         def findings_at(value: str | None) -> list[Finding]:
             if value not in known:
@@ -523,7 +525,7 @@ def run_fix(
         if type(item) is Record:
             index.add(item, record_keys(item.resource, item.kind))
         else:
-            index.add_screened(item)  # type: ignore[arg-type]
+            index.add_screened(item)
     fixer = Fixer(profile, rules, decide, warnings=warnings, identifiers=identifiers)
     for record, editor in zip(records, editors, strict=True):
         fixer.fix_record(record, editor, index)
@@ -547,10 +549,7 @@ def _places(items: list[Record | ScreenedUsers]) -> Places:
         lines = (
             item.lines
             if item.lines is not None
-            else range(  # type: ignore[union-attr]
-                item.first_line,
-                item.first_line + len(item),  # type: ignore[union-attr]
-            )
+            else range(item.first_line, item.first_line + len(item))
         )
         for line in lines:
             totals[line] = totals.get(line, 0) + 1
@@ -584,7 +583,7 @@ def _leftovers(
     why = {**why, **fixer.unlocated}
     for record in items:
         if type(record) is not Record:
-            tracker.add_screened(record)  # type: ignore[arg-type]
+            tracker.add_screened(record)
             continue
         resource, findings = fixer.final[record.index]
         key = resource.get("userName" if record.kind == "user" else "displayName")

@@ -40,7 +40,7 @@ from scimguard.records.sources import BOM_UTF8, BOM_UTF16, detect_format
 try:  # the readers' compiled splitter: where the objects of a JSON array begin and end
     from scimguard.records._split import split_objects as _split_objects
 except ImportError:  # pragma: no cover - no C compiler at install time: the parser finds them
-    _split_objects = None
+    _split_objects = None  # type: ignore[assignment]  # the stub types the name; None: not built
 
 _WS = re.compile(r"[ \t\n\r]*")
 Span = tuple[int, int, Any]  # (byte start, byte end, parsed value)

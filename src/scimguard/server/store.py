@@ -161,7 +161,9 @@ _GROUP_KEY_RULES = (
 )
 
 
-def _conflict(db: Database, kind: str, tenant: str, keys: dict[str, Any], own_id: str | None):
+def _conflict(
+    db: Database, kind: str, tenant: str, keys: dict[str, Any], own_id: str | None
+) -> ScimError:
     """The 409 for a clash the database refused: which keys clash, and with a manual resource?"""
     table, key_rules = (users, _USER_KEY_RULES) if kind == "user" else (groups, _GROUP_KEY_RULES)
     rules: list[str] = []

@@ -15,7 +15,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import Engine
@@ -318,7 +318,13 @@ class Executor:
         )
 
     async def _guard(
-        self, op_kind: str, key: str, display: str, operation: str, source: dict | None, coro
+        self,
+        op_kind: str,
+        key: str,
+        display: str,
+        operation: str,
+        source: dict | None,
+        coro: Awaitable[object],
     ) -> None:
         try:
             await coro

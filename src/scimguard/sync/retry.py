@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, select
 
@@ -29,6 +30,8 @@ from scimguard.sync.run import load_owned, plan_against
 from scimguard.sync.schema import runs
 from scimguard.sync.sources import read_all
 from scimguard.sync.tasks import RetryOutcome, Task, get_task
+
+T = TypeVar("T")
 
 
 def _token(run: dict[str, Any], given: str | None) -> str | None:
@@ -68,7 +71,7 @@ def _restrict(plan: Plan, keys: set[tuple[str, str]]) -> Plan:
     return out
 
 
-def _run(coro):  # type: ignore[no-untyped-def]
+def _run(coro: Coroutine[Any, Any, T]) -> T:
     """asyncio.run, also when called from a thread that already runs a loop (an ASGI app)."""
     try:
         asyncio.get_running_loop()

@@ -7,6 +7,7 @@ more than a config file should, and would be one more dependency for this alone.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import click
 
@@ -39,7 +40,9 @@ def parse_duration(text: str | int | float) -> float:
 class Duration(click.ParamType):
     name = "DURATION"
 
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
         try:
             return parse_duration(value)
         except ValueError as exc:

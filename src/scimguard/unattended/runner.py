@@ -252,7 +252,7 @@ class Runner:
             rows = conn.execute(
                 select(c.id, c.kind, c.operation, c.state, c.rule).where(c.id.in_(ids))
             ).all()
-        return [tuple(row) for row in rows]  # type: ignore[misc]
+        return [tuple(row) for row in rows]
 
 
 _STOP_MESSAGE = {
