@@ -242,7 +242,7 @@ class Console:
                 self.engine, username, _str(form.get("password")), client, self.backoff
             )
             if result.admin_id is not None:
-                response = RedirectResponse(next_url, status_code=303)
+                response: Response = RedirectResponse(next_url, status_code=303)
                 self._set_cookie(
                     request, response, COOKIE, self.sessions.start(result.admin_id), MAX_AGE
                 )

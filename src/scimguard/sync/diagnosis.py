@@ -9,9 +9,9 @@ call it, so they never disagree on what is wrong.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from scimguard.profile import Profile
+from scimguard.profile import Kind, Profile
 from scimguard.sync.tasks import Task
 
 
@@ -25,4 +25,5 @@ def located(task: Task) -> list[dict[str, Any]]:
     if all(f.get("attribute") for f in task.findings):
         return []
     codes = set(task.rules)
-    return [f.to_dict() for f in Profile().check(body, task.kind) if f.rule in codes]
+    kind = cast(Kind, task.kind)  # one of the two: tested above
+    return [f.to_dict() for f in Profile().check(body, kind) if f.rule in codes]

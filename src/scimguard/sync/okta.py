@@ -134,13 +134,14 @@ class OktaClient:
 
     def pages(self, url: str) -> Any:
         """Every item of a paged collection, following `Link rel="next"`."""
-        while url:
-            response = self.get(url)
+        page: str | None = url
+        while page:
+            response = self.get(page)
             data = response.json()
             if not isinstance(data, list):
-                raise OktaReadError(f"Okta answered GET {_path(url)} with no list")
+                raise OktaReadError(f"Okta answered GET {_path(page)} with no list")
             yield from data
-            url = _next_link(response.headers.get_list("link"))
+            page = _next_link(response.headers.get_list("link"))
 
 
 def _path(url: str) -> str:

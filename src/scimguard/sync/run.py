@@ -153,7 +153,9 @@ def _start_run(engine: Engine, cfg: SyncConfig) -> int:
                 dry_run=cfg.dry_run,
             )
         )
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None  # None only for an insert() that does not create a row
+        return int(key[0])
 
 
 def _finish_run(
