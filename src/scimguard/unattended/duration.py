@@ -16,7 +16,11 @@ _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
 def parse_duration(text: str | int | float) -> float:
-    """Seconds in `text`; raises ValueError on anything else (negative, empty, unknown unit)."""
+    """Seconds in `text`; raises ValueError on anything else (negative, empty, unknown unit).
+
+    >>> parse_duration("1h30m"), parse_duration("2s"), parse_duration(90)
+    (5400.0, 2.0, 90.0)
+    """
     if isinstance(text, bool):
         raise ValueError("a duration, not true/false")
     if isinstance(text, int | float):
