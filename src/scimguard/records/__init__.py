@@ -174,6 +174,7 @@ class RecordStream:
             self.problems.append(InputProblem(file, line, message, skipped))
 
     def __iter__(self) -> Iterator[Record]:
+        # ignored: without screens, _iterate yields Records only (never ScreenedUsers)
         return self._iterate(None)  # type: ignore[return-value]
 
     def screened(self, screens: Screens) -> Iterator[Record | ScreenedUsers]:

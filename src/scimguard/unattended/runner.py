@@ -139,8 +139,8 @@ class Runner:
             finally:
                 current_gate.reset(token)
             try:
-                attempt = Attempt("ok", await self._supervise(task, gate))
-                attempt.outcome = classify(attempt.result)  # type: ignore[arg-type]
+                result = await self._supervise(task, gate)
+                attempt = Attempt(classify(result), result)
             except Interrupted:
                 attempt = Attempt("lease-lost" if lost else "interrupted")
                 self._close_run_row("stopped", _STOP_MESSAGE[attempt.outcome])
