@@ -13,7 +13,7 @@ from scimguard import text
 from scimguard.cli.options import input_options, output_options, profile_options, rule_code
 from scimguard.fix import FixInputError, FixResult, Proposal, UndoError, run_fix
 from scimguard.fix.diff import unified
-from scimguard.fix.engine import shown
+from scimguard.fix.engine import Action, Validate, shown
 from scimguard.fix.undo import (
     change_log,
     load_undo,
@@ -308,7 +308,9 @@ def _change_lines(result: FixResult) -> list[str]:
     return lines
 
 
-def _summary(result: FixResult, input_path: str, written: tuple[str, str, str] | None, out) -> None:  # type: ignore[no-untyped-def]
+def _summary(
+    result: FixResult, input_path: str, written: tuple[str, str, str] | None, out: _Echo
+) -> None:
     fields = sum(len(c.edits) for c in result.changes)
     records = len({c.record for c in result.changes})
     verb = "would change" if written is None else "changed"
@@ -341,7 +343,7 @@ def _summary(result: FixResult, input_path: str, written: tuple[str, str, str] |
             )
 
 
-def _ask(proposal: Proposal, validate):  # type: ignore[no-untyped-def]
+def _ask(proposal: Proposal, validate: Validate) -> tuple[Action, Proposal | None]:
     """The interactive prompt: accept, edit, skip, accept all, quit."""
     record = proposal.record
     key = f" {show(record.key)}" if record.key else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
@@ -19,9 +19,12 @@ from scimguard.unattended.options import unattended_options
 
 if TYPE_CHECKING:  # rich and the engine are imported when used: `--help` stays fast
     from rich.progress import TaskID
+    from sqlalchemy import Engine
 
     from scimguard.sync.desired import Snapshot
     from scimguard.sync.planner import Plan
+    from scimguard.sync.report import Status
+    from scimguard.sync.run import RunResult
 
 
 def read_token(token_env: str | None, token_file: str | None) -> str:
@@ -335,7 +338,7 @@ def sync_command(
     sys.exit(int(status))
 
 
-def _report(result, engine, target_url: str):  # type: ignore[no-untyped-def]
+def _report(result: RunResult, engine: Engine, target_url: str) -> tuple[Status, dict[str, Any]]:
     """The run's exit status and its `--format json` document (sync/report.py)."""
     from scimguard.sync import report
     from scimguard.sync.tasks import open_count

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
@@ -13,10 +13,13 @@ from scimguard.cli.databases import state_db_option
 from scimguard.cli.options import output_options, rule_code
 from scimguard.text import shown_value, visible, visible_lines
 
+if TYPE_CHECKING:  # the engine is imported when a command runs: `--help` stays fast
+    from sqlalchemy import Engine
+
 db_option = state_db_option
 
 
-def _engine(db_url: str | None):  # type: ignore[no-untyped-def]
+def _engine(db_url: str | None) -> Engine:
     from scimguard.store.db import redact
     from scimguard.sync.store import open_engine
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 import orjson
 
 from scimguard.cli.options import output_options
 from scimguard.cli.serve import db_option, resolve_db
 
+if TYPE_CHECKING:  # the server is imported when a command runs: `--help` stays fast
+    from scimguard.server.db import Database
 
-def _open(db_url: str | None):  # type: ignore[no-untyped-def]
+
+def _open(db_url: str | None) -> Database:
     from scimguard.server.db import Database
     from scimguard.store.db import redact
 
