@@ -23,6 +23,9 @@ if TYPE_CHECKING:  # rich is imported where it is used: `--help` stays fast
     from rich.console import Console
     from rich.progress import Progress
 
+    from scimguard.profile.switches import IncompleteAddress
+    from scimguard.records.mapping import EmptyCells
+
 PROGRESS_MIN_BYTES = 8 << 20
 
 
@@ -75,9 +78,9 @@ def check_command(
     fail_on: str,
     allow_legacy_characters: bool,
     require_complete_address: bool,
-    incomplete_address: str,
+    incomplete_address: IncompleteAddress,
     mapping: str | None,
-    empty_cells: str,
+    empty_cells: EmptyCells,
 ) -> None:
     """Report every record AWS IAM Identity Center would refuse, and why, with a fix.
 
@@ -87,7 +90,7 @@ def check_command(
     """
     try:
         attribute_mapping = AttributeMapping.load(mapping) if mapping else None
-        stream = read_records(list(paths), input_format, attribute_mapping, empty_cells)  # type: ignore[arg-type]
+        stream = read_records(list(paths), input_format, attribute_mapping, empty_cells)
     except MappingError as exc:
         raise click.UsageError(str(exc)) from exc
     except UnusableInput as exc:  # one line, no usage text: the input is wrong, not the call
@@ -100,7 +103,7 @@ def check_command(
         Switches(
             allow_legacy_characters=allow_legacy_characters,
             require_complete_address=require_complete_address,
-            incomplete_address=incomplete_address,  # type: ignore[arg-type]
+            incomplete_address=incomplete_address,
         )
     )
     report: Report

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -24,6 +24,10 @@ from scimguard.fix.undo import (
 )
 from scimguard.profile import BY_CODE, Profile, Severity, Switches
 from scimguard.records import AttributeMapping, MappingError, UnusableInput
+
+if TYPE_CHECKING:  # what click's Choice options give
+    from scimguard.profile.switches import IncompleteAddress
+    from scimguard.records.mapping import EmptyCells
 
 
 def show(value: Any, limit: int | None = None) -> str:
@@ -112,10 +116,10 @@ def fix_command(
     undo_from: str | None,
     input_format: str | None,
     mapping: str | None,
-    empty_cells: str,
+    empty_cells: EmptyCells,
     allow_legacy_characters: bool,
     require_complete_address: bool,
-    incomplete_address: str,
+    incomplete_address: IncompleteAddress,
 ) -> None:
     """Write a corrected copy of INPUT, applying the suggested values that are safe.
 
@@ -171,7 +175,7 @@ def fix_command(
         Switches(
             allow_legacy_characters=allow_legacy_characters,
             require_complete_address=require_complete_address,
-            incomplete_address=incomplete_address,  # type: ignore[arg-type]
+            incomplete_address=incomplete_address,
         )
     )
     try:
@@ -181,7 +185,7 @@ def fix_command(
             profile,
             input_format=input_format,
             mapping=attribute_mapping,
-            empty_cells=empty_cells,  # type: ignore[arg-type]
+            empty_cells=empty_cells,
             rules=set(rules) if rules else None,
             decide=_ask if interactive else None,
             warnings=warnings,

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # rich and the engine are imported when used: `--help` stays 
     from rich.progress import TaskID
     from sqlalchemy import Engine
 
+    from scimguard.profile.switches import IncompleteAddress
     from scimguard.sync.desired import Snapshot
     from scimguard.sync.planner import Plan
     from scimguard.sync.report import Status
@@ -224,7 +225,7 @@ def sync_command(
     empty_cells: str,
     allow_legacy_characters: bool,
     require_complete_address: bool,
-    incomplete_address: str,
+    incomplete_address: IncompleteAddress,
 ) -> None:
     """Plan and apply SOURCE files (anything `check` reads) or an Okta org to a SCIM target.
 
@@ -264,7 +265,7 @@ def sync_command(
         Switches(
             allow_legacy_characters=allow_legacy_characters,
             require_complete_address=require_complete_address,
-            incomplete_address=incomplete_address,  # type: ignore[arg-type]
+            incomplete_address=incomplete_address,
         )
     )
     cfg = SyncConfig(

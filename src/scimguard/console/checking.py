@@ -23,6 +23,7 @@ from scimguard.console.limits import MAX_UPLOAD, size_text
 from scimguard.console.schema import reports
 from scimguard.console.store import now
 from scimguard.profile import DEFAULT_SWITCHES, Finding, Profile, RecordRef, Switches
+from scimguard.profile.switches import IncompleteAddress
 from scimguard.records import (
     FORMATS,
     InputProblem,
@@ -31,6 +32,7 @@ from scimguard.records import (
     UnusableInput,
     read_records,
 )
+from scimguard.records.mapping import EmptyCells
 
 SHOWN = 500  # findings shown on the page; the CSV has them all
 KEEP = timedelta(days=1)
@@ -111,8 +113,8 @@ def check_upload(
     input_format: str | None = None,
     allow_legacy_characters: bool = False,
     require_complete_address: bool = True,
-    incomplete_address: str = DEFAULT_SWITCHES.incomplete_address,
-    empty_cells: str = "absent",
+    incomplete_address: IncompleteAddress = DEFAULT_SWITCHES.incomplete_address,
+    empty_cells: EmptyCells = "absent",
 ) -> tuple[CheckResult, str]:
     """(result for the page, CSV report) for one uploaded file."""
     name = safe_name(filename)
@@ -141,7 +143,7 @@ def check_upload(
             )
         )
         try:
-            stream = read_records([str(path)], input_format, None, empty_cells)  # type: ignore[arg-type]
+            stream = read_records([str(path)], input_format, None, empty_cells)
             report = _PageReport(result, csv_out, str(path), stream.locations)
             summary = run_check(stream, profile, report)
         except (MappingError, UnusableInput) as exc:

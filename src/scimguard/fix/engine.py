@@ -32,6 +32,7 @@ from scimguard.fix.sources import Editor, FieldEdit, FixInputError, FlatEditor, 
 from scimguard.profile import (
     DuplicateTracker,
     Finding,
+    Kind,
     Profile,
     RecordRef,
     Severity,
@@ -236,13 +237,13 @@ class Fixer:
         self.final: dict[int, tuple[dict[str, Any], list[Finding]]] = {}
         self.unlocated: dict[int, str] = {}
 
-    def _check(self, resource: dict[str, Any], kind: str, walk: bool = False) -> list[Finding]:
+    def _check(self, resource: dict[str, Any], kind: Kind, walk: bool = False) -> list[Finding]:
         """The profile's findings; under `incomplete_address = omit` a partial address
         suggests its own removal ("drop the incomplete address"). `walk`: a user the screen
         sent back skips the fast path, which would only fail again."""
         if walk and kind == "user":
             return offer_drop(self.profile, self.profile.walk_user(resource))
-        return offer_drop(self.profile, self.profile.check(resource, kind))  # type: ignore[arg-type]
+        return offer_drop(self.profile, self.profile.check(resource, kind))
 
     # --- one record ------------------------------------------------------------------------
 
