@@ -474,6 +474,8 @@ def _outside(text: str) -> str:
     return re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
 
 
+# It matches the empty string too: `_WS.match()` is never None, which mypy cannot know
+# (the `# type: ignore[union-attr]` on each `_WS.match(...).end()`).
 _WS = re.compile(r"\s*")
 _DECODER = json.JSONDecoder()
 
