@@ -1,11 +1,12 @@
 """Types of the compiled screen (_screen.c): mypy cannot read a C extension."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, final
 
 # The names the screen knows and its length limits (tests/profile/test_screen.py).
 KNOWN: dict[str, Any]
 
+@final  # a C type without Py_TPFLAGS_BASETYPE
 class Screener:
     def __init__(
         self,
