@@ -42,6 +42,7 @@ from scimguard.console.sessions import (
 from scimguard.console.store import cookie_secret, open_engine
 from scimguard.profile import DEFAULT_SWITCHES
 from scimguard.profile.catalogue import BY_CODE
+from scimguard.records import FORMATS
 from scimguard.spreadsheet import EXCEL_BOM
 from scimguard.sync import tasks as T
 from scimguard.sync.diagnosis import located
@@ -469,9 +470,7 @@ class Console:
                     )
             else:
                 result = checking.CheckResult("", error="Choose a file to check.")
-        return self.page(
-            ctx, "check.html", result=result, options=options, formats=checking.FORMATS
-        )
+        return self.page(ctx, "check.html", result=result, options=options, formats=FORMATS)
 
     def check_csv(self, ctx: Ctx) -> Response:
         found = checking.load_report(

@@ -21,9 +21,10 @@ from scimguard.sync import memory
 from scimguard.sync.backoff import RetryPolicy
 from scimguard.sync.client import ScimClient, TargetReadFailed, TargetUnauthorized
 from scimguard.sync.desired import Snapshot
-from scimguard.sync.executor import Executor, Outcome
+from scimguard.sync.executor import Executor
 from scimguard.sync.omitted import omit_incomplete, record_notes
 from scimguard.sync.planner import COUNTS, Options, Owned, Plan, Planner, TargetState, total
+from scimguard.sync.recorder import Outcome
 from scimguard.sync.schema import resources, runs
 from scimguard.sync.sources import read_all
 from scimguard.sync.store import now
