@@ -38,7 +38,7 @@ print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "code": 
 """
 
 
-def measure(*args: str) -> dict:  # type: ignore[type-arg]
+def measure(*args: str) -> dict:
     """Wall and CPU seconds, exit code and peak RSS of one `scimguard` command."""
     command = [sys.executable, "-c", "from scimguard.cli import main; main()", *args]
     proc = subprocess.run(
@@ -50,7 +50,7 @@ def measure(*args: str) -> dict:  # type: ignore[type-arg]
     return result
 
 
-def best(runs: list[dict], key: str) -> float:  # type: ignore[type-arg]
+def best(runs: list[dict], key: str) -> float:
     return min(run[key] for run in runs)
 
 
@@ -69,8 +69,8 @@ def main() -> None:
               f"{array.stat().st_size / 1e6:.1f} MB as a JSON array")  # fmt: skip
         worst = 0.0
         for path in (array, lines):
-            check: list[dict] = []  # type: ignore[type-arg]
-            fix: list[dict] = []  # type: ignore[type-arg]
+            check: list[dict] = []
+            fix: list[dict] = []
             out = Path(tmp) / f"fixed{path.suffix}"
             for _ in range(args.repeat):
                 check.append(measure("check", str(path), "--format", "json", "--workers", "1"))

@@ -185,6 +185,10 @@ INTERNATIONAL_LOCALES = (
 FAMILY_FIRST = {"ja_JP", "zh_CN", "ko_KR"}
 
 
+def _clean(value: str) -> str:
+    return " ".join(value.translate(_NOT_NAMES).split()) or "X"
+
+
 def name_pools(seed: int, per_locale: int = 400) -> dict[str, list[tuple[str, str, str]]]:
     """(given, family, job) drawn with Faker once per locale; users are sampled from them."""
     from faker import Faker
@@ -194,10 +198,9 @@ def name_pools(seed: int, per_locale: int = 400) -> dict[str, list[tuple[str, st
         fake = Faker(locale)
         fake.seed_instance(seed + index)
         pools[locale] = [
-            tuple(" ".join(v.translate(_NOT_NAMES).split()) or "X" for v in (
-                fake.first_name(), fake.last_name(), fake.job()[:60]))
+            (_clean(fake.first_name()), _clean(fake.last_name()), _clean(fake.job()[:60]))
             for _ in range(per_locale)
-        ]  # fmt: skip
+        ]
     return pools
 
 

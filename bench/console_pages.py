@@ -111,7 +111,10 @@ def measure(n: int, repeat: int) -> dict[str, float]:
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
                 form = client.get("/signin").text
-                token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+                found = re.search(r'name="csrf_token" value="([^"]+)"', form)
+                if found is None:
+                    raise SystemExit("the sign-in page holds no CSRF token")
+                token = found.group(1)
                 client.post(
                     "/signin",
                     data={

@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 from scimguard.sources import ReadContext, read_all
-from scimguard.sources.base import NoState
+from scimguard.sources.base import NoState, SourceState
 from scimguard.sync.client import RetryPolicy
 from scimguard.sync.db import open_engine
 from scimguard.sync.planner import Options
@@ -42,8 +42,8 @@ from sync_quota import READS, WRITES, free_port, start_emulator
 
 # the fake tenant and its directory are the tests' (one definition of Graph's behaviour)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "sources"))
-from entra_helpers import fill
-from fake_graph import FakeGraph
+from entra_helpers import fill  # type: ignore[import-not-found]  # tests/sources, on sys.path
+from fake_graph import FakeGraph  # type: ignore[import-not-found]
 
 
 def spec(fake: FakeGraph) -> dict:
@@ -118,9 +118,13 @@ def main() -> None:
                     f"target writes {counts['writes']}, reads {counts['reads']}, retries "
                     f"{counts['retries']}, summary {json.dumps(result.summary)}"
                 )
-            for label, state in (("delta", EngineSourceState(engine)), ("full", NoState())):
+            memories: list[tuple[str, SourceState]] = [
+                ("delta", EngineSourceState(engine)),
+                ("full", NoState()),
+            ]
+            for label, memory in memories:
                 started = time.monotonic()
-                snap = read_all(cfg.sources, context=ReadContext(state=state))
+                snap = read_all(cfg.sources, context=ReadContext(state=memory))
                 assert snap.complete and len(snap.users) == args.users
                 print(f"the source read alone ({label}): {time.monotonic() - started:.2f}s")
             _, wall2, min2, counts2, graph2, summary2 = rows[1]

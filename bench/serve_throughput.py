@@ -31,6 +31,7 @@ import tempfile
 import time
 import urllib.parse
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 CONCURRENCY = 32
@@ -103,7 +104,13 @@ class Connection:
         self.reader = self.writer = None
 
 
-async def run_load(host, port, token, jobs, concurrency=CONCURRENCY):  # type: ignore[no-untyped-def]
+# (method, path, body, the statuses expected)
+Job = tuple[str, str, dict | None, tuple[int, ...]]
+
+
+async def run_load(
+    host: str, port: int, token: str, jobs: Sequence[Job], concurrency: int = CONCURRENCY
+) -> tuple[float, list[float]]:
     """Run (method, path, body, expected) jobs with 32 workers; returns (seconds, latencies)."""
     queue: asyncio.Queue = asyncio.Queue()
     for job in jobs:
@@ -193,7 +200,9 @@ def prefill_sql(db_url: str, tenant: str, count: int) -> list[tuple[str, str]]:
     return out
 
 
-def measure(host, port, token, prefix, stored, n) -> dict:  # type: ignore[no-untyped-def]
+def measure(
+    host: str, port: int, token: str, prefix: str, stored: list[tuple[str, str]], n: int
+) -> dict:
     run = f"r{uuid.uuid4().hex[:6]}"
     creates = [
         ("POST", f"{prefix}/Users", make_user(f"{run}-{i}@example.com"), (201,)) for i in range(n)

@@ -115,6 +115,7 @@ def start_emulator(db_url: str, port: int) -> subprocess.Popen:
         except OSError:
             time.sleep(0.1)
     proc.kill()
+    assert proc.stderr is not None  # started with stderr=PIPE
     raise SystemExit("the emulator did not start: " + proc.stderr.read().decode())
 
 

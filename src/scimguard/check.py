@@ -156,13 +156,13 @@ def run_check(
             findings = walk_user(resource) if record.screened_out else check_user(resource)
             if findings and omit:  # what the engine would send (switch incomplete_address)
                 resource, findings = omit_incomplete_addresses(profile, resource, findings)
-            add_user(record, resource)  # type: ignore[arg-type]
+            add_user(record, resource)
         else:
             groups += 1
             findings = check_group(record.resource)
             tracker.add_group(record.ref, record.resource)
-        if findings:
-            ref = record.ref  # type: ignore[union-attr]
+        if findings and type(record) is Record:  # (a ScreenedUsers has none)
+            ref = record.ref
             has_error = False
             for finding in findings:
                 if finding.severity is error:
@@ -172,7 +172,7 @@ def run_check(
                     warnings += 1
                 report.finding(ref, finding)
             if has_error:
-                mark(with_errors, record.index)  # type: ignore[union-attr]
+                mark(with_errors, record.index)
         if on_progress is not None and users + groups >= next_progress:
             next_progress = users + groups + PROGRESS_EVERY
             on_progress()

@@ -220,7 +220,7 @@ def run_check_parallel(
                 record = Record(index, name, line, kind_of(resource), resource)
                 if record.kind == "user":
                     counts["users"] += 1
-                    tracker.add_user(record, resource)  # type: ignore[arg-type]
+                    tracker.add_user(record, resource)
                     findings = profile.check_user(resource)
                 else:
                     counts["groups"] += 1

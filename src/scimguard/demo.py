@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 from rich.console import Console
@@ -22,6 +23,9 @@ from scimguard.check import JsonReport, TextReport, run_check
 from scimguard.profile import Profile
 from scimguard.records import read_records
 
+if TYPE_CHECKING:  # rich is imported by main(), which makes the console
+    from rich.console import Console
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 
@@ -29,7 +33,7 @@ EXAMPLES = ROOT / "examples"
 @dataclass(frozen=True)
 class Step:
     title: str
-    run: Callable[[object], None]  # receives the Rich console
+    run: Callable[[Console], None]
 
 
 def _examples() -> Path:
@@ -42,13 +46,13 @@ def _examples() -> Path:
         return EXAMPLES
 
 
-def check_examples(console: object) -> None:
+def check_examples(console: Console) -> None:
     """The full text report, as `scimguard check examples/` prints it."""
     stream = read_records([str(_examples())])
     run_check(stream, Profile(), TextReport(console))
 
 
-def rule_tally(console: object) -> None:
+def rule_tally(console: Console) -> None:
     """Which rules fired, from the JSON report (what a CI job would script against)."""
     buffer = io.BytesIO()
     run_check(read_records([str(_examples())]), Profile(), JsonReport(buffer))
@@ -60,8 +64,8 @@ def rule_tally(console: object) -> None:
     table.add_column("count", justify="right")
     for (severity, rule), count in sorted(counts.items(), key=lambda kv: (kv[0][0], -kv[1])):
         table.add_row(rule, severity, str(count))
-    console.print(table)  # type: ignore[attr-defined]
-    console.print(  # type: ignore[attr-defined]
+    console.print(table)
+    console.print(
         "Try: [bold]scimguard check examples/ --format json[/], "
         "[bold]scimguard rules hidden-character[/], "
         "[bold]scimguard inspect 'Jane\u200b'[/]"
@@ -74,7 +78,7 @@ STEPS: list[Step] = [
 ]
 
 
-def _console_step(console: object) -> None:
+def _console_step(console: Console) -> None:
     """`--no-serve` prepares everything but does not start the console (for tests)."""
     # why: steps 1 and 2 never load the console, the emulator and their web stack
     from scimguard.console.demo import console_step

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from scimguard.check import check_resources
 from scimguard.profile import BY_CODE, RULES, Profile, Rule, Switches
+from scimguard.profile.switches import IncompleteAddress
 
 _SEVERITY = {
     "error": "error: the endpoint refuses the record",
@@ -32,7 +33,7 @@ def _example_findings(rule: Rule, example: str) -> list[str]:
         return []
     resources = data if isinstance(data, list) else [data]
     # Each example runs under the switch value that makes its rule speak.
-    omit = "omit" if rule.switch == "incomplete_address" else "block"
+    omit: IncompleteAddress = "omit" if rule.switch == "incomplete_address" else "block"
     report = check_resources(resources, Profile(Switches(incomplete_address=omit)), file="example")
     lines = []
     for ref, finding in report.findings:

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from scimguard.check import CsvReport, JsonReport, Report, TextReport, run_check
+from scimguard.check import CsvReport, JsonReport, Report, Summary, TextReport, run_check
 from scimguard.cli.directories import directory_options, directory_specs
 from scimguard.cli.options import input_options, output_options, profile_options
 from scimguard.profile import Profile, Severity, Switches
 from scimguard.records import AttributeMapping, RecordStream, read_records
 
-if TYPE_CHECKING:  # the sources (httpx, ...) are imported only when a directory is read
+if TYPE_CHECKING:  # rich and the sources (httpx, ...) are imported where used: `--help` stays fast
+    from rich.console import Console
+    from rich.progress import Progress
+
     from scimguard.cli.check_directory import DirectoryRead
+    from scimguard.records.mapping import EmptyCells
 
 PROGRESS_MIN_BYTES = 8 << 20
 
 
-def console(file=None, *, stderr: bool = False):  # type: ignore[no-untyped-def]
+def console(file: TextIO | None = None, *, stderr: bool = False) -> Console:
     """A Rich console: colour only on a terminal, 80 columns when not on one."""
     from rich.console import Console
 
@@ -69,7 +74,7 @@ def check_command(
     fail_on: str,
     switches: Switches,
     mapping: str | None,
-    empty_cells: str,
+    empty_cells: EmptyCells,
 ) -> None:
     """Report every record AWS IAM Identity Center would refuse, and why, with a fix.
 
@@ -96,7 +101,7 @@ def check_command(
 
         stream = directory = read_directories(directories)
     else:
-        stream = files = read_records(list(paths), input_format, attribute_mapping, empty_cells)  # type: ignore[arg-type]
+        stream = files = read_records(list(paths), input_format, attribute_mapping, empty_cells)
     stdout = sys.stdout
     if output_format is None:
         output_format = "text" if stdout.isatty() else "json"
@@ -114,8 +119,8 @@ def check_command(
 
     parallel = files is not None and workers != 1 and check_parallel.usable(files)
 
-    def check(on_progress=None):  # type: ignore[no-untyped-def]
-        if parallel:
+    def check(on_progress: Callable[[], None] | None = None) -> Summary:
+        if parallel and files is not None:
             return check_parallel.run_check_parallel(
                 files, profile, report, workers=workers or None, on_progress=on_progress
             )
@@ -149,7 +154,7 @@ def check_command(
     sys.exit(code)
 
 
-def _progress(stream):  # type: ignore[no-untyped-def]
+def _progress(stream: RecordStream) -> Progress | None:
     """A progress bar on stderr for long inputs, only when stderr is a terminal."""
     if not sys.stderr.isatty():
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -14,7 +14,7 @@ from scimguard.cli.options import input_options, output_options, profile_options
 from scimguard.errors import InputError
 from scimguard.fix import FixResult, Proposal, run_fix
 from scimguard.fix.diff import unified
-from scimguard.fix.engine import shown
+from scimguard.fix.engine import Action, Validate, shown
 from scimguard.fix.undo import (
     change_log,
     load_undo,
@@ -25,6 +25,10 @@ from scimguard.fix.undo import (
 )
 from scimguard.profile import BY_CODE, Profile, Severity, Switches
 from scimguard.records import AttributeMapping
+from scimguard.records.mapping import EmptyCells
+
+if TYPE_CHECKING:  # what click's Choice options give
+    pass
 
 
 def show(value: Any, limit: int | None = None) -> str:
@@ -113,7 +117,7 @@ def fix_command(
     undo_from: str | None,
     input_format: str | None,
     mapping: str | None,
-    empty_cells: str,
+    empty_cells: EmptyCells,
     switches: Switches,
 ) -> None:
     """Write a corrected copy of INPUT, applying the suggested values that are safe.
@@ -174,7 +178,7 @@ def fix_command(
             profile,
             input_format=input_format,
             mapping=attribute_mapping,
-            empty_cells=empty_cells,  # type: ignore[arg-type]
+            empty_cells=empty_cells,
             rules=set(rules) if rules else None,
             decide=_ask if interactive else None,
             warnings=warnings,
@@ -298,7 +302,9 @@ def _change_lines(result: FixResult) -> list[str]:
     return lines
 
 
-def _summary(result: FixResult, input_path: str, written: tuple[str, str, str] | None, out) -> None:  # type: ignore[no-untyped-def]
+def _summary(
+    result: FixResult, input_path: str, written: tuple[str, str, str] | None, out: _Echo
+) -> None:
     fields = sum(len(c.edits) for c in result.changes)
     records = len({c.record for c in result.changes})
     verb = "would change" if written is None else "changed"
@@ -333,7 +339,7 @@ def _summary(result: FixResult, input_path: str, written: tuple[str, str, str] |
             )
 
 
-def _ask(proposal: Proposal, validate):  # type: ignore[no-untyped-def]
+def _ask(proposal: Proposal, validate: Validate) -> tuple[Action, Proposal | None]:
     """The interactive prompt: accept, edit, skip, accept all, quit."""
     record = proposal.record
     key = f" {show(record.key)}" if record.key else ""

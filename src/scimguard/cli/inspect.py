@@ -7,8 +7,9 @@ import sys
 import click
 
 from scimguard.cli.options import output_options, switch_options
+from scimguard.errors import PathError
 from scimguard.profile import Profile, Switches
-from scimguard.records.paths import PathError, parse_path
+from scimguard.records.paths import parse_path
 
 
 @click.command("inspect")

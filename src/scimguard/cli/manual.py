@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
@@ -10,14 +10,17 @@ import orjson
 from scimguard.cli.databases import open_emulator
 from scimguard.cli.serve import db_option
 
+if TYPE_CHECKING:  # the profile is imported when a command runs: `--help` stays fast
+    from scimguard.profile import Kind
 
-def _create(db_url: str | None, tenant_id: str, kind: str, resource: dict[str, Any]) -> None:
+
+def _create(db_url: str | None, tenant_id: str, kind: Kind, resource: dict[str, Any]) -> None:
     from scimguard.profile import Profile
     from scimguard.server.errors import ScimError
     from scimguard.server.store import MANUAL, Store
     from scimguard.server.tokens import tenant_exists
 
-    errors = Profile().errors(resource, kind)  # type: ignore[arg-type]
+    errors = Profile().errors(resource, kind)
     if errors:
         lines = "\n".join(f"  {f.attribute}: {f.message} [{f.rule}]" for f in errors)
         raise click.ClickException(f"AWS would refuse this {kind}:\n{lines}")

@@ -160,7 +160,9 @@ profile_options = _compose(_PROFILE_FILE_OPTION, switch_options())
 # --- the one output switch (docs/command-language.md) -----------------------------------------
 
 
-def _format_callback(dest: str, default: str | None, as_bool: bool):  # type: ignore[no-untyped-def]
+def _format_callback(
+    dest: str, default: str | None, as_bool: bool
+) -> Callable[[click.Context, click.Parameter, Any], None]:
     """Set `dest` from --format or from the hidden --json alias, whichever was given.
 
     Both options are expose_value=False and write `dest` here, so click's order of processing

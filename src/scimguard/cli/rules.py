@@ -43,10 +43,10 @@ def rules_command(code: str | None, write_docs: Path | None) -> None:
         out.print(table)
         out.print("\n`scimguard rules CODE` explains one rule.")
         return
-    rule = rules_doc.get(code)
-    if rule is None:
+    asked = rules_doc.get(code)
+    if asked is None:
         raise click.UsageError(f"no rule {code!r}; `scimguard rules` lists them")
-    text = rules_doc.render(rule)
+    text = rules_doc.render(asked)
     if out.is_terminal:
         out.print(Markdown(text))
     else:

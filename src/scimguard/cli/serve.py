@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import click
 import orjson
@@ -13,6 +14,9 @@ from scimguard.cli.databases import emulator_db_option, open_emulator
 from scimguard.cli.options import switch_options
 from scimguard.db import default_url, redact
 from scimguard.rates import READS_PER_SECOND, WRITES_PER_SECOND
+
+if TYPE_CHECKING:  # the server is imported when it is started: `--help` stays fast
+    from starlette.applications import Starlette
 
 SETTINGS_ENV = "SCIMGUARD_SERVE_SETTINGS"
 
@@ -196,7 +200,7 @@ def settings_from_options(options: dict[str, object]):  # type: ignore[no-untype
     )
 
 
-def app_from_env():  # type: ignore[no-untyped-def]
+def app_from_env() -> Starlette:
     """uvicorn factory for `--workers N` (each worker process builds its own app)."""
     from scimguard.server.app import create_app
     from scimguard.server.settings import Settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
@@ -17,6 +18,15 @@ from scimguard.profile import Profile, Switches
 from scimguard.rates import READS_PER_SECOND, WRITES_PER_SECOND
 from scimguard.sync.report import MEANINGS
 from scimguard.unattended.options import unattended_options
+
+if TYPE_CHECKING:  # rich and the engine are imported when used: `--help` stays fast
+    from rich.progress import TaskID
+    from sqlalchemy import Engine
+
+    from scimguard.sources.snapshot import Snapshot
+    from scimguard.sync.planner import Plan
+    from scimguard.sync.report import Status
+    from scimguard.sync.run import RunResult
 
 
 def read_token(token_env: str | None, token_file: str | None) -> str:
@@ -93,7 +103,7 @@ class _Progress:
             console=Console(stderr=True),
             transient=True,
         )
-        self._task = None
+        self._task: TaskID | None = None
 
     def update(self, done: int, total: int) -> None:
         if self._task is None:
@@ -281,7 +291,7 @@ def sync_command(
 
     take_over(cfg, engine)  # --every / --log-format json run there; else the lease, held
 
-    def show_plan(plan, snapshot) -> None:
+    def show_plan(plan: Plan, snapshot: Snapshot) -> None:
         for problem in snapshot.problems:
             click.secho(f"source problem: {problem}", fg="yellow", err=True)
         if plan.held and as_json:  # the text plan says it on stdout
@@ -334,7 +344,7 @@ def sync_command(
     sys.exit(int(status))
 
 
-def _report(result, engine, target_url: str):  # type: ignore[no-untyped-def]
+def _report(result: RunResult, engine: Engine, target_url: str) -> tuple[Status, dict[str, Any]]:
     """The run's exit status and its `--format json` document (sync/report.py)."""
     from scimguard.sync import report
     from scimguard.sync.tasks import open_count

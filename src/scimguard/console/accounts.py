@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -82,7 +83,9 @@ def create_admin(engine: Engine, username: str, password: str) -> int:
             )
     except IntegrityError:
         raise AccountError(f"an admin named {name!r} already exists") from None
-    return int(result.inserted_primary_key[0])
+    key = result.inserted_primary_key
+    assert key is not None  # None only for an insert() that does not create a row
+    return int(key[0])
 
 
 def set_password(engine: Engine, username: str, password: str) -> bool:
@@ -165,14 +168,14 @@ def authenticate(
         ok = HASHER.verify(row.password_hash if row else _DUMMY_HASH, password) and row is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
-    if not ok:
+    if not ok or row is None:  # (ok says row is not None; mypy cannot see it)
         _record_failure(engine, user_key, backoff.user_free, backoff)
         _record_failure(engine, ip_key, backoff.ip_free, backoff)
         return SignIn(None, retry_after=_locked_for(engine, [user_key, ip_key]))
     with engine.begin() as conn:
         conn.execute(delete(signin_failures).where(signin_failures.c.key == user_key))
         conn.execute(delete(signin_failures).where(signin_failures.c.key == ip_key))
-        values = {"last_sign_in_at": now()}
+        values: dict[str, Any] = {"last_sign_in_at": now()}
         if HASHER.check_needs_rehash(row.password_hash):
             values["password_hash"] = HASHER.hash(password)
         conn.execute(update(admins).where(admins.c.id == row.id).values(values))

@@ -46,6 +46,8 @@ from scimguard.console.sessions import (
 )
 from scimguard.profile import DEFAULT_SWITCHES, Switches
 from scimguard.profile.catalogue import BY_CODE
+from scimguard.records import FORMATS
+from scimguard.records.mapping import EmptyCells
 from scimguard.spreadsheet import EXCEL_BOM
 from scimguard.sync import tasks as T
 from scimguard.sync.diagnosis import SourcePlaces, located, source_place
@@ -267,7 +269,7 @@ class Console:
                 self.engine, username, _str(form.get("password")), client, self.backoff
             )
             if result.admin_id is not None:
-                response = RedirectResponse(next_url, status_code=303)
+                response: Response = RedirectResponse(next_url, status_code=303)
                 self._set_cookie(
                     request, response, COOKIE, self.sessions.start(result.admin_id), MAX_AGE
                 )
@@ -491,16 +493,18 @@ class Console:
         if ctx.form is not None:
             upload = ctx.form.get("file")
             switches = checking.switches_from_form(ctx.field)
-            read = {
-                "input_format": ctx.field("input_format") or None,
-                "empty_cells": "empty-string"
-                if ctx.field("empty_cells") == "empty-string"
-                else "absent",
-            }
+            empty_cells: EmptyCells = (
+                "empty-string" if ctx.field("empty_cells") == "empty-string" else "absent"
+            )
+            read = {"input_format": ctx.field("input_format") or None, "empty_cells": empty_cells}
             options = {**asdict(switches), **read}
             if isinstance(upload, UploadFile) and upload.filename:
                 result, csv_text = checking.check_upload(
-                    upload.file, upload.filename, switches=switches, **read
+                    upload.file,
+                    upload.filename,
+                    switches=switches,
+                    input_format=read["input_format"],
+                    empty_cells=empty_cells,
                 )
                 if result.error is None:
                     result.report_id = checking.keep_report(
@@ -513,9 +517,7 @@ class Console:
                     )  # fmt: skip
             else:
                 result = checking.CheckResult("", error="Choose a file to check.")
-        return self.page(
-            ctx, "check.html", result=result, options=options, formats=checking.FORMATS
-        )
+        return self.page(ctx, "check.html", result=result, options=options, formats=FORMATS)
 
     def check_csv(self, ctx: Ctx) -> Response:
         found = checking.load_report(

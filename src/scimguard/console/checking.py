@@ -31,6 +31,7 @@ from scimguard.records import (
     Locations,
     read_records,
 )
+from scimguard.records.mapping import EmptyCells
 
 SHOWN = 500  # findings shown on the page; the CSV has them all
 KEEP = timedelta(days=1)
@@ -137,7 +138,7 @@ def check_upload(
     *,
     input_format: str | None = None,
     switches: Switches = DEFAULT_SWITCHES,
-    empty_cells: str = "absent",
+    empty_cells: EmptyCells = "absent",
 ) -> tuple[CheckResult, str]:
     """(result for the page, CSV report) for one uploaded file."""
     name = safe_name(filename)
@@ -160,7 +161,7 @@ def check_upload(
             return result, ""
         profile = Profile(switches)
         try:
-            stream = read_records([str(path)], input_format, None, empty_cells)  # type: ignore[arg-type]
+            stream = read_records([str(path)], input_format, None, empty_cells)
             report = _PageReport(result, csv_out, str(path), stream.locations)
             summary = run_check(stream, profile, report)
         except InputError as exc:

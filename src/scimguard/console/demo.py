@@ -9,7 +9,12 @@ import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the demo's console is made by scimguard.demo.main
+    from rich.console import Console
 
 import uvicorn
 
@@ -32,10 +37,10 @@ def _port(preferred: int = 8000) -> int:
             return sock.getsockname()[1]
 
 
-def console_step(console: object, *, serve: bool = True) -> None:
+def console_step(console: Console, *, serve: bool = True) -> None:
     """Sync examples/ into a fresh emulator and serve the console over the result (until
     Ctrl-C; with `serve=False`, stop once everything is ready, for a quick check)."""
-    say = console.print  # type: ignore[attr-defined]
+    say = console.print
     if not EXAMPLES.is_dir():
         raise SystemExit(f"the example directory {EXAMPLES} is missing (run from a clone)")
     shutil.rmtree(DEMO_DIR, ignore_errors=True)
@@ -84,7 +89,7 @@ def console_step(console: object, *, serve: bool = True) -> None:
     closing_hints(say, engine_url)
 
 
-def closing_hints(say, engine_url: str) -> None:  # type: ignore[no-untyped-def]
+def closing_hints(say: Callable[..., None], engine_url: str) -> None:
     """The demo's last words: commands that, typed as printed here, show the demo's tasks."""
     state = f"--state-db {engine_url}"
     say("\nThe demo's tasks stay in its state database; from this directory:", soft_wrap=True)

@@ -23,7 +23,7 @@ from scimguard.fix import Fixer, FixInputError, FixResult, apply_suggestion, cha
 from scimguard.fix.editors import Editor
 from scimguard.fix.keys import KeyIndex
 from scimguard.fix.undo import undo_document, write_atomic
-from scimguard.profile import Finding, Profile
+from scimguard.profile import Finding, Kind, Profile
 from scimguard.records import AttributeMapping, MappingError, Record, UnusableInput
 from scimguard.sync.tasks import Task
 
@@ -65,7 +65,7 @@ class OneRecordFixer(Fixer):
     def selected(self, finding: Finding) -> bool:
         return self._inside and super().selected(finding) and finding.attribute in self.chosen
 
-    def _check(self, resource: dict[str, Any], kind: str, walk: bool = False) -> list[Finding]:
+    def _check(self, resource: dict[str, Any], kind: Kind, walk: bool = False) -> list[Finding]:
         found = super()._check(resource, kind, walk)
         if not self._inside:
             return found
@@ -135,7 +135,7 @@ def plan_file(
     except (FixInputError, UnusableInput, MappingError, OSError) as exc:
         plan.problem = f"the file cannot be fixed: {exc}"
         return plan, None
-    made = {c.attribute: c for c in result.changes if c.record == fixer.target.index}  # type: ignore[union-attr]
+    made = {c.attribute: c for c in result.changes if c.record == fixer.target.index}
     for edit in plan.edits:
         if not edit.ready:
             continue
@@ -143,9 +143,9 @@ def plan_file(
         if change is None:
             reason = next(
                 (
-                    fixer.reasons[(fixer.target.index, rule, edit.attribute)]  # type: ignore[union-attr]
+                    fixer.reasons[(fixer.target.index, rule, edit.attribute)]
                     for rule in edit.rules
-                    if (fixer.target.index, rule, edit.attribute) in fixer.reasons  # type: ignore[union-attr]
+                    if (fixer.target.index, rule, edit.attribute) in fixer.reasons
                 ),
                 "the engine would not make this change",
             )
@@ -153,7 +153,7 @@ def plan_file(
             continue
         edit.after = change.new
         edit.field = ", ".join(dict.fromkeys(e.field for e in change.edits))
-        before = fixer.target.resource  # type: ignore[union-attr]
+        before = fixer.target.resource
         edit.identifier = touches_identifier(
             before, apply_suggestion(before, edit.attribute, edit.after), task.kind
         )

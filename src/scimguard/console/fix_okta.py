@@ -92,7 +92,7 @@ def plan_okta(task: Task, profile: Profile, chosen: dict[str, Any]) -> tuple[Fix
 def _changed(user: dict[str, Any], edits: list[Edit]) -> dict[str, Any]:
     profile = dict(user["profile"])
     for edit in edits:
-        profile[edit.field] = edit.after  # type: ignore[index]
+        profile[edit.field] = edit.after
     return {**user, "profile": profile}
 
 

@@ -30,7 +30,7 @@ from scimguard.fix import Fixer, FixInputError, FixResult, change_log, run_fix
 from scimguard.fix.editors import Editor
 from scimguard.fix.keys import KeyIndex
 from scimguard.fix.undo import undo_document
-from scimguard.profile import Finding, Profile, Severity, Switches
+from scimguard.profile import Finding, Kind, Profile, Severity, Switches
 from scimguard.records import MappingError, Record, UnusableInput
 
 Chosen = dict[tuple[int, str], Any]  # (record number, attribute) -> the value to give it
@@ -116,7 +116,7 @@ class GridFixer(Fixer):
     def selected(self, finding: Finding) -> bool:
         return super().selected(finding) and (self.current, finding.attribute) in self.chosen
 
-    def _check(self, resource: dict[str, Any], kind: str, walk: bool = False) -> list[Finding]:
+    def _check(self, resource: dict[str, Any], kind: Kind, walk: bool = False) -> list[Finding]:
         found = super()._check(resource, kind, walk)
         if self.current is None:
             return found

@@ -14,7 +14,7 @@ from typing import Any
 
 from scimguard import text
 from scimguard.inspect_value import CodePoint, code_points
-from scimguard.profile import Finding, Profile
+from scimguard.profile import Finding, Kind, Profile
 
 CATEGORIES = {
     "Lu": "letter, uppercase",
@@ -85,7 +85,7 @@ class Inspection:
         return not any(f.severity == "error" for f in self.findings)
 
 
-def _resource(attribute: str, value: str) -> tuple[dict[str, Any], str, str]:
+def _resource(attribute: str, value: str) -> tuple[dict[str, Any], Kind, str]:
     """(resource, kind, path the findings use) with the value in place."""
     if attribute == "group.displayName":
         group = copy.deepcopy(_SAMPLE_GROUP)
@@ -110,7 +110,7 @@ def inspect(
     path = "displayName" if attribute == "group.displayName" else attribute
     points = code_points(value[:MAX_SHOWN], path, profile)
     resource, kind, path = _resource(attribute, value)
-    findings = profile.check(resource, kind)  # type: ignore[arg-type]
+    findings = profile.check(resource, kind)
     mine = [f for f in findings if f.attribute == path or f.attribute.startswith(path + ".")]
     nfc = text.nfc(value)
     return Inspection(

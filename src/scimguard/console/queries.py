@@ -175,7 +175,7 @@ def list_resources(
                 open_tasks[t.record_key] = t
     found = []
     for r in rows:
-        t = open_tasks.get(r.record_key)
+        task = open_tasks.get(r.record_key)
         found.append(
             Resource(
                 id=r.id,
@@ -187,9 +187,9 @@ def list_resources(
                 record_key=r.record_key,
                 target_url=r.target_url,
                 updated_at=r.updated_at,
-                task_id=t.id if t else None,
-                task_state=t.state if t else None,
-                task_rule=t.rule if t else None,
+                task_id=task.id if task else None,
+                task_state=task.state if task else None,
+                task_rule=task.rule if task else None,
             )
         )
     return found, total

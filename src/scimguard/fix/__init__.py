@@ -18,7 +18,7 @@ changes a glyph. Input fix cannot follow raises FixInputError (naming file and l
 
 from __future__ import annotations
 
-from scimguard.errors import FixInputError
+from scimguard.errors import FixInputError, UndoError
 from scimguard.fix.editors import Unwritable
 from scimguard.fix.engine import (
     Change,
@@ -29,7 +29,7 @@ from scimguard.fix.engine import (
     apply_suggestion,
     run_fix,
 )
-from scimguard.fix.undo import UndoError, change_log, undo, undo_document
+from scimguard.fix.undo import change_log, undo, undo_document
 
 __all__ = [
     "Change",

@@ -26,7 +26,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from scimguard.records import AttributeMapping, EmptyCells, FieldMapper, Record
 from scimguard.records.csv_reader import header_columns, sniff_delimiter
@@ -332,7 +332,7 @@ class CsvEditor(FlatEditor):
         cells = _raw_cells(line, delimiter)
         if cells is None or [_unquote(c) for c in cells] != self.original_state:
             # not split-able here: the whole row in the file's quoting style
-            quoting = csv.QUOTE_MINIMAL
+            quoting: _Quoting = csv.QUOTE_MINIMAL
             if _csv_line(self.original_state, delimiter, csv.QUOTE_ALL) == line:
                 quoting = csv.QUOTE_ALL
             return _csv_line(self.state, delimiter, quoting).encode() + ending
@@ -384,7 +384,11 @@ def _unquote(cell: str) -> str:
     return cell
 
 
-def _csv_line(fields: list[str], delimiter: str, quoting: int) -> str:
+# The two quoting styles fix writes (csv.QUOTE_MINIMAL, csv.QUOTE_ALL), as typeshed types them
+_Quoting = Literal[0, 1]
+
+
+def _csv_line(fields: list[str], delimiter: str, quoting: _Quoting) -> str:
     buffer = io.StringIO()
     # "\r\n" as terminator makes the writer quote values holding CR or LF; it is cut off after
     csv.writer(buffer, delimiter=delimiter, quoting=quoting, lineterminator="\r\n").writerow(fields)
@@ -465,6 +469,8 @@ def _outside(text: str) -> str:
     return re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
 
 
+# It matches the empty string too: `_WS.match()` is never None, which mypy cannot know
+# (the `# type: ignore[union-attr]` on each `_WS.match(...).end()`).
 _WS = re.compile(r"\s*")
 _DECODER = json.JSONDecoder()
 

@@ -33,6 +33,7 @@ from scimguard.fix.review import review
 from scimguard.profile import (
     DuplicateTracker,
     Finding,
+    Kind,
     Profile,
     RecordRef,
     Severity,
@@ -250,13 +251,13 @@ class Fixer:
         self.final: dict[int, tuple[dict[str, Any], list[Finding]]] = {}
         self.unlocated: dict[int, str] = {}
 
-    def _check(self, resource: dict[str, Any], kind: str, walk: bool = False) -> list[Finding]:
+    def _check(self, resource: dict[str, Any], kind: Kind, walk: bool = False) -> list[Finding]:
         """The profile's findings; under `incomplete_address = omit` a partial address
         suggests its own removal ("drop the incomplete address"). `walk`: a user the screen
         sent back skips the fast path, which would only fail again."""
         if walk and kind == "user":
             return offer_drop(self.profile, self.profile.walk_user(resource))
-        return offer_drop(self.profile, self.profile.check(resource, kind))  # type: ignore[arg-type]
+        return offer_drop(self.profile, self.profile.check(resource, kind))
 
     # --- one record ------------------------------------------------------------------------
 
@@ -283,7 +284,9 @@ class Fixer:
         old = _value_at(resource, attribute)
         if not isinstance(old, str) or not (suggestion is None or isinstance(suggestion, str)):
             return suggestion
-        known = {old: [f for f in findings if f.attribute == attribute]}
+        known: dict[str | None, list[Finding]] = {
+            old: [f for f in findings if f.attribute == attribute]
+        }
 
         def findings_at(value: str | None) -> list[Finding]:
             if value not in known:
@@ -548,7 +551,7 @@ def run_fix(
         if type(item) is Record:
             index.add(item, record_keys(item.resource, item.kind))
         else:
-            index.add_screened(item)  # type: ignore[arg-type]
+            index.add_screened(item)
     if fixer is None:
         fixer = Fixer(
             profile,
@@ -590,10 +593,7 @@ def _places(items: list[Record | ScreenedUsers]) -> Places:
         lines = (
             item.lines
             if item.lines is not None
-            else range(  # type: ignore[union-attr]
-                item.first_line,
-                item.first_line + len(item),  # type: ignore[union-attr]
-            )
+            else range(item.first_line, item.first_line + len(item))
         )
         for line in lines:
             totals[line] = totals.get(line, 0) + 1
@@ -627,7 +627,7 @@ def _leftovers(
     why = {**why, **fixer.unlocated}
     for record in items:
         if type(record) is not Record:
-            tracker.add_screened(record)  # type: ignore[arg-type]
+            tracker.add_screened(record)
             continue
         resource, findings = fixer.final[record.index]
         key = resource.get("userName" if record.kind == "user" else "displayName")

@@ -101,7 +101,7 @@ class KeyIndex:
     def clash(self, index: int, old: set[tuple[str, str]], new: set[tuple[str, str]]) -> str | None:
         for key in sorted(new - old):
             held = self._table(key[0]).get(key[1])
-            others = sorted(({held} if type(held) is int else set(held or ())) - {index})
+            others = sorted(({held} if isinstance(held, int) else set(held or ())) - {index})
             if others:
                 return (
                     f"the change would give it the same {key[0]} as record {others[0]} "
@@ -122,10 +122,10 @@ class KeyIndex:
 
 def _also(table: dict[str, int | list[int]], key: str, held: int | list[int], index: int) -> None:
     """`index` holds `key` too (an input that already has a duplicate)."""
-    if type(held) is int:
+    if isinstance(held, int):
         table[key] = [held, index]
-    elif index not in held:  # type: ignore[operator]
-        held.append(index)  # type: ignore[union-attr]
+    elif index not in held:
+        held.append(index)
 
 
 def identifiers(resource: dict[str, Any], kind: str) -> dict[str, Any]:

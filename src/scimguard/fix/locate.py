@@ -40,8 +40,10 @@ from scimguard.records.okta import OktaConverter
 try:  # the readers' compiled splitter: where the objects of a JSON array begin and end
     from scimguard.records._split import split_objects as _split_objects
 except ImportError:  # pragma: no cover - no C compiler at install time: the parser finds them
-    _split_objects = None
+    _split_objects = None  # type: ignore[assignment]  # the stub types the name; None: not built
 
+# It matches the empty string too: `_WS.match()` is never None, which mypy cannot know
+# (the `# type: ignore[union-attr]` on each `_WS.match(...).end()`).
 _WS = re.compile(r"[ \t\n\r]*")
 Span = tuple[int, int, Any]  # (byte start, byte end, parsed value)
 # (record index -> how many records start on its line before it, line -> records on it)

@@ -9,19 +9,19 @@ holding a record description of their own. Where a record is, is packed into one
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from scimguard.profile.catalogue import E, W
 from scimguard.profile.findings import Finding
-from scimguard.profile.lookalikes import LookAlikes, confusable_finding, look_alike
+from scimguard.profile.lookalikes import Field, LookAlikes, confusable_finding, look_alike
 from scimguard.profile.resources import as_bool, nested_group_finding
 
 try:  # the compiled loop of add_screened, when the extension was built (profile/screen.py)
     from scimguard.profile._screen import feed as _feed
 except ImportError:  # pragma: no cover - no C compiler at install time
-    _feed = None
+    _feed = None  # type: ignore[assignment]  # the stub types the name; None: not built
 
 if TYPE_CHECKING:
     from scimguard.records.model import ScreenedUsers
@@ -48,6 +48,17 @@ class RecordRef:
     def describe(self) -> str:
         key = f"{self.key!r}, " if self.key is not None else ""
         return f"record {self.record} ({key}{self.source})"
+
+
+class Located(Protocol):
+    """Where a record is, as the tracker packs it: a RecordRef, or a records.model.Record."""
+
+    @property
+    def record(self) -> int: ...
+    @property
+    def file(self) -> str: ...
+    @property
+    def line(self) -> int: ...
 
 
 def primary_email(user: dict[str, Any]) -> str | None:
@@ -85,7 +96,7 @@ class DuplicateTracker:
 
     # --- packing --------------------------------------------------------------------------
 
-    def _pack(self, ref: RecordRef) -> int:
+    def _pack(self, ref: Located) -> int:
         """`ref` is anything with `record`, `file` and `line` (a RecordRef, a records.Record)."""
         index = self._file_index.get(ref.file)
         if index is None:
@@ -101,7 +112,7 @@ class DuplicateTracker:
 
     # --- feeding --------------------------------------------------------------------------
 
-    def add_user(self, ref: RecordRef, user: dict[str, Any]) -> None:
+    def add_user(self, ref: Located, user: dict[str, Any]) -> None:
         """Remember a user's keys (`ref`: anything with `record`, `file` and `line`)."""
         username = user.get("userName")
         emails = user.get("emails")
@@ -122,7 +133,7 @@ class DuplicateTracker:
 
     def add_user_keys(
         self,
-        ref: RecordRef,
+        ref: Located,
         username: str | None,
         email: str | None,
         external_id: Any,
@@ -229,8 +240,8 @@ class DuplicateTracker:
             packed: int | list[int] = base | (run.first_line << _RECORD_BITS) | run.first_record
             step = (1 << _RECORD_BITS) + 1
         else:  # the elements of a JSON array: a line each, given
-            first, shift = run.first_record, _RECORD_BITS
-            packed = [base | (line << shift) | (first + i) for i, line in enumerate(run.lines)]
+            record, shift = run.first_record, _RECORD_BITS
+            packed = [base | (line << shift) | (record + i) for i, line in enumerate(run.lines)]
             step = 0
         self._screened_look_alike(run, packed, step)
         by_username = self._by_username
@@ -247,19 +258,20 @@ class DuplicateTracker:
                 clash(rule, key, first, later)
             return
         positions = iter(packed) if isinstance(packed, list) else None
+        at = packed if isinstance(packed, int) else 0  # this user's packed position
         for username, key, email, external_id, user_id in zip(
             run.usernames, run.keys, run.emails, run.external_ids, run.ids, strict=True
         ):
             if positions is not None:
-                packed = next(positions)
+                at = next(positions)
             if key is not username:
-                odd_case[packed & _RECORD_MASK] = username
-            first = by_username.setdefault(key, packed)
-            if first is packed:
+                odd_case[at & _RECORD_MASK] = username
+            first = by_username.setdefault(key, at)
+            if first is at:
                 pointer: str | int = key
             else:
-                clash("duplicate-username", key, first, packed)
-                pointer = packed
+                clash("duplicate-username", key, first, at)
+                pointer = at
             if email is not None:
                 first_ref = by_email.setdefault(email, pointer)
                 if first_ref is not pointer:
@@ -271,13 +283,16 @@ class DuplicateTracker:
             if user_id is not None:
                 user_ids.add(user_id)
             if positions is None:
-                packed += step  # type: ignore[operator]
+                at += step
 
     def _screened_look_alike(self, run: ScreenedUsers, packed: int | list[int], step: int) -> None:
         """The look-alike values of a screened run: one regex over the joined column first,
         so a run of plain values costs a join and a search, not a call per value."""
-        for field, column in (("userName", run.keys), ("email", run.emails)):
-            values = column if field == "userName" else [e for e in column if e is not None]
+        columns: tuple[tuple[Field, Sequence[str | None], list[str]], ...] = (
+            ("userName", run.keys, run.keys),
+            ("email", run.emails, [e for e in run.emails if e is not None]),
+        )
+        for field, column, values in columns:
             if not look_alike("\n".join(values)):
                 continue
             for i, key in enumerate(column):

@@ -88,8 +88,8 @@ class LookAlikes:
                             for other, other_value in others.items():
                                 if how == "fold" or other not in mine:  # fold says more
                                     mine[other] = (other_value, how)
-            for where, others in related.items():
-                yield field, where, values[where], others
+            for where, looks_like in related.items():
+                yield field, where, values[where], looks_like
 
 
 def confusable_finding(field: str, value: str, others: list[tuple[RecordRef, str, str]]) -> Finding:

@@ -27,7 +27,7 @@ from scimguard.profile import fast, schema
 try:  # built by `pip install` (setuptools ext-modules in pyproject.toml)
     from scimguard.profile import _screen
 except ImportError:  # pragma: no cover - exercised only where no compiler was available
-    _screen = None
+    _screen = None  # type: ignore[assignment]  # the stub types the module; None: not built
 
 COMPILED = _screen is not None
 
@@ -72,8 +72,8 @@ BlockScreen = Callable[[bytes], ScreenedBlock]
 _is_nfc: Callable[[str], bool] = partial(unicodedata.is_normalized, "NFC")
 
 
-def _screener(require_complete_address: bool) -> Any:
-    return _screen.Screener(  # type: ignore[union-attr]
+def _screener(require_complete_address: bool) -> _screen.Screener:
+    return _screen.Screener(
         fast._screen_verdict,
         _is_nfc,
         schema.RESERVED_NAMES,

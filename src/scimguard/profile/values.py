@@ -299,7 +299,7 @@ def _full_check(
         out.append(_not_normalized(path, value))
 
     for position, ch, why in text.stray_marks(value)[:1]:
-        more = len(text.stray_marks(value)) - 1
+        other_marks = len(text.stray_marks(value)) - 1
         out.append(
             Finding(
                 "stray-mark",
@@ -308,7 +308,7 @@ def _full_check(
                 value,
                 f"{path} has U+{ord(ch):04X} {text.char_name(ch)} "
                 f"{describe_position(value, position)}: {why}"
-                + (f" (and {more} more)" if more else "")
+                + (f" (and {other_marks} more)" if other_marks else "")
                 + ". AWS accepts it, but it shows as a dotted circle or nothing at all.",
                 f"Retype {path}; the mark was probably pasted by accident.",
             )

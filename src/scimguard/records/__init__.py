@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from scimguard.errors import UnusableInput
+from scimguard.errors import MappingError, UnusableInput
 from scimguard.profile import kind_of
 from scimguard.records.csv_reader import read_csv
 from scimguard.records.inputs import OpenInput, detect_format, expand, open_input
@@ -68,7 +68,6 @@ from scimguard.records.mapping import (
     AttributeMapping,
     EmptyCells,
     FieldMapper,
-    MappingError,
 )
 from scimguard.records.model import InputProblem, Record, ScreenedUsers
 from scimguard.records.okta import OktaConverter, is_okta_object
@@ -180,6 +179,7 @@ class RecordStream:
             self.problems.append(InputProblem(file, line, message, skipped))
 
     def __iter__(self) -> Iterator[Record]:
+        # ignored: without screens, _iterate yields Records only (never ScreenedUsers)
         return self._iterate(None)  # type: ignore[return-value]
 
     def screened(self, screens: Screens) -> Iterator[Record | ScreenedUsers]:

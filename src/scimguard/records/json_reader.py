@@ -20,7 +20,7 @@ Found = tuple[int, Any]  # (line, parsed JSON object)
 try:  # finds whole objects between the elements of the array (records/_split.c)
     from scimguard.records._split import split_objects as _split_objects
 except ImportError:  # pragma: no cover - no C compiler at install time: token by token
-    _split_objects = None
+    _split_objects = None  # type: ignore[assignment]  # the stub types the name; None: not built
 
 CHUNK = 4 << 20
 _TOKEN = re.compile(rb'"[^"\\\n]*(?:\\.[^"\\\n]*)*"|[\[\]{}]')

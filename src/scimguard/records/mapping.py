@@ -229,6 +229,7 @@ class FieldMapper:
         empty_is_string = self.empty_cells == "empty-string"
         for segments, source, companions in self._plan:
             if source.template is None:
+                # ignored: a Source without a template has an attribute (Source's docstring)
                 value = row.get(source.attribute)  # type: ignore[arg-type]
                 if value is None:
                     if not empty_is_string or source.attribute not in row:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, final
 
 from scimguard.profile import Kind, RecordRef
 
 
+@final  # as ScreenedUsers: `type(item) is Record` narrows
 @dataclass(slots=True)
 class Record:
     """One user or group as a SCIM resource, and where it came from.
@@ -44,6 +45,7 @@ class Record:
         return RecordRef(self.index, self.file, self.line, self.kind, self.key)
 
 
+@final  # `type(item) is ScreenedUsers` (fast, in hot loops) narrows for mypy only when final
 @dataclass(slots=True)
 class ScreenedUsers:
     """Consecutive users of a JSON input that the profile's screen passed as clean users.

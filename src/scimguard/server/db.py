@@ -7,6 +7,7 @@ transactions; uniqueness is still the UNIQUE indexes' job.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,7 +32,7 @@ def open_engine(url: str) -> Engine:
     engine = make_engine(url, pool_size=20, max_overflow=20, pool_use_lifo=True)
 
     @event.listens_for(engine, "connect")
-    def _manual_transactions(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _manual_transactions(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages per connection

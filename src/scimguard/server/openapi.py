@@ -96,7 +96,7 @@ def _operation(
 
 
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
-_LIST_PARAMS = [
+_LIST_PARAMS: list[dict[str, Any]] = [
     {
         "name": "filter",
         "in": "query",

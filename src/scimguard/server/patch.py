@@ -61,7 +61,7 @@ def operations(body: Any) -> list[dict[str, Any]]:
             keys = (
                 [k for k in value if k not in ("id", "schemas")] if isinstance(value, dict) else []
             )
-            if len(keys) != 1:
+            if len(keys) != 1 or not isinstance(value, dict):  # (a dict when a key was found)
                 raise _bad(PATHLESS_PATCH, detail=PATHLESS_PATCH)
             value = {k: value[k] for k in keys}
             out.append({"op": name, "path": None, "value": value})

@@ -14,7 +14,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, delete, exists, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Table,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -161,7 +173,9 @@ _GROUP_KEY_RULES = (
 )
 
 
-def _conflict(db: Database, kind: str, tenant: str, keys: dict[str, Any], own_id: str | None):
+def _conflict(
+    db: Database, kind: str, tenant: str, keys: dict[str, Any], own_id: str | None
+) -> ScimError:
     """The 409 for a clash the database refused: which keys clash, and with a manual resource?"""
     table, key_rules = (users, _USER_KEY_RULES) if kind == "user" else (groups, _GROUP_KEY_RULES)
     rules: list[str] = []
@@ -466,7 +480,16 @@ class Store:
 
         return self._page(groups, where, render, count, after, with_total, None)
 
-    def _page(self, table, where, render, count, after, with_total, post) -> Page:  # type: ignore[no-untyped-def]
+    def _page(
+        self,
+        table: Table,
+        where: list[ColumnElement[bool]],
+        render: Callable[[Any], dict[str, Any]],
+        count: int,
+        after: int | None,
+        with_total: bool,
+        post: Callable[[dict[str, Any]], bool] | None,
+    ) -> Page:
         query = select(table).where(and_(*where))
         if after is not None:
             query = query.where(table.c.seq > after)
@@ -491,7 +514,7 @@ class Store:
         return Page(rendered, total, last, more)
 
 
-def _locked_row(conn: Connection, table, tenant: str, resource_id: str):  # type: ignore[no-untyped-def]
+def _locked_row(conn: Connection, table: Table, tenant: str, resource_id: str) -> Row[Any] | None:
     query = select(table).where(table.c.id == resource_id, table.c.tenant_id == tenant)
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()

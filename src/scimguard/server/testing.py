@@ -22,7 +22,9 @@ from typing import Any
 import uvicorn
 
 from scimguard.server.app import Emulator, create_app
+from scimguard.server.db import Database
 from scimguard.server.settings import HTTP_OPTIONS, Settings
+from scimguard.server.store import Store
 from scimguard.server.tokens import create_tenant, create_token
 
 
@@ -56,11 +58,11 @@ class RunningEmulator:
         return create_token(self.emulator.db, tenant_id, days)[1]
 
     @property
-    def store(self):  # type: ignore[no-untyped-def]
+    def store(self) -> Store:
         return self.emulator.store
 
     @property
-    def db(self):  # type: ignore[no-untyped-def]
+    def db(self) -> Database:
         return self.emulator.db
 
 

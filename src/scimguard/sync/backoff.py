@@ -54,6 +54,10 @@ def transient(answer: Answer) -> bool:
     return status is None or status == 429 or status >= 500
 
 
+# What the RetryCallState of `RetryPolicy.delay` belongs to: the wait reads only its attempt.
+_NO_RETRYING = tenacity.Retrying()
+
+
 @dataclass
 class RetryPolicy:
     """How often and how long to retry; one object is shared by the SCIM client and Okta."""
@@ -65,7 +69,7 @@ class RetryPolicy:
 
     def delay(self, attempt: int, server_delay: float | None) -> float:
         """The wait after the failed attempt number `attempt` (0-based)."""
-        state = RetryCallState(None, None, (), {})
+        state = RetryCallState(_NO_RETRYING, None, (), {})
         state.attempt_number = attempt + 1
         jitter = tenacity.wait_random_exponential(multiplier=self.base, max=self.cap)(state)
         if server_delay is not None:
@@ -94,7 +98,7 @@ class RetryPolicy:
             "before_sleep": before_sleep,
             # Attempts spent: the last answer is the result (exceptions are never retried and
             # propagate at once: a 401/403 raised by the attempt, a cancellation).
-            "retry_error_callback": lambda state: state.outcome.result(),  # type: ignore[union-attr]
+            "retry_error_callback": lambda state: state.outcome.result(),
         }
 
     def call(
@@ -120,7 +124,9 @@ class RetryPolicy:
         on_retry: OnRetry[A] | None = None,
     ) -> A:
         """The same for a coroutine function (asyncio sleeps)."""
-        retrying = tenacity.AsyncRetrying(**self._settings(server_delay, on_retry))  # type: ignore[arg-type]
+        settings = self._settings(server_delay, on_retry)
+        # ignored: the settings are one dict[str, object]; their types differ by name
+        retrying = tenacity.AsyncRetrying(**settings)  # type: ignore[arg-type]
         return await retrying(attempt)
 
 

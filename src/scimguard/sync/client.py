@@ -29,6 +29,7 @@ from scimguard.sync.ratelimit import RateLimiter
 try:  # httpcore tries `import sniffio` on every request; a miss walks sys.path each time
     import sniffio  # noqa: F401
 except ImportError:
+    # None makes each later `import sniffio` fail at once; typeshed allows modules only
     sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 log = logging.getLogger("scimguard.sync.client")

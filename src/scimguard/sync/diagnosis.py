@@ -16,12 +16,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scimguard.profile import Profile
+from scimguard.profile import Kind, Profile
 from scimguard.records import MappingError, UnusableInput
 from scimguard.records.location import Locations, describe
 from scimguard.sources.files import file_stream
 from scimguard.sources.okta import converter
 from scimguard.sync.tasks import Task
+
+
+def kind_of_task(task: Task) -> Kind:
+    """A task's kind as the profile names it (tasks store it as text)."""
+    return "group" if task.kind == "group" else "user"
 
 
 def located(task: Task) -> list[dict[str, Any]]:
@@ -34,7 +39,7 @@ def located(task: Task) -> list[dict[str, Any]]:
     if all(f.get("attribute") for f in task.findings):
         return []
     codes = set(task.rules)
-    return [f.to_dict() for f in Profile().check(body, task.kind) if f.rule in codes]
+    return [f.to_dict() for f in Profile().check(body, kind_of_task(task)) if f.rule in codes]
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,12 +15,12 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
 
 from sqlalchemy import Engine
 
-from scimguard.profile import BY_CODE, Finding, Profile, Severity
+from scimguard.profile import BY_CODE, Finding, Kind, Profile, Severity
 from scimguard.sync.client import Reply, ScimClient, TargetUnauthorized
 from scimguard.sync.diff import changed_attributes
 from scimguard.sync.memory import members_digest, op_digest, task_operation
@@ -45,7 +45,7 @@ def diagnose_refusal(profile: Profile, reply: Reply, kind: str) -> tuple[str, li
     body = reply.body if isinstance(reply.body, dict) else {}
     if reply.method == "PATCH":
         body = {}
-    errors = profile.errors(body, kind) if body else []
+    errors = profile.errors(body, cast(Kind, kind)) if body else []  # Op.kind: user | group
     header = reply.headers.get("x-scimguard-rule")
     detail = reply.data.get("detail") if isinstance(reply.data, dict) else reply.data
     if header:
@@ -318,7 +318,13 @@ class Executor:
         )
 
     async def _guard(
-        self, op_kind: str, key: str, display: str, operation: str, source: dict | None, coro
+        self,
+        op_kind: str,
+        key: str,
+        display: str,
+        operation: str,
+        source: dict | None,
+        coro: Awaitable[object],
     ) -> None:
         try:
             await coro
@@ -527,6 +533,7 @@ class Executor:
                 self.record.succeeded(op.kind, op.key)
                 return
         else:
+            assert op.body is not None  # a deactivation carries its PATCH (planner)
             reply = await self.client.patch(op.resource, op.target_id, op.body["Operations"])
             if reply.ok:
                 self.record.own(op.kind, op.key, op.target_id, state="inactive")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, select, update
+from sqlalchemy import Connection, Engine, bindparam, select, update
 
 from scimguard.profile import Finding
 from scimguard.sync import tasks as task_store
@@ -143,7 +143,9 @@ class Recorder:
             for item in pending:
                 self.outcome.task_ids.append(task_store.file_task(conn, **item))
 
-    def _write_owned(self, conn, rows: list[tuple[str, str, str | None, dict[str, Any]]]) -> None:
+    def _write_owned(
+        self, conn: Connection, rows: list[tuple[str, str, str | None, dict[str, Any]]]
+    ) -> None:
         """Upsert rows of `sync_resources` by (kind, record_key), in bulk."""
         if not rows:
             return
@@ -203,7 +205,7 @@ class Recorder:
         """Before any create is sent: write it down (crash safety)."""
         if self.engine is None or not ops:
             return
-        rows = []
+        rows: list[tuple[str, str, str | None, dict[str, Any]]] = []
         for op in ops:
             rec = op.record
             name = rec.name if rec else op.display

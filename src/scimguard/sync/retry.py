@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, select
 
@@ -32,6 +33,8 @@ from scimguard.sync.source_state import EngineSourceState
 from scimguard.sync.tables import runs
 from scimguard.sync.tasks import RetryOutcome, Task, get_task
 from scimguard.unattended.lease import DEFAULT_LEASE, Lease
+
+T = TypeVar("T")
 
 
 def _token(run: dict[str, Any], given: str | None) -> str | None:
@@ -71,7 +74,7 @@ def _restrict(plan: Plan, keys: set[tuple[str, str]]) -> Plan:
     return out
 
 
-def _run(coro):  # type: ignore[no-untyped-def]
+def _run(coro: Coroutine[Any, Any, T]) -> T:
     """asyncio.run, also when called from a thread that already runs a loop (an ASGI app)."""
     try:
         asyncio.get_running_loop()
@@ -121,7 +124,7 @@ def _leased(
 ) -> list[RetryOutcome]:
     """A batch under its target's lease, as a run: a retry never writes beside a live run."""
     run = _load_run(engine, run_id) or {}
-    target_url = run.get("target_url") or batch[0].target_url
+    target_url = str(run.get("target_url") or batch[0].target_url or "")
     lease = Lease(engine, target_url, DEFAULT_LEASE)
     if not lease.acquire():
         holder = lease.current()

@@ -25,9 +25,10 @@ from scimguard.sync import memory
 from scimguard.sync.backoff import RetryPolicy
 from scimguard.sync.client import ScimClient, TargetReadFailed, TargetUnauthorized
 from scimguard.sync.db import now
-from scimguard.sync.executor import Executor, Outcome
+from scimguard.sync.executor import Executor
 from scimguard.sync.omitted import omit_incomplete, record_notes
 from scimguard.sync.planner import COUNTS, Options, Owned, Plan, Planner, TargetState, total
+from scimguard.sync.recorder import Outcome
 from scimguard.sync.settings import RunSettings
 from scimguard.sync.source_state import EngineSourceState
 from scimguard.sync.tables import resources, runs
@@ -153,7 +154,9 @@ def _start_run(engine: Engine, cfg: SyncConfig) -> int:
                 dry_run=cfg.dry_run,
             )
         )
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None  # None only for an insert() that does not create a row
+        return int(key[0])
 
 
 def _finish_run(

@@ -337,7 +337,9 @@ def file_task(
     result = conn.execute(
         tasks.insert().values(kind=kind, record_key=record_key, created_at=now(), **values)
     )
-    return int(result.inserted_primary_key[0])
+    key = result.inserted_primary_key
+    assert key is not None  # None only for an insert() that does not create a row
+    return int(key[0])
 
 
 def close_tasks(conn: Connection, kind: str, record_key: str, run_id: int | None) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -152,7 +153,7 @@ def _exists(value: str) -> str | None:
 
 
 # What the option's type cannot say; the command checks these again, without the line.
-_CHECKS = {
+_CHECKS: dict[str, Callable[[Any], str | None]] = {
     SOURCES_KEY: _exists,
     "max-removals": _max_removals,
     "rate-writes": _positive,

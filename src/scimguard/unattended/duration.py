@@ -7,6 +7,7 @@ more than a config file should, and would be one more dependency for this alone.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import click
 
@@ -15,7 +16,11 @@ _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
 def parse_duration(text: str | int | float) -> float:
-    """Seconds in `text`; raises ValueError on anything else (negative, empty, unknown unit)."""
+    """Seconds in `text`; raises ValueError on anything else (negative, empty, unknown unit).
+
+    >>> parse_duration("1h30m"), parse_duration("2s"), parse_duration(90)
+    (5400.0, 2.0, 90.0)
+    """
     if isinstance(text, bool):
         raise ValueError("a duration, not true/false")
     if isinstance(text, int | float):
@@ -39,7 +44,9 @@ def parse_duration(text: str | int | float) -> float:
 class Duration(click.ParamType):
     name = "DURATION"
 
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
         try:
             return parse_duration(value)
         except ValueError as exc:

@@ -22,7 +22,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Engine, Float, MetaData, Table, Text, delete, select, text, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Float,
+    MetaData,
+    Table,
+    Text,
+    TextClause,
+    delete,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 DEFAULT_LEASE = 60.0  # seconds; renewed every third of it while a run holds the lease
@@ -65,7 +78,7 @@ def _dead_here(holder: str) -> bool:
     return False
 
 
-def _db_now(engine: Engine):  # type: ignore[no-untyped-def]
+def _db_now(engine: Engine) -> TextClause:
     if engine.dialect.name == "postgresql":
         return text("extract(epoch from clock_timestamp())::float8")
     return text("(julianday('now') - 2440587.5) * 86400.0")
@@ -89,7 +102,7 @@ class Lease:
         self.holder = holder or holder_id()
         self._insert = (postgresql if engine.dialect.name == "postgresql" else sqlite).insert
 
-    def _now(self, conn) -> float:  # type: ignore[no-untyped-def]
+    def _now(self, conn: Connection) -> float:
         return float(conn.execute(select(_db_now(self.engine))).scalar_one())
 
     def acquire(self) -> bool:

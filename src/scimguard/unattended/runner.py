@@ -140,8 +140,8 @@ class Runner:
             finally:
                 current_gate.reset(token)
             try:
-                attempt = Attempt("ok", await self._supervise(task, gate))
-                attempt.outcome = classify(attempt.result)  # type: ignore[arg-type]
+                result = await self._supervise(task, gate)
+                attempt = Attempt(classify(result), result)
             except Interrupted:
                 attempt = Attempt("lease-lost" if lost else "interrupted")
                 self._close_run_row("stopped", _STOP_MESSAGE[attempt.outcome])
@@ -251,7 +251,7 @@ class Runner:
             rows = conn.execute(
                 select(c.id, c.kind, c.operation, c.state, c.rule).where(c.id.in_(ids))
             ).all()
-        return [tuple(row) for row in rows]  # type: ignore[misc]
+        return [tuple(row) for row in rows]
 
 
 _STOP_MESSAGE = {

@@ -1,0 +1,3 @@
+"""Types of the compiled splitter (_split.c): mypy cannot read a C extension."""
+
+def split_objects(chunk: bytes, pos: int, /) -> tuple[list[int], int]: ...
