@@ -178,12 +178,12 @@ def drift(
     choice: Choice,
     known: Known | None,
     names: dict[str, str],
-) -> list[str]:
+) -> dict[str, str]:
     """Groups whose record vouched for the source's members but whose read found others: a
     change made in the target outside this engine (the plan undoes it)."""
     if known is None:
-        return []
-    found = []
+        return {}
+    found = {}
     for want in wanted:
         gid = want.group_id
         record = known.records.get(gid) if gid is not None else None
@@ -196,7 +196,7 @@ def drift(
         removed = sorted(names.get(i, i) for i in set(want.ids) - actual)
         if added or removed:
             what = [f"+ {n}" for n in added] + [f"- {n}" for n in removed]
-            found.append(
+            found[gid] = (
                 f"members of group {want.record.display} changed in the target since "
                 f"{record.verified_at:%Y-%m-%d %H:%M:%S}Z (found by {choice.read[gid]}): "
                 + ", ".join(what)

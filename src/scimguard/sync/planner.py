@@ -98,7 +98,8 @@ class Plan:
     still_members: list[MemberOp] = field(default_factory=list)
     # whose members were read, and why, or not read (sync/membership.py): reason -> groups
     member_reads: dict[str, int] = field(default_factory=dict)
-    drift: list[str] = field(default_factory=list)  # members changed in the target by hand
+    # group id -> what a read found changed in the target outside this engine (a plan line)
+    drift: dict[str, str] = field(default_factory=dict)
 
     def of(self, action: str, kind: str | None = None) -> list[Op]:
         return [o for o in self.ops if o.action == action and (kind is None or o.kind == kind)]

@@ -54,7 +54,7 @@ def plan_lines(plan: Plan, *, verbose: bool = False) -> list[str]:
         if len(names) > MAX_NAMES:
             shown += f", ... ({len(names) - MAX_NAMES} more)"
         lines.append(f"~ members of group {visible(m.group_display)}: {shown}")
-    for line in plan.drift:
+    for line in plan.drift.values():
         lines.append(f"! drift: {line}")
     for m in plan.still_members:
         still.append(f"= still failed: members of group {visible(m.group_display)}, not sent again")
