@@ -256,3 +256,8 @@ def test_the_options_work_from_a_config_file_and_drift_is_an_event(target, engin
     assert f"= member reads: 2 of {GROUPS} groups (1 no record, 1 rotation); 2 not read" in (
         text.stdout
     )
+    # And `--format json` counts them.
+    args = ["sync", *files, "--target", target.url, "--dry-run", "--json"]
+    document = json.loads(run_cli(args, target.token, engine_db).stdout)
+    assert document["member_reads"] == {"no record": 1, "rotation": 1, "skipped": 2}
+    assert document["member_drift"] == 0

@@ -379,6 +379,8 @@ def _report(result, engine, target_url: str):  # type: ignore[no-untyped-def]
         stopped=stopped,
         run_id=result.run_id,
     )
+    document["member_reads"] = dict(plan.member_reads) if plan else {}
+    document["member_drift"] = len(plan.drift) if plan else 0
     return status, document
 
 
