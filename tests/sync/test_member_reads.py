@@ -261,3 +261,32 @@ def test_the_options_work_from_a_config_file_and_drift_is_an_event(target, engin
     document = json.loads(run_cli(args, target.token, engine_db).stdout)
     assert document["member_reads"] == {"no record": 1, "rotation": 1, "skipped": 2}
     assert document["member_drift"] == 0
+
+
+def test_each_reason_to_read_and_a_target_without_last_modified_is_always_read():
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    fresh = now - timedelta(hours=1)
+    wanted = [_wanted(f"g{i}") for i in range(7)]
+    wanted[2].ids = {"someone-else": "user"}  # the source wants another member now
+    wanted[3].resolved = False  # a wanted user is still to be created
+    records = {
+        w.group_id: membership.Record(membership.digest(_wanted(w.group_id).ids), "L", fresh)
+        for w in wanted[1:]
+        if w.group_id
+    }
+    records["g5"] = membership.Record(records["g5"].digest, "L", now - timedelta(days=2))
+    listed = {w.group_id: {"meta": {"lastModified": "L"}} for w in wanted if w.group_id}
+    listed["g4"] = {"meta": {}}  # the target gives no lastModified: maybe changed
+    known = membership.Known(records, now, now)  # the previous run just now: no rotation
+    choice = membership.choose(wanted, listed, known, Options())
+    assert choice.read == {
+        "g0": "no record",
+        "g2": "source changed",
+        "g3": "source changed",
+        "g4": "target changed",
+        "g5": "verification due",
+    }
+    assert choice.skipped == 2  # g1 and g6
+    everything = membership.choose(wanted, listed, known, Options(verify_members=True))
+    assert set(everything.read.values()) == {"verify-members"} and len(everything.read) == 7
+    assert membership.choose(wanted, listed, None, Options()).counts() == {"no record": 7}
