@@ -8,10 +8,17 @@ ones. `--refused` users (default 1 in 50) carry a `:` in their title: the engine
 (as with --allow-legacy-characters) and the emulator refuses it with a 400, as AWS does, so they
 fail and are members of groups. Then a second run with nothing changed must send no write (the
 refusals are `still failed`, issue 22) and at most ceil(users/100) + ceil(groups/100) reads plus
-one membership read per group.
+one membership read per group (the groups were created in the first run: no record of their
+members yet, issue 18).
+
+Then the resyncs of issue 18, the sources read before the clock starts: a third run (nothing
+changed) must read the members of the rotating slice only, at most ceil(users/100) +
+ceil(groups/100) + ceil(groups x seconds since the previous run's start / --verify-period);
+a fourth with --verify-members reads every group's members, for comparison. For each: wall,
+the time until the plan is ready, and wall / (reads/400).
 
     .venv/bin/python bench/sync_quota.py [--users 5000] [--groups 200] [--refused 100]
-        [--emulator-db postgresql://...]
+        [--emulator-db postgresql://...] [--no-baseline]
 """
 
 from __future__ import annotations
@@ -26,10 +33,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from scimguard.profile import Profile, Switches
-from scimguard.sources import file_spec
+from scimguard.sources import file_spec, read_all
 from scimguard.sync.client import RetryPolicy
 from scimguard.sync.db import open_engine
 from scimguard.sync.planner import Options
@@ -164,6 +174,34 @@ def _why(counts: dict[str, int]) -> str:
     return f" {reasons}" if reasons else ""
 
 
+def resync(
+    cfg: SyncConfig, engine: Engine, label: str, *, verify: bool
+) -> tuple[dict[str, int], dict[str, int], float, float]:
+    """A run with nothing changed, its sources read before the clock starts; prints and returns
+    (calls, member reads by reason, wall, when it started)."""
+    snapshot = read_all(cfg.sources, cfg.retry)
+    planned: list[float] = []
+    options = Options(verify_members=verify)
+    started = time.monotonic()
+    result = run_sync(
+        replace(cfg, options=options),
+        engine,
+        snapshot=snapshot,
+        on_plan=lambda plan, snap: planned.append(time.monotonic()),
+    )
+    wall = time.monotonic() - started
+    counts = result.counts
+    minimum = counts["reads"] / READS + counts["writes"] / WRITES
+    reads = result.plan.member_reads if result.plan else {}
+    print(
+        f"{label}: wall {wall:.2f}s (plan ready after {planned[0] - started:.2f}s), minimum "
+        f"{minimum:.2f}s (writes {counts['writes']}, reads {counts['reads']}, retries "
+        f"{counts['retries']}{_why(counts)}), ratio {wall / minimum:.3f}, member reads "
+        f"{json.dumps(reads)}, summary {json.dumps(result.summary)}"
+    )
+    return counts, reads, wall, started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=5000)
@@ -173,6 +211,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--emulator-db", "--db", dest="db", help="emulator's store (default: SQLite in a temp dir)"
+    )
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip the bare paced client's creates"
     )
     args = parser.parse_args()
     refused = args.users // 50 if args.refused is None else args.refused
@@ -209,8 +250,9 @@ def main() -> None:
             f"(quotas {WRITES:.0f} writes/s, {READS:.0f} reads/s)"
         )
         results = []
+        second_started = 0.0
         for label in ("first run", "second run (nothing changed)"):
-            started = time.monotonic()
+            started = second_started = time.monotonic()
             result = run_sync(cfg, engine)
             wall = time.monotonic() - started
             counts = result.counts
@@ -222,6 +264,10 @@ def main() -> None:
                 f"retries {counts['retries']}{_why(counts)}), ratio {wall / minimum:.3f}, "
                 f"summary {json.dumps(result.summary)}"
             )
+        resyncs = [
+            resync(cfg, engine, "third run: resync (nothing changed)", verify=False),
+            resync(cfg, engine, "fourth run: resync --verify-members", verify=True),
+        ]
         import asyncio
 
         base_tenant = json.loads(
@@ -234,11 +280,12 @@ def main() -> None:
         )
         base_url = f"http://127.0.0.1:{port}/{base_tenant['tenant_id']}/scim/v2"
         paths = [s["path"] for s in sources]
-        baseline = asyncio.run(_baseline(base_url, base_tenant["token"], paths))
-        print(
-            f"baseline (bare paced client, same creates, same emulator): {baseline:.2f}s; "
-            f"engine first run / baseline = {results[0][1] / baseline:.3f}"
-        )
+        if not args.no_baseline:
+            baseline = asyncio.run(_baseline(base_url, base_tenant["token"], paths))
+            print(
+                f"baseline (bare paced client, same creates, same emulator): {baseline:.2f}s; "
+                f"engine first run / baseline = {results[0][1] / baseline:.3f}"
+            )
         failed = task_counts(engine)["failed"]
         _, wall1, min1, _, _ = results[0]
         _, _, _, counts2, summary2 = results[1]
@@ -258,6 +305,22 @@ def main() -> None:
             f"second run: {counts2['writes']} writes (target 0), {counts2['reads']} reads "
             f"(budget {budget}), {summary2['still_failed']} still failed, "
             f"{summary2['updated']} updated: {'OK' if ok else 'MISSED'}"
+        )
+        (counts3, reads3, wall3, _), (counts4, _, wall4, _) = resyncs
+        since = resyncs[0][3] - second_started
+        slice_ = math.ceil(args.groups * since / cfg.options.verify_period)
+        budget3 = math.ceil(args.users / 100) + math.ceil(args.groups / 100) + slice_
+        minimum3 = counts3["reads"] / READS
+        ok3 = counts3["writes"] == 0 and counts3["reads"] <= budget3 and wall3 / minimum3 <= 1.15
+        print(
+            f"resync: {counts3['reads']} reads (budget {budget3}: the rotating slice is at most "
+            f"ceil({args.groups} x {since:.0f}s / {cfg.options.verify_period:.0f}s) = {slice_}), "
+            f"{counts3['writes']} writes, wall / minimum {wall3 / minimum3:.3f} (target <= 1.15): "
+            f"{'OK' if ok3 else 'MISSED'}; member reads {reads3}"
+        )
+        print(
+            f"resync --verify-members: {counts4['reads']} reads, wall {wall4:.2f}s, "
+            f"{wall4 / wall3:.1f}x the resync"
         )
     finally:
         emulator.terminate()

@@ -19,7 +19,7 @@
 Each error is raised where the problem is found and rendered in one place: `scimguard.cli.errors`
 (the exit codes of docs/command-language.md). The console renders `InputError` on its page.
 
-Not in the tree, on purpose: `sync.desired.SourceError` (a source read that failed is a
+Not in the tree, on purpose: `sources.snapshot.SourceError` (a source read that failed is a
 problem the run reports and goes on with, not an exit), control flow that never reaches a
 person as such (`sync.executor.Stopped`, `unattended.runner.Interrupted`,
 `fix.editors.Unwritable`), the target's answers (`sync.client.TargetUnauthorized`,

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, inspect
 from scimguard.cli import COMMANDS, main
 
 SCIMGUARD = str(Path(sys.executable).with_name("scimguard"))
-STATE = {"sync", "tasks", "console", "admin"}
+STATE = {"sync", "tasks", "console", "admin", "probe"}  # probe journals in the state
 EMULATOR = {"serve", "tenant", "token", "manual"}
 
 

@@ -17,6 +17,7 @@ from scimguard.db import redact
 from scimguard.profile import Profile, Switches
 from scimguard.rates import READS_PER_SECOND, WRITES_PER_SECOND
 from scimguard.sync.report import MEANINGS
+from scimguard.unattended.duration import DURATION
 from scimguard.unattended.options import unattended_options
 
 if TYPE_CHECKING:  # rich and the engine are imported when used: `--help` stays fast
@@ -193,6 +194,22 @@ class _Progress:
     type=click.IntRange(1, 50),
     help="Attempts per call on 429, 5xx and timeouts.",
 )
+@click.option(
+    "--verify-members",
+    is_flag=True,
+    help="Read every group's members (one read per group), not only those changed in the "
+    "source or the target, due, or in this run's rotating slice.",
+)
+@click.option(
+    "--verify-period",
+    default="1d",
+    show_default=True,
+    type=DURATION,
+    metavar="DURATION",
+    help="Every group's members are read at least once within this period, a slice of the "
+    "groups read longest ago at each run (a change made by hand in the target is found and "
+    "reported as drift); 0: every run.",
+)
 @click.option("--okta-org", metavar="URL", help="Read users and groups from this Okta org.")
 @click.option(
     "--okta-group",
@@ -222,6 +239,8 @@ def sync_command(
     rate_reads: float,
     concurrency: int,
     max_attempts: int,
+    verify_members: bool,
+    verify_period: float,
     okta_org: str | None,
     okta_groups: tuple[str, ...],
     okta_app: str | None,
@@ -276,7 +295,7 @@ def sync_command(
         target_url=target_url.rstrip("/"),
         token=token,
         sources=specs,
-        options=Options(delete_missing, max_removals, adopt_manual),
+        options=Options(delete_missing, max_removals, adopt_manual, verify_members, verify_period),
         dry_run=dry_run,
         rate_writes=rate_writes,
         rate_reads=rate_reads,
@@ -376,6 +395,8 @@ def _report(result: RunResult, engine: Engine, target_url: str) -> tuple[Status,
         stopped=stopped,
         run_id=result.run_id,
     )
+    document["member_reads"] = dict(plan.member_reads) if plan else {}
+    document["member_drift"] = len(plan.drift) if plan else 0
     return status, document
 
 

@@ -16,6 +16,8 @@ Modules, one job each:
     source_state  the engine database as a source's memory between runs (delta cursors)
     omitted    partial addresses left out of the desired state, and their notes on the task list
     planner    desired vs target -> plan (create, update, deactivate, delete, blocked, members)
+    membership which groups' members a run reads (the others vouched for by a record of the
+               last read: digest, meta.lastModified, when), the rotating verification, drift
     memory     what a failed or blocked task sent: an unchanged refusal is not sent again
     executor   applies a plan; every operation that does not succeed becomes a task
     recorder   what a run writes to the state: tasks, owned resources, intents (batched)

@@ -82,6 +82,8 @@ class Options:
     delete_missing: bool = False
     max_removals: str = "10%"
     adopt_manual: bool = False
+    verify_members: bool = False  # read every group's members (sync/membership.py)
+    verify_period: float = 86400.0  # seconds within which every group's members are read
 
 
 @dataclass
@@ -94,6 +96,10 @@ class Plan:
     claims: list[Owned] = field(default_factory=list)  # ownership learned while matching
     # membership changes refused before exactly as planned now (sync/memory.py): not sent
     still_members: list[MemberOp] = field(default_factory=list)
+    # whose members were read, and why, or not read (sync/membership.py): reason -> groups
+    member_reads: dict[str, int] = field(default_factory=dict)
+    # group id -> what a read found changed in the target outside this engine (a plan line)
+    drift: dict[str, str] = field(default_factory=dict)
 
     def of(self, action: str, kind: str | None = None) -> list[Op]:
         return [o for o in self.ops if o.action == action and (kind is None or o.kind == kind)]
@@ -259,6 +265,7 @@ class Planner:
         self.options = options
         self.profile = profile or Profile()
         self.plan = Plan()
+        self._wanted: dict[str, Wanted] | None = None
 
     # --- ownership ----------------------------------------------------------------------------
 
@@ -396,7 +403,16 @@ class Planner:
 
     # --- membership ---------------------------------------------------------------------------
 
-    def _plan_members(self, users: dict[str, str], groups: dict[str, str]) -> None:
+    def wanted_members(self) -> dict[str, Wanted]:
+        """Who each group of the source should hold, by group record key (after `match`, and
+        after `memory.hold_ops`, which decides which held groups still get their members).
+        Needs the target's users only, so that which groups' members to read can be decided
+        before reading any (sync/membership.py)."""
+        if self._wanted is None:
+            self._wanted = self._wanted_members(self.matched_users, self.matched_groups)
+        return self._wanted
+
+    def _wanted_members(self, users: dict[str, str], groups: dict[str, str]) -> dict[str, Wanted]:
         by_ext = {r.external_id: r for r in self.snapshot.users if r.external_id}
         by_name = {_ci(r.name): r for r in self.snapshot.users if r.name}
         # A source user joins groups when it exists in the target or is created in this run;
@@ -404,6 +420,7 @@ class Planner:
         created = {o.key for o in self.plan.ops if o.kind == "user" and o.action == "create"}
         target_users = _Index(self.target.users, "userName")
         group_ops = {o.key: o for o in self.plan.ops if o.kind == "group"}
+        out: dict[str, Wanted] = {}
         for record in self.snapshot.groups:
             op = group_ops.get(record.key)
             if op is None:
@@ -442,9 +459,16 @@ class Planner:
                         f"group {record.display!r}: member {value!r} matches no user of the "
                         "source or the target; skipped"
                     )
+            resolved = all(_member_id(k, users) is not None for k in wanted)
+            out[record.key] = Wanted(record, group_id, wanted, wanted_ids, resolved)
+        return out
+
+    def _plan_members(self, users: dict[str, str]) -> None:
+        for want in self.wanted_members().values():
+            group_id = want.group_id
             actual = self.target.members.get(group_id, set()) if group_id else set()
-            add = [k for k in wanted if _member_id(k, users) not in actual]
-            remove = [uid for uid in actual if uid not in wanted_ids]
+            add = [k for k in want.keys if _member_id(k, users) not in actual]
+            remove = [uid for uid in actual if uid not in want.ids]
             if not self.snapshot.complete:
                 remove = []
             if add or remove:
@@ -453,16 +477,10 @@ class Planner:
                     for u in self.target.users
                     if u["id"] in actual
                 }
+                added, removed = [want.keys[k] for k in add], [names.get(r, r) for r in remove]
+                record = want.record
                 self.plan.members.append(
-                    MemberOp(
-                        record.key,
-                        record.display,
-                        group_id,
-                        add,
-                        remove,
-                        [wanted[k] for k in add],
-                        [names.get(r, r) for r in remove],
-                    )
+                    MemberOp(record.key, record.display, group_id, add, remove, added, removed)
                 )
 
     def match(self) -> Plan:
@@ -475,12 +493,23 @@ class Planner:
     def plan_members(self, members: dict[str, set[str]]) -> Plan:
         """Membership changes, given the members of every matched group."""
         self.target.members = members
-        self._plan_members(self.matched_users, self.matched_groups)
+        self._plan_members(self.matched_users)
         return self.plan
 
     def build(self) -> Plan:
         self.match()
         return self.plan_members(self.target.members)
+
+
+@dataclass
+class Wanted:
+    """Who one group of the source should hold in the target."""
+
+    record: SourceRecord
+    group_id: str | None  # None while the group is still to be created
+    keys: dict[str, str]  # user record key (or `id:<target id>`) -> display
+    ids: dict[str, str]  # target id -> display, of the wanted users that exist
+    resolved: bool  # every wanted user exists in the target (none is still to be created)
 
 
 def _member_id(key: str, users: dict[str, str]) -> str | None:

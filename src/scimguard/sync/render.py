@@ -6,6 +6,8 @@
     ! blocked user eve@example.com: missing-required (name.familyName)
     = 3 record(s) refused before and unchanged since: not sent again. ...
     ~ members of group Engineering: + alice@example.com, + carl@example.com, - dave@example.com
+    ! drift: members of group Sales changed in the target since ... (found by rotation): + eve
+    = member reads: 3 of 200 groups (2 source changed, 1 rotation); 197 not read: ...
 
 Values go through `scimguard.text.visible`, so a hidden character is seen, not guessed.
 """
@@ -55,6 +57,8 @@ def plan_lines(plan: Plan, *, verbose: bool = False) -> list[str]:
         if len(names) > MAX_NAMES:
             shown += f", ... ({len(names) - MAX_NAMES} more)"
         lines.append(f"~ members of group {visible(m.group_display)}: {shown}")
+    for line in plan.drift.values():
+        lines.append(f"! drift: {line}")
     for m in plan.still_members:
         still.append(f"= still failed: members of group {visible(m.group_display)}, not sent again")
     if still:
@@ -73,6 +77,8 @@ def plan_lines(plan: Plan, *, verbose: bool = False) -> list[str]:
             )
     for warning in plan.warnings:
         lines.append(f"warning: {warning}")
+    if plan.member_reads:
+        lines.append(reads_line(plan.member_reads))
     lines.append(plan_totals(plan))
     return lines
 
@@ -98,6 +104,21 @@ def held_line(plan: Plan) -> str:
     else:
         hint = "fix the source problem; removals wait for a complete read"
     return f"{len(plan.held)} removal(s) held back ({', '.join(kinds)}): {plan.hold_reason}; {hint}"
+
+
+def reads_line(counts: dict[str, int]) -> str:
+    """How many groups' members were read, why, and how many were not (sync/membership.py)."""
+    skipped = counts.get("skipped", 0)
+    read = {k: v for k, v in counts.items() if k != "skipped"}
+    why = ", ".join(f"{n} {reason}" for reason, n in read.items())
+    line = f"= member reads: {sum(read.values())} of {sum(read.values()) + skipped} groups"
+    line += f" ({why})" if why else ""
+    if skipped:
+        line += (
+            f"; {skipped} not read: unchanged in the source and the target since read within "
+            "--verify-period (--verify-members reads them all)"
+        )
+    return line
 
 
 def plan_totals(plan: Plan) -> str:

@@ -21,13 +21,22 @@ from scimguard.rates import READS_PER_SECOND, WRITES_PER_SECOND
 from scimguard.sources import ReadContext, read_all
 from scimguard.sources.base import NoState
 from scimguard.sources.snapshot import Snapshot
-from scimguard.sync import memory
+from scimguard.sync import membership, memory
 from scimguard.sync.backoff import RetryPolicy
 from scimguard.sync.client import ScimClient, TargetReadFailed, TargetUnauthorized
 from scimguard.sync.db import now
 from scimguard.sync.executor import Executor
 from scimguard.sync.omitted import omit_incomplete, record_notes
-from scimguard.sync.planner import COUNTS, Options, Owned, Plan, Planner, TargetState, total
+from scimguard.sync.planner import (
+    COUNTS,
+    Options,
+    Owned,
+    Plan,
+    Planner,
+    TargetState,
+    Wanted,
+    total,
+)
 from scimguard.sync.recorder import Outcome
 from scimguard.sync.settings import RunSettings
 from scimguard.sync.source_state import EngineSourceState
@@ -113,6 +122,16 @@ def load_owned(engine: Engine | None, target_url: str) -> list[Owned]:
     return [Owned(*row) for row in rows]
 
 
+@dataclass
+class Reading:
+    """Whose members a plan read and why, kept for `membership.save` after the run."""
+
+    wanted: list[Wanted]
+    choice: membership.Choice
+    listed: dict[str, dict[str, Any]]
+    known: membership.Known | None
+
+
 async def plan_against(
     client: ScimClient,
     snapshot: Snapshot,
@@ -121,16 +140,40 @@ async def plan_against(
     profile: Profile,
     remembered: memory.Memory | None = None,
 ) -> Plan:
+    """The plan against the target as it is now, every group's members read."""
+    plan, _ = await plan_and_read(client, snapshot, owned, options, profile, remembered)
+    return plan
+
+
+async def plan_and_read(
+    client: ScimClient,
+    snapshot: Snapshot,
+    owned: list[Owned],
+    options: Options,
+    profile: Profile,
+    remembered: memory.Memory | None = None,
+    known: membership.Known | None = None,
+) -> tuple[Plan, Reading]:
     """The plan against the target as it is now; what `remembered` says was refused the same
-    way before is held (not sent again), before memberships are planned."""
+    way before is held (not sent again), before memberships are planned. The members of a
+    group are read unless `known` vouches for them (sync/membership.py)."""
     target = await read_target(client)
     planner = Planner(snapshot, target, owned, options, profile)
     plan = planner.match()
     memory.hold_ops(plan, remembered or {})
-    members = await read_memberships(client, sorted(set(planner.matched_groups.values())))
+    wanted = list(planner.wanted_members().values())
+    listed = {g["id"]: g for g in target.groups if isinstance(g.get("id"), str)}
+    choice = membership.choose(wanted, listed, known, options)
+    members = await read_memberships(client, sorted(choice.read))
+    names = {u["id"]: u.get("userName", u["id"]) for u in target.users if "id" in u}
+    plan.drift = membership.drift(wanted, members, choice, known, names)
+    for want in wanted:  # not read: the record vouches that it holds what the source wants
+        if want.group_id is not None and want.group_id not in members:
+            members[want.group_id] = set(want.ids)
+    plan.member_reads = choice.counts()
     plan = planner.plan_members(members)
     memory.hold_members(plan, remembered or {})
-    return plan
+    return plan, Reading(wanted, choice, listed, known)
 
 
 def _start_run(engine: Engine, cfg: SyncConfig) -> int:
@@ -204,7 +247,10 @@ async def run_sync_async(
     ) as client:
         try:
             remembered = memory.load(engine, cfg.target_url)
-            plan = await plan_against(client, snapshot, owned, cfg.options, cfg.profile, remembered)
+            known = membership.load(engine, cfg.target_url)
+            plan, reading = await plan_and_read(
+                client, snapshot, owned, cfg.options, cfg.profile, remembered, known
+            )
         except TargetUnauthorized as exc:
             result.error = (
                 f"the target answered {exc.reply.status} to {exc.reply.method} {exc.reply.path}: "
@@ -226,7 +272,19 @@ async def run_sync_async(
                     adopt_manual=cfg.options.adopt_manual,
                     on_progress=on_progress,
                 )
+                membership.forget(engine, cfg.target_url, plan)
                 result.outcome = await executor.apply(plan)
+                if snapshot.complete and not result.outcome.stopped:
+                    membership.save(
+                        engine,
+                        cfg.target_url,
+                        run_id,
+                        plan,
+                        reading.wanted,
+                        reading.choice,
+                        reading.listed,
+                        reading.known,
+                    )
                 if engine is not None:
                     record_notes(
                         engine,

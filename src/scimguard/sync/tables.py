@@ -99,3 +99,19 @@ source_state = Table(
     Column("value", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# What the engine knows of a group's members (sync/membership.py): the digest of the member ids
+# the source wanted when a read found the target holding exactly those, the group's
+# `meta.lastModified` as listed before that read, and when the read was made. No row: read.
+group_members = Table(
+    "sync_group_members",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("target_url", Text, nullable=False),
+    Column("group_id", String(128), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("last_modified", String(64)),
+    Column("verified_at", DateTime(timezone=True), nullable=False),
+    Column("run_id", Integer),
+    Index("ux_sync_group_members", "target_url", "group_id", unique=True),
+)

@@ -193,6 +193,9 @@ class Runner:
         if result is not None:
             for problem in result.snapshot.problems:  # a reader's diagnosis: file:line, status
                 events.emit("source_problem", logging.WARNING, message=problem[:300])
+            for group_id in result.plan.drift if result.plan is not None else ():
+                # members changed in the target outside the engine (the plan line names them)
+                events.emit("member_drift", logging.WARNING, group_id=group_id)
             if result.plan is not None and result.plan.held:
                 events.emit(
                     "removals_held",
@@ -218,6 +221,7 @@ class Runner:
                 **result.summary,
                 source_problems=len(result.snapshot.problems),
                 held=len(result.plan.held) if result.plan is not None else 0,
+                member_reads=dict(result.plan.member_reads) if result.plan is not None else None,
                 **{k: v for k, v in result.counts.items() if k in ("reads", "writes", "retries")},
                 error=result.error or (result.outcome.stopped if result.outcome else None),
             )
