@@ -64,7 +64,7 @@ def _check_lines(switches: tuple[bool, bool, str], path: str, start: int, stop: 
     profile = _profiles.get(switches)
     if profile is None:
         profile = _profiles[switches] = Profile(Switches(*switches))
-        _screens[switches] = make_block_screen(switches[1])
+        _screens[switches] = make_block_screen(profile.switches)
     screen = _screens[switches]
     loads = orjson.loads
     numbers: list[int] = []

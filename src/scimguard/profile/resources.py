@@ -6,6 +6,7 @@ attribute is looked at exactly once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from scimguard.profile import schema
@@ -18,6 +19,8 @@ from scimguard.profile.values import check_string, clean, plainly_valid_string
 from scimguard.text import PLAIN_ASCII
 
 _IDENTIFIERS = schema.IDENTIFIERS
+# The string attributes the walk checks with required=True (their suggestion is never null).
+_REQUIRED_STRINGS = frozenset(schema.REQUIRED_USER)
 _SHORTEST_MAX = min(schema.DEFAULT_MAX_LENGTH, *schema.MAX_LENGTH.values())
 
 
@@ -153,9 +156,18 @@ class ResourceChecker:
 
     def check_user(self, user: dict[str, Any]) -> list[Finding]:
         """Every single-record finding for a user; clean users leave through a fast path."""
-        if is_plainly_valid_user(user, self.switches.require_complete_address):
+        if is_plainly_valid_user(user, self.switches):
             return []
         return self.walk_user(user)
+
+    def check_values(self, values: Iterable[tuple[str, str]]) -> list[Finding]:
+        """The findings of a user the screen passed with warned values (screen.py): those of
+        each (path, value), as the full walk names and judges them (`_string`)."""
+        out: list[Finding] = []
+        for path, value in values:
+            name = path.rpartition(".")[2]  # "emails[0].value" -> "value"
+            self._string(path, value, out, name=name, required=path in _REQUIRED_STRINGS)
+        return out
 
     def walk_user(self, user: dict[str, Any]) -> list[Finding]:
         """The full walk: the source of truth that the fast paths must agree with."""
