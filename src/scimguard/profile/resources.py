@@ -21,6 +21,7 @@ from scimguard.text import PLAIN_ASCII
 _IDENTIFIERS = schema.IDENTIFIERS
 # The string attributes the walk checks with required=True (their suggestion is never null).
 _REQUIRED_STRINGS = frozenset(schema.REQUIRED_USER)
+_MAX_KNOWN = 1 << 16  # (path, value) pairs whose findings check_values keeps
 _SHORTEST_MAX = min(schema.DEFAULT_MAX_LENGTH, *schema.MAX_LENGTH.values())
 
 
@@ -122,6 +123,9 @@ class ResourceChecker:
 
     def __init__(self, switches: Switches) -> None:
         self.switches = switches
+        # (path, value) -> its findings, for check_values: an export repeats its warned names,
+        # and this skips building check_string's key (which hashes the switches) every time
+        self._by_value: dict[tuple[str, str], tuple[Finding, ...]] = {}
 
     # --- strings ---------------------------------------------------------------------------
 
@@ -164,9 +168,19 @@ class ResourceChecker:
         """The findings of a user the screen passed with warned values (screen.py): those of
         each (path, value), as the full walk names and judges them (`_string`)."""
         out: list[Finding] = []
-        for path, value in values:
-            name = path.rpartition(".")[2]  # "emails[0].value" -> "value"
-            self._string(path, value, out, name=name, required=path in _REQUIRED_STRINGS)
+        known = self._by_value
+        for pair in values:
+            found = known.get(pair)
+            if found is None:
+                path, value = pair
+                name = path.rpartition(".")[2]  # "emails[0].value" -> "value"
+                judged: list[Finding] = []
+                self._string(path, value, judged, name=name, required=path in _REQUIRED_STRINGS)
+                found = tuple(judged)
+                if len(known) >= _MAX_KNOWN:
+                    known.clear()
+                known[pair] = found
+            out.extend(found)
         return out
 
     def walk_user(self, user: dict[str, Any]) -> list[Finding]:
