@@ -163,7 +163,7 @@ def test_the_international_corpus_reports_as_the_full_walk(
         monkeypatch.setattr(screen_module, "_screen", None)
     legit = legitimate_users()
     users = [*legit, *(user for code, user in defect_users() if code)]
-    for user in legit[::3]:
+    for user in legit[::9]:  # every one, at the screen: tests/profile/test_screen_warned.py
         for _code, changes in RULE_DEFECTS:
             changed = copy.deepcopy(user)
             for key, value in changes.items():
