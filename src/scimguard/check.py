@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
@@ -126,13 +126,15 @@ def run_check(
     with_errors = bytearray()  # bit per record: has an error (to count records_with_errors)
     check_user = profile.check_user
     check_group = profile.check_group
-    complete_address = profile.switches.require_complete_address
+    check_values = profile.check_values
     add_user = tracker.add_user
     add_screened = tracker.add_screened
     error = Severity.ERROR
     items: Iterable[Record | ScreenedUsers] = stream
     if isinstance(stream, RecordStream):  # JSON lines are screened before they are parsed
-        items = stream.screened(make_screens(complete_address))
+        # A user whose only findings are in its values passes too, with those values: their
+        # findings are asked of the profile value by value (profile/screen.py).
+        items = stream.screened(make_screens(profile.switches, pass_warned=True))
     walk_user = profile.walk_user
     omit = omits(profile)
     # The first record is read before the report starts: an input refused as a whole (a CSV
@@ -145,10 +147,13 @@ def run_check(
     users = groups = errors = warnings = 0
     next_progress = PROGRESS_EVERY
     for record in items:
+        reported: Iterable[tuple[RecordRef, list[Finding]]] = ()
         if type(record) is ScreenedUsers:
             users += len(record)
             add_screened(record)
             findings = None
+            if record.warned:  # in record order, as the full walk reports them
+                reported = _warned_findings(record, check_values)
         elif record.kind == "user":
             users += 1
             resource = record.resource
@@ -162,9 +167,10 @@ def run_check(
             findings = check_group(record.resource)
             tracker.add_group(record.ref, record.resource)
         if findings and type(record) is Record:  # (a ScreenedUsers has none)
-            ref = record.ref
+            reported = ((record.ref, findings),)
+        for ref, found in reported:
             has_error = False
-            for finding in findings:
+            for finding in found:
                 if finding.severity is error:
                     errors += 1
                     has_error = True
@@ -172,7 +178,7 @@ def run_check(
                     warnings += 1
                 report.finding(ref, finding)
             if has_error:
-                mark(with_errors, record.index)
+                mark(with_errors, ref.record)
         if on_progress is not None and users + groups >= next_progress:
             next_progress = users + groups + PROGRESS_EVERY
             on_progress()
@@ -195,6 +201,21 @@ def run_check(
         problems = []
     report.finish(summary, problems)
     return summary
+
+
+def _warned_findings(
+    run: ScreenedUsers, check_values: Callable[[Any], list[Finding]]
+) -> Iterator[tuple[RecordRef, list[Finding]]]:
+    """The findings of the users of a screened run that the screen passed with warned values:
+    those of their values alone (profile/screen.py), under the reference of each user."""
+    for offset, values in run.warned:
+        findings = check_values(values)
+        if findings:
+            ref = RecordRef(
+                run.first_record + offset, run.file, run.line_of(offset), "user",
+                run.usernames[offset],
+            )  # fmt: skip
+            yield ref, findings
 
 
 def mark(bits: bytearray, index: int) -> None:

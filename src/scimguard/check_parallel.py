@@ -66,7 +66,7 @@ def _check_lines(switches: Switches, path: str, start: int, stop: int) -> Any:
     profile = _profiles.get(switches)
     if profile is None:
         profile = _profiles[switches] = Profile(switches)
-        _screens[switches] = make_block_screen(switches.require_complete_address)
+        _screens[switches] = make_block_screen(switches)
     screen = _screens[switches]
     loads = orjson.loads
     numbers: list[int] = []

@@ -143,3 +143,50 @@ def test_without_the_extension_check_writes_the_same_report(tmp_path):
     compiled, python = report(False), report(True)
     assert compiled == python
     assert compiled[0] == 1 and b"duplicate-username" in compiled[1]
+
+
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled-screen", "python-screen"])
+@pytest.mark.parametrize("switches", [Switches(), Switches(require_complete_address=False)])
+def test_the_international_corpus_reports_as_the_full_walk(
+    tmp_path, monkeypatch, compiled, switches
+):
+    """Issue 21: users the screen passes with warned values (check's third answer) get the
+    report of the record-by-record path, byte for byte: real names from 26 locales, every
+    defect record, every legitimate record given each defect, as JSON lines and as an array."""
+    import copy
+
+    from corpora import RULE_DEFECTS, defect_users, legitimate_users
+
+    if compiled and not screen_module.COMPILED:
+        pytest.skip("the C screen was not built here")
+    if not compiled:
+        monkeypatch.setattr(screen_module, "_screen", None)
+    legit = legitimate_users()
+    users = [*legit, *(user for code, user in defect_users() if code)]
+    for user in legit[::9]:  # every one, at the screen: tests/profile/test_screen_warned.py
+        for _code, changes in RULE_DEFECTS:
+            changed = copy.deepcopy(user)
+            for key, value in changes.items():
+                if key.startswith("name."):
+                    changed["name"][key[5:]] = value
+                elif value is None:
+                    changed.pop(key, None)
+                else:
+                    changed[key] = value
+            users.append(changed)
+    texts = [json.dumps(user, ensure_ascii=n % 4 == 0) for n, user in enumerate(users)]
+    (tmp_path / "a.jsonl").write_text("\n".join(texts) + "\n", encoding="utf-8")
+    (tmp_path / "b.json").write_text("[\n" + ",\n".join(texts) + "\n]\n", encoding="utf-8")
+    for name in ("a.jsonl", "b.json"):
+        paths = [str(tmp_path / name)]
+        runs = [i for i in read_records(paths).screened(make_screens(switches, pass_warned=True))]
+        warned = sum(len(run.warned) for run in runs if hasattr(run, "warned"))
+        assert warned > 0.05 * len(users)  # the third answer is what is tested here
+        outs = []
+        for screened in (True, False):
+            out = io.BytesIO()
+            stream = read_records(paths)
+            run_check(stream if screened else iter(stream), Profile(switches), JsonReport(out))
+            outs.append(out.getvalue())
+        assert outs[0] == outs[1]
+        assert b"blank-value" in outs[0] and b"unusual-space" in outs[0]

@@ -58,7 +58,7 @@ def test_fast_path_is_sound(changes, removals, complete_address):
             continue  # a path through a non-container value
     checker = ResourceChecker(Switches(require_complete_address=complete_address))
     full = checker.walk_user(user)
-    if is_plainly_valid_user(user, complete_address):
+    if is_plainly_valid_user(user, Switches(require_complete_address=complete_address)):
         assert full == [], user
     assert checker.check_user(user) == full
 

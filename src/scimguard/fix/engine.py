@@ -525,7 +525,7 @@ def run_fix(
         raise FixInputError(f"{path}: cannot be read ({exc.strerror})") from exc
     if not data.strip():
         raise FixInputError(f"{path}: the file is empty; there is nothing to fix")
-    screens = make_screens(profile.switches.require_complete_address)
+    screens = make_screens(profile.switches)  # two answers: fix needs every record with findings
     items = list(stream.screened(screens))  # clean users come as runs of keys, as for check
     records = [item for item in items if type(item) is Record]
     count = sum(1 if type(item) is Record else len(item) for item in items)

@@ -68,6 +68,7 @@ class Profile:
         self._checker = ResourceChecker(switches)
         self.check_user = self._checker.check_user
         self.walk_user = self._checker.walk_user  # the same findings, without the fast path
+        self.check_values = self._checker.check_values  # a user the screen passed, warned
         self.check_group = self._checker.check_group
 
     def check(self, resource: dict[str, Any], kind: Kind | None = None) -> list[Finding]:

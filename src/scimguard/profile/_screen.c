@@ -27,9 +27,17 @@
 #define MAX_SHORTEST 128   /* the smallest of these */
 #define MAX_DEPTH 32       /* deeper skipped values: look closer */
 #define MAX_NUMBER 15      /* longer numbers: look closer (orjson's limits are not ours) */
+#define MAX_WARNED 64      /* warned values of one user (more: look closer) */
+#define SUBS 8             /* path ids: top key * SUBS + sub-attribute (0: the key itself) */
 
 /* ------------------------------------------------------------------------------------------ */
 /* The screener object                                                                         */
+
+/* A string as read: UTF-8 bytes (in the line, or decoded into the arena). */
+typedef struct {
+    const char *s;
+    Py_ssize_t n;
+} Span;
 
 typedef struct {
     PyObject_HEAD
@@ -38,18 +46,18 @@ typedef struct {
     PyObject *reserved;    /* frozenset of lower-case reserved userNames */
     PyObject *group_urn;   /* bytes */
     int complete_address;
+    int pass_warned;       /* pass a user whose only findings are in its values (see warned) */
+    int n_warned;          /* the warned values of the line being read */
+    struct {
+        int path;          /* an index of PATHS */
+        Span value;
+    } warned[MAX_WARNED];
     int busy;              /* a screen is running: the arena is in use (no re-entry) */
     char *arena;           /* decoded strings of the line being read */
     Py_ssize_t arena_cap;
     Py_ssize_t arena_used;
     unsigned char safe[65536]; /* per BMP code point: 0 not yet asked, else 1 + fast's verdict */
 } Screener;
-
-/* A string as read: UTF-8 bytes (in the line, or decoded into the arena). */
-typedef struct {
-    const char *s;
-    Py_ssize_t n;
-} Span;
 
 typedef struct {
     const unsigned char *p;
@@ -585,25 +593,51 @@ static int judge(Screener *self, Span v, Py_ssize_t *chars)
     return judge_as(self, v, chars, 0);
 }
 
+/*
+ * What a judged value that is not plain becomes (`r`: the judgement, 0 or -1): WARNED when the
+ * screener passes warned values and the string is valid JSON (read again from its opening
+ * quote at `quote`, decoded into *out), so that the caller notes it; else 0 (look closer) or
+ * -1 (a Python error). Its findings are then asked of the profile, value by value.
+ */
+enum { WARNED = 2 };
+
+static int warned_or(Cursor *c, const unsigned char *quote, Span *out, Py_ssize_t *chars, int r)
+{
+    if (r < 0 || !c->self->pass_warned)
+        return r;
+    c->p = quote;
+    if (!read_string(c, out))
+        return 0; /* not a valid JSON string: orjson refuses the line */
+    *chars = 0;
+    return WARNED;
+}
+
 /* A URI value (profileUrl, $ref) at the cursor: every rule of judge but forbidden-character. */
 static int judged_uri(Cursor *c, Span *out, Py_ssize_t *chars)
 {
     skip_ws(c);
     if (c->p >= c->end || *c->p != '"' || !read_string(c, out))
         return 0;
-    return judge_as(c->self, *out, chars, 1);
+    int r = judge_as(c->self, *out, chars, 1);
+    if (r == 0 && c->self->pass_warned) {
+        *chars = 0;
+        return WARNED;
+    }
+    return r;
 }
 
 /*
  * A string value to judge, at the cursor: read and judged in one pass over the line's bytes.
- * A value with an escape is read by read_string and judged once decoded.
+ * A value with an escape is read by read_string and judged once decoded. 1: plain; WARNED: a
+ * valid string that is not plain, in *out (only when the screener passes warned values); 0:
+ * look closer; -1: a Python error.
  */
 static int judged_string(Cursor *c, Span *out, Py_ssize_t *chars)
 {
     skip_ws(c);
     if (c->p >= c->end || *c->p != '"')
         return 0;
-    const unsigned char *start = c->p + 1, *p = start, *end = c->end;
+    const unsigned char *quote = c->p, *start = c->p + 1, *p = start, *end = c->end;
     Py_ssize_t count = 0;
     int wide = 0, foreign = 0, latin = 0;
     for (;;) {
@@ -619,17 +653,22 @@ static int judged_string(Cursor *c, Span *out, Py_ssize_t *chars)
         if (b == '\\') {
             if (!read_string(c, out))
                 return 0;
-            return judge(c->self, *out, chars);
+            int r = judge(c->self, *out, chars);
+            if (r == 0 && c->self->pass_warned) {
+                *chars = 0;
+                return WARNED;
+            }
+            return r;
         }
-        if (b < 0x80)
-            return 0; /* a control character, < > ; : % or DEL: look closer */
+        if (b < 0x80) /* a control character (refused by read_string), < > ; : % or DEL */
+            return warned_or(c, quote, out, chars, 0);
         uint32_t cp;
         int k = utf8_seq(p, end, &cp);
         if (!k)
             return 0;
         int safe = safe_here(c->self, cp, p, start);
         if (safe <= 0)
-            return safe;
+            return warned_or(c, quote, out, chars, safe);
         foreign |= (safe & VERDICT) == FOREIGN;
         latin |= (safe & VERDICT) == LATIN;
         wide |= !(safe & NFC_INERT);
@@ -639,9 +678,12 @@ static int judged_string(Cursor *c, Span *out, Py_ssize_t *chars)
     out->s = (const char *)start;
     out->n = p - start;
     c->p = p + 1;
-    if (mixes_scripts(*out, foreign, latin))
-        return 0;
-    return judge_end(c->self, *out, count, wide, chars);
+    int r = mixes_scripts(*out, foreign, latin) ? 0 : judge_end(c->self, *out, count, wide, chars);
+    if (r == 0 && c->self->pass_warned) {
+        *chars = 0;
+        return WARNED;
+    }
+    return r;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -728,8 +770,50 @@ typedef struct {
     Py_ssize_t username_chars, external_id_chars;
 } Keys;
 
-/* An object whose members are all judged strings named in `names`; bitmask of those seen. */
-static int string_object(Cursor *c, const Index *names, unsigned *seen)
+/* The path of each warned value, as the full walk names it (resources.py): PATHS[k * SUBS + sub]
+ * for the top key k and sub 0 (the key itself) or 1 + the index of a sub-attribute in its
+ * table (the enterprise manager's value and $ref: 6 and 7). Built once, at import. */
+static PyObject *PATHS[K_COUNT * SUBS];
+#define MANAGER_VALUE 6
+#define MANAGER_REF 7
+
+/* Note a value judged WARNED under `path` (then 1), or pass on the judgement (1, 0, -1). */
+static inline int note(Cursor *c, int r, int path, Span value)
+{
+    if (r != WARNED)
+        return r;
+    Screener *self = c->self;
+    if (self->n_warned >= MAX_WARNED)
+        return 0;
+    self->warned[self->n_warned].path = path;
+    self->warned[self->n_warned].value = value;
+    self->n_warned++;
+    return 1;
+}
+
+/* Only whitespace as str.isspace() has it (what str.strip() removes): an address part that
+ * counts as missing (resources._no_part). The value is valid UTF-8. */
+static int is_blank(Span v)
+{
+    const unsigned char *p = (const unsigned char *)v.s, *end = p + v.n;
+    while (p < end) {
+        uint32_t cp;
+        int k = *p < 0x80 ? (cp = *p, 1) : utf8_seq(p, end, &cp);
+        if (!k)
+            return 0;
+        p += k;
+        if ((cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20) || cp == 0x85 ||
+            cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
+            cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000)
+            continue;
+        return 0;
+    }
+    return 1;
+}
+
+/* An object whose members are all judged strings named in `names` (the sub-attributes of the
+ * top key `k`); bitmask of those seen. */
+static int string_object(Cursor *c, int k, const Index *names, unsigned *seen)
 {
     Span key, value;
     Py_ssize_t chars;
@@ -745,7 +829,7 @@ static int string_object(Cursor *c, const Index *names, unsigned *seen)
         if (i < 0 || (*seen & (1u << i)))
             return 0;
         *seen |= 1u << i;
-        int r = judged_string(c, &value, &chars);
+        int r = note(c, judged_string(c, &value, &chars), k * SUBS + 1 + i, value);
         if (r != 1)
             return r;
         if (expect(c, ','))
@@ -777,6 +861,11 @@ static int multi_valued(Cursor *c, int which, Keys *keys)
                     return 0;
                 seen |= 1u << i;
                 int r = judged_string(c, &value, &chars);
+                if (r == WARNED &&
+                    ((which == K_ADDRESSES && (1u << i) & ADDRESS_PARTS_MASK && is_blank(value)) ||
+                     (which == K_EMAILS && i == 0 && value.n == 0)))
+                    return 0; /* a part that counts as missing; an empty email key */
+                r = note(c, r, which * SUBS + 1 + i, value);
                 if (r != 1)
                     return r;
                 if (which == K_EMAILS && i == 0) {
@@ -832,12 +921,14 @@ static int enterprise(Cursor *c)
                         return 0;
                     if (span_is(key, VALUE) && !seen_value) {
                         seen_value = 1;
-                        int r = judged_string(c, &value, &chars);
+                        int r = note(c, judged_string(c, &value, &chars),
+                                     K_ENTERPRISE * SUBS + MANAGER_VALUE, value);
                         if (r != 1)
                             return r;
                     } else if (span_is(key, REF) && !seen_ref) {
                         seen_ref = 1;
-                        int r = judged_uri(c, &value, &chars);
+                        int r = note(c, judged_uri(c, &value, &chars),
+                                     K_ENTERPRISE * SUBS + MANAGER_REF, value);
                         if (r != 1)
                             return r;
                     } else {
@@ -851,7 +942,7 @@ static int enterprise(Cursor *c)
                 }
             }
         } else {
-            int r = judged_string(c, &value, &chars);
+            int r = note(c, judged_string(c, &value, &chars), K_ENTERPRISE * SUBS + 1 + i, value);
             if (r != 1)
                 return r;
         }
@@ -897,6 +988,7 @@ static int screen_user(Screener *self, const unsigned char *line, Py_ssize_t n, 
     unsigned seen = 0, name_seen = 0;
     memset(keys, 0, sizeof(*keys));
     self->arena_used = 0;
+    self->n_warned = 0;
     if (!expect(c, '{'))
         return 0;
     if (expect(c, '}'))
@@ -911,6 +1003,9 @@ static int screen_user(Screener *self, const unsigned char *line, Py_ssize_t n, 
         int r = 1;
         if (k <= K_LAST_STRING) {
             r = judged_string(c, &value, &chars);
+            if (r == WARNED && value.n == 0 && (k == K_USERNAME || k == K_EXTERNALID))
+                return 0; /* an empty key: the tracker keeps none (add_user_keys) */
+            r = note(c, r, k * SUBS, value);
             if (k == K_USERNAME) {
                 keys->username = value;
                 keys->username_chars = chars;
@@ -937,7 +1032,7 @@ static int screen_user(Screener *self, const unsigned char *line, Py_ssize_t n, 
                 r = skip_value(c, 1);
                 break;
             case K_NAME:
-                r = string_object(c, &NAME_INDEX, &name_seen);
+                r = string_object(c, K_NAME, &NAME_INDEX, &name_seen);
                 break;
             case K_EMAILS:
             case K_PHONENUMBERS:
@@ -954,7 +1049,7 @@ static int screen_user(Screener *self, const unsigned char *line, Py_ssize_t n, 
                 r = enterprise(c);
                 break;
             case K_PROFILEURL:
-                r = judged_uri(c, &value, &chars);
+                r = note(c, judged_uri(c, &value, &chars), K_PROFILEURL * SUBS, value);
                 break;
             }
         }
@@ -1039,7 +1134,32 @@ static PyObject *lowered(PyObject *s)
     return out;
 }
 
-/* Append the user's keys to the columns; 1 done, 0 look closer (reserved name), -1 error. */
+/* (column, ((path, value), ...)): the warned values of the user about to take `column`. */
+static int add_warned(Screener *self, Py_ssize_t column, PyObject *warned)
+{
+    PyObject *pairs = PyTuple_New(self->n_warned), *entry = NULL;
+    if (pairs == NULL)
+        return -1;
+    for (int i = 0; i < self->n_warned; i++) {
+        PyObject *value = to_str(self->warned[i].value);
+        PyObject *pair = value == NULL ? NULL : PyTuple_Pack(2, PATHS[self->warned[i].path], value);
+        Py_XDECREF(value);
+        if (pair == NULL) {
+            Py_DECREF(pairs);
+            return -1;
+        }
+        PyTuple_SET_ITEM(pairs, i, pair);
+    }
+    entry = Py_BuildValue("(nN)", column, pairs);
+    if (entry == NULL)
+        return -1;
+    int r = PyList_Append(warned, entry);
+    Py_DECREF(entry);
+    return r;
+}
+
+/* Append the user's keys to the columns (and its warned values to the sixth, when it has some);
+ * 1 done, 0 look closer (reserved name), -1 error. */
 static int add_keys(Screener *self, Keys *keys, PyObject **columns)
 {
     PyObject *username = NULL, *key = NULL, *email = NULL, *external_id = NULL, *id = NULL;
@@ -1076,6 +1196,8 @@ static int add_keys(Screener *self, Keys *keys, PyObject **columns)
     id = keys->has_id ? to_str(keys->id) : Py_NewRef(Py_None);
     if (external_id == NULL || id == NULL)
         goto done;
+    if (self->n_warned > 0 && add_warned(self, PyList_GET_SIZE(columns[0]), columns[5]) < 0)
+        goto done;
     PyObject *values[5] = {username, key, email, external_id, id};
     for (int i = 0; i < 5; i++)
         if (PyList_Append(columns[i], values[i]) < 0)
@@ -1096,12 +1218,12 @@ done:
 static int Screener_init(Screener *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"safe_char", "is_nfc", "reserved", "group_urn", "complete_address",
-                             NULL};
+                             "pass_warned", NULL};
     PyObject *safe_char, *is_nfc, *reserved, *group_urn;
-    int complete_address;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO!O!p", kwlist, &safe_char, &is_nfc,
+    int complete_address, pass_warned = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO!O!p|p", kwlist, &safe_char, &is_nfc,
                                      &PyFrozenSet_Type, &reserved, &PyBytes_Type, &group_urn,
-                                     &complete_address))
+                                     &complete_address, &pass_warned))
         return -1;
     if (!PyCallable_Check(safe_char) || !PyCallable_Check(is_nfc)) {
         PyErr_SetString(PyExc_TypeError, "safe_char and is_nfc must be callables");
@@ -1116,6 +1238,7 @@ static int Screener_init(Screener *self, PyObject *args, PyObject *kwds)
     Py_XSETREF(self->reserved, Py_NewRef(reserved));
     Py_XSETREF(self->group_urn, Py_NewRef(group_urn));
     self->complete_address = complete_address;
+    self->pass_warned = pass_warned;
     memset(self->safe, 0, sizeof(self->safe));
     return 0;
 }
@@ -1164,11 +1287,13 @@ static int enter(Screener *self)
 }
 
 PyDoc_STRVAR(screen_doc,
-"screen(lines) -> (look_closer, usernames, keys, emails, external_ids, ids)\n\n"
+"screen(lines) -> (look_closer, usernames, keys, emails, external_ids, ids, warned)\n\n"
 "`lines`: a list of bytes, one JSON line each. `look_closer`: the positions of the lines that\n"
 "are not plainly valid users (or not users, or not JSON). The five columns hold, for every\n"
 "other line in order, its userName, userName.lower(), the primary email lower-cased (or None),\n"
-"externalId (or None) and id (or None).");
+"externalId (or None) and id (or None). `warned` (only with pass_warned): (column,\n"
+"((path, value), ...)) for each passed user with values that are not plain, whose findings\n"
+"are those of its values alone.");
 
 static int append_index(PyObject *list, Py_ssize_t value)
 {
@@ -1222,11 +1347,11 @@ static PyObject *Screener_screen(Screener *self, PyObject *list)
     }
     if (enter(self) < 0)
         return NULL;
-    /* look_closer, then the five columns */
-    PyObject *lists[6] = {NULL}, *result = NULL;
+    /* look_closer, then the five columns and the warned values */
+    PyObject *lists[7] = {NULL}, *result = NULL;
     /* A tuple holds the lines while Python code (the callbacks) runs: the list may change. */
     PyObject *lines = PyList_AsTuple(list);
-    if (lines == NULL || new_lists(lists, 6) < 0)
+    if (lines == NULL || new_lists(lists, 7) < 0)
         goto done;
     Py_ssize_t count = PyTuple_GET_SIZE(lines);
     for (Py_ssize_t i = 0; i < count; i++) {
@@ -1240,17 +1365,17 @@ static PyObject *Screener_screen(Screener *self, PyObject *list)
         if (r < 0 || (r == 0 && append_index(lists[0], i) < 0))
             goto done;
     }
-    result = PyTuple_Pack(6, lists[0], lists[1], lists[2], lists[3], lists[4], lists[5]);
+    result = PyTuple_Pack(7, lists[0], lists[1], lists[2], lists[3], lists[4], lists[5], lists[6]);
 done:
     Py_XDECREF(lines);
-    drop_lists(lists, 6);
+    drop_lists(lists, 7);
     self->busy = 0;
     return result;
 }
 
 PyDoc_STRVAR(screen_block_doc,
 "screen_block(block) -> (lines, look_closer, starts, ends, usernames, keys, emails,\n"
-"                        external_ids, ids)\n\n"
+"                        external_ids, ids, warned)\n\n"
 "The same for a block of whole lines (bytes, split at \\n; the last line may lack one), without\n"
 "a bytes object per line: `lines` is how many lines the block holds, `starts` and `ends` the\n"
 "offsets of each line to look closer at (the newline excluded).");
@@ -1263,10 +1388,11 @@ static PyObject *Screener_screen_block(Screener *self, PyObject *block)
     }
     if (enter(self) < 0)
         return NULL;
-    /* look_closer, starts, ends, then the five columns (`block` is immutable and ours) */
+    /* look_closer, starts, ends, then the five columns and the warned values (`block` is
+     * immutable and ours) */
     Py_INCREF(block);
-    PyObject *lists[8] = {NULL}, *result = NULL;
-    if (new_lists(lists, 8) < 0)
+    PyObject *lists[9] = {NULL}, *result = NULL;
+    if (new_lists(lists, 9) < 0)
         goto done;
     const char *data = PyBytes_AS_STRING(block), *p = data, *end = data + PyBytes_GET_SIZE(block);
     Py_ssize_t line = 0;
@@ -1282,11 +1408,11 @@ static PyObject *Screener_screen_block(Screener *self, PyObject *block)
         line++;
         p = newline != NULL ? newline + 1 : end;
     }
-    result = Py_BuildValue("(nOOOOOOOO)", line, lists[0], lists[1], lists[2], lists[3], lists[4],
-                           lists[5], lists[6], lists[7]);
+    result = Py_BuildValue("(nOOOOOOOOO)", line, lists[0], lists[1], lists[2], lists[3], lists[4],
+                           lists[5], lists[6], lists[7], lists[8]);
 done:
     Py_DECREF(block);
-    drop_lists(lists, 8);
+    drop_lists(lists, 9);
     self->busy = 0;
     return result;
 }
@@ -1475,7 +1601,7 @@ static PyMethodDef Screener_methods[] = {
 };
 
 PyDoc_STRVAR(Screener_doc,
-"Screener(safe_char, is_nfc, reserved, group_urn, complete_address)\n\n"
+"Screener(safe_char, is_nfc, reserved, group_urn, complete_address, pass_warned=False)\n\n"
 "The clean-user screen over raw JSON lines; see scimguard/profile/screen.py.");
 
 static PyTypeObject ScreenerType = {
@@ -1510,6 +1636,16 @@ static PyObject *names_of(const Name *names, int count)
     return out;
 }
 
+/* Every path a warned value may carry, for the test that holds them to the full walk's. */
+static PyObject *warned_paths(void)
+{
+    PyObject *out = PyFrozenSet_New(NULL);
+    for (int i = 0; out != NULL && i < K_COUNT * SUBS; i++)
+        if (PATHS[i] != NULL && PySet_Add(out, PATHS[i]) < 0)
+            Py_CLEAR(out);
+    return out;
+}
+
 static struct PyModuleDef screen_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "_screen",
@@ -1517,6 +1653,43 @@ static struct PyModuleDef screen_module = {
     .m_size = -1,
     .m_methods = module_methods,
 };
+
+/* One path string, interned: `a` alone, or a + sep + b. */
+static PyObject *path_of(const char *a, const char *sep, const char *b)
+{
+    PyObject *out = b == NULL ? PyUnicode_FromString(a) : PyUnicode_FromFormat("%s%s%s", a, sep, b);
+    if (out != NULL)
+        PyUnicode_InternInPlace(&out);
+    return out;
+}
+
+static int build_paths(void)
+{
+    const char *urn = TOP[K_ENTERPRISE].s;
+    for (int k = 0; k < K_COUNT; k++) {
+        const char *top = TOP[k].s;
+        if (k <= K_LAST_STRING || k == K_PROFILEURL) {
+            if ((PATHS[k * SUBS] = path_of(top, NULL, NULL)) == NULL)
+                return -1;
+            continue;
+        }
+        const Name *subs = k == K_NAME ? NAME_SUBS
+                           : k == K_ADDRESSES ? ADDRESS_SUBS
+                           : k == K_ENTERPRISE ? ENTERPRISE_SUBS
+                           : (k == K_EMAILS || k == K_PHONENUMBERS || k == K_ROLES) ? VALUE_TYPE_SUBS
+                                                                                     : NULL;
+        if (subs == NULL)
+            continue;
+        const char *sep = k == K_NAME || k == K_ENTERPRISE ? "." : "[0].";
+        for (int i = 0; subs[i].s != NULL; i++)
+            if ((PATHS[k * SUBS + 1 + i] = path_of(top, sep, subs[i].s)) == NULL)
+                return -1;
+    }
+    if ((PATHS[K_ENTERPRISE * SUBS + MANAGER_VALUE] = path_of(urn, ".", "manager.value")) == NULL ||
+        (PATHS[K_ENTERPRISE * SUBS + MANAGER_REF] = path_of(urn, ".", "manager.$ref")) == NULL)
+        return -1;
+    return 0;
+}
 
 PyMODINIT_FUNC PyInit__screen(void)
 {
@@ -1526,13 +1699,15 @@ PyMODINIT_FUNC PyInit__screen(void)
     build_index(&VALUE_TYPE_INDEX, VALUE_TYPE_SUBS);
     build_index(&ADDRESS_INDEX, ADDRESS_SUBS);
     build_index(&ENTERPRISE_INDEX, ENTERPRISE_SUBS);
+    if (build_paths() < 0)
+        return NULL;
     if (PyType_Ready(&ScreenerType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&screen_module);
     if (m == NULL)
         return NULL;
     PyObject *known = Py_BuildValue(
-        "{s:N,s:N,s:N,s:N,s:N,s:N,s:i,s:i,s:i}",
+        "{s:N,s:N,s:N,s:N,s:N,s:N,s:i,s:i,s:i,s:N}",
         "user_strings", names_of(TOP, K_LAST_STRING + 1),
         "top", names_of(TOP, K_COUNT),
         "name_subs", names_of(NAME_SUBS, -1),
@@ -1541,7 +1716,8 @@ PyMODINIT_FUNC PyInit__screen(void)
         "enterprise_subs", names_of(ENTERPRISE_SUBS, -1),
         "max_username", MAX_USERNAME,
         "max_external_id", MAX_EXTERNAL_ID,
-        "max_other", MAX_OTHER);
+        "max_other", MAX_OTHER,
+        "warned_paths", warned_paths());
     int added = known == NULL ? -1 : PyModule_AddObjectRef(m, "KNOWN", known);
     Py_XDECREF(known);
     if (added < 0) {

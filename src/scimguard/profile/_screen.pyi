@@ -15,12 +15,19 @@ class Screener:
         reserved: frozenset[str],
         group_urn: bytes,
         complete_address: bool,
+        pass_warned: bool = False,
     ) -> None: ...
     # profile.screen.Screened's fields
     def screen(
         self, lines: list[bytes], /
     ) -> tuple[
-        list[int], list[str], list[str], list[str | None], list[str | None], list[str | None]
+        list[int],
+        list[str],
+        list[str],
+        list[str | None],
+        list[str | None],
+        list[str | None],
+        list[tuple[int, tuple[tuple[str, str], ...]]],
     ]: ...
     # profile.screen.ScreenedBlock's fields
     def screen_block(
@@ -35,6 +42,7 @@ class Screener:
         list[str | None],
         list[str | None],
         list[str | None],
+        list[tuple[int, tuple[tuple[str, str], ...]]],
     ]: ...
     def plain_value(self, value: object, identifier: object, /) -> bool: ...
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from scimguard import text
 from scimguard.profile import schema
+from scimguard.profile.switches import DEFAULT_SWITCHES, Switches
 
 # Bytes a plain value may hold: printable ASCII without `<>;:%` (and the "\n" joining values).
 _PLAIN_BYTES = bytes(b for b in range(0x20, 0x7F) if b not in b"<>;:%") + b"\n"
@@ -117,8 +118,9 @@ _MAX_EXTERNAL_ID = schema.MAX_LENGTH["externalId"]
 _MAX_OTHER = schema.DEFAULT_MAX_LENGTH
 
 
-def is_plainly_valid_user(user: dict[str, Any], require_complete_address: bool = True) -> bool:
+def is_plainly_valid_user(user: dict[str, Any], switches: Switches = DEFAULT_SWITCHES) -> bool:
     """True only if the full check would find nothing in this user (False: "look closer")."""
+    require_complete_address = switches.require_complete_address
     parts: list[str] = []
     add = parts.append
     for key, value in user.items():
@@ -209,3 +211,121 @@ def is_plainly_valid_user(user: dict[str, Any], require_complete_address: bool =
         if len(joined) > _MAX_OTHER and max(map(len, parts)) > _MAX_OTHER:
             return False
     return True
+
+
+# --- the third answer of the screen: passed, with warned values ------------------------------
+
+Warned = tuple[tuple[str, str], ...]  # (path, value) of each value that is not plain, in order
+_ENTERPRISE_PATH = _ENTERPRISE + "."
+_MANAGER_PATHS = {"value": _ENTERPRISE + ".manager.value", "$ref": _ENTERPRISE + ".manager.$ref"}
+
+
+def _plain_one(value: str, uri: bool = False) -> bool:
+    """One value as the compiled screen judges it: no string rule says anything about it."""
+    if uri:
+        value = value.translate(_URI_NEUTRAL)
+    return 0 < len(value) <= _MAX_OTHER and "\n" not in value and plain(value)
+
+
+def warned_values(user: dict[str, Any], switches: Switches = DEFAULT_SWITCHES) -> Warned | None:
+    """None: "look closer"; else the (path, value) of each value of the user that is not plain.
+
+    A user passes when every rule that looks beyond one string value passes it (the shape
+    `is_plainly_valid_user` asks for, the required attributes, reserved-name, the address parts
+    present and not blank): then its findings are exactly those of `check_string` over these
+    values, in this order (what `ResourceChecker.check_values` returns). The paths are those
+    the full walk gives (resources.py). An empty userName, externalId or email is no key for
+    the duplicate tracker (`add_user_keys`), so such a user is looked at closer.
+    """
+    warned: list[tuple[str, str]] = []
+    note = warned.append
+    for key, value in user.items():
+        kind = type(value)
+        if key in _USER_STRINGS:
+            if kind is not str:
+                return None
+            if not _plain_one(value):
+                if not value and key in ("userName", "externalId"):
+                    return None
+                note((key, value))
+        elif key in _SKIPPED:
+            continue
+        elif key == "name":
+            if kind is not dict:
+                return None
+            for sub, item in value.items():
+                if sub not in _NAME_SUBS or type(item) is not str:
+                    return None
+                if not _plain_one(item):
+                    note((f"name.{sub}", item))
+        elif key in _MULTI_SUBS:
+            if kind is not list or len(value) != 1 or type(value[0]) is not dict:
+                return None
+            element = value[0]
+            allowed = _MULTI_SUBS[key]
+            for sub, item in element.items():
+                if sub == "primary":
+                    if item is not True and item is not False:
+                        return None
+                elif sub not in allowed or type(item) is not str:
+                    return None
+                elif not _plain_one(item):
+                    if key == "addresses" and sub in _ADDRESS_PARTS and not item.strip():
+                        return None  # a part that counts as missing (incomplete-address)
+                    if key == "emails" and sub == "value" and not item:
+                        return None
+                    note((f"{key}[0].{sub}", item))
+            if key == "emails":
+                if element.get("primary") is not True:
+                    return None
+            elif key == "addresses" and switches.require_complete_address:
+                present = sum(part in element for part in _ADDRESS_PARTS)
+                if present and present != len(_ADDRESS_PARTS):
+                    return None
+        elif key == "active":
+            if kind is not bool:
+                return None
+        elif key == _ENTERPRISE:
+            if kind is not dict:
+                return None
+            for sub, item in value.items():
+                if sub in _ENTERPRISE_STRINGS and type(item) is str:
+                    if not _plain_one(item):
+                        note((_ENTERPRISE_PATH + sub, item))
+                elif sub == "manager" and type(item) is dict:
+                    for manager_sub, manager_item in item.items():
+                        if type(manager_item) is not str or manager_sub not in _MANAGER_PATHS:
+                            return None
+                        if not _plain_one(manager_item, uri=manager_sub == "$ref"):
+                            note((_MANAGER_PATHS[manager_sub], manager_item))
+                else:
+                    return None
+        elif key == "profileUrl":
+            if kind is not str:
+                return None
+            if not _plain_one(value, uri=True):
+                note((key, value))
+        else:
+            return None
+    username = user.get("userName")
+    name = user.get("name")
+    if (
+        username is None
+        or "displayName" not in user
+        or name is None
+        or "givenName" not in name
+        or "familyName" not in name
+        or " " in username
+        or username.lower() in _RESERVED
+    ):
+        return None
+    warned_keys = {path for path, _value in warned}
+    if "userName" not in warned_keys and len(username) > _MAX_USERNAME:
+        return None
+    external_id = user.get("externalId")
+    if external_id is not None and (
+        " " in external_id
+        or ("externalId" not in warned_keys and len(external_id) > _MAX_EXTERNAL_ID)
+    ):
+        return None
+    return tuple(warned)

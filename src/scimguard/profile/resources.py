@@ -6,6 +6,7 @@ attribute is looked at exactly once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from scimguard.profile import schema
@@ -18,6 +19,9 @@ from scimguard.profile.values import check_string, clean, plainly_valid_string
 from scimguard.text import PLAIN_ASCII
 
 _IDENTIFIERS = schema.IDENTIFIERS
+# The string attributes the walk checks with required=True (their suggestion is never null).
+_REQUIRED_STRINGS = frozenset(schema.REQUIRED_USER)
+_MAX_KNOWN = 1 << 16  # (path, value) pairs whose findings check_values keeps
 _SHORTEST_MAX = min(schema.DEFAULT_MAX_LENGTH, *schema.MAX_LENGTH.values())
 
 
@@ -119,6 +123,9 @@ class ResourceChecker:
 
     def __init__(self, switches: Switches) -> None:
         self.switches = switches
+        # (path, value) -> its findings, for check_values: an export repeats its warned names,
+        # and this skips building check_string's key (which hashes the switches) every time
+        self._by_value: dict[tuple[str, str], tuple[Finding, ...]] = {}
 
     # --- strings ---------------------------------------------------------------------------
 
@@ -153,9 +160,28 @@ class ResourceChecker:
 
     def check_user(self, user: dict[str, Any]) -> list[Finding]:
         """Every single-record finding for a user; clean users leave through a fast path."""
-        if is_plainly_valid_user(user, self.switches.require_complete_address):
+        if is_plainly_valid_user(user, self.switches):
             return []
         return self.walk_user(user)
+
+    def check_values(self, values: Iterable[tuple[str, str]]) -> list[Finding]:
+        """The findings of a user the screen passed with warned values (screen.py): those of
+        each (path, value), as the full walk names and judges them (`_string`)."""
+        out: list[Finding] = []
+        known = self._by_value
+        for pair in values:
+            found = known.get(pair)
+            if found is None:
+                path, value = pair
+                name = path.rpartition(".")[2]  # "emails[0].value" -> "value"
+                judged: list[Finding] = []
+                self._string(path, value, judged, name=name, required=path in _REQUIRED_STRINGS)
+                found = tuple(judged)
+                if len(known) >= _MAX_KNOWN:
+                    known.clear()
+                known[pair] = found
+            out.extend(found)
+        return out
 
     def walk_user(self, user: dict[str, Any]) -> list[Finding]:
         """The full walk: the source of truth that the fast paths must agree with."""

@@ -5,6 +5,13 @@ duplicate rules compare, so `make_screen()` returns a function that takes a batc
 lines and answers, per line, "plainly valid user, here are its keys" or "look closer". The
 lines that need a closer look are parsed and checked in full by the caller.
 
+`pass_warned=True` (what `check` asks) adds a third answer: "valid user but for some of its
+values, here are its keys and those values (with their paths)". Every rule that looks beyond one
+value passed it, so its findings are those of the values alone (`Profile.check_values`, cached
+per value): the user is neither parsed nor walked. A value is judged whole, so a character whose
+verdict depends on its neighbour (a combining mark after U+3000) only makes its own value
+warned. `fix` and the parallel check keep the two answers.
+
 The compiled screen (`_screen.c`) answers without building a dict: that is what keeps `check`
 within a small factor of merely parsing its input (bench/RESULTS.md). When it could not be
 built (no C compiler at install time), `screen_lines` below does the same job in Python at the
@@ -23,6 +30,8 @@ from typing import Any, NamedTuple
 import orjson
 
 from scimguard.profile import fast, schema
+from scimguard.profile.fast import Warned
+from scimguard.profile.switches import DEFAULT_SWITCHES, Switches
 
 try:  # built by `pip install` (setuptools ext-modules in pyproject.toml)
     from scimguard.profile import _screen
@@ -38,7 +47,8 @@ class Screened(NamedTuple):
     The columns hold one entry per plainly valid line, in order: its userName, that lowered
     (the very same object when it is already lower-case), the primary email lowered (the very
     same object as the lowered userName when they are equal) or None, externalId or None, id
-    (when a string) or None.
+    (when a string) or None. `warned` (with `pass_warned`): (column, its warned values) for each
+    passed user that has some, `column` its position in the other columns.
     """
 
     look_closer: list[int]
@@ -47,6 +57,7 @@ class Screened(NamedTuple):
     emails: list[str | None]
     external_ids: list[str | None]
     ids: list[str | None]
+    warned: list[tuple[int, Warned]]
 
 
 class ScreenedBlock(NamedTuple):
@@ -62,6 +73,7 @@ class ScreenedBlock(NamedTuple):
     emails: list[str | None]
     external_ids: list[str | None]
     ids: list[str | None]
+    warned: list[tuple[int, Warned]]
 
 
 Screen = Callable[[list[bytes]], Screened]
@@ -72,20 +84,21 @@ BlockScreen = Callable[[bytes], ScreenedBlock]
 _is_nfc: Callable[[str], bool] = partial(unicodedata.is_normalized, "NFC")
 
 
-def _screener(require_complete_address: bool) -> _screen.Screener:
+def _screener(switches: Switches, pass_warned: bool = False) -> _screen.Screener:
     return _screen.Screener(
         fast._screen_verdict,
         _is_nfc,
         schema.RESERVED_NAMES,
         schema.GROUP_URN.encode(),
-        require_complete_address,
+        switches.require_complete_address,
+        pass_warned,
     )
 
 
 def make_value_judge() -> Callable[[str, bool], bool] | None:
     """`plain_value(value, identifier)` of the compiled screen (values.plainly_valid_string
     in C), or None when the extension was not built."""
-    return None if _screen is None else _screener(True).plain_value
+    return None if _screen is None else _screener(DEFAULT_SWITCHES).plain_value
 
 
 class Screens(NamedTuple):
@@ -95,10 +108,12 @@ class Screens(NamedTuple):
     block: BlockScreen  # a block of JSON lines
 
 
-def make_screens(require_complete_address: bool = True, *, compiled: bool = True) -> Screens:
+def make_screens(
+    switches: Switches = DEFAULT_SWITCHES, *, pass_warned: bool = False, compiled: bool = True
+) -> Screens:
     """The fastest screens available (`compiled=False`: the Python references, for tests)."""
     if compiled and _screen is not None:
-        screener = _screener(require_complete_address)
+        screener = _screener(switches, pass_warned)
 
         def lines(texts: list[bytes]) -> Screened:
             return Screened(*screener.screen(texts))
@@ -108,24 +123,28 @@ def make_screens(require_complete_address: bool = True, *, compiled: bool = True
 
         return Screens(lines, block)
     return Screens(
-        partial(screen_lines, require_complete_address=require_complete_address),
-        partial(screen_block, require_complete_address=require_complete_address),
+        partial(screen_lines, switches=switches, pass_warned=pass_warned),
+        partial(screen_block, switches=switches, pass_warned=pass_warned),
     )
 
 
-def make_screen(require_complete_address: bool = True, *, compiled: bool = True) -> Screen:
+def make_screen(
+    switches: Switches = DEFAULT_SWITCHES, *, pass_warned: bool = False, compiled: bool = True
+) -> Screen:
     """The screen of a list of JSON texts."""
-    return make_screens(require_complete_address, compiled=compiled).lines
+    return make_screens(switches, pass_warned=pass_warned, compiled=compiled).lines
 
 
 def make_block_screen(
-    require_complete_address: bool = True, *, compiled: bool = True
+    switches: Switches = DEFAULT_SWITCHES, *, pass_warned: bool = False, compiled: bool = True
 ) -> BlockScreen:
     """The screen of blocks of whole lines: what `check` reads a file by (no bytes per line)."""
-    return make_screens(require_complete_address, compiled=compiled).block
+    return make_screens(switches, pass_warned=pass_warned, compiled=compiled).block
 
 
-def screen_block(block: bytes, require_complete_address: bool = True) -> ScreenedBlock:
+def screen_block(
+    block: bytes, switches: Switches = DEFAULT_SWITCHES, *, pass_warned: bool = False
+) -> ScreenedBlock:
     """The reference for blocks: split at newlines, then `screen_lines`."""
     lines = block.split(b"\n") if block else []
     if lines and not lines[-1]:
@@ -135,7 +154,7 @@ def screen_block(block: bytes, require_complete_address: bool = True) -> Screene
     for line in lines:
         starts.append(offset)
         offset += len(line) + 1
-    found = screen_lines(lines, require_complete_address)
+    found = screen_lines(lines, switches, pass_warned=pass_warned)
     closer = found.look_closer
     return ScreenedBlock(
         len(lines),
@@ -146,9 +165,12 @@ def screen_block(block: bytes, require_complete_address: bool = True) -> Screene
     )
 
 
-def screen_lines(lines: list[bytes], require_complete_address: bool = True) -> Screened:
-    """The reference screen: parse each line, ask `fast.is_plainly_valid_user`, take the keys."""
-    out = Screened([], [], [], [], [], [])
+def screen_lines(
+    lines: list[bytes], switches: Switches = DEFAULT_SWITCHES, *, pass_warned: bool = False
+) -> Screened:
+    """The reference screen: parse each line, ask `fast.is_plainly_valid_user` (or
+    `fast.warned_values`), take the keys."""
+    out = Screened([], [], [], [], [], [], [])
     loads = orjson.loads
     for position, line in enumerate(lines):
         try:
@@ -156,11 +178,15 @@ def screen_lines(lines: list[bytes], require_complete_address: bool = True) -> S
         except orjson.JSONDecodeError:
             out.look_closer.append(position)
             continue
-        if (
-            type(user) is not dict
-            or _is_group(user)
-            or not fast.is_plainly_valid_user(user, require_complete_address)
-        ):
+        if type(user) is not dict or _is_group(user):
+            out.look_closer.append(position)
+            continue
+        warned: Warned | None = ()
+        if pass_warned:
+            warned = fast.warned_values(user, switches)
+        elif not fast.is_plainly_valid_user(user, switches):
+            warned = None
+        if warned is None:
             out.look_closer.append(position)
             continue
         username: str = user["userName"]
@@ -179,6 +205,8 @@ def screen_lines(lines: list[bytes], require_complete_address: bool = True) -> S
                 if email == key:
                     email = key
         user_id = user.get("id")
+        if warned:
+            out.warned.append((len(out.usernames), warned))
         out.usernames.append(username)
         out.keys.append(key)
         out.emails.append(email)

@@ -249,6 +249,7 @@ class RecordStream:
         for block in source.blocks(SCREEN_BLOCK):
             found = screen(block)
             column = start = 0
+            warned = _Warned(found.warned)
             for at, closer in enumerate([*found.look_closer, found.lines]):
                 if closer > start:
                     stop = column + closer - start
@@ -261,6 +262,8 @@ class RecordStream:
                         found.emails[column:stop],
                         found.external_ids[column:stop],
                         found.ids[column:stop],
+                        None,
+                        warned.take(column, stop),
                     )
                     index += stop - column
                     column = stop
@@ -295,6 +298,7 @@ class RecordStream:
             nonlocal index
             found = screen(texts)
             column = start = 0
+            warned = _Warned(found.warned)
             for closer in [*found.look_closer, len(texts)]:
                 if closer > start:
                     stop = column + closer - start
@@ -308,6 +312,7 @@ class RecordStream:
                         found.external_ids[column:stop],
                         found.ids[column:stop],
                         lines[start:closer],
+                        warned.take(column, stop),
                     )
                     index += stop - column
                     column = stop
@@ -453,6 +458,24 @@ class RecordStream:
         okta_id = obj.get("id")
         if isinstance(okta_id, str):
             locations.okta_ids[(name, line)] = okta_id
+
+
+class _Warned:
+    """The screen's warned users of a block, handed out run by run (offsets in the run)."""
+
+    def __init__(self, warned: list[tuple[int, tuple[tuple[str, str], ...]]]) -> None:
+        self._warned = warned
+        self._next = 0
+
+    def take(self, start: int, stop: int) -> list[tuple[int, tuple[tuple[str, str], ...]]]:
+        """Those of columns [start, stop), the columns of one run."""
+        warned, at = self._warned, self._next
+        taken = []
+        while at < len(warned) and warned[at][0] < stop:
+            taken.append((warned[at][0] - start, warned[at][1]))
+            at += 1
+        self._next = at
+        return taken
 
 
 def read_records(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, final
 
 from scimguard.profile import Kind, RecordRef
@@ -53,7 +53,9 @@ class ScreenedUsers:
     Only their keys are kept (for the duplicate rules): the columns of `profile.screen.Screened`
     for these users. The users are records `first_record`, `first_record + 1`, ... on lines
     `first_line`, `first_line + 1`, ... of `file` (JSON lines), or on `lines` when given (the
-    elements of a JSON array).
+    elements of a JSON array). `warned`: (offset in the run, ((path, value), ...)) of the users
+    the screen passed with warned values (`make_screens(pass_warned=True)`), whose findings
+    are those of these values alone (`Profile.check_values`).
     """
 
     file: str
@@ -65,6 +67,11 @@ class ScreenedUsers:
     external_ids: list[str | None]
     ids: list[str | None]
     lines: list[int] | None = None
+    warned: list[tuple[int, tuple[tuple[str, str], ...]]] = field(default_factory=list)
+
+    def line_of(self, offset: int) -> int:
+        """The line of the user at `offset` in the run."""
+        return self.first_line + offset if self.lines is None else self.lines[offset]
 
     def __len__(self) -> int:
         return len(self.usernames)
