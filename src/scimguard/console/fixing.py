@@ -20,7 +20,8 @@ from sqlalchemy import Engine, insert, select
 from scimguard.console.db import now
 from scimguard.console.tables import fixes
 from scimguard.fix.keys import identifiers
-from scimguard.profile import Finding, Profile, Severity, Switches
+from scimguard.profile import Finding, Profile, Severity
+from scimguard.sync.settings import RunSettings
 from scimguard.sync.tables import runs
 from scimguard.sync.tasks import Task
 
@@ -119,21 +120,14 @@ def touches_identifier(before: dict[str, Any], after: dict[str, Any], kind: str)
 
 def run_profile(engine: Engine, task: Task) -> Profile:
     """The profile the task's run checked with (its switches), as a retry will check again."""
-    options: dict[str, Any] = {}
+    raw = None
     if task.run_id is not None:
         with engine.connect() as conn:
             raw = conn.execute(select(runs.c.options).where(runs.c.id == task.run_id)).scalar()
-        try:
-            options = json.loads(raw or "{}")
-        except ValueError:
-            options = {}
-    return Profile(
-        Switches(
-            allow_legacy_characters=bool(options.get("allow_legacy_characters", False)),
-            require_complete_address=bool(options.get("require_complete_address", True)),
-            incomplete_address=options.get("incomplete_address", "block"),
-        )
-    )
+    try:
+        return Profile(RunSettings.from_json(raw).switches)
+    except (ValueError, TypeError):  # an unreadable record of the run: the defaults of one
+        return Profile(RunSettings.from_dict({}).switches)
 
 
 # --- the record of what was applied ------------------------------------------------------------

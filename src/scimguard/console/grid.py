@@ -145,13 +145,7 @@ def fixed_name(filename: str) -> str:
 
 
 def _profile(options: dict[str, Any]) -> Profile:
-    return Profile(
-        Switches(
-            allow_legacy_characters=bool(options.get("allow_legacy_characters")),
-            require_complete_address=bool(options.get("require_complete_address", True)),
-            incomplete_address="block" if options.get("incomplete_address") == "block" else "omit",
-        )
-    )
+    return Profile(Switches.from_dict(options))
 
 
 def fix_upload(

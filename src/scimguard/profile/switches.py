@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, fields
+from typing import Any, Literal
 
 IncompleteAddress = Literal["block", "omit"]
 INCOMPLETE_ADDRESS_CHOICES: tuple[IncompleteAddress, ...] = ("block", "omit")
@@ -23,6 +23,19 @@ class Switches:
     # the warning `address-omitted`, which keeps the value) serves everyone better than a
     # blocked one; `block` makes the record a task, as Okta's own connector does.
     incomplete_address: IncompleteAddress = "omit"
+
+    @classmethod
+    def from_dict(cls, stored: dict[str, Any]) -> Switches:
+        """The switches a stored dict holds (a run's options, an upload's, the emulator's
+        settings): fields it lacks keep their defaults, keys that are not switches are ignored,
+        and an unknown `incomplete_address` reads as the stricter `block`."""
+        known = {f.name: stored[f.name] for f in fields(cls) if f.name in stored}
+        for name in ("allow_legacy_characters", "require_complete_address"):
+            if name in known:
+                known[name] = bool(known[name])
+        if "incomplete_address" in known and known["incomplete_address"] != "omit":
+            known["incomplete_address"] = "block"
+        return cls(**known)
 
 
 DEFAULT_SWITCHES = Switches()

@@ -47,7 +47,7 @@ class Settings:
         dict, `fault_statuses` a list); the one place they come back from such a form."""
         values = dict(given)
         if isinstance(values.get("switches"), dict):
-            values["switches"] = Switches(**values["switches"])
+            values["switches"] = Switches.from_dict(values["switches"])
         if "fault_statuses" in values:
             values["fault_statuses"] = tuple(values["fault_statuses"])
         return cls(**values)

@@ -49,7 +49,7 @@ class RunSettings:
         default = cls()
         return cls(
             options=Options(**known(Options)),
-            switches=Switches(**known(Switches)),
+            switches=Switches.from_dict(stored),
             rate_writes=float(stored.get("rate_writes", default.rate_writes)),
             rate_reads=float(stored.get("rate_reads", default.rate_reads)),
         )
