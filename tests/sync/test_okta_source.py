@@ -85,3 +85,13 @@ def test_records_use_the_shared_okta_mapping(okta):
     assert first.resource["addresses"][0]["locality"] == "Porto"
     assert next(r for r in snap.users if r.external_id == "00u1").resource["active"] is False
     assert first.source["id"] == "00u0" and first.source["org"] == okta.url
+
+
+def test_a_broken_mapping_file_is_a_source_problem_not_a_crash(okta, tmp_path):
+    broken = tmp_path / "mapping.toml"
+    broken.write_text("[users\nname.familyName = \n")
+    snap = read_all([spec(okta, mapping=str(broken))])
+    assert not snap.complete and not snap.users and okta.requests == []  # nothing asked of Okta
+    assert (
+        snap.problems[0].startswith("Okta source: --mapping") and "mapping.toml" in snap.problems[0]
+    )

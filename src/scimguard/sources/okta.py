@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 import httpx
 
+from scimguard.errors import MappingError
 from scimguard.records import AttributeMapping
 from scimguard.records.okta import OktaConverter
 from scimguard.sources.base import ReadContext, SourceRead, Spec
@@ -157,12 +158,15 @@ def read_okta(spec: Spec, retry: RetryPolicy | None = None) -> SourceRead:
     policy = retry or RetryPolicy()
     if spec.get("backoff") is not None:
         policy = replace(policy, base=float(spec["backoff"]))
+    try:
+        conv = converter(spec)
+    except (MappingError, OSError) as exc:  # a source problem of this read, not a crash
+        raise SourceError(f"Okta source: --mapping {spec.get('mapping')}: {exc}") from exc
     client = OktaClient(spec["org"], token, retry=policy)
     users: dict[str, dict] = {}
     groups: list[tuple[dict, list[str]]] = []
     problems: list[str] = []
     base = {k: v for k, v in spec.items() if k in ("type", "org", "groups", "app", "mapping")}
-    conv = converter(spec)
     try:
         if spec.get("groups"):
             for name in spec["groups"]:
