@@ -272,7 +272,7 @@ def test_tasks_retry_and_dismiss_with_the_engine_on_postgresql(synced_pg):
 
 def test_a_line_break_in_a_message_is_layout_and_a_hidden_character_is_spelled_out():
     """As `tasks show` prints it (text.visible_lines): never `<U+000A>` for a line break."""
-    from scimguard.console.app import show_message
+    from scimguard.console.display import show_message
 
     html = str(show_message(f"The target said:\nJane{ZWSP} is refused"))
     assert html.startswith('The target said:<br>Jane<mark class="hc" title="ZERO WIDTH SPACE">')

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from scimguard.console.app import show
 from scimguard.console.db import open_engine
+from scimguard.console.display import show
 from scimguard.profile import Finding, Severity
 from scimguard.sync import tasks as T
 from scimguard.sync.recorder import Outcome, Recorder

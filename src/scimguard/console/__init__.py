@@ -9,5 +9,11 @@ Modules, one job each:
     inspector   one value, code point by code point, with the profile's verdict
     checking    the Check page: an uploaded export through `scimguard.check`
     limits      request bodies read under a cap counted on the bytes received
+    display     how templates show values (hidden characters, spaces, messages, times)
+    security    the headers every answer carries (CSP, no framing, no caching)
+    marks       which spaces a page marks, and messages repeated row after row
+    fixing      *Apply suggested fix*: the record of applied changes, the run's profile
+    fix_pages, fix_okta, fix_file   the review page, and writing a fix to Okta or to a file
+    grid, grid_pages                the Check page's grid of suggestions (fix's engine)
     app         the Starlette application: routes, guards, templates
 """

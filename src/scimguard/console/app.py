@@ -7,16 +7,13 @@ are plain functions run in the thread pool, since the database layer is synchron
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from jinja2 import Undefined
-from markupsafe import Markup, escape
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -27,13 +24,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from scimguard import text
 from scimguard.console import accounts, checking, grid, inspector, limits, queries
 from scimguard.console.db import cookie_secret, open_engine
+from scimguard.console.display import okta_head, rule_title, show, show_json, show_message, when
 from scimguard.console.fix_pages import FixPages
 from scimguard.console.fixing import applied_to
 from scimguard.console.grid_pages import GridPages
-from scimguard.console.marks import SPACE_MARK, same_message, spaces_to_mark
+from scimguard.console.marks import same_message
+from scimguard.console.security import SecurityHeaders
 from scimguard.console.sessions import (
     COOKIE,
     CSRF_FIELD,
@@ -72,72 +70,6 @@ class Ctx:
     def field(self, name: str, default: str = "") -> str:
         value = self.form.get(name) if self.form is not None else None
         return value if isinstance(value, str) else default
-
-
-# --- showing values ---------------------------------------------------------------------------
-
-
-def show(value: Any, *, keep_newlines: bool = False) -> Markup:
-    """A value as HTML with every hidden or unusual code point spelled out and marked.
-
-    `keep_newlines` is for pretty-printed JSON, whose line breaks are layout (JSON escapes
-    every control character inside its strings). Spaces HTML would collapse or drop (leading,
-    trailing, doubled) are marked too: `"  Tom"` must not read as `Tom`."""
-    if value is None:
-        return Markup('<span class="null">null</span>')
-    if isinstance(value, Undefined):
-        return Markup("")
-    if not isinstance(value, str):
-        value = json.dumps(value, ensure_ascii=False)
-    if not text.needs_look(value) and "  " not in value:
-        return escape(value)
-    out = []
-    blanks = set() if keep_newlines else spaces_to_mark(value)  # a <pre> keeps its spaces
-    for i, ch in enumerate(value):
-        if keep_newlines and ch == "\n":
-            out.append(Markup("\n"))
-        elif i in blanks:
-            out.append(SPACE_MARK)
-        elif text.is_hidden(ch) or ch in text.UNUSUAL_SPACES:
-            code = f"U+{ord(ch):04X}"
-            out.append(
-                Markup('<mark class="hc" title="{}">&lt;{}&gt;</mark>').format(
-                    text.char_name(ch), code
-                )
-            )
-        else:
-            out.append(escape(ch))
-    return Markup("").join(out)
-
-
-def show_message(value: Any) -> Markup:
-    """A message of several lines: a line break between lines is layout (`<br>`), as
-    `text.visible_lines` prints it in a terminal; every other hidden code point is spelled out."""
-    if not isinstance(value, str):
-        return show(value)
-    return Markup("<br>").join(show(line) for line in value.split("\n"))
-
-
-def show_json(value: Any) -> Markup:
-    if value is None:
-        return Markup('<span class="null">nothing</span>')
-    if isinstance(value, str):
-        return show(value)
-    return show(json.dumps(value, ensure_ascii=False, indent=2), keep_newlines=True)
-
-
-def okta_head(task: T.Task) -> str:
-    """The first line of the Okta-style message (the findings are shown beside it)."""
-    return T.okta_message(task).split("\n", 1)[0]
-
-
-def rule_title(code: str | None) -> str:
-    rule = BY_CODE.get(code or "")
-    return rule.title if rule else (code or "")
-
-
-def when(moment: Any) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
 # --- the application --------------------------------------------------------------------------
@@ -569,45 +501,6 @@ class Console:
         app = Starlette(routes=routes)
         app.add_middleware(SecurityHeaders)
         return app
-
-
-class SecurityHeaders:
-    """Headers every answer carries: no framing, no sniffing, scripts and styles from us only."""
-
-    HEADERS: ClassVar[list[tuple[bytes, bytes]]] = [
-        (
-            b"content-security-policy",
-            b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-        (b"x-content-type-options", b"nosniff"),
-        (b"x-frame-options", b"DENY"),
-        (b"referrer-policy", b"same-origin"),
-        (b"cache-control", b"no-store"),
-    ]
-
-    def __init__(self, app: Any) -> None:
-        self.inner = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.inner(scope, receive, send)
-            return
-        is_static = scope["path"].startswith("/static/")
-
-        async def send_with_headers(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                names = {name for name, _ in headers}
-                for name, value in self.HEADERS:
-                    if name == b"cache-control" and is_static:
-                        continue
-                    if name not in names:
-                        headers.append((name, value))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.inner(scope, receive, send_with_headers)
 
 
 def _too_large(limit: int) -> Response:
