@@ -62,6 +62,10 @@ def test_check_of_a_partial_read_says_so_and_fails(tenant, tmp_path):
     assert result.returncode == 1
     assert "source problem: Microsoft Graph failed on GET /v1.0/users after" in result.stderr
     assert "serviceNotAvailable" in result.stderr
+    report = json.loads(result.stdout)  # the JSON report lists it too, as a CI job reads it
+    (problem,) = report["input_errors"]
+    assert "serviceNotAvailable" in problem["message"] and problem["skipped"] is True
+    assert problem["source"] == "Entra ID tenant " + tenant.tenant
 
 
 def test_sync_provisions_the_tenant_and_files_the_defective_as_a_task(tenant, tmp_path):

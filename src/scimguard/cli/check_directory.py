@@ -18,7 +18,7 @@ import click
 
 from scimguard.profile import Kind
 from scimguard.records.location import Locations
-from scimguard.records.model import Record
+from scimguard.records.model import InputProblem, Record
 from scimguard.sources import ReadContext, SourceError, describe, read_spec
 
 
@@ -27,7 +27,7 @@ class DirectoryRead:
     """A directory's records with the attributes `check` asks of a record stream."""
 
     records: list[Record] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # source problems (partial reads)
+    problems: list[InputProblem] = field(default_factory=list)  # source problems (partial)
     files: list[str] = field(default_factory=list)
     locations: Locations = field(default_factory=Locations)
     encodings: dict[str, str] = field(default_factory=dict)
@@ -36,10 +36,19 @@ class DirectoryRead:
     def __iter__(self) -> Iterator[Record]:
         return iter(self.records)
 
+    @property
+    def problem_count(self) -> int:
+        return len(self.problems)
+
+    @property
+    def skipped(self) -> int:
+        """Records lost to a partial read: not known (the source says only that it stopped)."""
+        return 0
+
     def exit_code(self, code: int) -> int:
         """The check's exit status, the source problems said: a partial read is at least 1."""
         for problem in self.problems:
-            click.secho(f"source problem: {problem}", fg="yellow", err=True)
+            click.secho(f"source problem: {problem.message}", fg="yellow", err=True)
         if code == 2:
             names = ", ".join(self.files)
             click.echo(f"error: not a single record could be read from {names}", err=True)
@@ -57,9 +66,9 @@ def read_directories(specs: list[dict[str, Any]]) -> DirectoryRead:
         try:
             records, problems = read_spec(spec, context)
         except SourceError as exc:
-            out.problems.append(str(exc))
+            out.problems.append(InputProblem(name, None, str(exc)))
             continue
-        out.problems.extend(problems)
+        out.problems.extend(InputProblem(name, None, str(problem)) for problem in problems)
         for number, record in enumerate(records, 1):
             kind: Kind = "user" if record.kind == "user" else "group"
             out.records.append(Record(len(out.records) + 1, name, number, kind, record.resource))
