@@ -89,6 +89,8 @@ def test_okta_fix_sends_only_the_changed_attribute_and_the_task_goes_through(okt
         applied = re.search(r'<section class="card" id="applied">.*?</section>', html, re.S)
         assert applied and "admin" in applied.group(0) and "name.givenName" in applied.group(0)
         assert "&lt;U+200B&gt;" in applied.group(0)  # the before value, hidden character shown
+        assert html.count('id="applied"') == 1  # in the page, once; never in its <title>
+        assert re.search(rf"<title>Task {jane.id} · scimguard console</title>", html), html[:400]
     users = httpx.get(
         okta.target + "/Users", headers={"Authorization": f"Bearer {okta.token}"}
     ).json()["Resources"]
