@@ -16,6 +16,7 @@ import click
 
 from scimguard.profile.file import ProfileFileError, load_profile_file
 from scimguard.profile.switches import DEFAULT_SWITCHES, INCOMPLETE_ADDRESS_CHOICES
+from scimguard.rates import READS_PER_SECOND, WRITES_PER_SECOND
 from scimguard.records import FORMATS
 from scimguard.records.inputs import CHOSEN_ENCODING, encoding_name
 
@@ -219,3 +220,41 @@ def output_options(
             help="Same as --format json (kept for one release).",
         ),
     )
+
+
+# --- a SCIM target's token and pace (`sync`, `probe`) -------------------------------------------
+
+token_options = _compose(
+    click.option(
+        "--token-env",
+        default="SCIMGUARD_TARGET_TOKEN",
+        show_default=True,
+        metavar="VAR",
+        help="Environment variable holding the target's bearer token.",
+    ),
+    click.option(
+        "--token-file",
+        type=click.Path(dir_okay=False),
+        metavar="PATH",
+        help="File holding the target's bearer token (instead of --token-env).",
+    ),
+)
+
+rate_options = _compose(
+    click.option(
+        "--rate-writes",
+        default=WRITES_PER_SECOND,
+        show_default=True,
+        type=float,
+        help="Writes per second this run keeps to: a client's pace, not the quota a server "
+        f"enforces (`serve --quota-writes`; AWS's is {WRITES_PER_SECOND:g}).",
+    ),
+    click.option(
+        "--rate-reads",
+        default=READS_PER_SECOND,
+        show_default=True,
+        type=float,
+        help="Reads per second this run keeps to: a client's pace, not the quota a server "
+        f"enforces (`serve --quota-reads`; AWS's is {READS_PER_SECOND:g}).",
+    ),
+)

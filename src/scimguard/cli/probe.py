@@ -13,7 +13,7 @@ import click
 import orjson
 
 from scimguard.cli.databases import open_state, state_db_option
-from scimguard.cli.options import output_options, profile_options
+from scimguard.cli.options import output_options, profile_options, rate_options, token_options
 from scimguard.cli.sync import read_token
 from scimguard.probe import report
 from scimguard.probe.catalogue import CATALOGUE_VERSION, catalogue
@@ -51,14 +51,7 @@ def _check_prefix(ctx: click.Context, param: click.Parameter, value: str | None)
     metavar="URL",
     help="The SCIM base URL of a TEST tenant.",
 )
-@click.option(
-    "--token-env",
-    default="SCIMGUARD_TARGET_TOKEN",
-    show_default=True,
-    metavar="VAR",
-    help="Environment variable holding the target's bearer token.",
-)
-@click.option("--token-file", type=click.Path(dir_okay=False), help="A file holding the token.")
+@token_options
 @click.option(
     "--i-understand-this-writes",
     "consent",
@@ -82,12 +75,7 @@ def _check_prefix(ctx: click.Context, param: click.Parameter, value: str | None)
     metavar="FILE",
     help="Save the profile that agrees with this tenant (for --profile).",
 )
-@click.option(
-    "--rate-writes", default=25.0, show_default=True, help="Writes per second (AWS's quota)."
-)
-@click.option(
-    "--rate-reads", default=40.0, show_default=True, help="Reads per second (AWS's quota)."
-)
+@rate_options
 @state_db_option
 @profile_options
 @output_options("Report as text, or JSON for a CI job that should hear when AWS changes.")

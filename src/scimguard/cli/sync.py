@@ -12,10 +12,15 @@ import orjson
 
 from scimguard.cli.databases import open_state, state_db_option
 from scimguard.cli.directories import DIRECTORY_OPTIONS, directory_options, directory_specs
-from scimguard.cli.options import input_options, output_options, profile_options
+from scimguard.cli.options import (
+    input_options,
+    output_options,
+    profile_options,
+    rate_options,
+    token_options,
+)
 from scimguard.db import redact
 from scimguard.profile import Profile, Switches
-from scimguard.rates import READS_PER_SECOND, WRITES_PER_SECOND
 from scimguard.sync.report import MEANINGS
 from scimguard.unattended.duration import DURATION
 from scimguard.unattended.options import unattended_options
@@ -126,19 +131,7 @@ class _Progress:
     metavar="URL",
     help="The SCIM base URL, e.g. https://scim.us-east-1.amazonaws.com/<tenant>/scim/v2",
 )
-@click.option(
-    "--token-env",
-    default="SCIMGUARD_TARGET_TOKEN",
-    show_default=True,
-    metavar="VAR",
-    help="Environment variable holding the target's bearer token.",
-)
-@click.option(
-    "--token-file",
-    type=click.Path(dir_okay=False),
-    metavar="PATH",
-    help="File holding the target's bearer token (instead of --token-env).",
-)
+@token_options
 @state_db_option
 @click.option("--dry-run", is_flag=True, help="Print the plan; send no write.")
 @output_options("The run: text, or json (only the summary, one JSON document).")
@@ -164,22 +157,7 @@ class _Progress:
     is_flag=True,
     help="Take over users and groups made by hand in the target (sets externalId).",
 )
-@click.option(
-    "--rate-writes",
-    default=WRITES_PER_SECOND,
-    show_default=True,
-    type=float,
-    help="Writes per second this run keeps to: a client's pace, not the quota a server "
-    f"enforces (`serve --quota-writes`; AWS's is {WRITES_PER_SECOND:g}).",
-)
-@click.option(
-    "--rate-reads",
-    default=READS_PER_SECOND,
-    show_default=True,
-    type=float,
-    help="Reads per second this run keeps to: a client's pace, not the quota a server "
-    f"enforces (`serve --quota-reads`; AWS's is {READS_PER_SECOND:g}).",
-)
+@rate_options
 @click.option(
     "--concurrency",
     default=8,
