@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scimguard.sources import Snapshot, SourceRecord
-from scimguard.sync.diff import changed_attributes
+from scimguard.sync.diff import changed_attributes, compared_form
 from scimguard.sync.planner import Options, Owned, TargetState, build_plan, parse_max_removals
 
 
@@ -57,6 +57,32 @@ def test_changed_attributes_ignore_server_fields_and_spellings():
     actual["name"]["familyName"] = "X"
     actual["nickName"] = "n"
     assert changed_attributes(desired, actual, "user") == ["name.familyName", "nickName"]
+
+
+def test_the_quick_comparison_never_hides_a_change():
+    """The resync's short cut (equal JSON of the compared attributes) answers only "the
+    same"; a difference of type, or a value JSON cannot hold, goes to the full comparison."""
+    desired = person(1, emails=[{"value": "a@example.com", "primary": True}])
+    echoed = target_user(1, emails=[{"value": "a@example.com", "primary": True}])
+    assert compared_form(desired, "user") == compared_form(echoed, "user")
+    assert changed_attributes(desired, echoed, "user") == []
+    # `1` equals `True` in Python, but AWS does not read 1 as true: a change, not a shortcut
+    ones = target_user(1, active=1, emails=[{"value": "a@example.com", "primary": 1}])
+    assert compared_form(desired, "user") != compared_form(ones, "user")
+    assert changed_attributes(desired, ones, "user") == ["active", "emails"]
+    # keys in another order are the same resource
+    shuffled = dict(reversed(list(echoed.items())))
+    assert changed_attributes(desired, shuffled, "user") == []
+    # a number JSON cannot hold: no quick form, the full comparison still answers
+    huge = person(1, title=10**30)
+    assert compared_form(huge, "user") is None
+    assert changed_attributes(huge, target_user(1, title=10**30), "user") == []
+    assert changed_attributes(huge, target_user(1, title="x"), "user") == ["title"]
+    # a form given by the caller is the one compared
+    form = compared_form(desired, "user")
+    titled = {**echoed, "title": "x"}
+    assert changed_attributes(desired, titled, "user", form) == ["title"]
+    assert changed_attributes(titled, echoed, "user", form) == []
 
 
 def test_external_id_first_then_username_ignoring_case():

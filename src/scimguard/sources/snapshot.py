@@ -8,28 +8,33 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
 @dataclass
 class SourceRecord:
+    """One record of a source. Its identity (externalId, name, key) is read once, when first
+    asked: a plan asks for it a dozen times a record, and nothing changes a record's externalId
+    or name after it is read (the engine only leaves out parts of addresses, sync/omitted.py)."""
+
     kind: str  # user | group
     resource: dict[str, Any]  # the SCIM resource to send (members: names to resolve)
     source: dict[str, Any]  # the spec of the source it came from, plus where in it
     line: int | None = None
 
-    @property
+    @cached_property
     def external_id(self) -> str | None:
         value = self.resource.get("externalId")
         return value if isinstance(value, str) and value else None
 
-    @property
+    @cached_property
     def name(self) -> str:
         attr = "userName" if self.kind == "user" else "displayName"
         value = self.resource.get(attr)
         return value if isinstance(value, str) else ""
 
-    @property
+    @cached_property
     def key(self) -> str:
         """The record's identity across runs: externalId, else the lower-cased name."""
         return self.external_id or self.name.lower()

@@ -17,9 +17,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from scimguard.profile import BY_CODE, DuplicateTracker, Finding, Profile, RecordRef, Severity
+from scimguard.profile import BY_CODE, Finding, Profile, Severity
 from scimguard.sources.snapshot import Snapshot, SourceRecord
-from scimguard.sync.diff import changed_attributes, payload
+from scimguard.sync.diff import changed_attributes
+from scimguard.sync.source_side import SourceSide
 
 USERS, GROUPS = "/Users", "/Groups"
 MAX_MEMBERS_PER_PATCH = 100
@@ -203,48 +204,6 @@ class _Index:
                 self.by_name.setdefault(name, item)
 
 
-def blocked_findings(
-    profile: Profile, snapshot: Snapshot
-) -> tuple[dict[int, list[Finding]], dict[int, list[Finding]]]:
-    """Error findings per record (by position) for users and groups, duplicates included."""
-    tracker = DuplicateTracker()
-    user_findings: dict[int, list[Finding]] = {}
-    group_findings: dict[int, list[Finding]] = {}
-    refs: dict[int, tuple[str, int]] = {}
-    number = 0
-    for i, record in enumerate(snapshot.users):
-        number += 1
-        refs[number] = ("user", i)
-        errors = profile.errors(payload(record.resource, "user"), "user")
-        if errors:
-            user_findings[i] = errors
-        tracker.add_user(_ref(number, record, "user"), record.resource)
-    for i, record in enumerate(snapshot.groups):
-        number += 1
-        refs[number] = ("group", i)
-        errors = profile.errors({**record.resource, "members": None}, "group")
-        if errors:
-            group_findings[i] = errors
-        tracker.add_group(_ref(number, record, "group"), record.resource)
-    for ref, finding in tracker.finish():
-        if finding.severity is not Severity.ERROR:
-            continue
-        kind, index = refs[ref.record]
-        target = user_findings if kind == "user" else group_findings
-        target.setdefault(index, []).append(finding)
-    return user_findings, group_findings
-
-
-def _ref(number: int, record: SourceRecord, kind: str) -> RecordRef:
-    return RecordRef(
-        number,
-        str(record.source.get("path", record.source.get("type"))),
-        record.line or 0,
-        kind,
-        record.name,
-    )
-
-
 def target_finding(rule: str, attribute: str, value: Any, message: str) -> Finding:
     entry = BY_CODE[rule]
     return Finding(rule, Severity.ERROR, attribute, value, message, entry.fix)
@@ -258,12 +217,15 @@ class Planner:
         owned: list[Owned],
         options: Options,
         profile: Profile | None = None,
+        source_side: SourceSide | None = None,
     ) -> None:
         self.snapshot = snapshot
         self.target = target
         self.owned = owned
         self.options = options
         self.profile = profile or Profile()
+        # worked out while the target was read (sync/run.py), else when matching starts
+        self.source_side = source_side
         self.plan = Plan()
         self._wanted: dict[str, Wanted] | None = None
 
@@ -306,16 +268,17 @@ class Planner:
     # --- matching -----------------------------------------------------------------------------
 
     def _plan_kind(
-        self, kind: str, records: list[SourceRecord], errors: dict[int, list[Finding]]
+        self, kind: str, records: list[SourceRecord], side: SourceSide
     ) -> dict[str, str]:
         """Ops for one kind; returns record key -> target id for matched records."""
+        errors, bodies, forms = side.errors[kind], side.bodies[kind], side.forms[kind]
         name_attr = "userName" if kind == "user" else "displayName"
         index = _Index(self.target.users if kind == "user" else self.target.groups, name_attr)
         by_id, pending = self._owned_index(kind)
         matched: dict[str, str] = {}
         used: set[str] = set()
         for i, record in enumerate(records):
-            body = payload(record.resource, kind)
+            body = bodies[i]
             item = None
             if record.external_id:
                 item = index.by_ext.get(record.external_id)
@@ -330,12 +293,12 @@ class Planner:
                 owned = self._is_owned(kind, item, record, by_id, pending)
                 if owned:
                     matched[record.key] = item["id"]
-                    op.changes = changed_attributes(body, item, kind)
+                    op.changes = changed_attributes(body, item, kind, forms[i])
                     op.action = "update" if op.changes else "unchanged"
                 elif self.options.adopt_manual and not item.get("externalId"):
                     matched[record.key] = item["id"]
                     op.action = "adopt"
-                    op.changes = changed_attributes(body, item, kind)
+                    op.changes = changed_attributes(body, item, kind, forms[i])
                 else:
                     op.action = "blocked"
                     ext = item.get("externalId")
@@ -485,9 +448,9 @@ class Planner:
 
     def match(self) -> Plan:
         """Users and groups; `matched_groups` then says whose members must be read."""
-        user_errors, group_errors = blocked_findings(self.profile, self.snapshot)
-        self.matched_users = self._plan_kind("user", self.snapshot.users, user_errors)
-        self.matched_groups = self._plan_kind("group", self.snapshot.groups, group_errors)
+        side = (self.source_side or SourceSide(self.snapshot, self.profile)).complete()
+        self.matched_users = self._plan_kind("user", self.snapshot.users, side)
+        self.matched_groups = self._plan_kind("group", self.snapshot.groups, side)
         return self.plan
 
     def plan_members(self, members: dict[str, set[str]]) -> Plan:
