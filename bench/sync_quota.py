@@ -40,10 +40,10 @@ from sqlalchemy import Engine
 
 from scimguard.profile import Profile, Switches
 from scimguard.sources import file_spec, read_all
-from scimguard.sync.client import RetryPolicy
+from scimguard.sync.client import RetryPolicy, ScimClient
 from scimguard.sync.db import open_engine
 from scimguard.sync.planner import Options
-from scimguard.sync.run import SyncConfig, run_sync
+from scimguard.sync.run import SyncConfig, read_target, run_sync
 from scimguard.sync.tasks import task_counts
 
 WRITES, READS = 250.0, 400.0
@@ -202,6 +202,22 @@ def resync(
     return counts, reads, wall, started
 
 
+async def _pages_alone(cfg: SyncConfig) -> tuple[float, int]:
+    """The floor of a resync's wall time: the target's user and group pages read by the same
+    client at the same pace, nothing planned (cursor pages come one after another)."""
+    async with ScimClient(
+        cfg.target_url,
+        cfg.token,
+        rate_writes=cfg.rate_writes,
+        rate_reads=cfg.rate_reads,
+        concurrency=cfg.concurrency,
+        retry=cfg.retry,
+    ) as client:
+        started = time.monotonic()
+        await read_target(client)
+        return time.monotonic() - started, client.counts["reads"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=5000)
@@ -270,6 +286,11 @@ def main() -> None:
         ]
         import asyncio
 
+        alone, alone_reads = asyncio.run(_pages_alone(cfg))
+        print(
+            f"the target's pages alone (read at the same pace, nothing planned): wall "
+            f"{alone:.2f}s for {alone_reads} reads, ratio {alone / (alone_reads / READS):.3f}"
+        )
         base_tenant = json.loads(
             subprocess.run(
                 [exe, "tenant", "create", "--emulator-db", emu_db, "--json"],

@@ -220,21 +220,34 @@ class ScimClient:
             if not reply.ok or not _is_list(reply.data):
                 raise TargetReadFailed(reply)
             resources = reply.data.get("Resources") or []
+            cursor = reply.data.get("nextCursor")
+            if cursor:
+                # The next page is asked for before this one is handed over: a cursor page
+                # cannot be asked for before the one before it, so what the caller does with
+                # these items is the only thing that can overlap the next round trip.
+                following = asyncio.ensure_future(
+                    self.get(
+                        f"{resource}?cursor={quote(cursor, safe='')}&count={PAGE_SIZE}"
+                        f"{query_filter}"
+                    )
+                )
+                try:
+                    for item in resources:
+                        yield item
+                    reply = await following
+                finally:
+                    _abandon(following)
+                continue
             for item in resources:
                 yield item
-            cursor = reply.data.get("nextCursor")
-            if not cursor:
-                total = reply.data.get("totalResults")
-                if reply is first and isinstance(total, int) and total > len(resources):
-                    # The endpoint ignored `cursor` (an older AWS): page by index instead.
-                    async for item in self._list_by_index(
-                        resource, query_filter, start=len(resources) + 1
-                    ):
-                        yield item
-                return
-            reply = await self.get(
-                f"{resource}?cursor={quote(cursor, safe='')}&count={PAGE_SIZE}{query_filter}"
-            )
+            total = reply.data.get("totalResults")
+            if reply is first and isinstance(total, int) and total > len(resources):
+                # The endpoint ignored `cursor` (an older AWS): page by index instead.
+                async for item in self._list_by_index(
+                    resource, query_filter, start=len(resources) + 1
+                ):
+                    yield item
+            return
 
     async def _list_by_index(
         self, resource: str, query_filter: str, start: int = 1
@@ -281,6 +294,15 @@ class ScimClient:
 
     async def delete(self, resource: str, rid: str) -> Reply:
         return await self.call("DELETE", f"{resource}/{rid}")
+
+
+def _abandon(task: asyncio.Future[Any]) -> None:
+    """A page asked for ahead that its reader stopped waiting for: cancel it, or take its
+    exception (a 401 after the reader stopped) so that it is not reported as never retrieved."""
+    if not task.done():
+        task.cancel()
+    elif not task.cancelled():
+        task.exception()
 
 
 def _is_list(data: Any) -> bool:

@@ -89,16 +89,19 @@ def changed_attributes(
     actual: dict[str, Any],
     kind: str,
     desired_form: bytes | None = None,
+    actual_form: bytes | None = None,
 ) -> list[str]:
     """Dotted paths of the attributes that differ (sub-attributes for objects).
 
     First the usual answer of a resync, without normalising either side (a fifth of the
     cost): the target holds every compared attribute exactly as we would send it. Equal JSON
     (types included: `1` is not `true`) normalises equally, so this never hides a change.
-    `desired_form` is `compared_form(desired, kind)` when the caller has it already."""
+    The forms are `compared_form` of each side, when the caller has them already."""
     wanted = desired_form if desired_form is not None else compared_form(desired, kind)
-    if wanted is not None and wanted == compared_form(actual, kind):
-        return []
+    if wanted is not None:
+        held = actual_form if actual_form is not None else compared_form(actual, kind)
+        if wanted == held:
+            return []
     want = normalise(desired, kind)
     have = normalise(actual, kind)
     if kind == "group":

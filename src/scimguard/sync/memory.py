@@ -95,12 +95,12 @@ def stamp(plan: Plan) -> None:
     a resync of 20,000 users would hash 20,000 requests nobody compares). Records sharing a
     key (two rows with one userName and no externalId) share one task, so their digest is that
     of all of them together."""
+    stamped = {(op.kind, op.key) for op in plan.ops if op.action != "unchanged"}
     shared: dict[tuple[str, str], list[Op]] = {}
     for op in plan.ops:
-        shared.setdefault((op.kind, op.key), []).append(op)
+        if (op.kind, op.key) in stamped:
+            shared.setdefault((op.kind, op.key), []).append(op)
     for ops in shared.values():
-        if all(op.action == "unchanged" for op in ops):
-            continue
         for op in ops:
             op.digest = op_digest(op)
         if len(ops) > 1:

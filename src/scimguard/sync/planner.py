@@ -13,7 +13,6 @@ still failing waits in its task, and joins its groups when it goes through.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +20,7 @@ from scimguard.profile import BY_CODE, Finding, Profile, Severity
 from scimguard.sources.snapshot import Snapshot, SourceRecord
 from scimguard.sync.diff import changed_attributes
 from scimguard.sync.source_side import SourceSide
+from scimguard.sync.target_index import TargetIndex, lowered
 
 USERS, GROUPS = "/Users", "/Groups"
 MAX_MEMBERS_PER_PATCH = 100
@@ -43,6 +43,13 @@ class TargetState:
     users: list[dict[str, Any]]
     groups: list[dict[str, Any]]
     members: dict[str, set[str]] = field(default_factory=dict)  # group id -> user ids
+    # built while the target is read (run.read_target), else on first use
+    indexes: dict[str, TargetIndex] = field(default_factory=dict)
+
+    def index(self, kind: str) -> TargetIndex:
+        if kind not in self.indexes:
+            self.indexes[kind] = TargetIndex(kind, self.users if kind == "user" else self.groups)
+        return self.indexes[kind]
 
 
 @dataclass
@@ -180,30 +187,6 @@ def parse_max_removals(text: str, total: int) -> int:
     return int(text)
 
 
-def _ci(value: Any) -> str | None:
-    return value.lower() if isinstance(value, str) and value else None
-
-
-class _Index:
-    """Target resources by id, externalId and lower-cased name."""
-
-    def __init__(self, items: Iterable[dict[str, Any]], name_attr: str) -> None:
-        self.by_id: dict[str, dict] = {}
-        self.by_ext: dict[str, dict] = {}
-        self.by_name: dict[str, dict] = {}
-        for item in items:
-            rid = item.get("id")
-            if not isinstance(rid, str):
-                continue
-            self.by_id[rid] = item
-            ext = item.get("externalId")
-            if isinstance(ext, str) and ext:
-                self.by_ext.setdefault(ext, item)
-            name = _ci(item.get(name_attr))
-            if name:
-                self.by_name.setdefault(name, item)
-
-
 def target_finding(rule: str, attribute: str, value: Any, message: str) -> Finding:
     entry = BY_CODE[rule]
     return Finding(rule, Severity.ERROR, attribute, value, message, entry.fix)
@@ -251,13 +234,13 @@ class Planner:
         ext = item.get("externalId")
         if record.external_id and ext == record.external_id:
             self.plan.claims.append(
-                Owned(kind, record.key, item["id"], ext, _ci(record.name), "active")
+                Owned(kind, record.key, item["id"], ext, lowered(record.name), "active")
             )
             return True
         name_attr = "userName" if kind == "user" else "displayName"
         for row in pending:  # a create we intended (maybe sent) before a crash
             same_ext = row.external_id and row.external_id == ext
-            same_name = row.name_lower and row.name_lower == _ci(item.get(name_attr))
+            same_name = row.name_lower and row.name_lower == lowered(item.get(name_attr))
             if (same_ext or (same_name and not ext)) and row.record_key == record.key:
                 self.plan.claims.append(
                     Owned(kind, record.key, item["id"], ext, row.name_lower, "active")
@@ -271,9 +254,9 @@ class Planner:
         self, kind: str, records: list[SourceRecord], side: SourceSide
     ) -> dict[str, str]:
         """Ops for one kind; returns record key -> target id for matched records."""
-        errors, bodies, forms = side.errors[kind], side.bodies[kind], side.forms[kind]
+        bodies, forms = side.bodies[kind], side.forms[kind]
         name_attr = "userName" if kind == "user" else "displayName"
-        index = _Index(self.target.users if kind == "user" else self.target.groups, name_attr)
+        index = self.target.index(kind)
         by_id, pending = self._owned_index(kind)
         matched: dict[str, str] = {}
         used: set[str] = set()
@@ -283,22 +266,22 @@ class Planner:
             if record.external_id:
                 item = index.by_ext.get(record.external_id)
             if item is None:
-                item = index.by_name.get(_ci(record.name) or "\0")
+                item = index.by_name.get(lowered(record.name) or "\0")
             if item is not None and item["id"] in used:
                 item = None if index.by_ext.get(record.external_id or "\0") is not item else item
             op = Op(kind, "create", record.key, record.display, record=record, body=body)
             if item is not None:
-                used.add(item["id"])
-                op.target_id = item["id"]
+                rid = item["id"]
+                used.add(rid)
+                op.target_id = rid
                 owned = self._is_owned(kind, item, record, by_id, pending)
-                if owned:
-                    matched[record.key] = item["id"]
-                    op.changes = changed_attributes(body, item, kind, forms[i])
-                    op.action = "update" if op.changes else "unchanged"
-                elif self.options.adopt_manual and not item.get("externalId"):
-                    matched[record.key] = item["id"]
-                    op.action = "adopt"
-                    op.changes = changed_attributes(body, item, kind, forms[i])
+                adopt = not owned and self.options.adopt_manual and not item.get("externalId")
+                if owned or adopt:
+                    matched[record.key] = rid
+                    op.changes = changed_attributes(
+                        body, item, kind, forms[i], index.forms.get(rid)
+                    )
+                    op.action = "adopt" if adopt else "update" if op.changes else "unchanged"
                 else:
                     op.action = "blocked"
                     ext = item.get("externalId")
@@ -314,15 +297,15 @@ class Planner:
                         )
                     ]
                     op.rule = "manually-sourced"
-            if i in errors and op.action in ("create", "update", "adopt"):
+            if op.action in ("create", "update", "adopt") and (errors := side.errors(kind, i)):
                 op.action = "blocked"
-                op.findings = errors[i]
-                op.rule = errors[i][0].rule
+                op.findings = errors
+                op.rule = errors[0].rule
             self.plan.ops.append(op)
         self._plan_removals(kind, index, by_id, used)
         return matched
 
-    def _plan_removals(self, kind: str, index: _Index, by_id: dict, used: set[str]) -> None:
+    def _plan_removals(self, kind: str, index: TargetIndex, by_id: dict, used: set[str]) -> None:
         name_attr = "userName" if kind == "user" else "displayName"
         removals: list[Op] = []
         for target_id, row in by_id.items():
@@ -376,12 +359,12 @@ class Planner:
         return self._wanted
 
     def _wanted_members(self, users: dict[str, str], groups: dict[str, str]) -> dict[str, Wanted]:
-        by_ext = {r.external_id: r for r in self.snapshot.users if r.external_id}
-        by_name = {_ci(r.name): r for r in self.snapshot.users if r.name}
+        side = (self.source_side or SourceSide(self.snapshot, self.profile)).complete()
+        by_ext, by_name = side.users_by_ext, side.users_by_name
         # A source user joins groups when it exists in the target or is created in this run;
         # one blocked or still failing waits in its task.
         created = {o.key for o in self.plan.ops if o.kind == "user" and o.action == "create"}
-        target_users = _Index(self.target.users, "userName")
+        target_users = self.target.index("user")
         group_ops = {o.key: o for o in self.plan.ops if o.kind == "group"}
         out: dict[str, Wanted] = {}
         for record in self.snapshot.groups:
@@ -403,7 +386,7 @@ class Planner:
                     if user.key not in users and user.key not in created:
                         # Not ours to add now; a member already (a manual user) stays one.
                         item = target_users.by_ext.get(user.external_id or "\0")
-                        item = item or target_users.by_name.get(_ci(user.name) or "\0")
+                        item = item or target_users.by_name.get(lowered(user.name) or "\0")
                         if item is not None:
                             wanted_ids[item["id"]] = user.display
                         continue
@@ -435,12 +418,9 @@ class Planner:
             if not self.snapshot.complete:
                 remove = []
             if add or remove:
-                names = {
-                    u["id"]: u.get("userName", u["id"])
-                    for u in self.target.users
-                    if u["id"] in actual
-                }
-                added, removed = [want.keys[k] for k in add], [names.get(r, r) for r in remove]
+                by_id = self.target.index("user").by_id  # not a walk of every user per group
+                removed = [by_id[r].get("userName", r) if r in by_id else r for r in remove]
+                added = [want.keys[k] for k in add]
                 record = want.record
                 self.plan.members.append(
                     MemberOp(record.key, record.display, group_id, add, remove, added, removed)

@@ -44,6 +44,7 @@ from scimguard.sync.settings import RunSettings
 from scimguard.sync.source_side import SourceSide
 from scimguard.sync.source_state import EngineSourceState
 from scimguard.sync.tables import resources, runs
+from scimguard.sync.target_index import TargetIndex
 from scimguard.sync.tasks import dismiss_gone
 
 
@@ -99,12 +100,24 @@ class RunResult:
 
 
 async def read_target(client: ScimClient) -> TargetState:
-    users, groups = await asyncio.gather(_collect(client, "/Users"), _collect(client, "/Groups"))
-    return TargetState(users=users, groups=groups)
+    """Every user and group of the target, indexed for the planner page by page (while the
+    next page is on its way, sync/target_index.py)."""
+    users, groups = TargetIndex("user"), TargetIndex("group")
+    listed = await asyncio.gather(
+        _collect(client, "/Users", into=users), _collect(client, "/Groups", into=groups)
+    )
+    return TargetState(*listed, indexes={"user": users, "group": groups})
 
 
-async def _collect(client: ScimClient, resource: str, flt: str | None = None) -> list[dict]:
-    return [item async for item in client.list_all(resource, flt)]
+async def _collect(
+    client: ScimClient, resource: str, flt: str | None = None, into: TargetIndex | None = None
+) -> list[dict]:
+    items = []
+    async for item in client.list_all(resource, flt):
+        items.append(item)
+        if into is not None:
+            into.add(item)
+    return items
 
 
 async def read_memberships(client: ScimClient, group_ids: list[str]) -> dict[str, set[str]]:

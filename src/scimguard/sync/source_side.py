@@ -1,7 +1,10 @@
 """What a plan needs of the source alone, worked out while the target is being read.
 
-The profile's errors of each record (duplicates across records included), the body each
-record would send, and that body's `diff.compared_form`. None of it needs the target, so
+The body each record would send, that body's `diff.compared_form`, and the duplicates across
+records (every record takes part: a new user may clash with an unchanged one). The profile's
+own verdict on a record is asked only of a record that is to be written (`errors`): a resync's
+unchanged records are sent nowhere, whatever the profile would say. None of it needs the
+target, so
 `run.plan_and_read` works it out a slice at a time between the target's pages: a resync waits
 for the target's cursor pages one after another (a cursor page cannot be asked for before the
 one before it has come back), and the engine would otherwise sit idle through them.
@@ -20,14 +23,18 @@ SLICE = 200  # records between two looks at the target's pages: well under a mil
 
 
 class SourceSide:
-    """Per kind, by the record's position in the snapshot: errors, bodies, compared forms."""
+    """Per kind, by the record's position in the snapshot: bodies, compared forms, errors."""
 
     def __init__(self, snapshot: Snapshot, profile: Profile) -> None:
         self.snapshot = snapshot
         self.profile = profile
-        self.errors: dict[str, dict[int, list[Finding]]] = {"user": {}, "group": {}}
         self.bodies: dict[str, list[dict[str, Any]]] = {"user": [], "group": []}
         self.forms: dict[str, list[bytes | None]] = {"user": [], "group": []}
+        self.duplicates: dict[tuple[str, int], list[Finding]] = {}
+        # the source's users by externalId and by lower-cased userName (the last one wins),
+        # which resolve the members of the source's groups
+        self.users_by_ext: dict[str, SourceRecord] = {}
+        self.users_by_name: dict[str, SourceRecord] = {}
         self.done = False
 
     def steps(self, size: int = SLICE) -> Iterator[None]:
@@ -36,7 +43,7 @@ class SourceSide:
         refs: dict[int, tuple[str, int]] = {}
         number = 0
         for kind, records in (("user", self.snapshot.users), ("group", self.snapshot.groups)):
-            errors, bodies, forms = self.errors[kind], self.bodies[kind], self.forms[kind]
+            bodies, forms = self.bodies[kind], self.forms[kind]
             add = tracker.add_user if kind == "user" else tracker.add_group
             for i, record in enumerate(records):
                 number += 1
@@ -44,17 +51,17 @@ class SourceSide:
                 body = payload(record.resource, kind)
                 bodies.append(body)
                 forms.append(compared_form(body, kind))
-                judged = body if kind == "user" else {**record.resource, "members": None}
-                found = self.profile.errors(judged, kind)
-                if found:
-                    errors[i] = found
                 add(_ref(number, record, kind), record.resource)
                 if number % size == 0:
                     yield
+        users = self.snapshot.users
+        self.users_by_ext = {r.external_id: r for r in users if r.external_id}
+        yield
+        self.users_by_name = {r.name.lower(): r for r in users if r.name}
+        yield
         for ref, finding in tracker.finish():
             if finding.severity is Severity.ERROR:
-                kind, index = refs[ref.record]
-                self.errors[kind].setdefault(index, []).append(finding)
+                self.duplicates.setdefault(refs[ref.record], []).append(finding)
         self.done = True
 
     def complete(self) -> SourceSide:
@@ -63,6 +70,15 @@ class SourceSide:
             for _ in self.steps():
                 pass
         return self
+
+    def errors(self, kind: str, index: int) -> list[Finding]:
+        """The error findings that block the record at `index`: the profile's, then its
+        duplicates'."""
+        if kind == "user":
+            judged = self.bodies[kind][index]
+        else:
+            judged = {**self.snapshot.groups[index].resource, "members": None}
+        return self.profile.errors(judged, kind) + self.duplicates.get((kind, index), [])
 
 
 def _ref(number: int, record: SourceRecord, kind: str) -> RecordRef:
