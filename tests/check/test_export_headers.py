@@ -225,6 +225,15 @@ def test_export_header_columns_and_okta_ids_in_locations(tmp_path):
     [finding] = report["findings"]
     assert finding["attribute"].startswith("phoneNumbers")
     assert finding["location"] == f"{okta}:2 (primaryPhone, mobilePhone), Okta user 00uABC"
+    # a group of the same export is named as a group, not as a user
+    groups = tmp_path / "okta-groups.json"
+    groups.write_text(
+        json.dumps([{"id": "00gXYZ", "type": "OKTA_GROUP", "profile": {"name": "Ops\u200b"}}]),
+        encoding="utf-8",
+    )
+    report = json.loads(run_check_cli(str(groups), "--format", "json").stdout)
+    [finding] = report["findings"]
+    assert finding["location"].endswith(", Okta group 00gXYZ"), finding["location"]
 
 
 def test_json_input_location_is_file_and_line(tmp_path):

@@ -70,7 +70,7 @@ from scimguard.records.mapping import (
     FieldMapper,
 )
 from scimguard.records.model import InputProblem, Record, ScreenedUsers
-from scimguard.records.okta import OktaConverter, is_okta_object
+from scimguard.records.okta import OktaConverter, is_okta_group, is_okta_object
 
 if TYPE_CHECKING:
     from scimguard.profile.screen import BlockScreen, Screen, Screens
@@ -451,13 +451,16 @@ class RecordStream:
                 yield line, obj
 
     def _locate_okta(self, name: str, line: int, obj: dict[str, Any]) -> None:
-        """An Okta object's findings name its profile attribute and its Okta user id."""
+        """An Okta object's findings name its profile attribute and its Okta id (of a user or
+        of a group)."""
         locations = self.locations
         if name not in locations.sources:
             locations.sources[name] = self._okta.sources()
         okta_id = obj.get("id")
         if isinstance(okta_id, str):
             locations.okta_ids[(name, line)] = okta_id
+            if is_okta_group(obj):
+                locations.okta_groups.add((name, line))
 
 
 class _Warned:

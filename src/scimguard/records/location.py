@@ -23,6 +23,7 @@ class Locations:
 
     sources: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     okta_ids: dict[tuple[str, int], str] = field(default_factory=dict)
+    okta_groups: set[tuple[str, int]] = field(default_factory=set)  # of okta_ids, the groups
     aliases: dict[str, str] = field(default_factory=dict)  # name shown -> name read
     _found: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
@@ -62,8 +63,9 @@ class Locations:
 
     def where(self, file: str, line: int, columns: tuple[str, ...] = ()) -> str:
         """The location of `columns` (known already: the fields `fix` edited) at file:line."""
-        okta_id = self.okta_ids.get((self.aliases.get(file, file), line))
-        return describe(f"{file}:{line}", columns, okta_id)
+        key = (self.aliases.get(file, file), line)
+        kind = "group" if key in self.okta_groups else "user"
+        return describe(f"{file}:{line}", columns, self.okta_ids.get(key), kind)
 
 
 def describe(

@@ -25,6 +25,11 @@ def is_okta_object(obj: dict[str, Any]) -> bool:
     )
 
 
+def is_okta_group(obj: dict[str, Any]) -> bool:
+    """An Okta group object (its `type`), rather than a user."""
+    return isinstance(obj.get("type"), str) and obj["type"] in _GROUP_TYPES
+
+
 class OktaConverter:
     def __init__(
         self, mapping: AttributeMapping | None = None, empty_cells: EmptyCells = "absent"
@@ -44,7 +49,7 @@ class OktaConverter:
     def convert(self, obj: dict[str, Any]) -> dict[str, Any]:
         profile = obj["profile"]
         okta_id = obj.get("id")
-        if isinstance(obj.get("type"), str) and obj["type"] in _GROUP_TYPES:
+        if is_okta_group(obj):
             group: dict[str, Any] = {"schemas": [GROUP_URN], "displayName": profile.get("name")}
             if okta_id is not None:
                 group["externalId"] = okta_id
