@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from scimguard.profile import BY_CODE, Finding, Profile, Severity
+from scimguard.profile import BY_CODE, Finding, Kind, Profile, Severity
 from scimguard.sources.snapshot import Snapshot, SourceRecord
 from scimguard.sync.diff import changed_attributes
 from scimguard.sync.source_side import SourceSide
@@ -251,7 +251,7 @@ class Planner:
     # --- matching -----------------------------------------------------------------------------
 
     def _plan_kind(
-        self, kind: str, records: list[SourceRecord], side: SourceSide
+        self, kind: Kind, records: list[SourceRecord], side: SourceSide
     ) -> dict[str, str]:
         """Ops for one kind; returns record key -> target id for matched records."""
         bodies, forms = side.bodies[kind], side.forms[kind]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from scimguard.profile import DuplicateTracker, Finding, Profile, RecordRef, Severity
+from scimguard.profile import DuplicateTracker, Finding, Kind, Profile, RecordRef, Severity
 from scimguard.sources.snapshot import Snapshot, SourceRecord
 from scimguard.sync.diff import compared_form, payload
 
@@ -42,7 +42,11 @@ class SourceSide:
         tracker = DuplicateTracker()
         refs: dict[int, tuple[str, int]] = {}
         number = 0
-        for kind, records in (("user", self.snapshot.users), ("group", self.snapshot.groups)):
+        kinds: tuple[tuple[Kind, list[SourceRecord]], ...] = (
+            ("user", self.snapshot.users),
+            ("group", self.snapshot.groups),
+        )
+        for kind, records in kinds:
             bodies, forms = self.bodies[kind], self.forms[kind]
             add = tracker.add_user if kind == "user" else tracker.add_group
             for i, record in enumerate(records):
@@ -71,7 +75,7 @@ class SourceSide:
                 pass
         return self
 
-    def errors(self, kind: str, index: int) -> list[Finding]:
+    def errors(self, kind: Kind, index: int) -> list[Finding]:
         """The error findings that block the record at `index`: the profile's, then its
         duplicates'."""
         if kind == "user":
