@@ -14,7 +14,8 @@ from scimguard.cli.options import input_options, output_options, profile_options
 from scimguard.errors import InputError
 from scimguard.fix import FixResult, Proposal, run_fix
 from scimguard.fix.diff import unified
-from scimguard.fix.engine import Action, Validate, shown
+from scimguard.fix.fixer import Action, Validate
+from scimguard.fix.results import shown
 from scimguard.fix.undo import (
     change_log,
     load_undo,

@@ -4,12 +4,24 @@
     result = run_fix("users.csv", Profile(), rules={"hidden-character"})
     result.output_bytes, result.changes, result.leftovers
 
-The engine (engine.py) decides which suggestions are safe: review.py cuts a suggested string
-down to the edits the selected findings ask for, keys.py holds the keys no two records may
-share and the identifiers fix leaves alone by default. locate.py finds each record the readers
-produced in the input's bytes; editors.py edits it and writes it back in the input's own
-format; undo.py writes the change log and the undo file and restores a fixed file; diff.py
-prints the dry run's unified diff with the hidden characters of changed lines spelled out.
+Modules, one job each:
+    run          `run_fix`: one input file read, located, fixed record by record, spliced
+                 into a copy, and its leftovers found
+    fixer        `Fixer`: one record's loop (select, review, try, re-check, keep or refuse),
+                 `Proposal` and the `decide` hook a person answers through
+    results      what a run hands back: `Change`, `Leftover`, `FixResult`, `shown`
+    suggestion   `apply_suggestion`: a resource with one attribute set or left out
+    review       cuts a suggested string down to the edits the selected findings ask for
+    keys         the keys no two records may share, and the identifiers fix leaves alone by
+                 default
+    locate       finds each record the readers produced in the input's bytes, with its editor
+    editors      `Editor`: how a change to the SCIM resource becomes a change to the input's
+                 fields (SCIM JSON directly; flat fields through the readers' mapping)
+    csv_editor   a CSV row edited and written back in the file's own dialect
+    okta_editor  an Okta export object edited through its profile attributes
+    json_style   JSON written in the style of the text it replaces
+    undo         writes the change log and the undo file, and restores a fixed file
+    diff         the dry run's unified diff, hidden characters of changed lines spelled out
 
 Safe by default: errors only (`warnings=True` for warnings), no identifier changed
 (`identifiers=True`), no character the profile accepts removed, NFC never applied where it
@@ -20,15 +32,10 @@ from __future__ import annotations
 
 from scimguard.errors import FixInputError, UndoError
 from scimguard.fix.editors import Unwritable
-from scimguard.fix.engine import (
-    Change,
-    Fixer,
-    FixResult,
-    Leftover,
-    Proposal,
-    apply_suggestion,
-    run_fix,
-)
+from scimguard.fix.fixer import Fixer, Proposal
+from scimguard.fix.results import Change, FixResult, Leftover
+from scimguard.fix.run import run_fix
+from scimguard.fix.suggestion import apply_suggestion
 from scimguard.fix.undo import change_log, undo, undo_document
 
 __all__ = [

@@ -25,14 +25,9 @@ from typing import Any
 import orjson
 
 from scimguard.errors import FixInputError
-from scimguard.fix.editors import (
-    CsvEditor,
-    CsvLayout,
-    Editor,
-    OktaEditor,
-    ScimEditor,
-    is_okta,
-)
+from scimguard.fix.csv_editor import CsvEditor, CsvLayout
+from scimguard.fix.editors import Editor, ScimEditor
+from scimguard.fix.okta_editor import OktaEditor, is_okta
 from scimguard.records import AttributeMapping, EmptyCells, Record
 from scimguard.records.inputs import BOM_UTF8, BOM_UTF16, detect_format
 from scimguard.records.okta import OktaConverter

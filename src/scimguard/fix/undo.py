@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from scimguard.errors import UndoError
-from scimguard.fix.engine import Change, FixResult, Leftover, shown
+from scimguard.fix.results import Change, FixResult, Leftover, shown
 from scimguard.records.location import NO_LOCATIONS, Locations
 from scimguard.spreadsheet import spreadsheet_safe
 
