@@ -125,9 +125,9 @@ def test_without_the_extension_check_writes_the_same_report(tmp_path):
         blocker = "import sys; sys.modules['scimguard.profile._screen'] = None; "
         code = (
             (blocker if block_extension else "")
-            + "from scimguard.profile import screen, duplicates, resources; "
+            + "from scimguard.profile import screen, duplicates, plain_values; "
             + "assert (screen._screen is None) == (duplicates._feed is None) "
-            + f"== (resources._judge is None) == {block_extension}; "
+            + f"== (plain_values._judge is None) == {block_extension}; "
             + "from scimguard.cli import main; main()"
         )
         done = subprocess.run(

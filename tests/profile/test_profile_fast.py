@@ -85,17 +85,17 @@ def test_fast_path_takes_the_common_clean_user():
     st.booleans(),
 )
 def test_a_plainly_valid_string_draws_no_finding(value, identifier, legacy):
-    from scimguard.profile import resources
+    from scimguard.profile import plain_values
     from scimguard.profile.values import check_string, plainly_valid_string
 
     name = "userName" if identifier else "title"
     expected = plainly_valid_string(value, identifier=identifier)
-    assert resources._plain_value(value, name) == expected  # compiled, when it was built
-    judge, resources._judge = resources._judge, None
+    assert plain_values.plain_value(value, name) == expected  # compiled, when it was built
+    judge, plain_values._judge = plain_values._judge, None
     try:
-        assert resources._plain_value(value, name) == expected  # the Python fallback
+        assert plain_values.plain_value(value, name) == expected  # the Python fallback
     finally:
-        resources._judge = judge
+        plain_values._judge = judge
     if plainly_valid_string(value, identifier=identifier):
         found = []
         check_string(

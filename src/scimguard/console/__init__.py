@@ -15,5 +15,10 @@ Modules, one job each:
     fixing      *Apply suggested fix*: the record of applied changes, the run's profile
     fix_pages, fix_okta, fix_file   the review page, and writing a fix to Okta or to a file
     grid, grid_pages                the Check page's grid of suggestions (fix's engine)
-    app         the Starlette application: routes, guards, templates
+    pages       what the page modules share with the app: `Ctx`, `Handler`, `Host`
+    signin_pages    sign-in and sign-out, the pages outside the session guard
+    task_pages      the dashboard, the task list (Retry Selected, Dismiss), one task
+    resource_pages  the users and groups the engine provisioned
+    check_pages     the Check page (upload, CSV download) and the inspector
+    app         the Starlette application: routes, the session guard, CSRF, templates
 """

@@ -2,13 +2,15 @@
 
 A chunked upload declares no length, and a declared length can lie: Starlette's form parser
 spools files of any size to disk. Here the ASGI receive channel itself counts the body bytes
-and stops the read as soon as the cap is passed, so nothing past it is parsed or stored.
+and stops the read as soon as the cap is passed, so nothing past it is parsed or stored; the
+console answers `too_large` (413) then.
 """
 
 from __future__ import annotations
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import Message
 
 MAX_UPLOAD = 50 * 1024 * 1024  # the Check page's export file
@@ -54,3 +56,9 @@ async def read_form(
 
 def size_text(limit: int) -> str:
     return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+
+
+def too_large(limit: int) -> Response:
+    return PlainTextResponse(
+        f"That upload is too large: the limit is {size_text(limit)}.", status_code=413
+    )

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from scimguard.profile.booleans import as_bool
 from scimguard.profile.catalogue import BY_CODE, RULES, Rule
 from scimguard.profile.duplicates import DuplicateTracker, RecordRef, primary_email
 from scimguard.profile.findings import NO_SUGGESTION, Finding, Severity
-from scimguard.profile.resources import ResourceChecker, as_bool
+from scimguard.profile.resources import ResourceChecker
 from scimguard.profile.schema import ENTERPRISE_URN, GROUP_URN, USER_URN
 from scimguard.profile.switches import DEFAULT_SWITCHES, Switches
 

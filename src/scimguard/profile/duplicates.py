@@ -13,10 +13,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from scimguard.profile.attribute_findings import nested_group_finding
+from scimguard.profile.booleans import as_bool
 from scimguard.profile.catalogue import E, W
 from scimguard.profile.findings import Finding
 from scimguard.profile.lookalikes import Field, LookAlikes, confusable_finding, look_alike
-from scimguard.profile.resources import as_bool, nested_group_finding
 
 try:  # the compiled loop of add_screened, when the extension was built (profile/screen.py)
     from scimguard.profile._screen import feed as _feed

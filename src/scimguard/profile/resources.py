@@ -1,7 +1,9 @@
 """Rules on one whole resource: required attributes, types, lists, addresses, unknown names.
 
 Walks a user or group once, calling `values.check_string` for every string it meets, so each
-attribute is looked at exactly once.
+attribute is looked at exactly once. A group's half of the walk is in groups.py; the findings on
+an attribute as a whole are worded in attribute_findings.py; `plain_values.plain_value` lets the
+walk pass a plain value without building its path.
 """
 
 from __future__ import annotations
@@ -10,92 +12,19 @@ from collections.abc import Iterable
 from typing import Any
 
 from scimguard.profile import schema
+from scimguard.profile.attribute_findings import invalid_type, reserved, unknown, unsupported
+from scimguard.profile.booleans import as_bool
 from scimguard.profile.catalogue import E, W
 from scimguard.profile.fast import is_plainly_valid_user
 from scimguard.profile.findings import NO_SUGGESTION, Finding
-from scimguard.profile.screen import make_value_judge
+from scimguard.profile.groups import GroupChecker
+from scimguard.profile.plain_values import plain_value
 from scimguard.profile.switches import Switches
-from scimguard.profile.values import check_string, clean, plainly_valid_string
-from scimguard.text import PLAIN_ASCII
+from scimguard.profile.values import check_string, clean
 
-_IDENTIFIERS = schema.IDENTIFIERS
 # The string attributes the walk checks with required=True (their suggestion is never null).
 _REQUIRED_STRINGS = frozenset(schema.REQUIRED_USER)
 _MAX_KNOWN = 1 << 16  # (path, value) pairs whose findings check_values keeps
-_SHORTEST_MAX = min(schema.DEFAULT_MAX_LENGTH, *schema.MAX_LENGTH.values())
-
-
-def _plain_value(value: Any, name: str) -> bool:
-    """A string the string rules pass: `plainly_valid_string`, with plain ASCII inlined.
-
-    The walk asks this of every value before building its path: most values of a record that
-    did not pass as a whole are still plain.
-    """
-    if type(value) is not str:
-        return False
-    if _judge is not None:
-        return _judge(value, name in _IDENTIFIERS)
-    if (
-        0 < len(value) <= _SHORTEST_MAX
-        and value.isascii()
-        and value[0] != " "
-        and value[-1] != " "
-        and not value.encode().translate(None, PLAIN_ASCII)
-    ):
-        return name not in _IDENTIFIERS or " " not in value
-    return plainly_valid_string(value, identifier=name in _IDENTIFIERS)
-
-
-_judge = make_value_judge()  # the same judgement, compiled (profile/_screen.c)
-_BOOL_STRINGS = {"true": True, "false": False}
-
-
-def _type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a true/false value"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "a list"
-    return "a string" if isinstance(value, str) else "a value"
-
-
-def _invalid_type(path: str, value: Any, expected: str, suggestion: Any = NO_SUGGESTION) -> Finding:
-    return Finding(
-        "invalid-type",
-        E,
-        path,
-        value,
-        f"{path} is {_type_name(value)}, but AWS expects {expected}.",
-        f"Send {path} as {expected}.",
-        suggestion,
-    )
-
-
-def _unsupported(path: str, value: Any, why: str) -> Finding:
-    return Finding(
-        "unsupported-attribute",
-        E,
-        path,
-        value,
-        f"{path} is not supported by AWS IAM Identity Center ({why}).",
-        f"Stop sending {path}: remove it from the attribute mapping.",
-        None,
-    )
-
-
-def _unknown(path: str, value: Any) -> Finding:
-    return Finding(
-        "unknown-attribute",
-        W,
-        path,
-        value,
-        f"{path} is not an attribute of the AWS IAM Identity Center user schema (names are "
-        "case-sensitive).",
-        f"Check the spelling of {path}, or stop mapping it.",
-    )
 
 
 def _no_part(value: Any) -> bool:
@@ -109,15 +38,6 @@ def _bool_or(value: Any) -> Any:
     return NO_SUGGESTION if meant is None else meant
 
 
-def as_bool(value: Any) -> bool | None:
-    """AWS reads `true`/`false` and the strings "true"/"false" in any case; else None."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        return _BOOL_STRINGS.get(value.lower())
-    return None
-
-
 class ResourceChecker:
     """Checks single users and groups against the profile's switches."""
 
@@ -126,13 +46,14 @@ class ResourceChecker:
         # (path, value) -> its findings, for check_values: an export repeats its warned names,
         # and this skips building check_string's key (which hashes the switches) every time
         self._by_value: dict[tuple[str, str], tuple[Finding, ...]] = {}
+        self.check_group = GroupChecker(self._string).check_group  # groups.py
 
     # --- strings ---------------------------------------------------------------------------
 
     def _string(
         self, path: str, value: Any, out: list[Finding], *, name: str, required: bool = False
     ) -> None:
-        if _plain_value(value, name):
+        if plain_value(value, name):
             return
         if value is None:
             return
@@ -142,7 +63,7 @@ class ResourceChecker:
                 if isinstance(value, (int, float)) and not isinstance(value, bool)
                 else NO_SUGGESTION
             )
-            out.append(_invalid_type(path, value, "a string", suggestion))
+            out.append(invalid_type(path, value, "a string", suggestion))
             return
         check_string(
             path,
@@ -191,7 +112,7 @@ class ResourceChecker:
             if key in schema.SKIPPED:
                 continue
             if key in schema.USER_STRINGS:
-                if not _plain_value(value, key):
+                if not plain_value(value, key):
                     required = key in ("userName", "displayName")
                     self._string(key, value, out, name=key, required=required)
             elif key == "name":
@@ -200,7 +121,7 @@ class ResourceChecker:
                 self._multi(key, value, out)
             elif key == "active":
                 if value is not None and as_bool(value) is None:
-                    out.append(_invalid_type(key, value, 'true or false (or "true"/"false")'))
+                    out.append(invalid_type(key, value, 'true or false (or "true"/"false")'))
             elif key == "profileUrl":
                 self._string(key, value, out, name=key)
             elif key == schema.ENTERPRISE_URN:
@@ -211,36 +132,36 @@ class ResourceChecker:
                     if key == "groups"
                     else "AWS does not store it"
                 )
-                out.append(_unsupported(key, value, why))
+                out.append(unsupported(key, value, why))
             else:
-                out.append(_unknown(key, value))
+                out.append(unknown(key, value))
         self._required_user(user, name_obj, out)
-        _reserved("userName", user.get("userName"), out)
+        reserved("userName", user.get("userName"), out)
         return out
 
     def _name(self, value: Any, out: list[Finding]) -> dict[str, Any] | None:
         if value is None:
             return None
         if not isinstance(value, dict):
-            out.append(_invalid_type("name", value, "an object with givenName and familyName"))
+            out.append(invalid_type("name", value, "an object with givenName and familyName"))
             return None
         for sub, subvalue in value.items():
             if sub in schema.NAME_SUBS:
-                if not _plain_value(subvalue, sub):
+                if not plain_value(subvalue, sub):
                     required = sub in ("givenName", "familyName")
                     self._string(f"name.{sub}", subvalue, out, name=sub, required=required)
             else:
-                out.append(_unknown(f"name.{sub}", subvalue))
+                out.append(unknown(f"name.{sub}", subvalue))
         return value
 
     def _multi(self, key: str, value: Any, out: list[Finding]) -> None:
         if value is None:
             return
         if isinstance(value, dict):
-            out.append(_invalid_type(key, value, "a list of objects", [value]))
+            out.append(invalid_type(key, value, "a list of objects", [value]))
             return
         if not isinstance(value, list):
-            out.append(_invalid_type(key, value, "a list of objects"))
+            out.append(invalid_type(key, value, "a list of objects"))
             return
         if not value:
             out.append(
@@ -274,23 +195,23 @@ class ResourceChecker:
         for index, element in enumerate(value):
             path = f"{key}[{index}]"
             if not isinstance(element, dict):
-                out.append(_invalid_type(path, element, "an object"))
+                out.append(invalid_type(path, element, "an object"))
                 continue
             for sub, subvalue in element.items():
-                if sub in allowed and sub != "primary" and _plain_value(subvalue, sub):
+                if sub in allowed and sub != "primary" and plain_value(subvalue, sub):
                     continue  # the common case: no path to build
                 subpath = f"{path}.{sub}"
                 if sub == "primary":
                     if subvalue is not None and not isinstance(subvalue, bool):
                         out.append(
-                            _invalid_type(subpath, subvalue, "true or false", _bool_or(subvalue))
+                            invalid_type(subpath, subvalue, "true or false", _bool_or(subvalue))
                         )
                 elif sub == "display":
-                    out.append(_unsupported(subpath, subvalue, "the display sub-attribute"))
+                    out.append(unsupported(subpath, subvalue, "the display sub-attribute"))
                 elif sub in allowed:
                     self._string(subpath, subvalue, out, name=sub)
                 else:
-                    out.append(_unknown(subpath, subvalue))
+                    out.append(unknown(subpath, subvalue))
             primary = element.get("primary")
             if key == "emails" and primary is not True and not isinstance(primary, str):
                 out.append(
@@ -343,10 +264,10 @@ class ResourceChecker:
             return
         urn = schema.ENTERPRISE_URN
         if not isinstance(value, dict):
-            out.append(_invalid_type(urn, value, "an object"))
+            out.append(invalid_type(urn, value, "an object"))
             return
         for sub, subvalue in value.items():
-            if sub in schema.ENTERPRISE_STRINGS and _plain_value(subvalue, sub):
+            if sub in schema.ENTERPRISE_STRINGS and plain_value(subvalue, sub):
                 continue
             path = f"{urn}.{sub}"
             if sub in schema.ENTERPRISE_STRINGS:
@@ -354,22 +275,22 @@ class ResourceChecker:
             elif sub == "manager":
                 self._manager(path, subvalue, out)
             else:
-                out.append(_unknown(path, subvalue))
+                out.append(unknown(path, subvalue))
 
     def _manager(self, path: str, value: Any, out: list[Finding]) -> None:
         if value is None:
             return
         if not isinstance(value, dict):
-            out.append(_invalid_type(path, value, "an object with a value"))
+            out.append(invalid_type(path, value, "an object with a value"))
             return
         for sub, subvalue in value.items():
             subpath = f"{path}.{sub}"
             if sub in schema.MANAGER_SUBS:  # value, and $ref (a URI)
                 self._string(subpath, subvalue, out, name=sub)
             elif sub == "displayName":
-                out.append(_unsupported(subpath, subvalue, "manager.displayName"))
+                out.append(unsupported(subpath, subvalue, "manager.displayName"))
             else:
-                out.append(_unknown(subpath, subvalue))
+                out.append(unknown(subpath, subvalue))
 
     def _required_user(
         self, user: dict[str, Any], name_obj: dict[str, Any] | None, out: list[Finding]
@@ -416,97 +337,6 @@ class ResourceChecker:
         probe: list[Finding] = []
         self._string(path, candidate, probe, name=path, required=True)
         return NO_SUGGESTION if probe else candidate
-
-    # --- groups ----------------------------------------------------------------------------
-
-    def check_group(self, group: dict[str, Any]) -> list[Finding]:
-        out: list[Finding] = []
-        for key, value in group.items():
-            if key in schema.SKIPPED:
-                continue
-            if key in ("displayName", "externalId"):
-                self._string(key, value, out, name=key, required=key == "displayName")
-            elif key == "members":
-                self._members(value, out)
-            else:
-                out.append(
-                    _unsupported(key, value, "groups hold only displayName, externalId, members")
-                )
-        _reserved("displayName", group.get("displayName"), out)
-        if group.get("displayName") is None:
-            out.append(
-                Finding(
-                    "missing-required",
-                    E,
-                    "displayName",
-                    None,
-                    "The group has no name (displayName); AWS needs one for every group.",
-                    "Give the group a display name.",
-                )
-            )
-        return out
-
-    def _members(self, value: Any, out: list[Finding]) -> None:
-        if value is None:
-            return
-        if not isinstance(value, list):
-            out.append(_invalid_type("members", value, "a list of objects"))
-            return
-        if len(value) > schema.MAX_MEMBERS:
-            out.append(
-                Finding(
-                    "too-many-members",
-                    E,
-                    "members",
-                    len(value),
-                    f"The group has {len(value)} members; AWS refuses a create or PATCH with "
-                    f"more than {schema.MAX_MEMBERS} member changes in one request.",
-                    f"Create the group with at most {schema.MAX_MEMBERS} members, then add the "
-                    f"rest in PATCH requests of at most {schema.MAX_MEMBERS} (scimguard sync "
-                    "does this).",
-                )
-            )
-        for index, member in enumerate(value):
-            path = f"members[{index}]"
-            if not isinstance(member, dict):
-                out.append(_invalid_type(path, member, "an object with a value"))
-                continue
-            for sub, subvalue in member.items():
-                if sub in ("value", "type", "$ref"):
-                    self._string(f"{path}.{sub}", subvalue, out, name=sub)
-                elif sub == "display":
-                    out.append(_unsupported(f"{path}.{sub}", subvalue, "the display sub-attribute"))
-                else:
-                    out.append(_unknown(f"{path}.{sub}", subvalue))
-            if isinstance(member.get("type"), str) and member["type"].lower() == "group":
-                out.append(nested_group_finding(path, member.get("value")))
-
-
-def _reserved(path: str, value: Any, out: list[Finding]) -> None:
-    """reserved-name: the Identity Store keeps `Administrator` and `AWSAdministrators`."""
-    if isinstance(value, str) and value.lower() in schema.RESERVED_NAMES:
-        out.append(
-            Finding(
-                "reserved-name",
-                W,
-                path,
-                value,
-                f"{path} is {value!r}, a name AWS IAM Identity Center reserves; creating it may "
-                "fail or collide with the built-in one.",
-                f"Choose another {path}.",
-            )
-        )
-
-
-def nested_group_finding(path: str, value: Any) -> Finding:
-    return Finding(
-        "nested-group",
-        E,
-        f"{path}.value",
-        value,
-        f"The member {value!r} is a group; AWS IAM Identity Center groups contain users only.",
-        "Remove the group from the members and add its users instead.",
-    )
 
 
 _REQUIRED_LABEL = {

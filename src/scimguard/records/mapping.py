@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from scimguard.errors import MappingError, PathError
-from scimguard.profile.resources import as_bool
+from scimguard.profile.booleans import as_bool
 from scimguard.profile.schema import ENTERPRISE_URN
 from scimguard.records import headers
 from scimguard.records.paths import Segment, compact, parse_path, set_path
