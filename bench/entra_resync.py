@@ -40,7 +40,9 @@ from scimguard.sync.run import SyncConfig, run_sync
 from scimguard.sync.source_state import EngineSourceState
 from sync_quota import READS, WRITES, free_port, start_emulator
 
-# the fake tenant and its directory are the tests' (one definition of Graph's behaviour)
+# the fake tenant and its directory are the tests' (one definition of Graph's behaviour); its
+# HTTP plumbing is tests/fake_api.py
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "sources"))
 from entra_helpers import fill  # type: ignore[import-not-found]  # tests/sources, on sys.path
 from fake_graph import FakeGraph  # type: ignore[import-not-found]
