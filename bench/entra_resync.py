@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _emulator import start_emulator, stop
+from scimguard.server.testing import free_port
 from scimguard.sources import ReadContext, read_all
 from scimguard.sources.base import NoState, SourceState
 from scimguard.sync.client import RetryPolicy
@@ -38,9 +40,11 @@ from scimguard.sync.db import open_engine
 from scimguard.sync.planner import Options
 from scimguard.sync.run import SyncConfig, run_sync
 from scimguard.sync.source_state import EngineSourceState
-from sync_quota import READS, WRITES, free_port, start_emulator
+from sync_quota import READS, WRITES
 
-# the fake tenant and its directory are the tests' (one definition of Graph's behaviour)
+# the fake tenant and its directory are the tests' (one definition of Graph's behaviour); its
+# HTTP plumbing is tests/fake_api.py
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "sources"))
 from entra_helpers import fill  # type: ignore[import-not-found]  # tests/sources, on sys.path
 from fake_graph import FakeGraph  # type: ignore[import-not-found]
@@ -72,7 +76,7 @@ def main() -> None:
     )
     tenant = json.loads(made.stdout)
     port = free_port()
-    emulator = start_emulator(emu_db, port)
+    emulator = start_emulator(emu_db, port, quotas=(WRITES, READS))
     try:
         with FakeGraph(work, page_size=999) as fake:
             os.environ.update(
@@ -146,8 +150,7 @@ def main() -> None:
                 f"{wall2 / min2:.2f}): {'OK' if ok else 'MISSED'}"
             )
     finally:
-        emulator.terminate()
-        emulator.wait(timeout=10)
+        stop(emulator)
 
 
 if __name__ == "__main__":

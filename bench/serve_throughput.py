@@ -22,27 +22,19 @@ import json
 import os
 import random
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
 import uuid
 from collections.abc import Sequence
-from pathlib import Path
+
+from _emulator import BIN, start_emulator, start_server, stop
+from scimguard.server.testing import free_port
 
 CONCURRENCY = 32
 PG_ADMIN = os.environ.get("SCIMGUARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def make_user(name: str) -> dict:
@@ -149,19 +141,6 @@ def summary(elapsed: float, latencies: list[float]) -> dict:
 # --- targets -------------------------------------------------------------------------------
 
 
-def wait_port(port: int, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("server exited")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")
-
-
 def prefill_sql(db_url: str, tenant: str, count: int) -> list[tuple[str, str]]:
     """Store `count` users directly (the HTTP path is what is measured, not the prefill)."""
     import orjson
@@ -256,17 +235,14 @@ def bench_emulator(backend: str, sizes: list[int], n: int) -> dict:
         db.dispose()
         stored = prefill_sql(db_url, tenant, size)
         port = free_port()
-        proc = subprocess.Popen(
-            [str(BIN / "scimguard"), "serve", "--db", db_url, "--port", str(port), "--no-quotas"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
         try:
-            wait_port(port, proc)
-            results[size] = measure("127.0.0.1", port, token, f"/{tenant}/scim/v2", stored, n)
+            proc = start_emulator(db_url, port, quotas=None)
+            try:
+                prefix = f"/{tenant}/scim/v2"
+                results[size] = measure("127.0.0.1", port, token, prefix, stored, n)
+            finally:
+                stop(proc)
         finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=30)
             shutil.rmtree(tmp, ignore_errors=True)
             if pg_name:
                 import psycopg
@@ -280,13 +256,10 @@ def bench_emulator(backend: str, sizes: list[int], n: int) -> dict:
 def bench_scim2_server(size: int, n: int) -> dict:
     port = free_port()
     token = "bench-token"
-    proc = subprocess.Popen(
-        [str(BIN / "scim2-server"), "--port", str(port), "--bearer-token", token],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    proc = start_server(
+        [str(BIN / "scim2-server"), "--port", str(port), "--bearer-token", token], port
     )
     try:
-        wait_port(port, proc)
         prefill = [
             ("POST", "/v2/Users", make_user(f"stored{i}@example.com"), (201,)) for i in range(size)
         ]
@@ -310,8 +283,7 @@ def bench_scim2_server(size: int, n: int) -> dict:
         stored = asyncio.run(ids())
         result = measure("127.0.0.1", port, token, "/v2", stored, n)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
+        stop(proc)
     print(f"scim2-server {size}: {json.dumps(result)}", file=sys.stderr)
     return {size: result}
 

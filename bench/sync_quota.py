@@ -28,7 +28,6 @@ import json
 import math
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from _emulator import start_emulator, stop
 from scimguard.profile import Profile, Switches
+from scimguard.server.testing import free_port
 from scimguard.sources import file_spec, read_all
 from scimguard.sync.client import RetryPolicy, ScimClient
 from scimguard.sync.db import open_engine
@@ -47,12 +48,6 @@ from scimguard.sync.run import SyncConfig, read_target, run_sync
 from scimguard.sync.tasks import task_counts
 
 WRITES, READS = 250.0, 400.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def make_sources(
@@ -97,36 +92,6 @@ def make_sources(
                 + "\n"
             )
     return [str(directory / "users.jsonl"), str(directory / "groups.jsonl")]
-
-
-def start_emulator(db_url: str, port: int) -> subprocess.Popen:
-    exe = str(Path(sys.executable).with_name("scimguard"))
-    proc = subprocess.Popen(
-        [
-            exe,
-            "serve",
-            "--emulator-db",
-            db_url,
-            "--port",
-            str(port),
-            "--quota-writes",
-            str(WRITES),
-            "--quota-reads",
-            str(READS),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    assert proc.stderr is not None  # started with stderr=PIPE
-    raise SystemExit("the emulator did not start: " + proc.stderr.read().decode())
 
 
 async def _baseline(url: str, token: str, sources: list[str]) -> float:
@@ -244,7 +209,7 @@ def main() -> None:
     )
     tenant = json.loads(created.stdout)
     port = free_port()
-    emulator = start_emulator(emu_db, port)
+    emulator = start_emulator(emu_db, port, quotas=(WRITES, READS))
     try:
         target = f"http://127.0.0.1:{port}/{tenant['tenant_id']}/scim/v2"
         sources = [file_spec(p) for p in make_sources(work, args.users, args.groups, refused)]
@@ -344,8 +309,7 @@ def main() -> None:
             f"{wall4 / wall3:.1f}x the resync"
         )
     finally:
-        emulator.terminate()
-        emulator.wait(timeout=10)
+        stop(emulator)
         if os.environ.get("SCIMGUARD_BENCH_KEEP") is None:
             import shutil
 

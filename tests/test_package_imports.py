@@ -5,17 +5,24 @@ at module level or deferred inside a function (a deferred import that closes a c
 still a circle: it only moves the failure from start-up to first use). Imports under
 `if TYPE_CHECKING:` never run and are left out, as httpx leaves out its own.
 
+The engine (`scimguard.sync`) is held to more: `tasks` is a leaf of it, and each of its
+modules imports on its own in a fresh interpreter (no earlier import of the run hides an
+order it depends on).
+
 An import inside a function outside `cli/` (whose sub-commands load lazily on purpose, as
 cli/__init__ says) carries a comment with `why:` on its line or the line above: a heavy or
 optional dependency, loaded when used. A cycle is never such a reason: shared types go in a
 leaf module (`scimguard.errors`, `scimguard.rates`, `profile.switches`, `sources.snapshot`).
-`tests/sync/test_import_graph.py` holds the engine to the same and more (its leaves).
 """
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 import scimguard
 
@@ -34,6 +41,7 @@ MODULES = {module_name(p): p for p in sorted(ROOT.rglob("*.py")) if "migrations"
 # The C modules (profile/_screen.c, records/_split.c) import nothing of scimguard: leaves.
 EXTENSIONS = {module_name(p) for p in ROOT.rglob("*.c")}
 KNOWN = set(MODULES) | EXTENSIONS
+ENGINE = sorted(m for m in MODULES if m.startswith("scimguard.sync."))
 
 
 def _resolve(node: ast.ImportFrom, module: str, is_package: bool) -> str:
@@ -188,3 +196,21 @@ def test_the_shared_leaves_import_nothing_of_scimguard():
     graph, _ = read_package()
     for leaf in ("scimguard.errors", "scimguard.rates", "scimguard.db", "scimguard.text"):
         assert graph[leaf] == set(), (leaf, graph[leaf])
+
+
+def test_tasks_is_a_leaf_of_the_engine():
+    """The task queue is written by the executor and read by `retry`: it imports neither."""
+    graph, _ = read_package()
+    engine = {m for m in graph["scimguard.sync.tasks"] if m.split(".")[:2] == ["scimguard", "sync"]}
+    assert engine <= {"scimguard.sync.tables", "scimguard.sync.db"}, engine
+
+
+@pytest.mark.parametrize("module", ENGINE)
+def test_each_engine_module_imports_alone_in_a_fresh_interpreter(module):
+    result = subprocess.run(
+        [sys.executable, "-c", f"import {module}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr

@@ -46,13 +46,15 @@ import re
 import secrets
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from fake_api import FakeApi
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 AUDIENCE = "https://oauth2.googleapis.com/token"  # the documented `aud`, wherever the endpoint
@@ -121,8 +123,10 @@ def _b64(data: str) -> bytes:
     return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
 
 
-class FakeGoogle:
+class FakeGoogle(FakeApi):
     """The fake directory; `key_file(tmp_path)` writes a service-account key that points at it."""
+
+    content_type = "application/json; charset=UTF-8"
 
     def __init__(self, customer_id: str = "C0fake01", page_size: int = 500) -> None:
         self.customer_id = customer_id
@@ -143,36 +147,6 @@ class FakeGoogle:
         self.tokens: set[str] = set()
         self._lock = threading.Lock()
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self._server: ThreadingHTTPServer | None = None
-
-    # --- serving --------------------------------------------------------------------------
-
-    def __enter__(self) -> FakeGoogle:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                fake._get(self)
-
-            def do_POST(self) -> None:
-                fake._post(self)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def key_file(self, directory: Path) -> Path:
         """A service-account JSON key as the Cloud console downloads it, token_uri the fake's."""
@@ -197,16 +171,6 @@ class FakeGoogle:
         path = directory / "google-key.json"
         path.write_text(json.dumps(key), encoding="utf-8")
         return path
-
-    def _send(self, h: BaseHTTPRequestHandler, status: int, body: dict, headers=()) -> None:
-        data = json.dumps(body).encode()
-        h.send_response(status)
-        h.send_header("Content-Type", "application/json; charset=UTF-8")
-        h.send_header("Content-Length", str(len(data)))
-        for name, value in headers:
-            h.send_header(name, value)
-        h.end_headers()
-        h.wfile.write(data)
 
     def _error(self, h, code: int, message: str, reason: str, domain="global", headers=()):
         body = {

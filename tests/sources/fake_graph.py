@@ -36,11 +36,10 @@ Implemented:
 from __future__ import annotations
 
 import datetime as dt
-import json
 import ssl
 import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
@@ -107,6 +106,8 @@ def graph_user(uid: str, upn: str, given: str | None, surname: str | None, **pro
 
 
 class FakeGraph(IdentityPlatform):
+    protocol_version = "HTTP/1.1"  # connections kept open between requests, as by Graph
+
     def __init__(
         self,
         workdir: Any,  # a directory (Path) for the certificate
@@ -137,7 +138,6 @@ class FakeGraph(IdentityPlatform):
         self.throttled = 0
         self._tokens = set()
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
     # --- the directory (each change is logged for delta queries) ---------------------------
 
@@ -208,40 +208,11 @@ class FakeGraph(IdentityPlatform):
 
     # --- serving ----------------------------------------------------------------------------
 
-    def __enter__(self) -> FakeGraph:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                try:
-                    fake._get(self)
-                except Exception as exc:  # a bug of the fake: say so, as a 500
-                    fake._error(self, 500, "FakeGraphBug", f"{exc.__class__.__name__}: {exc}")
-
-            def do_POST(self) -> None:
-                fake._post(self)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    def _tls(self) -> ssl.SSLContext:
+        """Graph and the identity platform answer HTTPS only: our self-signed certificate."""
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.cert_path, self.key_path)
-        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        return f"https://127.0.0.1:{self._server.server_address[1]}"
+        return context
 
     @property
     def graph_url(self) -> str:
@@ -249,16 +220,6 @@ class FakeGraph(IdentityPlatform):
 
     def graph_requests(self, prefix: str) -> list[str]:
         return [r for r in self.requests if r.startswith(prefix)]
-
-    def _send(self, h: BaseHTTPRequestHandler, status: int, body: Any, headers=()) -> None:
-        data = json.dumps(body).encode()
-        h.send_response(status)
-        h.send_header("Content-Type", "application/json")
-        h.send_header("Content-Length", str(len(data)))
-        for name, value in headers:
-            h.send_header(name, value)
-        h.end_headers()
-        h.wfile.write(data)
 
     def _error(self, h, status: int, code: str, message: str, headers=()) -> None:
         inner = {
@@ -272,6 +233,12 @@ class FakeGraph(IdentityPlatform):
     # --- Graph --------------------------------------------------------------------------------
 
     def _get(self, h: BaseHTTPRequestHandler) -> None:
+        try:
+            self._route_get(h)
+        except Exception as exc:  # a bug of the fake: say so, as a 500
+            self._error(h, 500, "FakeGraphBug", f"{exc.__class__.__name__}: {exc}")
+
+    def _route_get(self, h: BaseHTTPRequestHandler) -> None:
         url = urlparse(h.path)
         parts = url.path.strip("/").split("/")
         if len(parts) == 4 and parts[1:] == ["v2.0", ".well-known", "openid-configuration"]:

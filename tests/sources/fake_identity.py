@@ -19,7 +19,6 @@ import threading
 import uuid
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import jwt
@@ -27,6 +26,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
+from fake_api import FakeApi
 
 
 def self_signed(directory: Path, name: str = "localhost") -> tuple[Path, Path]:
@@ -64,7 +65,7 @@ def self_signed(directory: Path, name: str = "localhost") -> tuple[Path, Path]:
     return key_path, cert_path
 
 
-class IdentityPlatform:
+class IdentityPlatform(FakeApi):
     """The token endpoint and discovery document; FakeGraph serves them beside Graph."""
 
     tenant: str
@@ -74,13 +75,6 @@ class IdentityPlatform:
     token_requests: int
     _tokens: set[str]
     _lock: threading.Lock
-
-    @property
-    def url(self) -> str:
-        raise NotImplementedError
-
-    def _send(self, h: BaseHTTPRequestHandler, status: int, body: Any, headers: Any = ()) -> None:
-        raise NotImplementedError
 
     def _post(self, h: BaseHTTPRequestHandler) -> None:
         length = int(h.headers.get("Content-Length") or 0)

@@ -34,8 +34,10 @@ import json
 import math
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, quote, urlparse
+
+from fake_api import FakeApi
 
 STAMP = "2024-01-01T00:00:00.000Z"
 BUCKETS = ("users", "groups", "apps")
@@ -115,7 +117,7 @@ class _Bucket:
         return True
 
 
-class FakeOkta:
+class FakeOkta(FakeApi):
     def __init__(
         self,
         token: str = "okta-test-token",
@@ -140,52 +142,22 @@ class FakeOkta:
         self.rate_limited = 0
         self.buckets = {name: _Bucket(rate_limit, rate_window) for name in BUCKETS}
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
-    # --- serving --------------------------------------------------------------------------
+    # --- answering (served by FakeApi) --------------------------------------------------------
 
-    def __enter__(self) -> FakeOkta:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                fake._handle(self)
-
-            def do_POST(self) -> None:
-                fake._handle_post(self)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def _send(
+    def _reply(
         self, h: BaseHTTPRequestHandler, status: int, body, links=(), bucket: _Bucket | None = None
     ) -> None:
-        data = json.dumps(body).encode()
-        h.send_response(status)
-        h.send_header("Content-Type", "application/json")
-        h.send_header("Content-Length", str(len(data)))
+        """`body` with the bucket's rate-limit headers and the `Link` headers of a page."""
+        headers = []
         if bucket is not None:
-            h.send_header("X-Rate-Limit-Limit", str(bucket.limit))
-            h.send_header("X-Rate-Limit-Remaining", str(bucket.remaining))
-            h.send_header("X-Rate-Limit-Reset", str(bucket.reset))
-        for link in links:
-            h.send_header("Link", link)
-        h.end_headers()
-        h.wfile.write(data)
+            headers += [
+                ("X-Rate-Limit-Limit", str(bucket.limit)),
+                ("X-Rate-Limit-Remaining", str(bucket.remaining)),
+                ("X-Rate-Limit-Reset", str(bucket.reset)),
+            ]
+        headers += [("Link", link) for link in links]
+        self._send(h, status, body, headers)
 
     @staticmethod
     def _error_body(code: str, summary: str) -> dict:
@@ -198,14 +170,14 @@ class FakeOkta:
         }
 
     def _error(self, h, status: int, code: str, summary: str, bucket=None) -> None:
-        self._send(h, status, self._error_body(code, summary), bucket=bucket)
+        self._reply(h, status, self._error_body(code, summary), bucket=bucket)
 
     def _too_many(self, h, bucket: _Bucket) -> None:
         self.rate_limited += 1
         summary = "API call exceeded rate limit due to too many requests."
         self._error(h, 429, "E0000047", summary, bucket)
 
-    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+    def _get(self, h: BaseHTTPRequestHandler) -> None:
         url = urlparse(h.path)
         parts = url.path.strip("/").split("/")
         name = parts[2] if len(parts) > 2 and parts[2] in BUCKETS else "users"
@@ -243,7 +215,7 @@ class FakeOkta:
                 summary = f"Not found: Resource not found: {tail[1]} (User)"
                 self._error(h, 404, "E0000007", summary, bucket)
             else:
-                self._send(h, 200, user, bucket=bucket)
+                self._reply(h, 200, user, bucket=bucket)
         elif tail == ["groups"]:
             groups = self.groups
             if "q" in q:
@@ -255,7 +227,7 @@ class FakeOkta:
                 summary = f"Not found: Resource not found: {tail[1]} (UserGroup)"
                 self._error(h, 404, "E0000007", summary, bucket)
             else:
-                self._send(h, 200, group, bucket=bucket)
+                self._reply(h, 200, group, bucket=bucket)
         elif len(tail) == 3 and tail[0] == "groups" and tail[2] == "users":
             ids = set(self.members.get(tail[1], []))
             self._page(h, url.path, q, [u for u in self.users if u["id"] in ids], bucket)
@@ -282,7 +254,7 @@ class FakeOkta:
     def _user_by_id(self, uid: str) -> dict | None:
         return next((u for u in self.users if u["id"] == uid), None)
 
-    def _handle_post(self, h: BaseHTTPRequestHandler) -> None:
+    def _post(self, h: BaseHTTPRequestHandler) -> None:
         """`POST /api/v1/users/{id}`: a partial profile update (see the module docstring)."""
         url = urlparse(h.path)
         parts = url.path.strip("/").split("/")
@@ -335,13 +307,13 @@ class FakeOkta:
             error["errorCauses"] = [
                 {"errorSummary": "login: Username must be in the form of an email address"}
             ]
-            self._send(h, 400, error, bucket=bucket)
+            self._reply(h, 400, error, bucket=bucket)
             return
         with self._lock:
             self.updates.append((parts[3], body))
             user["profile"] = {**user["profile"], **body["profile"]}
             user["lastUpdated"] = STAMP
-        self._send(h, 200, user, bucket=bucket)
+        self._reply(h, 200, user, bucket=bucket)
 
     def _app_users(self, app_id: str, app: dict[str, list[str]]) -> list[dict]:
         """Application users: direct assignments first, then those through groups."""
@@ -392,4 +364,4 @@ class FakeOkta:
             links.append(
                 f'<{self.url}{path}?after={chunk[-1]["id"]}&limit={limit}{extra}>; rel="next"'
             )
-        self._send(h, 200, chunk, links, bucket)
+        self._reply(h, 200, chunk, links, bucket)

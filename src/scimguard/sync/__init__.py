@@ -28,6 +28,6 @@ Modules, one job each:
 Where the desired state comes from (files, Okta, the next directories) is `scimguard.sources`:
 one `Source` protocol with a registry; the engine reads every spec through `read_all`.
 
-No module imports another in a circle, not even inside a function (tests/sync/test_import_graph.py,
-and tests/test_package_imports.py for the whole package).
+No module imports another in a circle, not even inside a function, and each imports on its
+own (tests/test_package_imports.py, which reads the whole package).
 """
