@@ -1,4 +1,4 @@
-"""Shared fixtures: real PostgreSQL, free ports, and the CI rule for missing services.
+"""Shared fixtures: real PostgreSQL and the CI rule for missing services.
 
 A test that needs PostgreSQL or Chromium fails in CI (CI=true) when it is missing, and is
 skipped elsewhere.
@@ -7,7 +7,6 @@ skipped elsewhere.
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from collections.abc import Iterator
 
@@ -22,12 +21,6 @@ def missing_service(what: str) -> None:
     if IN_CI:
         pytest.fail(f"{what} is required in CI but is not available")
     pytest.skip(f"{what} is not available")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _pg_connect(url: str):  # type: ignore[no-untyped-def]
