@@ -3,53 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from fake_api import FakeApi
 from scimguard.sync.client import RetryPolicy, ScimClient, TargetUnauthorized
 
 
-class Script:
+class Script(FakeApi):
     """Answers POST /Users from a list of (status, headers) and records arrival times."""
 
     def __init__(self, answers):
         self.answers = list(answers)
         self.arrivals: list[float] = []
 
-    def __enter__(self):
-        script = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                script.arrivals.append(time.monotonic())
-                status, headers = script.answers.pop(0) if script.answers else (201, {})
-                body = json.dumps({"id": "u1"} if status == 201 else {"detail": "x"}).encode()
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+    def _post(self, h):
+        h.rfile.read(int(h.headers.get("Content-Length", 0)))
+        self.arrivals.append(time.monotonic())
+        status, headers = self.answers.pop(0) if self.answers else (201, {})
+        body = {"id": "u1"} if status == 201 else {"detail": "x"}
+        self._send(h, status, body, headers.items())
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.server.server_address[1]}/t/scim/v2"
+        return super().url + "/t/scim/v2"
 
 
 def post(url, policy=None):
