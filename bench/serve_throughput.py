@@ -147,7 +147,7 @@ def prefill_sql(db_url: str, tenant: str, count: int) -> list[tuple[str, str]]:
     from sqlalchemy import insert
 
     from scimguard.server.db import Database
-    from scimguard.server.store import clean_user, user_keys
+    from scimguard.server.normalise import clean_user, user_keys
     from scimguard.server.tables import users
     from scimguard.server.tokens import iso_now
 

@@ -36,7 +36,8 @@ def test_long_keys_written_before_e0003_are_rewritten(sqlite_url):
     import pytest
 
     from scimguard.server.errors import ScimError
-    from scimguard.server.store import Store, match_key
+    from scimguard.server.normalise import match_key
+    from scimguard.server.store import Store
     from scimguard.server.tokens import create_tenant
 
     name = "".join(chr(0x4E00 + i) for i in range(1024))

@@ -5,8 +5,7 @@ from __future__ import annotations
 from serve_helpers import assert_aws_error, scim_client, user
 from sqlalchemy import select
 
-from scimguard.server.store import MANUAL
-from scimguard.server.tables import groups, users
+from scimguard.server.tables import MANUAL, groups, users
 from scimguard.server.testing import running_emulator
 
 

@@ -58,7 +58,7 @@ class Target:
         return {u["userName"] for u in self._get_all("/Users", f'groups.value eq "{group_id}"')}
 
     def manual_user(self, user_name: str, **extra) -> dict:
-        from scimguard.server.store import MANUAL
+        from scimguard.server.tables import MANUAL
 
         body = {
             "userName": user_name,

@@ -82,7 +82,7 @@ def test_an_unreachable_target_sends_nothing_and_says_so(engine_db, tmp_path):
 
 
 def test_manual_groups_are_left_alone_or_adopted(target, engine_db, tmp_path):
-    from scimguard.server.store import MANUAL
+    from scimguard.server.tables import MANUAL
 
     manual = target.emu.store.create_group(target.tenant, {"displayName": "Admins"}, MANUAL)
     users_file = write_jsonl(tmp_path / "u.jsonl", [user(1)])

@@ -17,7 +17,8 @@ if TYPE_CHECKING:  # the profile is imported when a command runs: `--help` stays
 def _create(db_url: str | None, tenant_id: str, kind: Kind, resource: dict[str, Any]) -> None:
     from scimguard.profile import Profile
     from scimguard.server.errors import ScimError
-    from scimguard.server.store import MANUAL, Store
+    from scimguard.server.store import Store
+    from scimguard.server.tables import MANUAL
     from scimguard.server.tokens import tenant_exists
 
     errors = Profile().errors(resource, kind)

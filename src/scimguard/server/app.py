@@ -39,7 +39,8 @@ from scimguard.server.errors import (
 from scimguard.server.faults import Faults
 from scimguard.server.quotas import Quotas
 from scimguard.server.settings import DEFAULT_SETTINGS, Settings
-from scimguard.server.store import MANUAL, Store
+from scimguard.server.store import Store
+from scimguard.server.tables import MANUAL
 from scimguard.server.tokens import hash_token, verify
 
 log = logging.getLogger("scimguard.server")

@@ -1,13 +1,13 @@
-"""Users, groups and memberships in the emulator database.
+"""Users, groups and memberships in the emulator database: what `Store` reads and writes.
 
 Every write is one transaction. A clash on a unique key is caught as the database's
-IntegrityError and only then diagnosed (which key, and whether the holder was made by hand),
-so two concurrent creates of one userName can never both succeed.
+IntegrityError and only then diagnosed (`conflicts`: which key, and whether the holder was
+made by hand), so two concurrent creates of one userName can never both succeed. What is kept
+of a resource and its unique keys is `normalise`; a row as the answer's resource is `resources`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,17 +31,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from scimguard.profile import ENTERPRISE_URN, GROUP_URN, USER_URN, as_bool, primary_email
-from scimguard.profile import schema as s
+from scimguard.profile import ENTERPRISE_URN
 from scimguard.server import codes
+from scimguard.server.conflicts import conflict
 from scimguard.server.db import Database
-from scimguard.server.errors import DUPLICATE_409, GENERIC_400, ScimError
+from scimguard.server.errors import GENERIC_400, ScimError
 from scimguard.server.filters import Filter
-from scimguard.server.tables import groups, memberships, users
+from scimguard.server.normalise import clean_user, group_keys, match_key, user_keys
+from scimguard.server.resources import render_group, render_user
+from scimguard.server.tables import MANUAL, SCIM, groups, memberships, users
 from scimguard.server.tokens import iso_now
-
-SCIM = "scim"
-MANUAL = "manual"
 
 
 def _dumps(value: Any) -> str:
@@ -50,150 +49,6 @@ def _dumps(value: Any) -> str:
 
 def not_found(kind: str) -> ScimError:
     return ScimError(404, f"{'User' if kind == 'user' else 'Group'} not found.", [codes.NOT_FOUND])
-
-
-# --- normalising what is stored ---------------------------------------------------------------
-
-
-def clean_user(body: dict[str, Any], default_active: bool | None) -> dict[str, Any]:
-    """What AWS keeps of a (valid) user: known attributes, booleans coerced, no manager $ref."""
-    allowed = s.USER_STRINGS | {"name", "active", "profileUrl", ENTERPRISE_URN, *s.MULTI_VALUED}
-    user = {k: v for k, v in body.items() if k in allowed and v is not None}
-    if "active" in user:
-        user["active"] = as_bool(user["active"])
-    elif default_active is not None:
-        user["active"] = default_active
-    if isinstance(user.get("name"), dict):
-        user["name"] = {k: v for k, v in user["name"].items() if v is not None}
-    for key in s.MULTI_VALUED:
-        items = user.get(key)
-        if isinstance(items, list):
-            if not items:
-                user.pop(key)
-                continue
-            user[key] = [
-                {
-                    k: (as_bool(v) if k == "primary" else v)
-                    for k, v in item.items()
-                    if v is not None and k != "display"
-                }
-                for item in items
-            ]
-    ext = user.get(ENTERPRISE_URN)
-    if isinstance(ext, dict):
-        ext = {k: v for k, v in ext.items() if v is not None}
-        if isinstance(ext.get("manager"), dict):
-            manager = {k: v for k, v in ext["manager"].items() if k == "value" and v is not None}
-            if manager:
-                ext["manager"] = manager
-            else:
-                ext.pop("manager")
-        if ext:
-            user[ENTERPRISE_URN] = ext
-        else:
-            user.pop(ENTERPRISE_URN)
-    return user
-
-
-MAX_KEY_BYTES = 512
-
-
-def match_key(value: str) -> str:
-    """The stored key of a case-insensitive unique value: lower-cased, or, when that is longer
-    than MAX_KEY_BYTES in UTF-8, `sha256:` and its digest.
-
-    A 1024-character display name or email is valid (AWS's limit) but, lower-cased, may be
-    2048 characters or 4 KiB: more than its column and than a PostgreSQL B-tree entry
-    (2704 bytes) can hold, which answered 500 (issue 13). Every write and lookup of a key
-    column goes through here, so equal values always meet."""
-    lowered = value.lower()
-    raw = lowered.encode("utf-8", "surrogatepass")
-    if len(raw) <= MAX_KEY_BYTES:
-        return lowered
-    return "sha256:" + hashlib.sha256(raw).hexdigest()
-
-
-def user_keys(user: dict[str, Any]) -> dict[str, Any]:
-    email = primary_email(user)
-    return {
-        "user_name_key": match_key(user["userName"]),
-        "email_key": match_key(email) if email else None,
-        "external_id": user.get("externalId"),
-    }
-
-
-def group_keys(group: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "display_name_key": match_key(group["displayName"]),
-        "external_id": group.get("externalId"),
-    }
-
-
-# --- rendering ----------------------------------------------------------------------------------
-
-
-def _meta(kind: str, row: Any) -> dict[str, str]:
-    return {"resourceType": kind, "created": row.created, "lastModified": row.last_modified}
-
-
-def render_user(row: Any) -> dict[str, Any]:
-    resource = orjson.loads(row.resource)
-    out: dict[str, Any] = {"id": row.id}
-    if "externalId" in resource:
-        out["externalId"] = resource.pop("externalId")
-    out["meta"] = _meta("User", row)
-    out["schemas"] = [USER_URN] + ([ENTERPRISE_URN] if ENTERPRISE_URN in resource else [])
-    out.update(resource)
-    return out
-
-
-def render_group(row: Any, *, in_list: bool = False) -> dict[str, Any]:
-    resource = orjson.loads(row.resource)
-    out: dict[str, Any] = {"id": row.id}
-    if "externalId" in resource:
-        out["externalId"] = resource["externalId"]
-    out["meta"] = _meta("Group", row)
-    out["schemas"] = [GROUP_URN]
-    out["displayName"] = resource["displayName"]
-    if in_list:
-        out["members"] = []  # AWS never returns members; lists carry an empty array
-    return out
-
-
-# --- conflicts ----------------------------------------------------------------------------------
-
-_USER_KEY_RULES = (
-    ("user_name_key", "duplicate-username"),
-    ("email_key", "duplicate-email"),
-    ("external_id", "duplicate-external-id"),
-)
-_GROUP_KEY_RULES = (
-    ("display_name_key", "duplicate-group-name"),
-    ("external_id", "duplicate-external-id"),
-)
-
-
-def _conflict(
-    db: Database, kind: str, tenant: str, keys: dict[str, Any], own_id: str | None
-) -> ScimError:
-    """The 409 for a clash the database refused: which keys clash, and with a manual resource?"""
-    table, key_rules = (users, _USER_KEY_RULES) if kind == "user" else (groups, _GROUP_KEY_RULES)
-    rules: list[str] = []
-    manual = False
-    with db.read() as conn:
-        for column, rule in key_rules:
-            if keys.get(column) is None:
-                continue
-            query = select(table.c.id, table.c.source).where(
-                table.c.tenant_id == tenant, table.c[column] == keys[column]
-            )
-            row = conn.execute(query).first()
-            if row is not None and row.id != own_id:
-                rules.append(rule)
-                manual = manual or row.source == MANUAL
-    if manual:
-        rules.append(codes.MANUAL_RESOURCE)
-    return ScimError(409, DUPLICATE_409, rules or ["target-conflict"])
 
 
 @dataclass
@@ -232,7 +87,7 @@ class Store:
             with self.db.write() as conn:
                 conn.execute(insert(users).values(**values))
         except IntegrityError:
-            raise _conflict(self.db, "user", tenant, keys, None) from None
+            raise conflict(self.db, "user", tenant, keys, None) from None
         return render_user(_Row(values))
 
     def get_user(self, tenant: str, user_id: str) -> dict[str, Any]:
@@ -269,7 +124,7 @@ class Store:
                 )
                 values = {**row._mapping, "resource": _dumps(new), "last_modified": now}
         except IntegrityError:
-            raise _conflict(self.db, "user", tenant, keys, user_id) from None
+            raise conflict(self.db, "user", tenant, keys, user_id) from None
         return render_user(_Row(values))
 
     def delete_user(self, tenant: str, user_id: str) -> None:
@@ -341,7 +196,7 @@ class Store:
                 conn.execute(insert(groups).values(**values))
                 self._add_members(conn, tenant, values["id"], members)
         except IntegrityError:
-            raise _conflict(self.db, "group", tenant, keys, None) from None
+            raise conflict(self.db, "group", tenant, keys, None) from None
         return render_group(_Row(values))
 
     def get_group(self, tenant: str, group_id: str) -> dict[str, Any]:
@@ -397,7 +252,7 @@ class Store:
                         .values(last_modified=iso_now())
                     )
         except IntegrityError:
-            raise _conflict(self.db, "group", tenant, keys, group_id) from None
+            raise conflict(self.db, "group", tenant, keys, group_id) from None
 
     def _add_members(self, conn: Connection, tenant: str, group_id: str, ids: list[str]) -> None:
         wanted = list(dict.fromkeys(ids))

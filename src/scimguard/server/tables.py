@@ -21,6 +21,10 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
+
+# The `source` of a user or group: made through SCIM, or by hand (`scimguard manual`, tests).
+SCIM = "scim"
+MANUAL = "manual"
 Seq = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER PKs only
 
 tenants = Table(

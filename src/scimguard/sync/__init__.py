@@ -19,7 +19,9 @@ Modules, one job each:
     membership which groups' members a run reads (the others vouched for by a record of the
                last read: digest, meta.lastModified, when), the rotating verification, drift
     memory     what a failed or blocked task sent: an unchanged refusal is not sent again
-    executor   applies a plan; every operation that does not succeed becomes a task
+    executor   applies a plan: the order of its operations, their concurrency, the stop (401/403)
+    sender     sends one operation and records how it ended; what does not succeed becomes a task
+    refusals   why the target refused: the rule and findings a failed task is filed under
     recorder   what a run writes to the state: tasks, owned resources, intents (batched)
     retry      re-reads one record from its source and sends only its operations (`retry()`,
                the `tasks retry` command and the console's Retry button)

@@ -1,4 +1,4 @@
-"""Key columns of long values hold `sha256:<digest>` (store.match_key), not the value.
+"""Key columns of long values hold `sha256:<digest>` (normalise.match_key), not the value.
 
 Rewrites the keys written before: only SQLite can hold any (PostgreSQL refused them with an
 error), and only values longer than 512 bytes lower-cased change.
@@ -17,7 +17,7 @@ down_revision = "e0002"
 branch_labels = None
 depends_on = None
 
-MAX_KEY_BYTES = 512  # a frozen copy of store.MAX_KEY_BYTES: a migration never changes meaning
+MAX_KEY_BYTES = 512  # a frozen copy of normalise.MAX_KEY_BYTES: a migration never changes meaning
 COLUMNS = {"sg_users": ("user_name_key", "email_key"), "sg_groups": ("display_name_key",)}
 
 
