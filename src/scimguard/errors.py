@@ -21,10 +21,9 @@ Each error is raised where the problem is found and rendered in one place: `scim
 
 Not in the tree, on purpose: `sources.snapshot.SourceError` (a source read that failed is a
 problem the run reports and goes on with, not an exit), control flow that never reaches a
-person as such (`sync.executor.Stopped`, `unattended.runner.Interrupted`,
-`fix.editors.Unwritable`), the target's answers (`sync.client.TargetUnauthorized`,
-`TargetReadFailed`, turned into the run's outcome) and the emulator's refusals
-(`server.errors.ScimError`, rendered as AWS's HTTP body).
+person as such (`unattended.runner.Interrupted`, `fix.editors.Unwritable`), the target's
+answers (`sync.client.TargetUnauthorized`, `TargetReadFailed`, turned into the run's outcome)
+and the emulator's refusals (`server.errors.ScimError`, rendered as AWS's HTTP body).
 
 A leaf module: it imports nothing of scimguard, so every package can raise these.
 """

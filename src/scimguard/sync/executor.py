@@ -5,9 +5,9 @@ removals. Within a phase, operations run concurrently; the client's rate limiter
 within the quotas. Crash safety: a create is written down as an intent (`sync_resources`,
 state `pending`) before it is sent, so a run killed after sending but before recording is
 reconciled by the next run's planner (the resource is recognised as ours, not re-created and
-not mistaken for a manual one). A 401/403 stops everything at once (`Stopped`). Each operation
-is sent by the run's `Sender` (sync/sender.py), which files a task for every one that does not
-succeed; what the run writes to the state database goes through its `Recorder`
+not mistaken for a manual one). A 401/403 stops everything at once (`Outcome.stopped`). Each
+operation is sent by the run's `Sender` (sync/sender.py), which files a task for every one that
+does not succeed; what the run writes to the state database goes through its `Recorder`
 (sync/recorder.py).
 """
 
@@ -28,10 +28,6 @@ from scimguard.sync.recorder import Outcome, Recorder
 from scimguard.sync.sender import Sender
 
 log = logging.getLogger("scimguard.sync")
-
-
-class Stopped(Exception):
-    """The run stopped early (401/403); the message says why and what is left."""
 
 
 class Executor:
