@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 
 from scimguard.profile import Profile
-from scimguard.sources import Snapshot, SourceRecord
+from scimguard.sources import Snapshot, SourceRecord, file_spec
 from scimguard.sync.client import ScimClient
-from scimguard.sync.run import RunResult, collection_paused
+from scimguard.sync.db import open_engine
+from scimguard.sync.run import RunResult, SyncConfig, collection_paused, run_sync, thaw
 from scimguard.sync.source_side import SourceSide
 
 
@@ -103,11 +105,25 @@ def test_collection_is_paused_while_planning_and_restored_after():
     assert gc.isenabled()
     with collection_paused():
         assert not gc.isenabled()
+        plan_like = [{"n": n} for n in range(1000)]
     assert gc.isenabled()
+    assert gc.get_freeze_count() >= len(plan_like)  # later collections skip what planning made
+    thaw()
+    assert gc.get_freeze_count() == 0
     gc.disable()
     try:
         with collection_paused():
             pass
         assert not gc.isenabled()  # a caller that had it off keeps it off
     finally:
+        thaw()
         gc.enable()
+
+
+def test_a_run_thaws_what_its_planning_froze(target, tmp_path):
+    path = tmp_path / "users.jsonl"
+    path.write_text("\n".join(json.dumps(person(n)) for n in range(20)) + "\n")
+    cfg = SyncConfig(target.url, target.token, [file_spec(str(path))])
+    result = run_sync(cfg, open_engine(f"sqlite:///{tmp_path / 'engine.db'}"))
+    assert result.summary["created"] == 20
+    assert gc.get_freeze_count() == 0 and gc.isenabled()

@@ -39,7 +39,7 @@ class SourceRecord:
         """The record's identity across runs: externalId, else the lower-cased name."""
         return self.external_id or self.name.lower()
 
-    @property
+    @cached_property
     def display(self) -> str:
         return self.name or self.key
 

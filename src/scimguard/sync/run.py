@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,16 +133,45 @@ async def read_memberships(client: ScimClient, group_ids: list[str]) -> dict[str
 
 
 def load_owned(engine: Engine | None, target_url: str) -> list[Owned]:
+    owned: list[Owned] = []
+    for rows in owned_slices(engine, target_url):
+        owned.extend(rows)
+    return owned
+
+
+def owned_slices(engine: Engine | None, target_url: str, size: int = 2000) -> Iterator[list[Owned]]:
+    """The rows of `sync_resources` of one target, `size` at a time."""
     if engine is None:
-        return []
+        return
     t = resources.c
     with engine.connect() as conn:
-        rows = conn.execute(
+        result = conn.execute(
             select(t.kind, t.record_key, t.target_id, t.external_id, t.name_lower, t.state).where(
                 t.target_url == target_url
             )
-        ).all()
-    return [Owned(*row) for row in rows]
+        )
+        for rows in result.partitions(size):
+            yield [Owned(*row) for row in rows]
+
+
+@dataclass
+class EngineState:
+    """What the state database says of the target: the resources the engine owns, the
+    refusals it remembers (sync/memory.py), the member reads it recorded (sync/membership.py)."""
+
+    owned: list[Owned] = field(default_factory=list)
+    remembered: memory.Memory = field(default_factory=dict)
+    known: membership.Known | None = None
+
+    def loading(self, engine: Engine | None, target_url: str) -> Iterator[None]:
+        """Load it a slice at a time (`_between_pages`: a run reads it while the target's
+        pages come in)."""
+        for rows in owned_slices(engine, target_url):
+            self.owned.extend(rows)
+            yield
+        self.remembered = memory.load(engine, target_url)
+        yield
+        self.known = membership.load(engine, target_url)
 
 
 @dataclass
@@ -163,33 +193,35 @@ async def plan_against(
     remembered: memory.Memory | None = None,
 ) -> Plan:
     """The plan against the target as it is now, every group's members read."""
-    plan, _ = await plan_and_read(client, snapshot, owned, options, profile, remembered)
+    state = EngineState(owned, remembered or {})
+    plan, _ = await plan_and_read(client, snapshot, state, options, profile)
     return plan
 
 
 async def plan_and_read(
     client: ScimClient,
     snapshot: Snapshot,
-    owned: list[Owned],
+    state: EngineState,
     options: Options,
     profile: Profile,
-    remembered: memory.Memory | None = None,
-    known: membership.Known | None = None,
+    loading: Iterable[None] = (),
 ) -> tuple[Plan, Reading]:
-    """The plan against the target as it is now; what `remembered` says was refused the same
-    way before is held (not sent again), before memberships are planned. The members of a
-    group are read unless `known` vouches for them (sync/membership.py)."""
+    """The plan against the target as it is now; what `state.remembered` says was refused the
+    same way before is held (not sent again), before memberships are planned. The members of
+    a group are read unless `state.known` vouches for them (sync/membership.py). `loading`
+    (`state.loading`), then the source's side, are worked out while the target is read."""
     side = SourceSide(snapshot, profile)
-    working = asyncio.ensure_future(_between_pages(side.steps()))
+    working = asyncio.ensure_future(_between_pages(itertools.chain(loading, side.steps())))
     try:
         target = await read_target(client)
     except BaseException:
         working.cancel()
         raise
     await working
-    planner = Planner(snapshot, target, owned, options, profile, side)
+    known = state.known
+    planner = Planner(snapshot, target, state.owned, options, profile, side)
     plan = planner.match()
-    memory.hold_ops(plan, remembered or {})
+    memory.hold_ops(plan, state.remembered)
     wanted = list(planner.wanted_members().values())
     listed = {g["id"]: g for g in target.groups if isinstance(g.get("id"), str)}
     choice = membership.choose(wanted, listed, known, options)
@@ -201,7 +233,7 @@ async def plan_and_read(
             members[want.group_id] = set(want.ids)
     plan.member_reads = choice.counts()
     plan = planner.plan_members(members)
-    memory.hold_members(plan, remembered or {})
+    memory.hold_members(plan, state.remembered)
     return plan, Reading(wanted, choice, listed, known)
 
 
@@ -211,14 +243,23 @@ def collection_paused() -> Iterator[None]:
     allocate hundreds of thousands of dicts that live until the run ends, and each full
     collection walks all of them again: 40 % of a 20,000-user resync's CPU (bench/
     sync_quota.py). What they make holds no cycles; what others make in that time waits for
-    the next collection, a bounded amount (one planning phase)."""
+    the next collection, a bounded amount (one planning phase). On the way out what exists is
+    frozen (`gc.freeze`), so that the collections of the rest of the run do not walk the
+    plan either; the run thaws it when it ends (`thaw`)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if was_enabled:
             gc.enable()
+
+
+def thaw() -> None:
+    """Hand what `collection_paused` froze back to the collector (its cycles, if any, are
+    collected again; the run's acyclic data is freed by reference counting as usual)."""
+    gc.unfreeze()
 
 
 async def _between_pages(steps: Iterator[None]) -> None:
@@ -289,7 +330,6 @@ async def run_sync_async(
     if engine is not None and not cfg.dry_run:
         run_id = _start_run(engine, cfg)
     result.run_id = run_id
-    owned = load_owned(engine, cfg.target_url)
     async with ScimClient(
         cfg.target_url,
         cfg.token,
@@ -300,10 +340,14 @@ async def run_sync_async(
     ) as client:
         try:
             with collection_paused():
-                remembered = memory.load(engine, cfg.target_url)
-                known = membership.load(engine, cfg.target_url)
+                held = EngineState()
                 plan, reading = await plan_and_read(
-                    client, snapshot, owned, cfg.options, cfg.profile, remembered, known
+                    client,
+                    snapshot,
+                    held,
+                    cfg.options,
+                    cfg.profile,
+                    held.loading(engine, cfg.target_url),
                 )
         except TargetUnauthorized as exc:
             result.error = (
@@ -364,6 +408,7 @@ async def run_sync_async(
             _finish_run(engine, run_id, "stopped", recorded, result.outcome.stopped)
         else:
             _finish_run(engine, run_id, "completed", recorded, None)
+    thaw()
     return result
 
 
