@@ -73,6 +73,7 @@ class IdentityPlatform(FakeApi):
     secret: str
     certificate: bytes | None
     token_requests: int
+    token_outage: int = 0  # the next token requests answered 503 with an HTML page, as AAD can
     _tokens: set[str]
     _lock: threading.Lock
 
@@ -84,6 +85,16 @@ class IdentityPlatform(FakeApi):
             return
         with self._lock:
             self.token_requests += 1
+            down = self.token_outage > 0
+            self.token_outage -= down
+        if down:
+            page = b"<html><body>Service Unavailable</body></html>"
+            h.send_response(503)
+            h.send_header("Content-Type", "text/html")
+            h.send_header("Content-Length", str(len(page)))
+            h.end_headers()
+            h.wfile.write(page)
+            return
         if form.get("client_id") != self.client_id:
             self._aad(
                 h,

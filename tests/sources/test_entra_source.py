@@ -6,6 +6,7 @@ import pytest
 from entra_helpers import entra_spec, expected_user, fake_tenant, fill
 
 from scimguard.sources import ReadContext, read_all
+from scimguard.sync.backoff import RetryPolicy
 
 
 @pytest.fixture
@@ -54,6 +55,23 @@ def test_a_failing_page_is_a_problem_with_graphs_words(tenant):
     assert "503" in snap.problems[0] and "serviceNotAvailable" in snap.problems[0]
     assert len(snap.users) == 14  # pages 1 and 2
     assert snap.groups == []  # never read: sending them empty would drop members
+
+
+def test_a_sign_in_service_that_fails_for_a_moment_is_retried(tenant):
+    tenant.token_outage = 2
+    quick = ReadContext(retry=RetryPolicy(base=0.01))
+    snap = read_all([entra_spec(tenant)], context=quick)
+    assert snap.complete, snap.problems
+    assert len(snap.users) == 30
+    assert tenant.token_requests >= 3  # two 503s, then the token
+
+
+def test_a_sign_in_service_that_stays_down_is_a_problem_naming_it(tenant):
+    tenant.token_outage = 100
+    quick = ReadContext(retry=RetryPolicy(base=0.01, max_attempts=3))
+    snap = read_all([entra_spec(tenant)], context=quick)
+    assert not snap.complete and snap.users == []
+    assert "sign-in" in snap.problems[0] and "3 attempts" in snap.problems[0], snap.problems
 
 
 def test_a_wrong_secret_is_a_problem_naming_the_credential(tenant, monkeypatch):

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from scimguard.sources.http import ApiClient, ApiError, path_of
+from scimguard.sources.http import ApiClient, ApiError, SignInUnavailable, path_of
 from scimguard.sources.snapshot import SourceError
 from scimguard.sync.backoff import RetryPolicy
 
@@ -101,7 +101,20 @@ class GraphClient(ApiClient):
         import msal  # type: ignore[import-untyped]
         import requests
 
-        self._sign_in_errors: tuple[type[Exception], ...] = (ValueError, requests.RequestException)
+        self._throttled: dict[Any, Any] = {}
+        self._sign_in_errors: tuple[type[Exception], ...] = (
+            ValueError,
+            requests.RequestException,
+            msal.exceptions.MsalError,
+        )
+        # msal raises MsalServiceError for a 5xx of the token endpoint (a 4xx is an answer,
+        # read below); no answer at all is requests' ConnectionError or Timeout
+        self._unavailable: tuple[type[Exception], ...] = (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.HTTPError,
+            msal.exceptions.MsalServiceError,
+        )
         try:
             self._app = msal.ConfidentialClientApplication(
                 settings.client_id,
@@ -112,6 +125,10 @@ class GraphClient(ApiClient):
                 validate_authority=settings.authority_url.rstrip("/") == AUTHORITY_URL,
                 timeout=timeout,
                 token_cache=msal.TokenCache(),  # in memory only: never written to disk
+                # msal replays a failed sign-in from this cache for 5 s instead of asking
+                # again; it is emptied after such a failure so that the engine's one retry
+                # policy paces the next attempt (auth_headers)
+                http_cache=self._throttled,
             )
         except self._sign_in_errors as exc:
             raise SourceError(f"Entra tenant {settings.tenant}: no sign-in: {exc}") from exc
@@ -119,6 +136,9 @@ class GraphClient(ApiClient):
     def auth_headers(self) -> dict[str, str]:
         try:
             result = self._app.acquire_token_for_client(scopes=[self.settings.scope])
+        except self._unavailable as exc:  # no answer, or the sign-in service's 5xx: retried
+            self._throttled.clear()
+            raise SignInUnavailable(f"Entra sign-in: {exc}") from exc
         except self._sign_in_errors as exc:
             raise ApiError(f"Entra sign-in failed: {exc}") from exc
         if "access_token" not in result:

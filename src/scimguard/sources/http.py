@@ -43,6 +43,11 @@ class ApiError(SourceError):
         self.response = response  # the final answer, for a caller that reads the API's body
 
 
+class SignInUnavailable(Exception):
+    """Getting a token failed in a way worth another attempt (no answer from the sign-in
+    service, or its 5xx): the attempt counts as unanswered, and the retry policy decides."""
+
+
 @dataclass
 class ApiAnswer:
     """One attempt as the retry policy sees it."""
@@ -132,8 +137,12 @@ class ApiClient:
         def attempt() -> ApiAnswer:
             self.requests += 1
             try:
+                signed = self.auth_headers()
+            except SignInUnavailable as exc:
+                return ApiAnswer(None, error=f"sign-in: {exc}")
+            try:
                 response = self.http.request(
-                    method, url, headers={**self.auth_headers(), **(headers or {})}, json=json
+                    method, url, headers={**signed, **(headers or {})}, json=json
                 )
             except httpx.TransportError as exc:  # timeouts included
                 return ApiAnswer(None, error=exc.__class__.__name__)
