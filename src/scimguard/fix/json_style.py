@@ -44,9 +44,10 @@ def _outside(text: str) -> str:
     return re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
 
 
-# It matches the empty string too: `_WS.match()` is never None, which mypy cannot know
-# (the `# type: ignore[union-attr]` on each `_WS.match(...).end()`).
-_WS = re.compile(r"\s*")
+# JSON's whitespace (RFC 8259: space, tab, LF, CR; not `\s`, which takes NBSP and the like),
+# shared with locate.py. It matches the empty string too: `WS.match()` is never None, which
+# mypy cannot know (the `# type: ignore[union-attr]` on each `WS.match(...).end()`).
+WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 
 
@@ -76,18 +77,18 @@ def splice_json(raw: str, old: Any, new: Any) -> str:
 def _members(raw: str) -> list[tuple[str, int, int, int]]:
     """(key, key start, value start, value end) of each member of the object text `raw`."""
     out = []
-    pos = _WS.match(raw, 1).end()  # type: ignore[union-attr]
+    pos = WS.match(raw, 1).end()  # type: ignore[union-attr]
     while not raw.startswith("}", pos):
         key, end = _DECODER.raw_decode(raw, pos)
-        colon = _WS.match(raw, end).end()  # type: ignore[union-attr]
+        colon = WS.match(raw, end).end()  # type: ignore[union-attr]
         if not raw.startswith(":", colon):
             raise ValueError("expected :")
-        start = _WS.match(raw, colon + 1).end()  # type: ignore[union-attr]
+        start = WS.match(raw, colon + 1).end()  # type: ignore[union-attr]
         _value, value_end = _DECODER.raw_decode(raw, start)
         out.append((key, pos, start, value_end))
-        pos = _WS.match(raw, value_end).end()  # type: ignore[union-attr]
+        pos = WS.match(raw, value_end).end()  # type: ignore[union-attr]
         if raw.startswith(",", pos):
-            pos = _WS.match(raw, pos + 1).end()  # type: ignore[union-attr]
+            pos = WS.match(raw, pos + 1).end()  # type: ignore[union-attr]
     return out
 
 
@@ -136,14 +137,14 @@ def _closing_pad(raw: str) -> str:
 
 
 def _splice_list(raw: str, old: list[Any], new: list[Any]) -> str:
-    pos = _WS.match(raw, 1).end()  # type: ignore[union-attr]
+    pos = WS.match(raw, 1).end()  # type: ignore[union-attr]
     spans = []
     for _ in old:
         _value, end = _DECODER.raw_decode(raw, pos)
         spans.append((pos, end))
-        pos = _WS.match(raw, end).end()  # type: ignore[union-attr]
+        pos = WS.match(raw, end).end()  # type: ignore[union-attr]
         if raw.startswith(",", pos):
-            pos = _WS.match(raw, pos + 1).end()  # type: ignore[union-attr]
+            pos = WS.match(raw, pos + 1).end()  # type: ignore[union-attr]
     parts = []
     position = 0
     for (start, end), before, after in zip(spans, old, new, strict=True):

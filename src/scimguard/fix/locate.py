@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from bisect import bisect_left
 from collections.abc import Iterator
 from typing import Any
@@ -27,6 +26,7 @@ import orjson
 from scimguard.errors import FixInputError
 from scimguard.fix.csv_editor import CsvEditor, CsvLayout
 from scimguard.fix.editors import Editor, ScimEditor
+from scimguard.fix.json_style import WS
 from scimguard.fix.okta_editor import OktaEditor, is_okta
 from scimguard.records import AttributeMapping, EmptyCells, Record
 from scimguard.records.inputs import BOM_UTF8, BOM_UTF16, detect_format
@@ -37,9 +37,6 @@ try:  # the readers' compiled splitter: where the objects of a JSON array begin 
 except ImportError:  # pragma: no cover - no C compiler at install time: the parser finds them
     _split_objects = None  # type: ignore[assignment]  # the stub types the name; None: not built
 
-# It matches the empty string too: `_WS.match()` is never None, which mypy cannot know
-# (the `# type: ignore[union-attr]` on each `_WS.match(...).end()`).
-_WS = re.compile(r"[ \t\n\r]*")
 Span = tuple[int, int, Any]  # (byte start, byte end, parsed value)
 # (record index -> how many records start on its line before it, line -> records on it)
 Places = tuple[dict[int, int], dict[int, int]]
@@ -89,7 +86,7 @@ def json_spans(data: bytes, name: str = "input") -> list[Span]:
             f"{name}:{line}: the input is not UTF-8 (byte {exc.start + offset})"
         ) from None
     decoder = json.JSONDecoder()
-    pos = _WS.match(text, 0).end()  # type: ignore[union-attr]
+    pos = WS.match(text, 0).end()  # type: ignore[union-attr]
     try:
         if text.startswith("[", pos):
             spans = _array(text, pos, decoder)
@@ -121,15 +118,15 @@ def json_spans(data: bytes, name: str = "input") -> list[Span]:
 
 def _array(text: str, pos: int, decoder: json.JSONDecoder) -> list[Span]:
     spans: list[Span] = []
-    pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+    pos = WS.match(text, pos + 1).end()  # type: ignore[union-attr]
     if text.startswith("]", pos):
         return spans
     while True:
         value, end = _decode(decoder, text, pos)
         spans.append((pos, end, value))
-        pos = _WS.match(text, end).end()  # type: ignore[union-attr]
+        pos = WS.match(text, end).end()  # type: ignore[union-attr]
         if text.startswith(",", pos):
-            pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+            pos = WS.match(text, pos + 1).end()  # type: ignore[union-attr]
             continue
         if text.startswith("]", pos):
             return spans
@@ -138,20 +135,20 @@ def _array(text: str, pos: int, decoder: json.JSONDecoder) -> list[Span]:
 
 def _resources(text: str, pos: int, decoder: json.JSONDecoder) -> list[Span]:
     """The spans of the `Resources` elements of a top-level object starting at `pos`."""
-    pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+    pos = WS.match(text, pos + 1).end()  # type: ignore[union-attr]
     found: list[Span] = []
     while not text.startswith("}", pos):
         key, end = _decode(decoder, text, pos)
-        pos = _WS.match(text, end).end()  # type: ignore[union-attr]
+        pos = WS.match(text, end).end()  # type: ignore[union-attr]
         if not text.startswith(":", pos):
             raise json.JSONDecodeError("expected :", text, pos)
-        pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+        pos = WS.match(text, pos + 1).end()  # type: ignore[union-attr]
         if key == "Resources" and text.startswith("[", pos):
             found = _array(text, pos, decoder)
         _value, end = _decode(decoder, text, pos)
-        pos = _WS.match(text, end).end()  # type: ignore[union-attr]
+        pos = WS.match(text, end).end()  # type: ignore[union-attr]
         if text.startswith(",", pos):
-            pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+            pos = WS.match(text, pos + 1).end()  # type: ignore[union-attr]
     return found
 
 
