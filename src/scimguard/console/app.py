@@ -44,6 +44,10 @@ HERE = Path(__file__).parent
 
 
 class Console:
+    """What every page needs: the engine's database, the sign-in sessions and their backoff,
+    the templates with their filters, and `guard` (session, then CSRF) around each handler.
+    The pages themselves live in *_pages.py, each built with this as its host."""
+
     def __init__(
         self,
         engine: Engine,

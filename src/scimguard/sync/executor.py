@@ -31,6 +31,10 @@ log = logging.getLogger("scimguard.sync")
 
 
 class Executor:
+    """Sends a plan's operations in their order and concurrently within each phase, counts
+    progress, and stops everything at a 401/403; each operation goes through the `Sender`, and
+    what is written down goes through the `Recorder`."""
+
     def __init__(
         self,
         engine: Engine | None,
