@@ -37,6 +37,20 @@ ZWSP = "\u200b"
 SCIMGUARD = str(Path(sys.executable).with_name("scimguard"))
 
 
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def screenshot(page: Any, name: str, scratch: Path) -> Path:
+    """A full-page screenshot: into docs/screenshots with SCIMGUARD_SCREENSHOTS=1 (the docs'
+    pictures, refreshed on purpose), else into `scratch`, so that a test run leaves the
+    checkout as it found it."""
+    folder = DOCS_SCREENSHOTS if os.environ.get("SCIMGUARD_SCREENSHOTS") == "1" else scratch
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
 @contextmanager
 def serving(app: Any) -> Iterator[str]:
     """An ASGI app under uvicorn in a thread, on a free port, until the block ends."""

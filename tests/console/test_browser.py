@@ -19,13 +19,13 @@ from console_helpers import (
     ZWSP,
     add_admin,
     console_process,
+    screenshot,
 )
 
 from scimguard.console.db import open_engine
 from scimguard.sync import tasks as T
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WIDE = {"width": 1280, "height": 900}
 NARROW = {"width": 390, "height": 844}
 
@@ -79,8 +79,7 @@ def test_fix_tick_retry_dismiss_inspect_and_check(chromium, live, tmp_path):
     expect(row).to_contain_text("Automatic provisioning of user jane@example.com")
     expect(row.locator("mark.hc")).to_have_text("<U+200B>")
     expect(page.locator(f"#task-{sam}")).to_contain_text("Errors reported by remote server")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "tasks.png"), full_page=True)
+    screenshot(page, "tasks.png", tmp_path)
     _no_sideways_scroll(page)
 
     # the detail of the task: request, findings, suggested fix
@@ -177,8 +176,7 @@ def test_pages_fit_390_pixels_and_work_without_javascript(chromium, live, tmp_pa
     page = context.new_page()
     _sign_in(page, base)
     expect(page.locator(f"#task-{sam}")).to_be_visible()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "tasks-390.png"), full_page=True)
+    screenshot(page, "tasks-390.png", tmp_path)
     _no_sideways_scroll(page)
     for path in ["/", f"/tasks/{sam}", "/users", "/inspector?value=Jane%E2%80%8B", "/check"]:
         page.goto(base + path)

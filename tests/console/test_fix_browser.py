@@ -12,14 +12,21 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from console_helpers import ADMIN, PASSWORD, SCIMGUARD, ZWSP, add_admin, console_process
+from console_helpers import (
+    ADMIN,
+    PASSWORD,
+    SCIMGUARD,
+    ZWSP,
+    add_admin,
+    console_process,
+    screenshot,
+)
 from fix_helpers import JANE_OKTA, OKTA_READ_ONLY, csv_bytes, csv_loop, okta_loop
 
 from scimguard.console.db import open_engine
 from scimguard.sync import tasks as T
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WIDE = {"width": 1280, "height": 900}
 
 
@@ -56,8 +63,7 @@ def test_okta_task_fixed_from_the_tasks_list_and_retried(chromium, tmp_path, mon
             expect(row.locator("del.before mark.hc")).to_have_text("<U+200B>")
             expect(row.locator("ins.after")).to_have_text("Jane")
             expect(row).to_contain_text("source field firstName")
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / "fix.png"), full_page=True)
+            screenshot(page, "fix.png", tmp_path)
             page.click("#apply-fix")
             page.wait_for_url(re.compile(rf"/tasks/{jane}$"))
             expect(page.locator(".notice")).to_contain_text("retried: succeeded")
