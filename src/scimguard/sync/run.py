@@ -316,6 +316,20 @@ async def run_sync_async(
     on_read: Callable[[str], None] | None = None,
 ) -> RunResult:
     """`on_progress(done, total)` while applying; `on_read(line)` while the sources are read."""
+    try:
+        return await _run(cfg, engine, on_plan, snapshot, on_progress, on_read)
+    finally:
+        thaw()  # what the planning froze (collection_paused), however the run ended
+
+
+async def _run(
+    cfg: SyncConfig,
+    engine: Engine | None,
+    on_plan: Callable[[Plan, Snapshot], None] | None,
+    snapshot: Snapshot | None,
+    on_progress: Callable[[int, int], None] | None,
+    on_read: Callable[[str], None] | None,
+) -> RunResult:
     started = time.monotonic()
     if snapshot is None:
         state = EngineSourceState(engine) if engine is not None else NoState()
@@ -408,7 +422,6 @@ async def run_sync_async(
             _finish_run(engine, run_id, "stopped", recorded, result.outcome.stopped)
         else:
             _finish_run(engine, run_id, "completed", recorded, None)
-    thaw()
     return result
 
 
