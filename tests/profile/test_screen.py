@@ -445,6 +445,34 @@ def test_the_block_screen_is_the_line_screen_on_joined_lines(lines, final_newlin
         assert block[compiled.starts[at] : compiled.ends[at]] == block.split(b"\n")[closer]
 
 
+@needs_compiled
+def test_the_nfc_question_is_asked_once_per_distinct_value():
+    """The screen keeps is_nfc's answer per value (its bytes): a repeated Hindi name is asked
+    once, and a value that differs by one code point (its NFD form) gets its own answer."""
+    from scimguard.profile import fast
+
+    asked: list[str] = []
+
+    def is_nfc(value: str) -> bool:
+        asked.append(value)
+        return screen_module._is_nfc(value)
+
+    composed, decomposed = "\u0928\u093f\u0927\u093f", "Jose\u0301"  # निधि: vowel signs
+    screener = screen_module._screen.Screener(
+        fast._screen_verdict, is_nfc, schema.RESERVED_NAMES, GROUP_URN.encode(), True
+    )
+    users = [
+        {**VALID_USER, "displayName": value}
+        for value in (composed, decomposed, composed, decomposed, "Jos\u00e9", composed)
+    ]
+    look_closer, *_ = screener.screen([line(user) for user in users])
+    assert look_closer == [1, 3]  # the NFD value, each time, as the reference says
+    assert look_closer == screen_lines([line(user) for user in users]).look_closer
+    assert sorted(asked) == sorted([composed, decomposed])  # é composed is NFC-inert: not asked
+    screener.screen([line(users[0])] * 3)
+    assert len(asked) == 2
+
+
 # --- misuse of the compiled screen: errors, never a crash -----------------------------------
 
 

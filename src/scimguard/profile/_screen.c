@@ -14,7 +14,8 @@
  * orjson refuses or for a user the profile would report. scimguard/profile/screen.py holds the
  * pure-Python reference; tests/profile/test_screen.py checks the two agree, by hypothesis.
  * Questions of Unicode (is a character safe, is a value in NFC) are asked back of Python, once
- * per character for the first and once per non-ASCII value for the second.
+ * per character for the first and once per distinct value (a bounded table of the answers) for
+ * the second, when the value holds a code point that is not NFC-inert.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -29,6 +30,9 @@
 #define MAX_NUMBER 15      /* longer numbers: look closer (orjson's limits are not ours) */
 #define MAX_WARNED 64      /* warned values of one user (more: look closer) */
 #define SUBS 8             /* path ids: top key * SUBS + sub-attribute (0: the key itself) */
+#define NFC_SLOTS 16384    /* values whose NFC answer is kept (a power of two) */
+#define NFC_WAYS 4         /* slots a value may take (consecutive; the first of them by hash) */
+#define NFC_MAX_BYTES 256  /* longer values are asked every time */
 
 /* ------------------------------------------------------------------------------------------ */
 /* The screener object                                                                         */
@@ -38,6 +42,14 @@ typedef struct {
     const char *s;
     Py_ssize_t n;
 } Span;
+
+/* One kept answer to the NFC question: the value's UTF-8 bytes (a copy) and is_nfc's answer. */
+typedef struct {
+    uint64_t hash;
+    char *bytes;           /* NULL: an empty slot */
+    Py_ssize_t n;
+    int answer;
+} NfcSlot;
 
 typedef struct {
     PyObject_HEAD
@@ -57,6 +69,7 @@ typedef struct {
     Py_ssize_t arena_cap;
     Py_ssize_t arena_used;
     unsigned char safe[65536]; /* per BMP code point: 0 not yet asked, else 1 + fast's verdict */
+    NfcSlot *nfc;          /* NFC_SLOTS kept answers (allocated at the first question) */
 } Screener;
 
 typedef struct {
@@ -533,6 +546,69 @@ static int mixes_scripts(Span v, int foreign, int latin)
     return 0;
 }
 
+static inline uint64_t hash_bytes(const char *s, Py_ssize_t n)
+{
+    uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+    for (Py_ssize_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+static void drop_nfc(Screener *self)
+{
+    if (self->nfc == NULL)
+        return;
+    for (int i = 0; i < NFC_SLOTS; i++)
+        PyMem_Free(self->nfc[i].bytes);
+    PyMem_Free(self->nfc);
+    self->nfc = NULL;
+}
+
+/*
+ * is_nfc's answer for a value (1, 0; -1: a Python error), kept per value: an export repeats its
+ * names (a Hindi, Bengali, Tamil or Thai name holds vowel signs, which are not NFC-inert, so
+ * most of its values are asked), and asking costs a decode, a call and often a normalisation.
+ * The answer depends on the bytes alone; a slot is compared byte for byte before it is used.
+ */
+static int nfc_answer(Screener *self, Span v)
+{
+    if (v.n > NFC_MAX_BYTES)
+        return ask_bool(self->is_nfc, PyUnicode_DecodeUTF8(v.s, v.n, "strict"));
+    if (self->nfc == NULL) {
+        self->nfc = PyMem_Calloc(NFC_SLOTS, sizeof(NfcSlot));
+        if (self->nfc == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    uint64_t hash = hash_bytes(v.s, v.n);
+    NfcSlot *set = &self->nfc[hash & (NFC_SLOTS - NFC_WAYS)], *slot = NULL;
+    for (int i = 0; i < NFC_WAYS; i++) {
+        NfcSlot *way = &set[i];
+        if (way->bytes == NULL) {
+            if (slot == NULL)
+                slot = way;
+            continue;
+        }
+        if (way->hash == hash && way->n == v.n && memcmp(way->bytes, v.s, (size_t)v.n) == 0)
+            return way->answer;
+    }
+    if (slot == NULL) /* every way taken: one of them by the hash's high bits */
+        slot = &set[(hash >> 60) & (NFC_WAYS - 1)];
+    int answer = ask_bool(self->is_nfc, PyUnicode_DecodeUTF8(v.s, v.n, "strict"));
+    if (answer < 0)
+        return answer;
+    char *copy = PyMem_Realloc(slot->bytes, (size_t)(v.n ? v.n : 1));
+    if (copy != NULL) { /* else the slot keeps its old value: nothing is kept, nothing lost */
+        memcpy(copy, v.s, (size_t)v.n);
+        slot->bytes = copy;
+        slot->hash = hash;
+        slot->n = v.n;
+        slot->answer = answer;
+    }
+    return answer;
+}
+
 /* The end of judging a value of `count` code points: length, and NFC when it holds a code
  * point that is not NFC-inert (`wide`). */
 static int judge_end(Screener *self, Span v, Py_ssize_t count, int wide, Py_ssize_t *chars)
@@ -540,7 +616,7 @@ static int judge_end(Screener *self, Span v, Py_ssize_t count, int wide, Py_ssiz
     if (v.n == 0 || v.s[0] == ' ' || v.s[v.n - 1] == ' ' || count > MAX_OTHER)
         return 0;
     if (wide) {
-        int nfc = ask_bool(self->is_nfc, PyUnicode_DecodeUTF8(v.s, v.n, "strict"));
+        int nfc = nfc_answer(self, v);
         if (nfc <= 0)
             return nfc;
     }
@@ -1240,6 +1316,7 @@ static int Screener_init(Screener *self, PyObject *args, PyObject *kwds)
     self->complete_address = complete_address;
     self->pass_warned = pass_warned;
     memset(self->safe, 0, sizeof(self->safe));
+    drop_nfc(self); /* the answers of another is_nfc */
     return 0;
 }
 
@@ -1266,6 +1343,7 @@ static void Screener_dealloc(Screener *self)
     PyObject_GC_UnTrack(self);
     Screener_clear(self);
     PyMem_Free(self->arena);
+    drop_nfc(self);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
