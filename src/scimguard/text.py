@@ -216,7 +216,10 @@ def hidden_chars(value: str, *, multiline: bool = False) -> list[HiddenChar]:
 
 def strip_hidden(value: str, *, multiline: bool = False) -> str:
     """The value without its hidden code points (spaces of odd widths become a plain space)."""
-    hidden = set(hidden_positions(value, multiline=multiline))
+    positions = hidden_positions(value, multiline=multiline)
+    if not positions:  # most values: no character loop
+        return value
+    hidden = set(positions)
     out = []
     for i, ch in enumerate(value):
         if i in hidden:
@@ -234,7 +237,16 @@ def visible(value: str, *, with_names: bool = True) -> str:
     """
     if not needs_look(value):
         return value
-    hidden = set(hidden_positions(value))
+    positions = hidden_positions(value)
+    if not positions:  # only the unusual spaces to spell out: no character loop
+        for ch in UNUSUAL_SPACES:
+            if ch in value:
+                label = f"U+{ord(ch):04X}"
+                value = value.replace(
+                    ch, f"<{label} {char_name(ch)}>" if with_names else f"<{label}>"
+                )
+        return value
+    hidden = set(positions)
     out = []
     for i, ch in enumerate(value):
         if i in hidden or ch in UNUSUAL_SPACES:
@@ -412,7 +424,12 @@ def is_mark(ch: str) -> bool:
 def stray_marks(value: str) -> list[tuple[int, str, str]]:
     """(position, character, why) of each variation selector with nothing it can vary, and
     each combining mark with no base (at the start of the value or after a space)."""
-    if value.isascii() or not any(map(_is_mark_or_selector, value)):
+    # A mark is no letter or digit (`\w`): values without a _MAYBE_HIDDEN candidate have none.
+    if (
+        value.isascii()
+        or not _MAYBE_HIDDEN.search(value)
+        or not any(map(_is_mark_or_selector, value))
+    ):
         return []
     found = []
     for i, ch in enumerate(value):
