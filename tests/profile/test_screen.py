@@ -417,6 +417,59 @@ def test_the_compiled_feed_keeps_what_the_python_loop_keeps(runs, given_lines):
     assert list(compiled.finish()) == list(python.finish())
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.booleans(),  # screened (add_screened) or read whole (add_user_keys)
+            st.lists(
+                st.tuples(
+                    KEYS,
+                    st.one_of(st.none(), KEYS),
+                    st.one_of(st.none(), st.sampled_from(["e1", "e2", "E1"])),
+                    st.one_of(st.none(), st.sampled_from(["i1", "i2"])),
+                ),
+                max_size=6,
+            ),
+        ),
+        max_size=5,
+    ),
+    st.booleans(),
+)
+def test_emails_kept_in_the_username_dict_give_the_findings_of_the_email_dict(runs, compiled):
+    """add_screened keeps an email equal to its userName key in the userName dict (flagged),
+    add_user_keys never does: the same users, by either path, give the same findings."""
+    from scimguard.profile import DuplicateTracker, duplicates
+    from scimguard.records.model import Record
+
+    def fill(screened_runs: bool):
+        tracker = DuplicateTracker()
+        record = 1
+        for number, (screened, users) in enumerate(runs):
+            file = f"file{number % 2}.jsonl"
+            if screened and screened_runs:
+                tracker.add_screened(screened_run(file, record, record, users))
+                record += len(users)
+                continue
+            for username, email, external_id, user_id in users:
+                ref = Record(record, file, record, "user", {})
+                tracker.add_user_keys(ref, username, email, external_id, user_id)
+                record += 1
+        return tracker
+
+    saved = duplicates._feed
+    if not compiled:
+        duplicates._feed = None
+    elif saved is None:
+        pytest.skip("the C screen was not built here")
+    try:
+        mixed, whole = fill(True), fill(False)
+    finally:
+        duplicates._feed = saved
+    assert whole._implicit == 0
+    assert list(mixed.finish()) == list(whole.finish())
+
+
 @needs_compiled
 @settings(max_examples=300, deadline=None)
 @given(
@@ -526,6 +579,6 @@ def test_feed_takes_only_plain_strings():
         def __hash__(self):
             raise AssertionError("no Python code may run inside feed")
 
-    args = ({}, {}, {}, {}, set(), 1, 2, 3, [Sly("a")], ["a"], [None], [None], [None])
+    args = ({}, {}, {}, {}, set(), 1, 2, 3, [Sly("a")], ["a"], [None], [None], [None], 0)
     with pytest.raises(TypeError):
         screen_module._screen.feed(*args)

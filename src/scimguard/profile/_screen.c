@@ -1500,11 +1500,12 @@ done:
 
 PyDoc_STRVAR(feed_doc,
 "feed(by_username, by_email, by_external_id, odd_case, user_ids, packed, step, mask,\n"
-"     usernames, keys, emails, external_ids, ids) -> clashes\n\n"
+"     usernames, keys, emails, external_ids, ids, implicit) -> (clashes, added)\n\n"
 "DuplicateTracker.add_screened's loop (profile/duplicates.py holds it in Python too, and the\n"
 "tests hold the two equal). `packed` is the first user's packed position, `step` what to add\n"
 "for the next (or `packed` is a list: a position per user), `mask` gives the record number.\n"
-"Returns [(rule, key, first, later)].");
+"`implicit`: the emails kept in by_username so far (flagged ~packed); `added`: those this call\n"
+"kept. Returns ([(rule, key, first, later)], added).");
 
 static int clash(PyObject *clashes, const char *rule, PyObject *key, PyObject *first,
                  PyObject *later)
@@ -1517,17 +1518,25 @@ static int clash(PyObject *clashes, const char *rule, PyObject *key, PyObject *f
     return r;
 }
 
+static PyObject *ZERO; /* 0, to tell a flagged (negative) value of by_username */
+
 static PyObject *feed(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)module;
-    if (nargs != 13) {
-        PyErr_SetString(PyExc_TypeError, "feed() takes 13 arguments");
+    if (nargs != 14) {
+        PyErr_SetString(PyExc_TypeError, "feed() takes 14 arguments");
         return NULL;
     }
     PyObject *by_username = args[0], *by_email = args[1], *by_external_id = args[2];
     PyObject *odd_case = args[3], *user_ids = args[4], *step = args[6], *mask = args[7];
     PyObject *usernames = args[8], *keys = args[9], *emails = args[10];
     PyObject *external_ids = args[11], *ids = args[12];
+    /* emails kept implicitly so far (DuplicateTracker._implicit): while there is none, an email
+     * not in by_email has no holder */
+    Py_ssize_t implicit_before = PyLong_AsSsize_t(args[13]);
+    if (implicit_before == -1 && PyErr_Occurred())
+        return NULL;
+    Py_ssize_t implicit = 0;
     /* Exact types only: then no Python code (a __hash__, __eq__ or __add__) runs in the loop,
      * so the borrowed items of the lists stay valid. */
     if (!PyDict_CheckExact(by_username) || !PyDict_CheckExact(by_email) ||
@@ -1600,12 +1609,41 @@ static PyObject *feed(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             pointer = packed;
         }
         if (email != Py_None) {
-            PyObject *first_ref = PyDict_SetDefault(by_email, email, pointer);
-            if (first_ref == NULL)
+            PyObject *first_ref = PyDict_GetItemWithError(by_email, email); /* borrowed */
+            if (first_ref == NULL && PyErr_Occurred())
                 goto error;
-            if (first_ref != pointer && clash(clashes, "duplicate-email", email, first_ref,
-                                              pointer) < 0)
-                goto error;
+            if (first_ref == NULL && email == pointer) {
+                /* the first holder's email is its userName key: kept there, flagged */
+                PyObject *flagged = PyNumber_Invert(packed);
+                if (flagged == NULL)
+                    goto error;
+                int r = PyDict_SetItem(by_username, key, flagged);
+                Py_DECREF(flagged);
+                if (r < 0)
+                    goto error;
+                implicit++;
+            } else {
+                if (first_ref == NULL && implicit_before + implicit > 0) {
+                    /* an email kept implicitly by another user (DuplicateTracker._email_holder) */
+                    PyObject *holder = PyDict_GetItemWithError(by_username, email);
+                    if (holder == NULL && PyErr_Occurred())
+                        goto error;
+                    if (holder != NULL) {
+                        int negative = PyObject_RichCompareBool(holder, ZERO, Py_LT);
+                        if (negative < 0)
+                            goto error;
+                        if (negative)
+                            first_ref = email;
+                    }
+                }
+                if (first_ref == NULL) {
+                    if (PyDict_SetItem(by_email, email, pointer) < 0)
+                        goto error;
+                } else if (first_ref != pointer &&
+                           clash(clashes, "duplicate-email", email, first_ref, pointer) < 0) {
+                    goto error;
+                }
+            }
         }
         if (external_id != Py_None) {
             PyObject *first_ref = PyDict_SetDefault(by_external_id, external_id, pointer);
@@ -1619,7 +1657,7 @@ static PyObject *feed(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             goto error;
     }
     Py_XDECREF(packed);
-    return clashes;
+    return Py_BuildValue("(Nn)", clashes, implicit);
 error:
     Py_XDECREF(packed);
     Py_DECREF(clashes);
@@ -1778,6 +1816,8 @@ PyMODINIT_FUNC PyInit__screen(void)
     build_index(&ADDRESS_INDEX, ADDRESS_SUBS);
     build_index(&ENTERPRISE_INDEX, ENTERPRISE_SUBS);
     if (build_paths() < 0)
+        return NULL;
+    if (ZERO == NULL && (ZERO = PyLong_FromLong(0)) == NULL)
         return NULL;
     if (PyType_Ready(&ScreenerType) < 0)
         return NULL;
