@@ -563,6 +563,26 @@ def test_a_callback_that_empties_the_list_does_not_pull_lines_away():
 
 
 @needs_compiled
+def test_an_is_nfc_that_initialises_the_screener_again_leaves_it_usable():
+    """The table of NFC answers is dropped when the screener is initialised again: a callback
+    that does so must not make the screener write into the dropped table."""
+    from scimguard.profile import fast
+
+    def is_nfc(value: str) -> bool:
+        screener.__init__(
+            fast._screen_verdict, screen_module._is_nfc, schema.RESERVED_NAMES, b"g", True
+        )
+        return screen_module._is_nfc(value)
+
+    screener = screen_module._screen.Screener(
+        fast._screen_verdict, is_nfc, schema.RESERVED_NAMES, GROUP_URN.encode(), True
+    )
+    assert screener.plain_value("Jose\u0301", False) is False  # NFD: not plain
+    assert screener.plain_value("\u0928\u093f\u0927\u093f", False) is True
+    assert screener.plain_value("Jose\u0301", False) is False
+
+
+@needs_compiled
 def test_an_uninitialised_screener_raises():
     screener = screen_module._screen.Screener.__new__(screen_module._screen.Screener)
     with pytest.raises(RuntimeError, match="not initialised"):

@@ -582,22 +582,21 @@ static int nfc_answer(Screener *self, Span v)
         }
     }
     uint64_t hash = hash_bytes(v.s, v.n);
-    NfcSlot *set = &self->nfc[hash & (NFC_SLOTS - NFC_WAYS)], *slot = NULL;
+    NfcSlot *set = &self->nfc[hash & (NFC_SLOTS - NFC_WAYS)];
     for (int i = 0; i < NFC_WAYS; i++) {
         NfcSlot *way = &set[i];
-        if (way->bytes == NULL) {
-            if (slot == NULL)
-                slot = way;
-            continue;
-        }
-        if (way->hash == hash && way->n == v.n && memcmp(way->bytes, v.s, (size_t)v.n) == 0)
+        if (way->bytes != NULL && way->hash == hash && way->n == v.n &&
+            memcmp(way->bytes, v.s, (size_t)v.n) == 0)
             return way->answer;
     }
-    if (slot == NULL) /* every way taken: one of them by the hash's high bits */
-        slot = &set[(hash >> 60) & (NFC_WAYS - 1)];
     int answer = ask_bool(self->is_nfc, PyUnicode_DecodeUTF8(v.s, v.n, "strict"));
-    if (answer < 0)
+    if (answer < 0 || self->nfc == NULL) /* (the call may have re-initialised the screener) */
         return answer;
+    set = &self->nfc[hash & (NFC_SLOTS - NFC_WAYS)];
+    NfcSlot *slot = &set[(hash >> 60) & (NFC_WAYS - 1)]; /* every way taken: one by the hash */
+    for (int i = NFC_WAYS - 1; i >= 0; i--)
+        if (set[i].bytes == NULL)
+            slot = &set[i]; /* else the first empty way */
     char *copy = PyMem_Realloc(slot->bytes, (size_t)(v.n ? v.n : 1));
     if (copy != NULL) { /* else the slot keeps its old value: nothing is kept, nothing lost */
         memcpy(copy, v.s, (size_t)v.n);
