@@ -4,7 +4,9 @@ The AWS endpoint validates strings against Java regexes built from Unicode gener
 (see docs/aws-deviations.md and rules.md). Python's `unicodedata` gives the categories; the
 properties it lacks come from maintained packages, never from tables copied here: joining types
 and the CONTEXTJ rule of RFC 5892 from `idna`, emoji and script properties from `regex`
-(docs/check.md, "Unicode data"). The hot path (plain ASCII) never reaches any of them.
+(docs/check.md, "Unicode data"). The hot path (plain ASCII) never reaches any of them, and
+they are imported when first asked (a joiner or a variation selector to judge): importing them
+costs more at every start of `check` than most exports ever use them.
 """
 
 from __future__ import annotations
@@ -13,11 +15,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-
-import idna.core
-import idna.idnadata
-import idna.intranges
-import regex
+from typing import Any
 
 # Categories that are never accepted, wherever the string is used.
 HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"})
@@ -108,19 +106,43 @@ def _remember(cache: dict, ch: str, answer: object) -> None:
 
 # --- joiners: RFC 5892 CONTEXTJ and emoji ZWJ sequences ------------------------------------
 
-_PICTOGRAPHIC = regex.compile(r"\p{Extended_Pictographic}")
-# What may stand between a pictograph and its ZWJ: presentation selector, skin tone, tags.
-_EMOJI_TRAILER = regex.compile(r"[\uFE0F\p{Emoji_Modifier}\U000E0020-\U000E007F]")
+# Properties from `regex` (name -> pattern, whether it needs regex.V1 for its set operation),
+# compiled by `_property` when first used.
+_PROPERTIES = {
+    "pictographic": (r"\p{Extended_Pictographic}", False),
+    # What may stand between a pictograph and its ZWJ: presentation selector, skin tone, tags.
+    "emoji_trailer": (r"[\uFE0F\p{Emoji_Modifier}\U000E0020-\U000E007F]", False),
+    "emoji": (r"\p{Emoji}", False),
+    "ideograph": (r"\p{Ideographic}", False),
+    "mongolian_letter": (r"[\p{Script=Mongolian}&&\p{L}]", True),
+}
+_COMPILED: dict[str, Any] = {}
+
+
+def _property(name: str) -> Any:
+    """The compiled `regex` pattern of one of `_PROPERTIES`."""
+    pattern = _COMPILED.get(name)
+    if pattern is None:
+        # why: regex (10 ms to import) only for a joiner or a variation selector
+        import regex
+
+        source, version1 = _PROPERTIES[name]
+        pattern = _COMPILED[name] = regex.compile(source, regex.V1 if version1 else 0)
+    return pattern
+
+
 _CONTEXT = 64  # code points on each side given to idna (it refuses labels past 1024)
-# Joining types of the letters a ZWNJ may stand between (idna ships Unicode's table).
-_JOINING_TYPES = idna.idnadata.joining_types
 _JOINING = ("L", "D", "R")
 
 
 def joining_type(ch: str) -> str | None:
     """The Unicode Joining_Type of a code point (U, C, D, L, R, T), None when not joining."""
+    # why: idna (Unicode's joining types) only for a joiner, not at every start
+    import idna.idnadata
+    import idna.intranges
+
     cp = ord(ch)
-    for kind, ranges in _JOINING_TYPES.items():
+    for kind, ranges in idna.idnadata.joining_types.items():
         if idna.intranges.intranges_contain(cp, ranges):
             return kind
     return None
@@ -146,6 +168,9 @@ def joiner_allowed(value: str, position: int) -> bool:
     it changes no glyph and hides nothing, so any joining letter on both sides is accepted
     (docs/check.md). A ZWJ between two pictographs is an emoji ZWJ sequence (`👩‍💻`).
     """
+    # why: idna (RFC 5892's CONTEXTJ) only for a joiner, not at every start of `check`
+    import idna.core
+
     start = max(0, position - _CONTEXT)
     window = value[start : position + _CONTEXT + 1]
     try:
@@ -160,13 +185,14 @@ def joiner_allowed(value: str, position: int) -> bool:
             and _next_joining(value, position, 1) in _JOINING
         )
     before = position - 1
-    while before >= 0 and _EMOJI_TRAILER.match(value[before]):
+    trailer, pictographic = _property("emoji_trailer"), _property("pictographic")
+    while before >= 0 and trailer.match(value[before]):
         before -= 1
     return (
         before >= 0
         and position + 1 < len(value)
-        and _PICTOGRAPHIC.match(value[before]) is not None
-        and _PICTOGRAPHIC.match(value[position + 1]) is not None
+        and pictographic.match(value[before]) is not None
+        and pictographic.match(value[position + 1]) is not None
     )
 
 
@@ -216,7 +242,10 @@ def hidden_chars(value: str, *, multiline: bool = False) -> list[HiddenChar]:
 
 def strip_hidden(value: str, *, multiline: bool = False) -> str:
     """The value without its hidden code points (spaces of odd widths become a plain space)."""
-    hidden = set(hidden_positions(value, multiline=multiline))
+    positions = hidden_positions(value, multiline=multiline)
+    if not positions:  # most values: no character loop
+        return value
+    hidden = set(positions)
     out = []
     for i, ch in enumerate(value):
         if i in hidden:
@@ -234,7 +263,16 @@ def visible(value: str, *, with_names: bool = True) -> str:
     """
     if not needs_look(value):
         return value
-    hidden = set(hidden_positions(value))
+    positions = hidden_positions(value)
+    if not positions:  # only the unusual spaces to spell out: no character loop
+        for ch in UNUSUAL_SPACES:
+            if ch in value:
+                label = f"U+{ord(ch):04X}"
+                value = value.replace(
+                    ch, f"<{label} {char_name(ch)}>" if with_names else f"<{label}>"
+                )
+        return value
+    hidden = set(positions)
     out = []
     for i, ch in enumerate(value):
         if i in hidden or ch in UNUSUAL_SPACES:
@@ -359,9 +397,6 @@ def nfc_keeping(value: str) -> str:
 
 # --- stray marks -----------------------------------------------------------------------------
 
-_EMOJI = regex.compile(r"\p{Emoji}")
-_IDEOGRAPH = regex.compile(r"\p{Ideographic}")
-_MONGOLIAN_LETTER = regex.compile(r"[\p{Script=Mongolian}&&\p{L}]", regex.V1)
 _MARKS = frozenset({"Mn", "Mc", "Me"})
 
 
@@ -387,11 +422,11 @@ def _can_vary(kind: str, base: str, selector: str) -> bool:
     and no maintained package ships that table: any such base is accepted (rules.md).
     """
     if kind == "ideographic":
-        return _IDEOGRAPH.match(base) is not None
+        return _property("ideograph").match(base) is not None
     if kind == "mongolian":
-        return _MONGOLIAN_LETTER.match(base) is not None
+        return _property("mongolian_letter").match(base) is not None
     if selector in "\ufe0e\ufe0f":
-        return _EMOJI.match(base) is not None
+        return _property("emoji").match(base) is not None
     return unicodedata.category(base)[0] in "LNSP"
 
 
@@ -412,7 +447,12 @@ def is_mark(ch: str) -> bool:
 def stray_marks(value: str) -> list[tuple[int, str, str]]:
     """(position, character, why) of each variation selector with nothing it can vary, and
     each combining mark with no base (at the start of the value or after a space)."""
-    if value.isascii() or not any(map(_is_mark_or_selector, value)):
+    # A mark is no letter or digit (`\w`): values without a _MAYBE_HIDDEN candidate have none.
+    if (
+        value.isascii()
+        or not _MAYBE_HIDDEN.search(value)
+        or not any(map(_is_mark_or_selector, value))
+    ):
         return []
     found = []
     for i, ch in enumerate(value):

@@ -150,3 +150,43 @@ def test_every_cyrillic_or_greek_letter_is_in_the_blocks_mixed_script_looks_at()
         and unicodedata.name(chr(cp), "").startswith(("CYRILLIC", "GREEK"))
     ]
     assert missed == []
+
+
+def test_every_mark_is_a_candidate_of_the_hidden_character_search():
+    """stray_marks looks for marks only in values where _MAYBE_HIDDEN finds a candidate: no
+    combining mark or variation selector may be a word character to Python's `re`."""
+    from scimguard import text
+
+    missed = [
+        hex(cp)
+        for cp in range(0x80, 0x110000)
+        if unicodedata.category(chr(cp)) in ("Mn", "Mc", "Me")
+        and not text._MAYBE_HIDDEN.match(chr(cp))
+    ]
+    assert missed == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(strings, st.booleans())
+def test_visible_and_strip_hidden_spell_each_character_as_documented(value, with_names):
+    """The character loops of text.visible and text.strip_hidden, written out (their short
+    cuts for values without a hidden character must give the same)."""
+    from scimguard import text
+
+    hidden = set(text.hidden_positions(value))
+    shown = []
+    for i, ch in enumerate(value):
+        if i in hidden or ch in ("\u00a0", "\u3000"):
+            label = f"U+{ord(ch):04X}"
+            shown.append(f"<{label} {text.char_name(ch)}>" if with_names else f"<{label}>")
+        else:
+            shown.append(ch)
+    expected = "".join(shown) if text.needs_look(value) else value
+    assert text.visible(value, with_names=with_names) == expected
+    for multiline in (False, True):
+        hidden = set(text.hidden_positions(value, multiline=multiline))
+        kept = [
+            (" " if unicodedata.category(ch) in ("Zs", "Zl", "Zp") else "") if i in hidden else ch
+            for i, ch in enumerate(value)
+        ]
+        assert text.strip_hidden(value, multiline=multiline) == "".join(kept)

@@ -417,6 +417,59 @@ def test_the_compiled_feed_keeps_what_the_python_loop_keeps(runs, given_lines):
     assert list(compiled.finish()) == list(python.finish())
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.booleans(),  # screened (add_screened) or read whole (add_user_keys)
+            st.lists(
+                st.tuples(
+                    KEYS,
+                    st.one_of(st.none(), KEYS),
+                    st.one_of(st.none(), st.sampled_from(["e1", "e2", "E1"])),
+                    st.one_of(st.none(), st.sampled_from(["i1", "i2"])),
+                ),
+                max_size=6,
+            ),
+        ),
+        max_size=5,
+    ),
+    st.booleans(),
+)
+def test_emails_kept_in_the_username_dict_give_the_findings_of_the_email_dict(runs, compiled):
+    """add_screened keeps an email equal to its userName key in the userName dict (flagged),
+    add_user_keys never does: the same users, by either path, give the same findings."""
+    from scimguard.profile import DuplicateTracker, duplicates
+    from scimguard.records.model import Record
+
+    def fill(screened_runs: bool):
+        tracker = DuplicateTracker()
+        record = 1
+        for number, (screened, users) in enumerate(runs):
+            file = f"file{number % 2}.jsonl"
+            if screened and screened_runs:
+                tracker.add_screened(screened_run(file, record, record, users))
+                record += len(users)
+                continue
+            for username, email, external_id, user_id in users:
+                ref = Record(record, file, record, "user", {})
+                tracker.add_user_keys(ref, username, email, external_id, user_id)
+                record += 1
+        return tracker
+
+    saved = duplicates._feed
+    if not compiled:
+        duplicates._feed = None
+    elif saved is None:
+        pytest.skip("the C screen was not built here")
+    try:
+        mixed, whole = fill(True), fill(False)
+    finally:
+        duplicates._feed = saved
+    assert whole._implicit == 0
+    assert list(mixed.finish()) == list(whole.finish())
+
+
 @needs_compiled
 @settings(max_examples=300, deadline=None)
 @given(
@@ -443,6 +496,34 @@ def test_the_block_screen_is_the_line_screen_on_joined_lines(lines, final_newlin
     assert compiled[4:] == tuple(by_lines[1:])
     for at, closer in enumerate(compiled.look_closer):
         assert block[compiled.starts[at] : compiled.ends[at]] == block.split(b"\n")[closer]
+
+
+@needs_compiled
+def test_the_nfc_question_is_asked_once_per_distinct_value():
+    """The screen keeps is_nfc's answer per value (its bytes): a repeated Hindi name is asked
+    once, and a value that differs by one code point (its NFD form) gets its own answer."""
+    from scimguard.profile import fast
+
+    asked: list[str] = []
+
+    def is_nfc(value: str) -> bool:
+        asked.append(value)
+        return screen_module._is_nfc(value)
+
+    composed, decomposed = "\u0928\u093f\u0927\u093f", "Jose\u0301"  # निधि: vowel signs
+    screener = screen_module._screen.Screener(
+        fast._screen_verdict, is_nfc, schema.RESERVED_NAMES, GROUP_URN.encode(), True
+    )
+    users = [
+        {**VALID_USER, "displayName": value}
+        for value in (composed, decomposed, composed, decomposed, "Jos\u00e9", composed)
+    ]
+    look_closer, *_ = screener.screen([line(user) for user in users])
+    assert look_closer == [1, 3]  # the NFD value, each time, as the reference says
+    assert look_closer == screen_lines([line(user) for user in users]).look_closer
+    assert sorted(asked) == sorted([composed, decomposed])  # é composed is NFC-inert: not asked
+    screener.screen([line(users[0])] * 3)
+    assert len(asked) == 2
 
 
 # --- misuse of the compiled screen: errors, never a crash -----------------------------------
@@ -482,6 +563,26 @@ def test_a_callback_that_empties_the_list_does_not_pull_lines_away():
 
 
 @needs_compiled
+def test_an_is_nfc_that_initialises_the_screener_again_leaves_it_usable():
+    """The table of NFC answers is dropped when the screener is initialised again: a callback
+    that does so must not make the screener write into the dropped table."""
+    from scimguard.profile import fast
+
+    def is_nfc(value: str) -> bool:
+        screener.__init__(
+            fast._screen_verdict, screen_module._is_nfc, schema.RESERVED_NAMES, b"g", True
+        )
+        return screen_module._is_nfc(value)
+
+    screener = screen_module._screen.Screener(
+        fast._screen_verdict, is_nfc, schema.RESERVED_NAMES, GROUP_URN.encode(), True
+    )
+    assert screener.plain_value("Jose\u0301", False) is False  # NFD: not plain
+    assert screener.plain_value("\u0928\u093f\u0927\u093f", False) is True
+    assert screener.plain_value("Jose\u0301", False) is False
+
+
+@needs_compiled
 def test_an_uninitialised_screener_raises():
     screener = screen_module._screen.Screener.__new__(screen_module._screen.Screener)
     with pytest.raises(RuntimeError, match="not initialised"):
@@ -498,6 +599,6 @@ def test_feed_takes_only_plain_strings():
         def __hash__(self):
             raise AssertionError("no Python code may run inside feed")
 
-    args = ({}, {}, {}, {}, set(), 1, 2, 3, [Sly("a")], ["a"], [None], [None], [None])
+    args = ({}, {}, {}, {}, set(), 1, 2, 3, [Sly("a")], ["a"], [None], [None], [None], 0)
     with pytest.raises(TypeError):
         screen_module._screen.feed(*args)

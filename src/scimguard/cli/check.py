@@ -115,12 +115,16 @@ def check_command(
         report = CsvReport(stdout, stream.locations, bom=excel)
     else:
         report = TextReport(console(stdout), stream.locations, stream.encodings)
-    from scimguard import check_parallel
+    parallel = False
+    if files is not None and workers != 1:  # multiprocessing loads only for --workers
+        from scimguard import check_parallel
 
-    parallel = files is not None and workers != 1 and check_parallel.usable(files)
+        parallel = check_parallel.usable(files)
 
     def check(on_progress: Callable[[], None] | None = None) -> Summary:
         if parallel and files is not None:
+            from scimguard import check_parallel
+
             return check_parallel.run_check_parallel(
                 files, profile, report, workers=workers or None, on_progress=on_progress
             )

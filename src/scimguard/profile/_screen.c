@@ -14,7 +14,8 @@
  * orjson refuses or for a user the profile would report. scimguard/profile/screen.py holds the
  * pure-Python reference; tests/profile/test_screen.py checks the two agree, by hypothesis.
  * Questions of Unicode (is a character safe, is a value in NFC) are asked back of Python, once
- * per character for the first and once per non-ASCII value for the second.
+ * per character for the first and once per distinct value (a bounded table of the answers) for
+ * the second, when the value holds a code point that is not NFC-inert.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -29,6 +30,9 @@
 #define MAX_NUMBER 15      /* longer numbers: look closer (orjson's limits are not ours) */
 #define MAX_WARNED 64      /* warned values of one user (more: look closer) */
 #define SUBS 8             /* path ids: top key * SUBS + sub-attribute (0: the key itself) */
+#define NFC_SLOTS 16384    /* values whose NFC answer is kept (a power of two) */
+#define NFC_WAYS 4         /* slots a value may take (consecutive; the first of them by hash) */
+#define NFC_MAX_BYTES 256  /* longer values are asked every time */
 
 /* ------------------------------------------------------------------------------------------ */
 /* The screener object                                                                         */
@@ -38,6 +42,14 @@ typedef struct {
     const char *s;
     Py_ssize_t n;
 } Span;
+
+/* One kept answer to the NFC question: the value's UTF-8 bytes (a copy) and is_nfc's answer. */
+typedef struct {
+    uint64_t hash;
+    char *bytes;           /* NULL: an empty slot */
+    Py_ssize_t n;
+    int answer;
+} NfcSlot;
 
 typedef struct {
     PyObject_HEAD
@@ -57,6 +69,7 @@ typedef struct {
     Py_ssize_t arena_cap;
     Py_ssize_t arena_used;
     unsigned char safe[65536]; /* per BMP code point: 0 not yet asked, else 1 + fast's verdict */
+    NfcSlot *nfc;          /* NFC_SLOTS kept answers (allocated at the first question) */
 } Screener;
 
 typedef struct {
@@ -533,6 +546,68 @@ static int mixes_scripts(Span v, int foreign, int latin)
     return 0;
 }
 
+static inline uint64_t hash_bytes(const char *s, Py_ssize_t n)
+{
+    uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+    for (Py_ssize_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+static void drop_nfc(Screener *self)
+{
+    if (self->nfc == NULL)
+        return;
+    for (int i = 0; i < NFC_SLOTS; i++)
+        PyMem_Free(self->nfc[i].bytes);
+    PyMem_Free(self->nfc);
+    self->nfc = NULL;
+}
+
+/*
+ * is_nfc's answer for a value (1, 0; -1: a Python error), kept per value: an export repeats its
+ * names (a Hindi, Bengali, Tamil or Thai name holds vowel signs, which are not NFC-inert, so
+ * most of its values are asked), and asking costs a decode, a call and often a normalisation.
+ * The answer depends on the bytes alone; a slot is compared byte for byte before it is used.
+ */
+static int nfc_answer(Screener *self, Span v)
+{
+    if (v.n > NFC_MAX_BYTES)
+        return ask_bool(self->is_nfc, PyUnicode_DecodeUTF8(v.s, v.n, "strict"));
+    if (self->nfc == NULL) {
+        self->nfc = PyMem_Calloc(NFC_SLOTS, sizeof(NfcSlot));
+        if (self->nfc == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    uint64_t hash = hash_bytes(v.s, v.n);
+    NfcSlot *set = &self->nfc[hash & (NFC_SLOTS - NFC_WAYS)];
+    for (int i = 0; i < NFC_WAYS; i++) {
+        NfcSlot *way = &set[i];
+        if (way->bytes != NULL && way->hash == hash && way->n == v.n &&
+            memcmp(way->bytes, v.s, (size_t)v.n) == 0)
+            return way->answer;
+    }
+    int answer = ask_bool(self->is_nfc, PyUnicode_DecodeUTF8(v.s, v.n, "strict"));
+    if (answer < 0 || self->nfc == NULL) /* (the call may have re-initialised the screener) */
+        return answer;
+    set = &self->nfc[hash & (NFC_SLOTS - NFC_WAYS)];
+    NfcSlot *slot = &set[(hash >> 60) & (NFC_WAYS - 1)]; /* every way taken: one by the hash */
+    for (int i = NFC_WAYS - 1; i >= 0; i--)
+        if (set[i].bytes == NULL)
+            slot = &set[i]; /* else the first empty way */
+    char *copy = PyMem_Realloc(slot->bytes, (size_t)(v.n ? v.n : 1));
+    if (copy != NULL) { /* else the slot keeps its old value: nothing is kept, nothing lost */
+        memcpy(copy, v.s, (size_t)v.n);
+        slot->bytes = copy;
+        slot->hash = hash;
+        slot->n = v.n;
+        slot->answer = answer;
+    }
+    return answer;
+}
+
 /* The end of judging a value of `count` code points: length, and NFC when it holds a code
  * point that is not NFC-inert (`wide`). */
 static int judge_end(Screener *self, Span v, Py_ssize_t count, int wide, Py_ssize_t *chars)
@@ -540,7 +615,7 @@ static int judge_end(Screener *self, Span v, Py_ssize_t count, int wide, Py_ssiz
     if (v.n == 0 || v.s[0] == ' ' || v.s[v.n - 1] == ' ' || count > MAX_OTHER)
         return 0;
     if (wide) {
-        int nfc = ask_bool(self->is_nfc, PyUnicode_DecodeUTF8(v.s, v.n, "strict"));
+        int nfc = nfc_answer(self, v);
         if (nfc <= 0)
             return nfc;
     }
@@ -1240,6 +1315,7 @@ static int Screener_init(Screener *self, PyObject *args, PyObject *kwds)
     self->complete_address = complete_address;
     self->pass_warned = pass_warned;
     memset(self->safe, 0, sizeof(self->safe));
+    drop_nfc(self); /* the answers of another is_nfc */
     return 0;
 }
 
@@ -1266,6 +1342,7 @@ static void Screener_dealloc(Screener *self)
     PyObject_GC_UnTrack(self);
     Screener_clear(self);
     PyMem_Free(self->arena);
+    drop_nfc(self);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -1422,11 +1499,12 @@ done:
 
 PyDoc_STRVAR(feed_doc,
 "feed(by_username, by_email, by_external_id, odd_case, user_ids, packed, step, mask,\n"
-"     usernames, keys, emails, external_ids, ids) -> clashes\n\n"
+"     usernames, keys, emails, external_ids, ids, implicit) -> (clashes, added)\n\n"
 "DuplicateTracker.add_screened's loop (profile/duplicates.py holds it in Python too, and the\n"
 "tests hold the two equal). `packed` is the first user's packed position, `step` what to add\n"
 "for the next (or `packed` is a list: a position per user), `mask` gives the record number.\n"
-"Returns [(rule, key, first, later)].");
+"`implicit`: the emails kept in by_username so far (flagged ~packed); `added`: those this call\n"
+"kept. Returns ([(rule, key, first, later)], added).");
 
 static int clash(PyObject *clashes, const char *rule, PyObject *key, PyObject *first,
                  PyObject *later)
@@ -1439,17 +1517,25 @@ static int clash(PyObject *clashes, const char *rule, PyObject *key, PyObject *f
     return r;
 }
 
+static PyObject *ZERO; /* 0, to tell a flagged (negative) value of by_username */
+
 static PyObject *feed(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)module;
-    if (nargs != 13) {
-        PyErr_SetString(PyExc_TypeError, "feed() takes 13 arguments");
+    if (nargs != 14) {
+        PyErr_SetString(PyExc_TypeError, "feed() takes 14 arguments");
         return NULL;
     }
     PyObject *by_username = args[0], *by_email = args[1], *by_external_id = args[2];
     PyObject *odd_case = args[3], *user_ids = args[4], *step = args[6], *mask = args[7];
     PyObject *usernames = args[8], *keys = args[9], *emails = args[10];
     PyObject *external_ids = args[11], *ids = args[12];
+    /* emails kept implicitly so far (DuplicateTracker._implicit): while there is none, an email
+     * not in by_email has no holder */
+    Py_ssize_t implicit_before = PyLong_AsSsize_t(args[13]);
+    if (implicit_before == -1 && PyErr_Occurred())
+        return NULL;
+    Py_ssize_t implicit = 0;
     /* Exact types only: then no Python code (a __hash__, __eq__ or __add__) runs in the loop,
      * so the borrowed items of the lists stay valid. */
     if (!PyDict_CheckExact(by_username) || !PyDict_CheckExact(by_email) ||
@@ -1522,12 +1608,41 @@ static PyObject *feed(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             pointer = packed;
         }
         if (email != Py_None) {
-            PyObject *first_ref = PyDict_SetDefault(by_email, email, pointer);
-            if (first_ref == NULL)
+            PyObject *first_ref = PyDict_GetItemWithError(by_email, email); /* borrowed */
+            if (first_ref == NULL && PyErr_Occurred())
                 goto error;
-            if (first_ref != pointer && clash(clashes, "duplicate-email", email, first_ref,
-                                              pointer) < 0)
-                goto error;
+            if (first_ref == NULL && email == pointer) {
+                /* the first holder's email is its userName key: kept there, flagged */
+                PyObject *flagged = PyNumber_Invert(packed);
+                if (flagged == NULL)
+                    goto error;
+                int r = PyDict_SetItem(by_username, key, flagged);
+                Py_DECREF(flagged);
+                if (r < 0)
+                    goto error;
+                implicit++;
+            } else {
+                if (first_ref == NULL && implicit_before + implicit > 0) {
+                    /* an email kept implicitly by another user (DuplicateTracker._email_holder) */
+                    PyObject *holder = PyDict_GetItemWithError(by_username, email);
+                    if (holder == NULL && PyErr_Occurred())
+                        goto error;
+                    if (holder != NULL) {
+                        int negative = PyObject_RichCompareBool(holder, ZERO, Py_LT);
+                        if (negative < 0)
+                            goto error;
+                        if (negative)
+                            first_ref = email;
+                    }
+                }
+                if (first_ref == NULL) {
+                    if (PyDict_SetItem(by_email, email, pointer) < 0)
+                        goto error;
+                } else if (first_ref != pointer &&
+                           clash(clashes, "duplicate-email", email, first_ref, pointer) < 0) {
+                    goto error;
+                }
+            }
         }
         if (external_id != Py_None) {
             PyObject *first_ref = PyDict_SetDefault(by_external_id, external_id, pointer);
@@ -1541,7 +1656,7 @@ static PyObject *feed(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             goto error;
     }
     Py_XDECREF(packed);
-    return clashes;
+    return Py_BuildValue("(Nn)", clashes, implicit);
 error:
     Py_XDECREF(packed);
     Py_DECREF(clashes);
@@ -1700,6 +1815,8 @@ PyMODINIT_FUNC PyInit__screen(void)
     build_index(&ADDRESS_INDEX, ADDRESS_SUBS);
     build_index(&ENTERPRISE_INDEX, ENTERPRISE_SUBS);
     if (build_paths() < 0)
+        return NULL;
+    if (ZERO == NULL && (ZERO = PyLong_FromLong(0)) == NULL)
         return NULL;
     if (PyType_Ready(&ScreenerType) < 0)
         return NULL;

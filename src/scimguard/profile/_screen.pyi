@@ -60,5 +60,6 @@ def feed(
     emails: list[str | None],
     external_ids: list[str | None],
     ids: list[str | None],
+    implicit: int,
     /,
-) -> list[tuple[str, str, str | int, str | int]]: ...
+) -> tuple[list[tuple[str, str, str | int, str | int]], int]: ...

@@ -5,6 +5,11 @@ findings and asks this tracker for the cross-record ones at the end. Memory grow
 number of distinct keys, not with the size of the input: for a user we keep its userName (as a
 dict key), and the email and externalId dicts point at that same string object instead of
 holding a record description of their own. Where a record is, is packed into one int.
+
+Most users' primary email is their userName: such an email is kept in the userName dict alone,
+its value flagged (`~packed`, negative), instead of once more in the email dict (an insert into
+a dict of a million keys per user, the largest cost of a clean export after the screen).
+`_email_holder` and `_decoded` read both; an email is never in both.
 """
 
 from __future__ import annotations
@@ -30,6 +35,12 @@ if TYPE_CHECKING:
 _RECORD_BITS = 40
 _LINE_BITS = 40
 _RECORD_MASK = (1 << _RECORD_BITS) - 1
+
+
+def _decoded(packed: int) -> int:
+    """A value of the userName dict as the packed position (the flag of an email kept there
+    implicitly removed)."""
+    return packed if packed >= 0 else ~packed
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +93,9 @@ class DuplicateTracker:
         self._files: list[str] = []
         self._file_index: dict[str, int] = {}
         self._odd_case: dict[int, str] = {}  # record -> userName, when not already lower-case
-        self._by_username: dict[str, int] = {}
-        self._by_email: dict[str, str | int] = {}
+        self._by_username: dict[str, int] = {}  # ~packed: its email is the same key
+        self._by_email: dict[str, str | int] = {}  # the emails not kept implicitly
+        self._implicit = 0  # emails kept in _by_username (flagged), not in _by_email
         self._by_user_external_id: dict[str, str | int] = {}
         self._user_ids: set[str] = set()
         self._clashes: dict[tuple[str, str], list[int]] = {}
@@ -162,8 +174,10 @@ class DuplicateTracker:
                 self._look_alikes.remember("email", packed, email, key)
             if type(pointer) is str and key == pointer:
                 key = pointer  # share the string object with the userName dict
-            first_ref = self._by_email.setdefault(key, pointer)
-            if first_ref is not pointer:
+            first_ref = self._email_holder(key)
+            if first_ref is None:
+                self._by_email[key] = pointer
+            elif first_ref is not pointer:
                 self._clash("duplicate-email", key, first_ref, pointer)
         if type(external_id) is str and external_id:
             first_ref = self._by_user_external_id.setdefault(external_id, pointer)
@@ -171,6 +185,16 @@ class DuplicateTracker:
                 self._clash("duplicate-external-id", external_id, first_ref, pointer)
         if user_id is not None:
             self._user_ids.add(user_id)
+
+    def _email_holder(self, email: str) -> str | int | None:
+        """The pointer of the first user with this primary email (what `_by_email` held
+        before emails were kept implicitly), None if there is none yet."""
+        found = self._by_email.get(email)
+        if found is None and self._implicit:
+            packed = self._by_username.get(email)
+            if packed is not None and packed < 0:
+                return email  # a userName key equal to its holder's email
+        return found
 
     def add_users_bulk(
         self,
@@ -216,8 +240,10 @@ class DuplicateTracker:
                     self._look_alikes.remember("email", packed, email, key)
                 if type(pointer) is str and key == pointer:
                     key = pointer
-                first_ref = by_email.setdefault(key, pointer)
-                if first_ref is not pointer:
+                first_ref = self._email_holder(key)
+                if first_ref is None:
+                    by_email[key] = pointer
+                elif first_ref is not pointer:
                     clash("duplicate-email", key, first_ref, pointer)
             if type(external_id) is str and external_id:
                 first_ref = by_external_id.setdefault(external_id, pointer)
@@ -252,10 +278,13 @@ class DuplicateTracker:
         user_ids = self._user_ids
         clash = self._clash
         if _feed is not None:  # the same loop, compiled (profile/_screen.c)
-            for rule, key, first, later in _feed(
+            clashes, implicit = _feed(
                 by_username, by_email, by_external_id, odd_case, user_ids, packed, step,
                 _RECORD_MASK, run.usernames, run.keys, run.emails, run.external_ids, run.ids,
-            ):  # fmt: skip
+                self._implicit,
+            )  # fmt: skip
+            self._implicit += implicit
+            for rule, key, first, later in clashes:
                 clash(rule, key, first, later)
             return
         positions = iter(packed) if isinstance(packed, list) else None
@@ -274,9 +303,15 @@ class DuplicateTracker:
                 clash("duplicate-username", key, first, at)
                 pointer = at
             if email is not None:
-                first_ref = by_email.setdefault(email, pointer)
-                if first_ref is not pointer:
-                    clash("duplicate-email", email, first_ref, pointer)
+                if email is pointer and email not in by_email:  # kept implicitly
+                    by_username[email] = ~at
+                    self._implicit += 1
+                else:
+                    first_ref = self._email_holder(email)
+                    if first_ref is None:
+                        by_email[email] = pointer
+                    elif first_ref is not pointer:
+                        clash("duplicate-email", email, first_ref, pointer)
             if external_id is not None:
                 first_ref = by_external_id.setdefault(external_id, pointer)
                 if first_ref is not pointer:
@@ -310,10 +345,10 @@ class DuplicateTracker:
 
     def _as_packed(self, value: str | int) -> int:
         if isinstance(value, str):  # the userName key of the first user to hold it
-            packed = self._by_username[value]
+            packed = _decoded(self._by_username[value])
             self._clash_names[packed & _RECORD_MASK] = value
             return packed
-        return value
+        return _decoded(value)
 
     def add_group(self, ref: RecordRef, group: dict[str, Any]) -> None:
         index = len(self._groups)
@@ -391,11 +426,12 @@ class DuplicateTracker:
             packed = self._by_username.get(key)
             if packed is None:
                 return None
+            packed = _decoded(packed)
             return packed, self._odd_case.get(packed & _RECORD_MASK, key)
-        pointer = self._by_email.get(key)
+        pointer = self._email_holder(key)
         if pointer is None:
             return None
-        return (self._by_username[pointer] if isinstance(pointer, str) else pointer), key
+        return (_decoded(self._by_username[pointer]) if isinstance(pointer, str) else pointer), key
 
     def _ref_of(self, field: str, where: int, value: str) -> RecordRef:
         if field == "group":

@@ -14,7 +14,6 @@ file is refused with its line, so a typo cannot silently leave a default in forc
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,9 @@ def _line_of(text: str, key: str) -> str:
 
 def load_profile_file(path: str | Path) -> dict[str, Any]:
     """The switches a profile file sets, by `Switches` field name; raises `ProfileFileError`."""
+    # why: tomllib only when a profile file is given (every `check` imports this module)
+    import tomllib
+
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")

@@ -14,6 +14,7 @@ from scimguard.profile.catalogue import E, W
 from scimguard.profile.fast import plain
 from scimguard.profile.findings import NO_SUGGESTION, Finding
 from scimguard.profile.schema import DEFAULT_MAX_LENGTH, MAX_LENGTH
+from scimguard.profile.screen import make_value_judge
 from scimguard.profile.switches import Switches
 
 _QUOTE = "\u201c{}\u201d"
@@ -138,6 +139,11 @@ def _with_suggestion(finding: Finding, suggestion: Any) -> Finding:
     )
 
 
+# plainly_valid_string, compiled (profile/_screen.c; None when not built): the first judging
+# of each distinct value of an international export asks it of every suggestion.
+_judge = make_value_judge()
+
+
 class _Kinds(NamedTuple):
     """What kind of attribute a value is in: the rules that apply differ."""
 
@@ -160,7 +166,11 @@ def _suggest(
         return NO_SUGGESTION if required else None
     if cleaned == value:
         return NO_SUGGESTION
-    if plainly_valid_string(cleaned, identifier=kinds.identifier):
+    if (
+        _judge(cleaned, kinds.identifier)
+        if _judge is not None
+        else plainly_valid_string(cleaned, identifier=kinds.identifier)
+    ):
         return cleaned  # the common repair (a trimmed or respaced name): no second full check
     probe: list[Finding] = []
     _full_check(path, cleaned, probe, kinds=kinds, maxlen=maxlen, switches=switches)

@@ -23,7 +23,6 @@ string stops sending that target:
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,6 +113,9 @@ class AttributeMapping:
 
     @classmethod
     def load(cls, path: str | Path) -> AttributeMapping:
+        # why: tomllib only when a mapping file is given (most runs of `check` have none)
+        import tomllib
+
         try:
             with open(path, "rb") as handle:
                 data = tomllib.load(handle)
