@@ -37,6 +37,18 @@ ZWSP = "\u200b"
 SCIMGUARD = str(Path(sys.executable).with_name("scimguard"))
 
 
+def htmx_swapped(page: Any, action: Any) -> None:
+    """Do `action` and wait until htmx has settled what it swapped in. htmx pushes the new
+    address before it settles (and only then makes the swapped-in form live again), so waiting
+    for the address alone races the next change of a filter."""
+    page.evaluate(
+        "() => { window.__settled = false; document.body.addEventListener("
+        "'htmx:afterSettle', () => { window.__settled = true }, { once: true }) }"
+    )
+    action()
+    page.wait_for_function("() => window.__settled === true")
+
+
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 

@@ -19,6 +19,7 @@ from console_helpers import (
     ZWSP,
     add_admin,
     console_process,
+    htmx_swapped,
     screenshot,
 )
 
@@ -91,11 +92,11 @@ def test_fix_tick_retry_dismiss_inspect_and_check(chromium, live, tmp_path):
     page.go_back()
 
     # filters apply as they change (htmx), and the address follows
-    page.select_option("select[name=state]", "failed")
+    htmx_swapped(page, lambda: page.select_option("select[name=state]", "failed"))
     expect(page.locator(f"#task-{jane}")).to_have_count(0)
     expect(page.locator(f"#task-{sam}")).to_be_visible()
     page.wait_for_url(re.compile(r"state=failed"))
-    page.select_option("select[name=state]", "open")
+    htmx_swapped(page, lambda: page.select_option("select[name=state]", "open"))
     expect(page.locator(f"#task-{jane}")).to_be_visible()
 
     # the select-all box ticks every open task, and unticks them
