@@ -11,11 +11,10 @@ from typing import Any
 
 from scimguard.profile import schema
 from scimguard.profile.screen import make_value_judge
-from scimguard.profile.values import plainly_valid_string
+from scimguard.profile.values import SHORTEST_MAX, plainly_valid_string
 from scimguard.text import PLAIN_ASCII
 
 _IDENTIFIERS = schema.IDENTIFIERS
-_SHORTEST_MAX = min(schema.DEFAULT_MAX_LENGTH, *schema.MAX_LENGTH.values())
 
 
 def plain_value(value: Any, name: str) -> bool:
@@ -29,7 +28,7 @@ def plain_value(value: Any, name: str) -> bool:
     if _judge is not None:
         return _judge(value, name in _IDENTIFIERS)
     if (
-        0 < len(value) <= _SHORTEST_MAX
+        0 < len(value) <= SHORTEST_MAX
         and value.isascii()
         and value[0] != " "
         and value[-1] != " "

@@ -57,7 +57,7 @@ def clean(
 
 
 # A plain value this short passes `check_string` whatever its attribute's maximum.
-_SHORTEST_MAX = min(DEFAULT_MAX_LENGTH, *MAX_LENGTH.values())
+SHORTEST_MAX = min(DEFAULT_MAX_LENGTH, *MAX_LENGTH.values())
 
 
 def plainly_valid_string(value: str, *, identifier: bool) -> bool:
@@ -67,7 +67,7 @@ def plainly_valid_string(value: str, *, identifier: bool) -> bool:
     did not pass as a whole: most of its values are still plain.
     """
     return (
-        0 < len(value) <= _SHORTEST_MAX
+        0 < len(value) <= SHORTEST_MAX
         and not (identifier and " " in value)
         and (not text.needs_look(value) or ("\n" not in value and plain(value)))
     )
