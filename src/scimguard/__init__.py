@@ -4,7 +4,8 @@ The map, one package or module per part of the product:
 
     profile      what AWS IAM Identity Center accepts: the rules, their catalogue, the switches
     records      reading exports (CSV, JSON, JSON lines, Okta) as a stream of SCIM records
-    check        the report of `scimguard check` (check_parallel: the same on several cores)
+    check        the engine of `scimguard check` and its JSON and CSV reports (check_text: the
+                 text report; check_parallel: the same on several cores)
     fix          a corrected copy of an export, with its change log and undo file
     sync         the provisioning engine: plan, apply, tasks, retry
     unattended   `sync` on a schedule, under a lease, observed

@@ -19,7 +19,8 @@ from rich.console import Console
 from rich.rule import Rule
 from rich.table import Table
 
-from scimguard.check import JsonReport, TextReport, run_check
+from scimguard.check import JsonReport, run_check
+from scimguard.check_text import TextReport
 from scimguard.profile import Profile
 from scimguard.records import read_records
 

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from scimguard.check import CsvReport, JsonReport, Report, Summary, TextReport, run_check
+from scimguard.check import CsvReport, JsonReport, Report, Summary, run_check
+from scimguard.check_text import TextReport
 from scimguard.cli.directories import directory_options, directory_specs
 from scimguard.cli.options import input_options, output_options, profile_options
 from scimguard.profile import Profile, Severity, Switches

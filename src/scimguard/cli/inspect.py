@@ -35,7 +35,7 @@ def inspect_command(
     With --stdin the value is read from standard input (one final newline is dropped).
     Exit code 1 when the profile refuses the value, 0 otherwise.
     """
-    from scimguard.check import show_value
+    from scimguard.check_text import show_value
     from scimguard.cli.check import console
     from scimguard.inspect_value import code_points, findings_for
 
