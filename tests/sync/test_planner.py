@@ -85,6 +85,34 @@ def test_the_quick_comparison_never_hides_a_change():
     assert changed_attributes(titled, echoed, "user", form) == []
 
 
+def test_what_canonical_json_would_blur_is_compared_in_full():
+    """orjson writes NaN as null and a tuple as a list: such a source value has no quick form,
+    and the normalised comparison sees the change the quick one would have hidden."""
+    import datetime as dt
+
+    nan = person(1, title=float("nan"))
+    assert compared_form(nan, "user") is None
+    assert changed_attributes(nan, target_user(1, title=None), "user") == ["title"]
+    emails = [{"value": "a@example.com", "primary": True}]
+    as_tuple = person(1, emails=tuple(emails))
+    assert compared_form(as_tuple, "user") is None
+    assert changed_attributes(as_tuple, target_user(1, emails=emails), "user") == ["emails"]
+    dated = person(1, title=dt.date(2024, 1, 2))
+    assert compared_form(dated, "user") is None
+    assert changed_attributes(dated, target_user(1, title="2024-01-02"), "user") == ["title"]
+
+
+def test_a_target_listing_one_id_twice_is_compared_with_the_one_matched():
+    """By externalId the first listed wins; its own form is compared, not the last one's."""
+    first = target_user(1, "t1", title="X")
+    again = target_user(1, "t1", title="Y")
+    snapshot = Snapshot(users=[rec("user", person(1, title="Y"))])
+    owned = [Owned("user", "e1", "t1", "e1", "u1@example.com", "active")]
+    plan = build_plan(snapshot, TargetState([first, again], []), owned)
+    [op] = plan.of("update", "user")
+    assert op.changes == ["title"]
+
+
 def test_external_id_first_then_username_ignoring_case():
     snap = Snapshot(
         users=[

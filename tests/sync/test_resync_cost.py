@@ -7,12 +7,22 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import time
+
+import pytest
 
 from scimguard.profile import Profile
 from scimguard.sources import Snapshot, SourceRecord, file_spec
 from scimguard.sync.client import ScimClient
 from scimguard.sync.db import open_engine
-from scimguard.sync.run import RunResult, SyncConfig, collection_paused, run_sync, thaw
+from scimguard.sync.run import (
+    RunResult,
+    SyncConfig,
+    collection_paused,
+    run_sync,
+    thaw,
+    together,
+)
 from scimguard.sync.source_side import SourceSide
 
 
@@ -90,6 +100,51 @@ def test_the_source_side_pauses_between_slices_and_ends_with_the_same_answers():
     assert [f.rule for f in stepped.errors("user", 3)] == ["duplicate-username"]
     assert [f.rule for f in stepped.errors("user", 36)] == ["empty-string"]
     assert stepped.errors("user", 0) == []
+
+
+def test_a_source_side_started_again_starts_over():
+    people = [person(n) for n in range(25)]
+    side = SourceSide(records(people), Profile())
+    steps = side.steps(size=10)
+    next(steps)  # stopped after 10 records, as a cancelled run stops it
+    side.complete()
+    assert len(side.bodies["user"]) == 25
+    assert [b["externalId"] for b in side.bodies["user"]] == [f"e{n}" for n in range(25)]
+
+
+def test_together_stops_the_others_at_the_first_failure():
+    """The failure of one listing stops the other at once (gather would let it read on)."""
+
+    async def fails() -> None:
+        await asyncio.sleep(0.01)
+        raise ValueError("the groups failed")
+
+    async def runs_long(seen: list[str]) -> None:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            seen.append("stopped")
+            raise
+
+    async def go() -> tuple[float, list[str]]:
+        seen: list[str] = []
+        started = time.monotonic()
+        with pytest.raises(ValueError, match="the groups failed"):
+            await together(runs_long(seen), fails())
+        await asyncio.sleep(0)  # let the cancellation land
+        return time.monotonic() - started, seen
+
+    took, seen = asyncio.run(go())
+    assert took < 5 and seen == ["stopped"]
+
+    async def both() -> list[int]:
+        async def value(n: int) -> int:
+            await asyncio.sleep(0)
+            return n
+
+        return await together(value(1), value(2))
+
+    assert asyncio.run(both()) == [1, 2]
 
 
 def test_a_run_result_is_short_to_print():

@@ -109,6 +109,10 @@ class GraphClient(ApiClient):
         )
         # msal raises MsalServiceError for a 5xx of the token endpoint (a 4xx is an answer,
         # read below); no answer at all is requests' ConnectionError or Timeout
+        self._misconfigured: tuple[type[Exception], ...] = (
+            requests.exceptions.SSLError,
+            requests.exceptions.ProxyError,
+        )
         self._unavailable: tuple[type[Exception], ...] = (
             requests.ConnectionError,
             requests.Timeout,
@@ -136,6 +140,8 @@ class GraphClient(ApiClient):
     def auth_headers(self) -> dict[str, str]:
         try:
             result = self._app.acquire_token_for_client(scopes=[self.settings.scope])
+        except self._misconfigured as exc:  # a CA or proxy of this machine: no retry helps
+            raise ApiError(f"Entra sign-in failed: {exc}") from exc
         except self._unavailable as exc:  # no answer, or the sign-in service's 5xx: retried
             self._throttled.clear()
             raise SignInUnavailable(f"Entra sign-in: {exc}") from exc

@@ -240,7 +240,7 @@ class ScimClient:
                         yield item
                     reply = await following
                 finally:
-                    _abandon(following)
+                    abandon(following)
                 continue
             for item in resources:
                 yield item
@@ -300,9 +300,10 @@ class ScimClient:
         return await self.call("DELETE", f"{resource}/{rid}")
 
 
-def _abandon(task: asyncio.Future[Any]) -> None:
-    """A page asked for ahead that its reader stopped waiting for: cancel it, or take its
-    exception (a 401 after the reader stopped) so that it is not reported as never retrieved."""
+def abandon(task: asyncio.Future[Any]) -> None:
+    """A task nobody will wait for (a page asked for ahead whose reader stopped, the other
+    half of a failed pair): cancel it, or take its exception (a 401 after the reader stopped)
+    so that it is not reported as never retrieved."""
     if not task.done():
         task.cancel()
     elif not task.cancelled():

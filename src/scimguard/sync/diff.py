@@ -71,17 +71,26 @@ def normalise(resource: dict[str, Any], kind: str) -> dict[str, Any]:
 GROUP_ATTRIBUTES = ("displayName", "externalId")
 
 
-def compared_form(resource: dict[str, Any], kind: str) -> bytes | None:
-    """The attributes a comparison looks at, as they stand, in one canonical form (None for a
-    value JSON cannot hold, which only the normalised comparison can judge)."""
+_EXACT = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def compared_form(resource: dict[str, Any], kind: str, *, parsed: bool = False) -> bytes | None:
+    """The attributes a comparison looks at, as they stand, in one canonical form; None for
+    what the form would not hold exactly, which only the normalised comparison can judge.
+
+    orjson writes NaN as null and a tuple as a list, so a form of Python values is read back
+    and compared (`parsed=True` skips that for what orjson itself parsed: a target's answer)."""
     if kind == "user":
         kept = {k: v for k, v in resource.items() if k in USER_ATTRIBUTES}
     else:
         kept = {k: resource.get(k) for k in GROUP_ATTRIBUTES}
     try:
-        return orjson.dumps(kept, option=orjson.OPT_SORT_KEYS)
-    except (TypeError, orjson.JSONEncodeError):
+        form = orjson.dumps(kept, option=_EXACT)
+    except (TypeError, orjson.JSONEncodeError):  # a date, a set, a key that is not a string
         return None
+    if not parsed and orjson.loads(form) != kept:  # NaN (never equal), a tuple, a subclass
+        return None
+    return form
 
 
 def changed_attributes(

@@ -278,9 +278,7 @@ class Planner:
                 adopt = not owned and self.options.adopt_manual and not item.get("externalId")
                 if owned or adopt:
                     matched[record.key] = rid
-                    op.changes = changed_attributes(
-                        body, item, kind, forms[i], index.forms.get(rid)
-                    )
+                    op.changes = changed_attributes(body, item, kind, forms[i], index.form_of(item))
                     op.action = "adopt" if adopt else "update" if op.changes else "unchanged"
                 else:
                     op.action = "blocked"

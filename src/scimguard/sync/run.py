@@ -12,7 +12,7 @@ import gc
 import itertools
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +26,7 @@ from scimguard.sources.base import NoState
 from scimguard.sources.snapshot import Snapshot
 from scimguard.sync import membership, memory
 from scimguard.sync.backoff import RetryPolicy
-from scimguard.sync.client import ScimClient, TargetReadFailed, TargetUnauthorized
+from scimguard.sync.client import ScimClient, TargetReadFailed, TargetUnauthorized, abandon
 from scimguard.sync.db import now
 from scimguard.sync.executor import Executor
 from scimguard.sync.omitted import omit_incomplete, record_notes
@@ -103,11 +103,28 @@ class RunResult:
 async def read_target(client: ScimClient) -> TargetState:
     """Every user and group of the target, indexed for the planner page by page (while the
     next page is on its way, sync/target_index.py)."""
-    users, groups = TargetIndex("user"), TargetIndex("group")
-    listed = await asyncio.gather(
+    users, groups = TargetIndex("user", parsed=True), TargetIndex("group", parsed=True)
+    listed = await together(
         _collect(client, "/Users", into=users), _collect(client, "/Groups", into=groups)
     )
-    return TargetState(*listed, indexes={"user": users, "group": groups})
+    return TargetState(listed[0], listed[1], indexes={"user": users, "group": groups})
+
+
+async def together(*steps: Awaitable[Any]) -> list[Any]:
+    """Run side by side; the first failure stops the others and is raised. (`asyncio.gather`
+    lets the others run on, a listing reading pages for a run that has already failed, and a
+    second failure is never retrieved.)"""
+    tasks = [asyncio.ensure_future(step) for step in steps]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in tasks:
+            error = task.exception() if task.done() and not task.cancelled() else None
+            if error is not None:
+                raise error
+        return [task.result() for task in tasks]
+    finally:
+        for task in tasks:
+            abandon(task)
 
 
 async def _collect(
@@ -211,13 +228,9 @@ async def plan_and_read(
     a group are read unless `state.known` vouches for them (sync/membership.py). `loading`
     (`state.loading`), then the source's side, are worked out while the target is read."""
     side = SourceSide(snapshot, profile)
-    working = asyncio.ensure_future(_between_pages(itertools.chain(loading, side.steps())))
-    try:
-        target = await read_target(client)
-    except BaseException:
-        working.cancel()
-        raise
-    await working
+    target, _ = await together(
+        read_target(client), _between_pages(itertools.chain(loading, side.steps()))
+    )
     known = state.known
     planner = Planner(snapshot, target, state.owned, options, profile, side)
     plan = planner.match()

@@ -38,7 +38,12 @@ class SourceSide:
         self.done = False
 
     def steps(self, size: int = SLICE) -> Iterator[None]:
-        """Do the work, pausing (yielding) after every `size` records."""
+        """Do the work, pausing (yielding) after every `size` records. Each call starts over
+        (one that stopped half-way leaves nothing behind that a later one would append to)."""
+        self.bodies = {"user": [], "group": []}
+        self.forms = {"user": [], "group": []}
+        self.duplicates = {}
+        self.done = False
         tracker = DuplicateTracker()
         refs: dict[int, tuple[str, int]] = {}
         number = 0

@@ -20,24 +20,37 @@ def lowered(value: Any) -> str | None:
 
 
 class TargetIndex:
-    """One kind's resources: `by_id`, `by_ext`, `by_name` (first one wins), `forms` by id."""
+    """One kind's resources: `by_id` (the last one listed under an id), `by_ext` and `by_name`
+    (the first one), and each listed resource's compared form (`form_of`).
 
-    def __init__(self, kind: str, items: Iterable[dict[str, Any]] = ()) -> None:
+    `parsed`: the resources are orjson's reading of the target's answer, whose compared form
+    needs no check that it holds them exactly (diff.compared_form)."""
+
+    def __init__(
+        self, kind: str, items: Iterable[dict[str, Any]] = (), *, parsed: bool = False
+    ) -> None:
         self.kind = kind
         self.name_attr = "userName" if kind == "user" else "displayName"
+        self.parsed = parsed
         self.by_id: dict[str, dict[str, Any]] = {}
         self.by_ext: dict[str, dict[str, Any]] = {}
         self.by_name: dict[str, dict[str, Any]] = {}
-        self.forms: dict[str, bytes | None] = {}
+        # by the resource object itself: a target that lists one id twice (paging while it
+        # changes) has two resources under it, and a match is with one of them
+        self._forms: dict[int, bytes | None] = {}
         for item in items:
             self.add(item)
+
+    def form_of(self, item: dict[str, Any]) -> bytes | None:
+        """The compared form of `item`, a resource of this index (None: compare in full)."""
+        return self._forms.get(id(item))
 
     def add(self, item: dict[str, Any]) -> None:
         rid = item.get("id")
         if not isinstance(rid, str):
             return
         self.by_id[rid] = item
-        self.forms[rid] = compared_form(item, self.kind)
+        self._forms[id(item)] = compared_form(item, self.kind, parsed=self.parsed)
         ext = item.get("externalId")
         if isinstance(ext, str) and ext:
             self.by_ext.setdefault(ext, item)
