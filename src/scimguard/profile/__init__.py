@@ -14,8 +14,9 @@ from typing import Any, Literal
 
 from scimguard.profile.booleans import as_bool
 from scimguard.profile.catalogue import BY_CODE, RULES, Rule
-from scimguard.profile.duplicates import DuplicateTracker, RecordRef, primary_email
+from scimguard.profile.duplicates import DuplicateTracker, primary_email
 from scimguard.profile.findings import NO_SUGGESTION, Finding, Severity
+from scimguard.profile.record_refs import RecordRef
 from scimguard.profile.resources import ResourceChecker
 from scimguard.profile.schema import ENTERPRISE_URN, GROUP_URN, USER_URN
 from scimguard.profile.switches import DEFAULT_SWITCHES, Switches

@@ -15,14 +15,14 @@ a dict of a million keys per user, the largest cost of a clean export after the 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from scimguard.profile.attribute_findings import nested_group_finding
 from scimguard.profile.booleans import as_bool
 from scimguard.profile.catalogue import E, W
 from scimguard.profile.findings import Finding
 from scimguard.profile.lookalikes import Field, LookAlikes, confusable_finding, look_alike
+from scimguard.profile.record_refs import Located, RecordRef
 
 try:  # the compiled loop of add_screened, when the extension was built (profile/screen.py)
     from scimguard.profile._screen import feed as _feed
@@ -41,36 +41,6 @@ def _decoded(packed: int) -> int:
     """A value of the userName dict as the packed position (the flag of an email kept there
     implicitly removed)."""
     return packed if packed >= 0 else ~packed
-
-
-@dataclass(frozen=True, slots=True)
-class RecordRef:
-    """Where a record is: its 1-based position across all inputs, its file and line."""
-
-    record: int
-    file: str
-    line: int
-    kind: str  # "user" | "group"
-    key: str | None  # userName (user) or displayName (group), as given
-
-    @property
-    def source(self) -> str:
-        return f"{self.file}:{self.line}"
-
-    def describe(self) -> str:
-        key = f"{self.key!r}, " if self.key is not None else ""
-        return f"record {self.record} ({key}{self.source})"
-
-
-class Located(Protocol):
-    """Where a record is, as the tracker packs it: a RecordRef, or a records.model.Record."""
-
-    @property
-    def record(self) -> int: ...
-    @property
-    def file(self) -> str: ...
-    @property
-    def line(self) -> int: ...
 
 
 def primary_email(user: dict[str, Any]) -> str | None:

@@ -10,14 +10,12 @@ key): the duplicate tracker, which holds those keys anyway, answers `plain_holde
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from scimguard import text
 from scimguard.profile.catalogue import W
 from scimguard.profile.findings import Finding
-
-if TYPE_CHECKING:
-    from scimguard.profile.duplicates import RecordRef
+from scimguard.profile.record_refs import RecordRef
 
 Field = Literal["userName", "email", "group"]
 # Where (a packed record or a group index) and value of another record, and how they match.
