@@ -42,7 +42,7 @@ from _emulator import start_emulator, stop
 from scimguard.profile import Profile, Switches
 from scimguard.server.testing import free_port
 from scimguard.sources import file_spec, read_all
-from scimguard.sync.client import RetryPolicy, ScimClient
+from scimguard.sync.client import RetryPolicy
 from scimguard.sync.db import open_engine
 from scimguard.sync.planner import Options
 from scimguard.sync.run import SyncConfig, collection_paused, read_target, run_sync, thaw
@@ -174,14 +174,7 @@ def resync(
 async def _pages_alone(cfg: SyncConfig) -> tuple[float, int]:
     """The floor of a resync's wall time: the target's user and group pages read by the same
     client at the same pace, nothing planned (cursor pages come one after another)."""
-    async with ScimClient(
-        cfg.target_url,
-        cfg.token,
-        rate_writes=cfg.rate_writes,
-        rate_reads=cfg.rate_reads,
-        concurrency=cfg.concurrency,
-        retry=cfg.retry,
-    ) as client:
+    async with cfg.client() as client:
         gc.collect()
         started = time.monotonic()
         with collection_paused():  # as a run reads the target

@@ -357,7 +357,7 @@ class Planner:
         return self._wanted
 
     def _wanted_members(self, users: dict[str, str], groups: dict[str, str]) -> dict[str, Wanted]:
-        side = (self.source_side or SourceSide(self.snapshot, self.profile)).complete()
+        side = self._source_side()
         by_ext, by_name = side.users_by_ext, side.users_by_name
         # A source user joins groups when it exists in the target or is created in this run;
         # one blocked or still failing waits in its task.
@@ -424,9 +424,15 @@ class Planner:
                     MemberOp(record.key, record.display, group_id, add, remove, added, removed)
                 )
 
+    def _source_side(self) -> SourceSide:
+        """The source's side, worked out once: given (run.plan_and_read), else here."""
+        if self.source_side is None:
+            self.source_side = SourceSide(self.snapshot, self.profile)
+        return self.source_side.complete()
+
     def match(self) -> Plan:
         """Users and groups; `matched_groups` then says whose members must be read."""
-        side = (self.source_side or SourceSide(self.snapshot, self.profile)).complete()
+        side = self._source_side()
         self.matched_users = self._plan_kind("user", self.snapshot.users, side)
         self.matched_groups = self._plan_kind("group", self.snapshot.groups, side)
         return self.plan

@@ -64,6 +64,17 @@ class SyncConfig:
     token_file: str | None = None
     profile: Profile = field(default_factory=Profile)
 
+    def client(self) -> ScimClient:
+        """The SCIM client of a run against this target, at this pace."""
+        return ScimClient(
+            self.target_url,
+            self.token,
+            rate_writes=self.rate_writes,
+            rate_reads=self.rate_reads,
+            concurrency=self.concurrency,
+            retry=self.retry,
+        )
+
     @property
     def settings(self) -> RunSettings:
         """What the run records, and Retry plans with again."""
@@ -357,14 +368,7 @@ async def _run(
     if engine is not None and not cfg.dry_run:
         run_id = _start_run(engine, cfg)
     result.run_id = run_id
-    async with ScimClient(
-        cfg.target_url,
-        cfg.token,
-        rate_writes=cfg.rate_writes,
-        rate_reads=cfg.rate_reads,
-        concurrency=cfg.concurrency,
-        retry=cfg.retry,
-    ) as client:
+    async with cfg.client() as client:
         try:
             with collection_paused():
                 held = EngineState()
