@@ -352,6 +352,16 @@ def test_the_screens_agree_on_a_generated_export():
 # --- the compiled feed of the duplicate tracker ---------------------------------------------
 
 KEYS = st.sampled_from(["a@x.com", "A@x.com", "b@x.com", "Ö@x.com", "ö@x.com", "c@x.com"])
+# a run of users as (userName, email, externalId, id), each but the first possibly absent
+USERS_KEYS = st.lists(
+    st.tuples(
+        KEYS,
+        st.one_of(st.none(), KEYS),
+        st.one_of(st.none(), st.sampled_from(["e1", "e2", "E1"])),
+        st.one_of(st.none(), st.sampled_from(["i1", "i2"])),
+    ),
+    max_size=6,
+)
 
 
 def screened_run(file, first_record, first_line, users, lines=None):
@@ -375,15 +385,7 @@ def screened_run(file, first_record, first_line, users, lines=None):
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
-        st.lists(
-            st.tuples(
-                KEYS,
-                st.one_of(st.none(), KEYS),
-                st.one_of(st.none(), st.sampled_from(["e1", "e2", "E1"])),
-                st.one_of(st.none(), st.sampled_from(["i1", "i2"])),
-            ),
-            max_size=6,
-        ),
+        USERS_KEYS,
         max_size=4,
     ),
     st.booleans(),
@@ -422,15 +424,7 @@ def test_the_compiled_feed_keeps_what_the_python_loop_keeps(runs, given_lines):
     st.lists(
         st.tuples(
             st.booleans(),  # screened (add_screened) or read whole (add_user_keys)
-            st.lists(
-                st.tuples(
-                    KEYS,
-                    st.one_of(st.none(), KEYS),
-                    st.one_of(st.none(), st.sampled_from(["e1", "e2", "E1"])),
-                    st.one_of(st.none(), st.sampled_from(["i1", "i2"])),
-                ),
-                max_size=6,
-            ),
+            USERS_KEYS,
         ),
         max_size=5,
     ),

@@ -10,6 +10,7 @@ import json
 import time
 
 import pytest
+from sync_helpers import user
 
 from scimguard.profile import Profile
 from scimguard.sources import Snapshot, SourceRecord, file_spec
@@ -26,18 +27,9 @@ from scimguard.sync.run import (
 from scimguard.sync.source_side import SourceSide
 
 
-def person(n: int, user_name: str | None = None) -> dict:
-    return {
-        "externalId": f"e{n}",
-        "userName": user_name or f"u{n}@example.com",
-        "name": {"givenName": "G", "familyName": "F"},
-        "displayName": "G F",
-    }
-
-
 def fill(target, count: int) -> None:
     for n in range(count):
-        target.emu.store.create_user(target.tenant, person(n))
+        target.emu.store.create_user(target.tenant, user(n))
 
 
 def test_the_next_page_is_asked_for_while_this_one_is_taken_in(target):
@@ -57,7 +49,7 @@ def test_the_next_page_is_asked_for_while_this_one_is_taken_in(target):
     items, reads_during_first, reads = asyncio.run(read())
     assert reads_during_first == 2  # the second page was asked for before the first was used
     assert reads == 3  # and no page twice, none more
-    assert [u["userName"] for u in items] == [f"u{n}@example.com" for n in range(250)]
+    assert [u["userName"] for u in items] == [f"user{n}@example.com" for n in range(250)]
 
 
 def test_a_reader_that_stops_early_leaves_no_request_behind(target):
@@ -88,9 +80,9 @@ def records(people: list[dict]) -> Snapshot:
 
 
 def test_the_source_side_pauses_between_slices_and_ends_with_the_same_answers():
-    people = [person(n) for n in range(35)]
-    people.append(person(99, user_name="u3@example.com"))  # the userName of record 4 again
-    people.append({**person(100), "displayName": ""})  # an error of its own
+    people = [user(n) for n in range(35)]
+    people.append(user(99, userName="user3@example.com"))  # the userName of record 4 again
+    people.append({**user(100), "displayName": ""})  # an error of its own
     stepped = SourceSide(records(people), Profile())
     pauses = sum(1 for _ in stepped.steps(size=10))
     assert pauses == 5  # after records 10, 20 and 30, then after each index of the users
@@ -103,13 +95,13 @@ def test_the_source_side_pauses_between_slices_and_ends_with_the_same_answers():
 
 
 def test_a_source_side_started_again_starts_over():
-    people = [person(n) for n in range(25)]
+    people = [user(n) for n in range(25)]
     side = SourceSide(records(people), Profile())
     steps = side.steps(size=10)
     next(steps)  # stopped after 10 records, as a cancelled run stops it
     side.complete()
     assert len(side.bodies["user"]) == 25
-    assert [b["externalId"] for b in side.bodies["user"]] == [f"e{n}" for n in range(25)]
+    assert [b["externalId"] for b in side.bodies["user"]] == [f"ext-{n}" for n in range(25)]
 
 
 def test_together_stops_the_others_at_the_first_failure():
@@ -150,7 +142,7 @@ def test_together_stops_the_others_at_the_first_failure():
 def test_a_run_result_is_short_to_print():
     """asyncio.run formats its main task's result when it restores the SIGINT handler: a run
     result must not print its snapshot (20,000 users took over a second)."""
-    big = records([person(n) for n in range(2000)])
+    big = records([user(n) for n in range(2000)])
     text = repr(RunResult(7, big, counts={"reads": 3}))
     assert "RunResult(run_id=7" in text and "'reads': 3" in text
     assert len(text) < 200
@@ -177,7 +169,7 @@ def test_collection_is_paused_while_planning_and_restored_after():
 
 def test_a_run_thaws_what_its_planning_froze(target, tmp_path):
     path = tmp_path / "users.jsonl"
-    path.write_text("\n".join(json.dumps(person(n)) for n in range(20)) + "\n")
+    path.write_text("\n".join(json.dumps(user(n)) for n in range(20)) + "\n")
     cfg = SyncConfig(target.url, target.token, [file_spec(str(path))])
     result = run_sync(cfg, open_engine(f"sqlite:///{tmp_path / 'engine.db'}"))
     assert result.summary["created"] == 20
