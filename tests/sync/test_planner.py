@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from scimguard.sources import Snapshot, SourceRecord
 from scimguard.sync.diff import changed_attributes, compared_form
-from scimguard.sync.planner import Options, Owned, TargetState, build_plan, parse_max_removals
+from scimguard.sync.ops import Owned
+from scimguard.sync.planner import Options, TargetState, build_plan, parse_max_removals
 
 
 def rec(kind: str, resource: dict) -> SourceRecord:

@@ -17,7 +17,7 @@ from scimguard.probe.journal import Journal
 from scimguard.probe.verdict import Evidence, Outcome, predict
 from scimguard.profile import Switches
 from scimguard.sync.client import Reply, ScimClient, TargetUnauthorized
-from scimguard.sync.planner import USERS
+from scimguard.sync.ops import USERS
 
 
 @dataclass

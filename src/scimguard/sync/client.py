@@ -236,6 +236,7 @@ class ScimClient:
                     )
                 )
                 try:
+                    await asyncio.sleep(0)  # it is sent now, not when the caller next waits
                     for item in resources:
                         yield item
                     reply = await following

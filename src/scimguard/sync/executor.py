@@ -17,17 +17,33 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
 from scimguard.profile import Profile
 from scimguard.sync.client import ScimClient, TargetUnauthorized
 from scimguard.sync.memory import op_digest, task_operation
-from scimguard.sync.planner import MAX_MEMBERS_PER_PATCH, REMEMBERED, MemberOp, Op, Plan
+from scimguard.sync.ops import Op
+from scimguard.sync.planner import MAX_MEMBERS_PER_PATCH, REMEMBERED, MemberOp, Plan
 from scimguard.sync.recorder import Outcome, Recorder
 from scimguard.sync.sender import Sender
 
 log = logging.getLogger("scimguard.sync")
+WRITES = frozenset({"create", "update", "adopt"})
+# the actions of a record whose resource in the target is known (its id is sent for members)
+KNOWN_ID = frozenset(
+    {"update", "unchanged", "adopt", "blocked", "still-failed", "still-blocked", "dismissed"}
+)
+
+
+@dataclass
+class Phases:
+    """What a plan sends, in the order it is sent."""
+
+    users: list[Op] = field(default_factory=list)  # creates, updates, adoptions
+    groups: list[Op] = field(default_factory=list)
+    removals: list[Op] = field(default_factory=list)  # deactivations, deletions
 
 
 class Executor:
@@ -68,51 +84,11 @@ class Executor:
     async def apply(self, plan: Plan, *, removals: bool = True) -> Outcome:
         self.record.load_open()
         self.record.write_claims(plan.claims)
-        kept = ("update", "unchanged", "adopt", "blocked", "still-failed", "still-blocked")
-        for op in plan.ops:
-            if op.target_id and op.action in (*kept, "dismissed"):
-                ids = self.send.user_ids if op.kind == "user" else self.send.group_ids
-                if op.rule != "manually-sourced":
-                    ids[op.key] = op.target_id
-        member_groups = {m.group_key for m in plan.members}
-        for m in plan.still_members:
-            self.record.keep_open.add(("group", m.group_key))
-        waiting = {m.group_key for m in plan.still_members}
-        for op in plan.ops:
-            if op.action == "blocked":
-                self.record.task(
-                    op.kind,
-                    op.key,
-                    op.display,
-                    task_operation(op),
-                    "blocked",
-                    op.rule or "",
-                    op.findings,
-                    None,
-                    {
-                        "method": "PUT" if op.target_id else "POST",
-                        "path": op.resource + (f"/{op.target_id}" if op.target_id else ""),
-                        "body": op.body,
-                    },
-                    op.record.source if op.record else None,
-                    op.digest or op_digest(op),
-                )
-            elif op.action in REMEMBERED:
-                self.outcome.add(op.kind, op.action.replace("-", "_"))
-                self.record.keep_open.add((op.kind, op.key))
-            elif op.action == "unchanged" and op.kind == "group" and op.key in member_groups:
-                self.send.deferred.add(op.key)  # updated if a membership write succeeds
-            elif op.action == "unchanged" and op.kind == "group" and op.key in waiting:
-                self.outcome.add("group", "still_failed")
-            elif op.action == "unchanged":
-                self.outcome.add(op.kind, "unchanged")
-                self.record.succeeded(op.kind, op.key)
+        phases = self._take_in(plan)
         try:
-            self.total = sum(
-                1 for o in plan.ops if o.action in ("create", "update", "adopt")
-            ) + len(plan.members)
+            self.total = len(phases.users) + len(phases.groups) + len(plan.members)
             if removals:
-                self.total += sum(1 for o in plan.ops if o.action in ("deactivate", "delete"))
+                self.total += len(phases.removals)
             self._tick(0)
             self.send.members_with_create = {
                 m.group_key: m
@@ -120,7 +96,7 @@ class Executor:
                 if m.group_id is None and not m.remove and len(m.add) <= MAX_MEMBERS_PER_PATCH
             }
             started = time.monotonic()
-            await self._users_and_groups(plan)
+            await self._users_and_groups(phases.users, phases.groups)
             self.record.flush()
             log.info("users and groups in %.2fs", time.monotonic() - started)
             started = time.monotonic()
@@ -130,8 +106,7 @@ class Executor:
                 "%d membership changes in %.2fs", len(plan.members), time.monotonic() - started
             )
             if removals:
-                ops = [o for o in plan.ops if o.action in ("deactivate", "delete")]
-                ops.sort(key=lambda o: o.kind != "user")
+                ops = sorted(phases.removals, key=lambda o: o.kind != "user")
                 await self._run_all([self._remove(o) for o in ops])
         except TargetUnauthorized as exc:
             reply = exc.reply
@@ -150,16 +125,69 @@ class Executor:
             self.record.flush()
         return self.outcome
 
-    async def _users_and_groups(self, plan: Plan) -> None:
+    def _take_in(self, plan: Plan) -> Phases:
+        """One pass over the plan's operations (a resync's are 20,000 unchanged records): the
+        target id of each record that has one, the outcome of what is not sent (blocked, held,
+        unchanged), and what is to be sent, by phase."""
+        phases = Phases()
+        member_groups = {m.group_key for m in plan.members}
+        waiting = {m.group_key for m in plan.still_members}
+        for m in plan.still_members:
+            self.record.keep_open.add(("group", m.group_key))
+        user_ids, group_ids = self.send.user_ids, self.send.group_ids
+        unchanged = {"user": 0, "group": 0}
+        for op in plan.ops:
+            action = op.action
+            if op.target_id and action in KNOWN_ID and op.rule != "manually-sourced":
+                (user_ids if op.kind == "user" else group_ids)[op.key] = op.target_id
+            if action == "unchanged":
+                if op.kind == "group" and op.key in member_groups:
+                    self.send.deferred.add(op.key)  # updated if a membership write succeeds
+                elif op.kind == "group" and op.key in waiting:
+                    self.outcome.add("group", "still_failed")
+                else:
+                    unchanged[op.kind] += 1
+                    self.record.succeeded(op.kind, op.key)
+            elif action in WRITES:
+                (phases.users if op.kind == "user" else phases.groups).append(op)
+            elif action in ("deactivate", "delete"):
+                phases.removals.append(op)
+            elif action == "blocked":
+                self._blocked(op)
+            elif action in REMEMBERED:
+                self.outcome.add(op.kind, action.replace("-", "_"))
+                self.record.keep_open.add((op.kind, op.key))
+        for kind, count in unchanged.items():
+            self.outcome.add(kind, "unchanged", count)
+        return phases
+
+    def _blocked(self, op: Op) -> None:
+        """A record the profile or the target's state blocks: its task, nothing sent."""
+        self.record.task(
+            op.kind,
+            op.key,
+            op.display,
+            task_operation(op),
+            "blocked",
+            op.rule or "",
+            op.findings,
+            None,
+            {
+                "method": "PUT" if op.target_id else "POST",
+                "path": op.resource + (f"/{op.target_id}" if op.target_id else ""),
+                "body": op.body,
+            },
+            op.record.source if op.record else None,
+            op.digest or op_digest(op),
+        )
+
+    async def _users_and_groups(self, user_ops: list[Op], group_ops: list[Op]) -> None:
         """Users and groups in one stream: a new group goes as soon as its members exist.
 
         Users are sent group by group (the members of the first group first, and so on), so
         each group's create, with its members, overlaps the remaining user writes instead of
         waiting for all of them. The intents of every create are written before any is sent.
         """
-        writes = ("create", "update", "adopt")
-        user_ops = [o for o in plan.ops if o.kind == "user" and o.action in writes]
-        group_ops = [o for o in plan.ops if o.kind == "group" and o.action in writes]
         waits: dict[str, list[str]] = {}
         for key, m in self.send.members_with_create.items():
             waits[key] = [k for k in m.add if not k.startswith("id:")]

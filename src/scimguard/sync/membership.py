@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -177,7 +177,7 @@ def drift(
     members: dict[str, set[str]],
     choice: Choice,
     known: Known | None,
-    names: dict[str, str],
+    name_of: Callable[[str], str],
 ) -> dict[str, str]:
     """Groups whose record vouched for the source's members but whose read found others: a
     change made in the target outside this engine (the plan undoes it)."""
@@ -192,8 +192,8 @@ def drift(
         if digest(want.ids) != record.digest:
             continue  # the source changed: a difference is the source's, not drift
         actual = members.get(gid, set())
-        added = sorted(names.get(i, i) for i in actual - set(want.ids))
-        removed = sorted(names.get(i, i) for i in set(want.ids) - actual)
+        added = sorted(name_of(i) for i in actual - set(want.ids))
+        removed = sorted(name_of(i) for i in set(want.ids) - actual)
         if added or removed:
             what = [f"+ {n}" for n in added] + [f"- {n}" for n in removed]
             found[gid] = (

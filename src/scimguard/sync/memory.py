@@ -28,7 +28,8 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, select
 
-from scimguard.sync.planner import MemberOp, Op, Plan
+from scimguard.sync.ops import Op
+from scimguard.sync.planner import MemberOp, Plan
 from scimguard.sync.tables import tasks
 
 TRANSIENT_RULES = frozenset({"target-unavailable", "target-unauthorized"})

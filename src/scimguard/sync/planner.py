@@ -13,29 +13,18 @@ still failing waits in its task, and joins its groups when it goes through.
 from __future__ import annotations
 
 import math
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
-from scimguard.profile import BY_CODE, Finding, Kind, Profile, Severity
+from scimguard.profile import Kind, Profile
 from scimguard.sources.snapshot import Snapshot, SourceRecord
-from scimguard.sync.diff import changed_attributes
+from scimguard.sync.matching import Decisions, EarlyMatches, Matcher
+from scimguard.sync.ops import Op, Owned
 from scimguard.sync.source_side import SourceSide
 from scimguard.sync.target_index import TargetIndex, lowered
 
-USERS, GROUPS = "/Users", "/Groups"
 MAX_MEMBERS_PER_PATCH = 100
-
-
-@dataclass
-class Owned:
-    """A row of `sync_resources`: something the engine created or adopted."""
-
-    kind: str
-    record_key: str
-    target_id: str | None
-    external_id: str | None
-    name_lower: str | None
-    state: str  # pending | active | inactive | deleted
 
 
 @dataclass
@@ -50,28 +39,6 @@ class TargetState:
         if kind not in self.indexes:
             self.indexes[kind] = TargetIndex(kind, self.users if kind == "user" else self.groups)
         return self.indexes[kind]
-
-
-@dataclass
-class Op:
-    kind: str  # user | group
-    # create | update | adopt | deactivate | delete | blocked | unchanged, or (sync/memory.py)
-    # still-failed | still-blocked | dismissed: the same refusal as its task's, not sent again
-    action: str
-    key: str  # record key (or, for removals, the owned row's key)
-    display: str
-    record: SourceRecord | None = None
-    target_id: str | None = None
-    body: dict[str, Any] | None = None
-    changes: list[str] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    rule: str | None = None
-    note: str | None = None
-    digest: str | None = None  # of its request, set by sync/memory.py `stamp`
-
-    @property
-    def resource(self) -> str:
-        return USERS if self.kind == "user" else GROUPS
 
 
 @dataclass
@@ -187,11 +154,6 @@ def parse_max_removals(text: str, total: int) -> int:
     return int(text)
 
 
-def target_finding(rule: str, attribute: str, value: Any, message: str) -> Finding:
-    entry = BY_CODE[rule]
-    return Finding(rule, Severity.ERROR, attribute, value, message, entry.fix)
-
-
 class Planner:
     def __init__(
         self,
@@ -201,6 +163,7 @@ class Planner:
         options: Options,
         profile: Profile | None = None,
         source_side: SourceSide | None = None,
+        early: EarlyMatches | None = None,
     ) -> None:
         self.snapshot = snapshot
         self.target = target
@@ -209,44 +172,10 @@ class Planner:
         self.profile = profile or Profile()
         # worked out while the target was read (sync/run.py), else when matching starts
         self.source_side = source_side
+        # users decided while the target was read (sync/matching.py), else none
+        self.early = early
         self.plan = Plan()
         self._wanted: dict[str, Wanted] | None = None
-
-    # --- ownership ----------------------------------------------------------------------------
-
-    def _owned_index(self, kind: str) -> tuple[dict[str, Owned], list[Owned]]:
-        by_id = {}
-        pending = []
-        for row in self.owned:
-            if row.kind != kind or row.state == "deleted":
-                continue
-            if row.target_id:
-                by_id[row.target_id] = row
-            elif row.state == "pending":
-                pending.append(row)
-        return by_id, pending
-
-    def _is_owned(
-        self, kind: str, item: dict, record: SourceRecord, by_id: dict, pending: list[Owned]
-    ) -> bool:
-        if item["id"] in by_id:
-            return True
-        ext = item.get("externalId")
-        if record.external_id and ext == record.external_id:
-            self.plan.claims.append(
-                Owned(kind, record.key, item["id"], ext, lowered(record.name), "active")
-            )
-            return True
-        name_attr = "userName" if kind == "user" else "displayName"
-        for row in pending:  # a create we intended (maybe sent) before a crash
-            same_ext = row.external_id and row.external_id == ext
-            same_name = row.name_lower and row.name_lower == lowered(item.get(name_attr))
-            if (same_ext or (same_name and not ext)) and row.record_key == record.key:
-                self.plan.claims.append(
-                    Owned(kind, record.key, item["id"], ext, row.name_lower, "active")
-                )
-                return True
-        return False
 
     # --- matching -----------------------------------------------------------------------------
 
@@ -254,61 +183,42 @@ class Planner:
         self, kind: Kind, records: list[SourceRecord], side: SourceSide
     ) -> dict[str, str]:
         """Ops for one kind; returns record key -> target id for matched records."""
-        bodies, forms = side.bodies[kind], side.forms[kind]
-        name_attr = "userName" if kind == "user" else "displayName"
+        early = self.early if kind == "user" else None
         index = self.target.index(kind)
-        by_id, pending = self._owned_index(kind)
-        matched: dict[str, str] = {}
-        used: set[str] = set()
-        for i, record in enumerate(records):
-            body = bodies[i]
-            item = None
-            if record.external_id:
-                item = index.by_ext.get(record.external_id)
-            if item is None:
-                item = index.by_name.get(lowered(record.name) or "\0")
-            if item is not None and item["id"] in used:
-                item = None if index.by_ext.get(record.external_id or "\0") is not item else item
-            op = Op(kind, "create", record.key, record.display, record=record, body=body)
-            if item is not None:
-                rid = item["id"]
-                used.add(rid)
-                op.target_id = rid
-                owned = self._is_owned(kind, item, record, by_id, pending)
-                adopt = not owned and self.options.adopt_manual and not item.get("externalId")
-                if owned or adopt:
-                    matched[record.key] = rid
-                    op.changes = changed_attributes(body, item, kind, forms[i], index.form_of(item))
-                    op.action = "adopt" if adopt else "update" if op.changes else "unchanged"
-                else:
-                    op.action = "blocked"
-                    ext = item.get("externalId")
-                    how = f"another externalId ({ext!r})" if ext else "no externalId"
-                    op.findings = [
-                        target_finding(
-                            "manually-sourced",
-                            name_attr,
-                            record.name,
-                            f"The target already holds a {kind} {item.get(name_attr)!r} "
-                            f"(id {item['id']}) with {how}: it was not created by this engine, "
-                            "so it is left alone.",
-                        )
-                    ]
-                    op.rule = "manually-sourced"
-            if op.action in ("create", "update", "adopt") and (errors := side.errors(kind, i)):
+        matcher = early.matcher if early is not None else None
+        if early is None or matcher is None:  # nothing decided while the target was read
+            decisions = Decisions(len(records))
+            matcher = Matcher(kind, index, self.owned, self.options.adopt_manual, side)
+        else:
+            decisions = early.decisions
+        ops = decisions.ops
+        for i in [i for i, op in enumerate(ops) if op is None]:  # in the records' order
+            record = records[i]
+            if (item := _match(index, record, decisions, i)) is not None:
+                decisions.take(i, record.key, matcher.decide(i, record, item))
+            else:
+                decisions.create(i, matcher.create(i, record))
+        for i in decisions.writes:
+            if errors := side.errors(kind, i):
+                op = ops[i]
+                assert op is not None  # every position was decided above
                 op.action = "blocked"
                 op.findings = errors
                 op.rule = errors[0].rule
-            self.plan.ops.append(op)
-        self._plan_removals(kind, index, by_id, used)
-        return matched
+        self.plan.ops.extend(op for op in ops if op is not None)
+        self.plan.claims.extend(decisions.claimed())
+        self._plan_removals(kind, index, matcher.by_id, decisions.first_use.keys())
+        return decisions.matched
 
-    def _plan_removals(self, kind: str, index: TargetIndex, by_id: dict, used: set[str]) -> None:
+    def _plan_removals(
+        self, kind: str, index: TargetIndex, by_id: dict[str, Owned], used: AbstractSet[str]
+    ) -> None:
         name_attr = "userName" if kind == "user" else "displayName"
         removals: list[Op] = []
-        for target_id, row in by_id.items():
+        unused = by_id.keys() - used  # a resync's usual answer: none
+        for target_id, row in by_id.items() if unused else ():
             item = index.by_id.get(target_id)
-            if item is None or target_id in used:
+            if item is None or target_id not in unused:
                 continue
             display = item.get(name_attr) or row.record_key
             if self.options.delete_missing:
@@ -358,14 +268,13 @@ class Planner:
 
     def _wanted_members(self, users: dict[str, str], groups: dict[str, str]) -> dict[str, Wanted]:
         side = self._source_side()
-        by_ext, by_name = side.users_by_ext, side.users_by_name
         # A source user joins groups when it exists in the target or is created in this run;
         # one blocked or still failing waits in its task.
         created = {o.key for o in self.plan.ops if o.kind == "user" and o.action == "create"}
         target_users = self.target.index("user")
         group_ops = {o.key: o for o in self.plan.ops if o.kind == "group"}
         out: dict[str, Wanted] = {}
-        for record in self.snapshot.groups:
+        for record, members in zip(self.snapshot.groups, side.members, strict=True):
             op = group_ops.get(record.key)
             if op is None:
                 continue
@@ -375,22 +284,21 @@ class Planner:
                 continue
             wanted: dict[str, str] = {}  # user key -> display
             wanted_ids: dict[str, str] = {}  # target id -> display (users that exist)
-            for member in record.resource.get("members") or []:
-                value = member.get("value") if isinstance(member, dict) else member
-                if not isinstance(value, str) or not value:
-                    continue
-                user = by_ext.get(value) or by_name.get(value.lower())
+            resolved = True  # every wanted user exists in the target
+            for value, user in members:
                 if user is not None:
-                    if user.key not in users and user.key not in created:
+                    key = user.key
+                    if (rid := users.get(key)) is not None:
+                        wanted[key] = wanted_ids[rid] = user.display
+                    elif key in created:
+                        wanted[key] = user.display
+                        resolved = False
+                    else:
                         # Not ours to add now; a member already (a manual user) stays one.
                         item = target_users.by_ext.get(user.external_id or "\0")
                         item = item or target_users.by_name.get(lowered(user.name) or "\0")
                         if item is not None:
                             wanted_ids[item["id"]] = user.display
-                        continue
-                    wanted[user.key] = user.display
-                    if user.key in users:
-                        wanted_ids[users[user.key]] = user.display
                     continue
                 item = target_users.by_ext.get(value) or target_users.by_name.get(value.lower())
                 if item is None:
@@ -403,7 +311,6 @@ class Planner:
                         f"group {record.display!r}: member {value!r} matches no user of the "
                         "source or the target; skipped"
                     )
-            resolved = all(_member_id(k, users) is not None for k in wanted)
             out[record.key] = Wanted(record, group_id, wanted, wanted_ids, resolved)
         return out
 
@@ -416,8 +323,7 @@ class Planner:
             if not self.snapshot.complete:
                 remove = []
             if add or remove:
-                by_id = self.target.index("user").by_id  # not a walk of every user per group
-                removed = [by_id[r].get("userName", r) if r in by_id else r for r in remove]
+                removed = [self.target.index("user").name_of(r) for r in remove]
                 added = [want.keys[k] for k in add]
                 record = want.record
                 self.plan.members.append(
@@ -446,6 +352,18 @@ class Planner:
     def build(self) -> Plan:
         self.match()
         return self.plan_members(self.target.members)
+
+
+def _match(
+    index: TargetIndex, record: SourceRecord, decisions: Decisions, i: int
+) -> dict[str, Any] | None:
+    """The target resource of the record at position `i`: by externalId, else by name unless
+    a record before it took that resource."""
+    by_ext = index.by_ext.get(record.external_id) if record.external_id else None
+    if by_ext is not None:
+        return by_ext
+    item = index.by_name.get(lowered(record.name) or "\0")
+    return None if item is None or decisions.taken_before(item["id"], i) else item
 
 
 @dataclass

@@ -17,7 +17,8 @@ from scimguard.profile import Finding
 from scimguard.sync import tasks as task_store
 from scimguard.sync.client import Reply
 from scimguard.sync.db import now
-from scimguard.sync.planner import COUNTS, Op, Owned, total
+from scimguard.sync.ops import Op, Owned
+from scimguard.sync.planner import COUNTS, total
 from scimguard.sync.tables import resources, tasks
 
 FLUSH_EVERY = 200

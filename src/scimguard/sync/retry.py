@@ -161,9 +161,7 @@ async def _retry_batch(
     snapshot = read_all(sources, context=ReadContext(retry=policy, state=EngineSourceState(engine)))
     report.problems.extend(p for p in snapshot.problems if p not in report.problems)
     keys = {(t.kind, t.record_key) for t in batch}
-    present = {("user", r.key) for r in snapshot.users} | {
-        ("group", r.key) for r in snapshot.groups
-    }
+    present = snapshot.keys()
     profile = Profile(settings.switches)
     snapshot.notes.update(omit_incomplete(snapshot, profile))
     plan_options = settings.options
@@ -208,7 +206,7 @@ async def _retry_batch(
             message = "provisioned"
         elif any((o.kind, o.key) == (t.kind, t.record_key) for o in restricted.held):
             message = f"held back: {restricted.hold_reason}"
-        elif (t.kind, t.record_key) not in present and t.operation not in ("deactivate", "delete"):
+        elif t.record_key not in present[t.kind] and t.operation not in ("deactivate", "delete"):
             message = "the record is no longer in its source; dismiss the task"
         else:
             message = fresh.message.splitlines()[0]

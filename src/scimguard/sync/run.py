@@ -29,11 +29,12 @@ from scimguard.sync.backoff import RetryPolicy
 from scimguard.sync.client import ScimClient, TargetReadFailed, TargetUnauthorized, abandon
 from scimguard.sync.db import now
 from scimguard.sync.executor import Executor
+from scimguard.sync.matching import EarlyMatches, Matcher
 from scimguard.sync.omitted import omit_incomplete, record_notes
+from scimguard.sync.ops import Owned
 from scimguard.sync.planner import (
     COUNTS,
     Options,
-    Owned,
     Plan,
     Planner,
     TargetState,
@@ -111,10 +112,13 @@ class RunResult:
         return {kind: dict.fromkeys(COUNTS, 0) for kind in ("user", "group")}
 
 
-async def read_target(client: ScimClient) -> TargetState:
+async def read_target(
+    client: ScimClient, users: TargetIndex | None = None, groups: TargetIndex | None = None
+) -> TargetState:
     """Every user and group of the target, indexed for the planner page by page (while the
-    next page is on its way, sync/target_index.py)."""
-    users, groups = TargetIndex("user", parsed=True), TargetIndex("group", parsed=True)
+    next page is on its way, sync/target_index.py) into `users` and `groups`, or new ones."""
+    users = users or TargetIndex("user", parsed=True)
+    groups = groups or TargetIndex("group", parsed=True)
     listed = await together(
         _collect(client, "/Users", into=users), _collect(client, "/Groups", into=groups)
     )
@@ -239,19 +243,27 @@ async def plan_and_read(
     a group are read unless `state.known` vouches for them (sync/membership.py). `loading`
     (`state.loading`), then the source's side, are worked out while the target is read."""
     side = SourceSide(snapshot, profile)
+    users = TargetIndex("user", parsed=True)
+    early = EarlyMatches(snapshot.users, users)
+    users.on_add = early.offer
+
+    def matcher() -> Matcher:
+        return Matcher("user", users, state.owned, options.adopt_manual, side)
+
+    work = itertools.chain(loading, side.steps(), early.steps(matcher))
     target, _ = await together(
-        read_target(client), _between_pages(itertools.chain(loading, side.steps()))
+        read_target(client, users, TargetIndex("group", parsed=True)), _between_pages(work)
     )
+    users.on_add = None
     known = state.known
-    planner = Planner(snapshot, target, state.owned, options, profile, side)
+    planner = Planner(snapshot, target, state.owned, options, profile, side, early)
     plan = planner.match()
     memory.hold_ops(plan, state.remembered)
     wanted = list(planner.wanted_members().values())
     listed = {g["id"]: g for g in target.groups if isinstance(g.get("id"), str)}
     choice = membership.choose(wanted, listed, known, options)
     members = await read_memberships(client, sorted(choice.read))
-    names = {u["id"]: u.get("userName", u["id"]) for u in target.users if "id" in u}
-    plan.drift = membership.drift(wanted, members, choice, known, names)
+    plan.drift = membership.drift(wanted, members, choice, known, users.name_of)
     for want in wanted:  # not read: the record vouches that it holds what the source wants
         if want.group_id is not None and want.group_id not in members:
             members[want.group_id] = set(want.ids)
@@ -425,10 +437,8 @@ async def _run(
                         result.outcome.task_ids,
                     )
                 if engine is not None and snapshot.complete and not result.outcome.stopped:
-                    present = {("user", r.key) for r in snapshot.users}
-                    present |= {("group", r.key) for r in snapshot.groups}
                     with engine.begin() as conn:
-                        dismiss_gone(conn, cfg.target_url, present, run_id)
+                        dismiss_gone(conn, cfg.target_url, snapshot.keys(), run_id)
         result.counts = dict(client.counts)
     result.seconds = time.monotonic() - started
     if engine is not None and run_id is not None:

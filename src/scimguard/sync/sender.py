@@ -17,7 +17,8 @@ from scimguard.profile import Profile
 from scimguard.sync.client import Reply, ScimClient, TargetUnauthorized
 from scimguard.sync.diff import changed_attributes
 from scimguard.sync.memory import members_digest, op_digest
-from scimguard.sync.planner import MAX_MEMBERS_PER_PATCH, MemberOp, Op
+from scimguard.sync.ops import Op
+from scimguard.sync.planner import MAX_MEMBERS_PER_PATCH, MemberOp
 from scimguard.sync.recorder import Outcome, Recorder
 from scimguard.sync.refusals import diagnose_failure, finding_from_catalogue
 

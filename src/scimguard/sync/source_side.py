@@ -35,6 +35,8 @@ class SourceSide:
         # which resolve the members of the source's groups
         self.users_by_ext: dict[str, SourceRecord] = {}
         self.users_by_name: dict[str, SourceRecord] = {}
+        # each group's members (by position): the value given, and the source's user it names
+        self.members: list[list[tuple[str, SourceRecord | None]]] = []
         self.done = False
 
     def steps(self, size: int = SLICE) -> Iterator[None]:
@@ -43,6 +45,7 @@ class SourceSide:
         self.bodies = {"user": [], "group": []}
         self.forms = {"user": [], "group": []}
         self.duplicates = {}
+        self.members = []
         self.done = False
         tracker = DuplicateTracker()
         refs: dict[int, tuple[str, int]] = {}
@@ -68,10 +71,26 @@ class SourceSide:
         yield
         self.users_by_name = {r.name.lower(): r for r in users if r.name}
         yield
+        self.members = []
+        for number, group in enumerate(self.snapshot.groups, 1):
+            self.members.append(self._members_of(group))
+            if number % size == 0:
+                yield
         for ref, finding in tracker.finish():
             if finding.severity is Severity.ERROR:
                 self.duplicates.setdefault(refs[ref.record], []).append(finding)
         self.done = True
+
+    def _members_of(self, group: SourceRecord) -> list[tuple[str, SourceRecord | None]]:
+        """The group's member values (neither empty nor other than text), with the source's
+        user each names by externalId, else by userName ignoring case (None: no such user)."""
+        by_ext, by_name = self.users_by_ext, self.users_by_name
+        out = []
+        for member in group.resource.get("members") or []:
+            value = member.get("value") if isinstance(member, dict) else member
+            if isinstance(value, str) and value:
+                out.append((value, by_ext.get(value) or by_name.get(value.lower())))
+        return out
 
     def complete(self) -> SourceSide:
         """All of it at once (no target to wait for)."""

@@ -8,7 +8,7 @@ page is on its way (`ScimClient.list_all` asks for it first), so that matching a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from scimguard.sync.diff import compared_form
@@ -27,9 +27,15 @@ class TargetIndex:
     needs no check that it holds them exactly (diff.compared_form)."""
 
     def __init__(
-        self, kind: str, items: Iterable[dict[str, Any]] = (), *, parsed: bool = False
+        self,
+        kind: str,
+        items: Iterable[dict[str, Any]] = (),
+        *,
+        parsed: bool = False,
+        on_add: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.kind = kind
+        self.on_add = on_add  # told of each resource once indexed (sync/matching.EarlyMatches)
         self.name_attr = "userName" if kind == "user" else "displayName"
         self.parsed = parsed
         self.by_id: dict[str, dict[str, Any]] = {}
@@ -45,6 +51,12 @@ class TargetIndex:
         """The compared form of `item`, a resource of this index (None: compare in full)."""
         return self._forms.get(id(item))
 
+    def name_of(self, rid: str) -> str:
+        """The name (userName, displayName) of the resource listed under `rid`, else `rid`."""
+        item = self.by_id.get(rid)
+        name = item.get(self.name_attr) if item is not None else None
+        return name if isinstance(name, str) and name else rid
+
     def add(self, item: dict[str, Any]) -> None:
         rid = item.get("id")
         if not isinstance(rid, str):
@@ -57,3 +69,5 @@ class TargetIndex:
         name = lowered(item.get(self.name_attr))
         if name:
             self.by_name.setdefault(name, item)
+        if self.on_add is not None:
+            self.on_add(item)

@@ -33,7 +33,8 @@ SQLAlchemy `Engine` on the engine database (`scimguard.sync.db.open_engine(url)`
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -353,9 +354,10 @@ def close_tasks(conn: Connection, kind: str, record_key: str, run_id: int | None
 
 
 def dismiss_gone(
-    conn: Connection, target_url: str, present: set[tuple[str, str]], run_id: int | None
+    conn: Connection, target_url: str, present: Mapping[str, AbstractSet[str]], run_id: int | None
 ) -> int:
-    """Open create/update tasks of records no longer in a complete source read are moot."""
+    """Open create/update tasks of records no longer in a complete source read are moot.
+    `present`: the source's record keys by kind (`Snapshot.keys`)."""
     rows = conn.execute(
         select(tasks.c.id, tasks.c.kind, tasks.c.record_key).where(
             tasks.c.state.in_(OPEN_STATES),
@@ -363,7 +365,7 @@ def dismiss_gone(
             tasks.c.operation.notin_(("deactivate", "delete")),
         )
     ).all()
-    gone = [r.id for r in rows if (r.kind, r.record_key) not in present]
+    gone = [r.id for r in rows if r.record_key not in present.get(r.kind, ())]
     if gone:
         conn.execute(
             update(tasks)
