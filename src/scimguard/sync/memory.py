@@ -91,15 +91,18 @@ def op_digest(op: Op) -> str:
     return _digest([op.kind, task_operation(op), sent, op.target_id, op.body])
 
 
-def stamp(plan: Plan) -> None:
+def stamp(plan: Plan) -> list[Op]:
     """Set the digest of each operation that may become or meet a task (all but `unchanged`:
-    a resync of 20,000 users would hash 20,000 requests nobody compares). Records sharing a
-    key (two rows with one userName and no externalId) share one task, so their digest is that
-    of all of them together."""
-    stamped = {(op.kind, op.key) for op in plan.ops if op.action != "unchanged"}
-    shared: dict[tuple[str, str], list[Op]] = {}
+    a resync of 20,000 users would hash 20,000 requests nobody compares), and return those
+    operations. Records sharing a key (two rows with one userName and no externalId) share one
+    task, so their digest is that of all of them together."""
+    keys: dict[str, set[str]] = {"user": set(), "group": set()}
     for op in plan.ops:
-        if (op.kind, op.key) in stamped:
+        if op.action != "unchanged":
+            keys[op.kind].add(op.key)
+    shared: dict[tuple[str, str], list[Op]] = {}
+    for op in plan.ops if keys["user"] or keys["group"] else ():
+        if op.key in keys[op.kind]:
             shared.setdefault((op.kind, op.key), []).append(op)
     for ops in shared.values():
         for op in ops:
@@ -108,6 +111,7 @@ def stamp(plan: Plan) -> None:
             together = _digest(sorted(op.digest or "" for op in ops))
             for op in ops:
                 op.digest = together
+    return [op for ops in shared.values() for op in ops]
 
 
 def members_digest(m: MemberOp) -> str:
@@ -119,10 +123,10 @@ def hold_ops(plan: Plan, memory: Memory) -> None:
 
     Runs before memberships are planned, so that a user still failing is not added to groups.
     """
-    stamp(plan)
+    stamped = stamp(plan)
     if not memory:
         return
-    for op in plan.ops:
+    for op in stamped:
         if op.action != "blocked" and op.action not in WRITES:
             continue
         seen = memory.get((op.kind, op.key))

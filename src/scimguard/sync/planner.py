@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from scimguard.profile import Kind, Profile
 from scimguard.sources.snapshot import Snapshot, SourceRecord
@@ -274,7 +274,9 @@ class Planner:
         target_users = self.target.index("user")
         group_ops = {o.key: o for o in self.plan.ops if o.kind == "group"}
         out: dict[str, Wanted] = {}
-        for record, members in zip(self.snapshot.groups, side.members, strict=True):
+        for record, members, named in zip(
+            self.snapshot.groups, side.members, side.member_keys, strict=True
+        ):
             op = group_ops.get(record.key)
             if op is None:
                 continue
@@ -282,6 +284,9 @@ class Planner:
             held = op.action in NOT_SENT
             if held and (group_id is None or op.rule == "manually-sourced"):
                 continue
+            if named is not None and (found := _all_matched(*named, users)) is not None:
+                out[record.key] = Wanted(record, group_id, found[0], found[1], True)
+                continue  # the usual group: every member a user the target has
             wanted: dict[str, str] = {}  # user key -> display
             wanted_ids: dict[str, str] = {}  # target id -> display (users that exist)
             resolved = True  # every wanted user exists in the target
@@ -318,6 +323,8 @@ class Planner:
         for want in self.wanted_members().values():
             group_id = want.group_id
             actual = self.target.members.get(group_id, set()) if group_id else set()
+            if want.resolved and len(actual) == len(want.ids) and actual.issuperset(want.ids):
+                continue  # holds exactly the users wanted (every one of which exists)
             add = [k for k in want.keys if _member_id(k, users) not in actual]
             remove = [uid for uid in actual if uid not in want.ids]
             if not self.snapshot.complete:
@@ -375,6 +382,18 @@ class Wanted:
     keys: dict[str, str]  # user record key (or `id:<target id>`) -> display
     ids: dict[str, str]  # target id -> display, of the wanted users that exist
     resolved: bool  # every wanted user exists in the target (none is still to be created)
+
+
+def _all_matched(
+    keys: list[str], displays: list[str], users: dict[str, str]
+) -> tuple[dict[str, str], dict[str, str]] | None:
+    """The wanted keys and ids of a group whose members are all matched users (else None):
+    what `_wanted_members` does member by member, at C speed."""
+    ids = [users.get(key) for key in keys]
+    if None in ids:
+        return None
+    matched = cast(list[str], ids)
+    return dict(zip(keys, displays, strict=True)), dict(zip(matched, displays, strict=True))
 
 
 def _member_id(key: str, users: dict[str, str]) -> str | None:

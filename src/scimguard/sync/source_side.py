@@ -37,6 +37,8 @@ class SourceSide:
         self.users_by_name: dict[str, SourceRecord] = {}
         # each group's members (by position): the value given, and the source's user it names
         self.members: list[list[tuple[str, SourceRecord | None]]] = []
+        # and, when every member names a source user, their keys and displays (else None)
+        self.member_keys: list[tuple[list[str], list[str]] | None] = []
         self.done = False
 
     def steps(self, size: int = SLICE) -> Iterator[None]:
@@ -45,7 +47,7 @@ class SourceSide:
         self.bodies = {"user": [], "group": []}
         self.forms = {"user": [], "group": []}
         self.duplicates = {}
-        self.members = []
+        self.members, self.member_keys = [], []
         self.done = False
         tracker = DuplicateTracker()
         refs: dict[int, tuple[str, int]] = {}
@@ -71,9 +73,15 @@ class SourceSide:
         yield
         self.users_by_name = {r.name.lower(): r for r in users if r.name}
         yield
-        self.members = []
+        self.members, self.member_keys = [], []
         for number, group in enumerate(self.snapshot.groups, 1):
-            self.members.append(self._members_of(group))
+            members = self._members_of(group)
+            self.members.append(members)
+            users = [user for _, user in members if user is not None]
+            named = len(users) == len(members)
+            self.member_keys.append(
+                ([u.key for u in users], [u.display for u in users]) if named else None
+            )
             if number % size == 0:
                 yield
         for ref, finding in tracker.finish():
