@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml constraints.txt src/scimguard/profile/_screen.c src/scimguard/records/_split.c
+$(STAMP): pyproject.toml constraints.txt src/scimguard/profile/_screen.c src/scimguard/records/_split.c \
+		src/scimguard/sync/_exact.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(STAMP)

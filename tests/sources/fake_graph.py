@@ -43,7 +43,9 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
-from fake_identity import IdentityPlatform, self_signed
+from fake_identity import IdentityPlatform
+
+from fake_api import self_signed
 
 USER_PROPERTIES = frozenset(
     [

@@ -89,7 +89,7 @@ def test_an_unknown_tenant_is_a_problem(tenant):
 
 
 def test_a_certificate_signs_in_instead_of_a_secret(tenant, monkeypatch, tmp_path):
-    from fake_graph import self_signed
+    from fake_api import self_signed
 
     key, cert = self_signed(tmp_path, "app")
     tenant.certificate = cert.read_bytes()

@@ -11,10 +11,16 @@ Modules, one job each:
                one diagnosis of `tasks show` and the console's task page
     backoff    the one retry policy (tenacity) of the SCIM client and the API sources: 429,
                5xx and no answer retried with full jitter, the server's delay winning
-    client     the SCIM client: httpx, quota-aware rate limiter, retries by `backoff`
+    client     the SCIM client: quota-aware rate limiter, retries by `backoff`, cursor pages
+    transport  the HTTP under it (aiohttp: a third of httpx's CPU a request; a resync waits
+               on its pages one by one)
     drain      a graceful stop: no new request once asked, those in flight finish
     source_state  the engine database as a source's memory between runs (delta cursors)
     omitted    partial addresses left out of the desired state, and their notes on the task list
+    ops        what matching makes: `Owned` (a row of what the engine owns) and `Op`
+    target_index  the target's resources by id, externalId and name, page by page
+    source_side   what a plan needs of the source alone, worked out between the target's pages
+    matching   one record against the target (`Matcher`); users decided as pages come in
     planner    desired vs target -> plan (create, update, deactivate, delete, blocked, members)
     membership which groups' members a run reads (the others vouched for by a record of the
                last read: digest, meta.lastModified, when), the rotating verification, drift

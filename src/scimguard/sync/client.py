@@ -12,25 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-import httpx
 import orjson
 
 from scimguard.rates import READS_PER_SECOND, WRITES_PER_SECOND
 from scimguard.sync.backoff import RetryPolicy, count_retry, retry_after
 from scimguard.sync.drain import in_flight
 from scimguard.sync.ratelimit import RateLimiter
-
-try:  # httpcore tries `import sniffio` on every request; a miss walks sys.path each time
-    import sniffio  # noqa: F401
-except ImportError:
-    # None makes each later `import sniffio` fail at once; typeshed allows modules only
-    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
+from scimguard.sync.transport import TRANSPORT_ERRORS, Transport
 
 log = logging.getLogger("scimguard.sync.client")
 PAGE_SIZE = 100
@@ -113,18 +106,15 @@ class ScimClient:
         self.reads = RateLimiter(rate_reads, burst=max(1, int(rate_reads / 10)))
         self.retry = retry or RetryPolicy()
         self._slots = asyncio.Semaphore(concurrency)
-        self._http = httpx.AsyncClient(
-            headers={
+        self._http = Transport(
+            self.base_url,
+            {
                 "Authorization": f"Bearer {token}",
                 "Content-Type": "application/scim+json",
                 "Accept": "application/scim+json, application/json",
             },
             timeout=timeout,
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-            # Every request goes to base_url (no redirect is followed): a plain-HTTP target (an
-            # emulator) never needs the CA bundle, which takes 30 ms to load. Anything else
-            # verifies.
-            verify=urlsplit(self.base_url).scheme.lower() != "http",
+            connections=concurrency,
         )
         self.stopped: Reply | None = None  # the 401/403 that stopped everything
         self.counts = {"reads": 0, "writes": 0, "retries": 0}
@@ -159,18 +149,15 @@ class ScimClient:
                 async with self._slots:
                     await limiter.acquire()
                     async with in_flight():  # a graceful stop lets this one finish
-                        response = await self._http.request(
-                            method, self.base_url + path, content=content
-                        )
-            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                        answer = await self._http.request(method, self.base_url + path, content)
+            except TRANSPORT_ERRORS as exc:
                 reply.status, reply.data, reply.headers = None, None, {}
                 reply.error = (
                     f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__
                 )
                 return reply
-            reply.status = response.status_code
-            reply.headers = {k.lower(): v for k, v in response.headers.items()}
-            reply.data = _parse(response)
+            reply.status, reply.headers = answer.status, answer.headers
+            reply.data = _parse(answer.body)
             reply.error = None
             if reply.status in (401, 403):
                 self.stopped = reply
@@ -319,13 +306,13 @@ def _is_list(data: Any) -> bool:
     )
 
 
-def _parse(response: httpx.Response) -> Any:
-    if not response.content:
+def _parse(body: bytes) -> Any:
+    if not body:
         return None
     try:
-        return orjson.loads(response.content)
+        return orjson.loads(body)
     except orjson.JSONDecodeError:
-        return response.text
+        return body.decode("utf-8", errors="replace")
 
 
 def _server_delay(reply: Reply) -> float | None:

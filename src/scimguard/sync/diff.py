@@ -7,6 +7,7 @@ values and empty lists are dropped, booleans given as strings are read as boolea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -72,6 +73,20 @@ GROUP_ATTRIBUTES = ("displayName", "externalId")
 
 
 _EXACT = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+COMPARED_USER = frozenset(USER_ATTRIBUTES)
+
+Same = Callable[[dict[str, Any], dict[str, Any], frozenset[str]], bool]
+same_attributes: Same | None
+try:  # the quick comparison in C (sync/_exact.c); without a compiler, canonical JSON forms
+    from scimguard.sync._exact import same_attributes
+except ImportError:  # pragma: no cover - the build has a C compiler
+    same_attributes = None
+
+
+def uses_forms(kind: str) -> bool:
+    """Whether a quick comparison of `kind` needs each side's `compared_form` (groups, and
+    users when the C comparison is not built)."""
+    return kind != "user" or same_attributes is None
 
 
 def compared_form(resource: dict[str, Any], kind: str, *, parsed: bool = False) -> bytes | None:
@@ -105,9 +120,15 @@ def changed_attributes(
     First the usual answer of a resync, without normalising either side (a fifth of the
     cost): the target holds every compared attribute exactly as we would send it. Equal JSON
     (types included: `1` is not `true`) normalises equally, so this never hides a change.
-    The forms are `compared_form` of each side, when the caller has them already."""
-    wanted = desired_form if desired_form is not None else compared_form(desired, kind)
-    if wanted is not None:
+    The forms are `compared_form` of each side, when the caller has them already (not needed
+    for users when the C comparison is built: `uses_forms`)."""
+    if not uses_forms(kind):
+        assert same_attributes is not None  # what uses_forms says
+        if same_attributes(desired, actual, COMPARED_USER):
+            return []
+    elif (
+        wanted := desired_form if desired_form is not None else compared_form(desired, kind)
+    ) is not None:
         held = actual_form if actual_form is not None else compared_form(actual, kind)
         if wanted == held:
             return []

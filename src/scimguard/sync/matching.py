@@ -18,7 +18,7 @@ from typing import Any
 
 from scimguard.profile import Kind
 from scimguard.sources.snapshot import SourceRecord
-from scimguard.sync.diff import changed_attributes
+from scimguard.sync.diff import COMPARED_USER, changed_attributes, same_attributes, uses_forms
 from scimguard.sync.ops import Op, Owned, target_finding
 from scimguard.sync.source_side import SLICE, SourceSide
 from scimguard.sync.target_index import TargetIndex, lowered
@@ -41,7 +41,7 @@ def owned_rows(owned: list[Owned], kind: str) -> tuple[dict[str, Owned], list[Ow
     return by_id, pending
 
 
-@dataclass
+@dataclass(slots=True)
 class Decision:
     """A record matched with a target resource."""
 
@@ -113,6 +113,8 @@ class Matcher:
         self.bodies, self.forms = side.bodies[kind], side.forms[kind]
         self.by_id, self.pending = owned_rows(owned, kind)
         self.name_attr = "userName" if kind == "user" else "displayName"
+        # the C comparison of users (sync/diff.py), asked here first: most records are the same
+        self.quick = None if uses_forms(kind) else same_attributes
 
     def create(self, i: int, record: SourceRecord) -> Op:
         """The op of a record that matches nothing in the target."""
@@ -122,17 +124,23 @@ class Matcher:
     def decide(self, i: int, record: SourceRecord, item: dict[str, Any]) -> Decision:
         """The record at position `i` against `item`, the target resource it matched."""
         kind = self.kind
-        op = self.create(i, record)
-        rid = op.target_id = item["id"]
+        body = self.bodies[i]
+        rid = item["id"]
         claim = self._claim(item, record)
         owned = claim is not None or rid in self.by_id
         adopt = not owned and self.adopt_manual and not item.get("externalId")
         if owned or adopt:
-            op.changes = changed_attributes(
-                self.bodies[i], item, kind, self.forms[i], self.index.form_of(item)
-            )
-            op.action = "adopt" if adopt else "update" if op.changes else "unchanged"
+            if self.quick is not None and self.quick(body, item, COMPARED_USER):
+                changes = []  # a resync's usual answer, without a call more
+            else:
+                changes = changed_attributes(
+                    body, item, kind, self.forms[i], self.index.form_of(item)
+                )
+            action = "adopt" if adopt else "update" if changes else "unchanged"
+            op = Op(kind, action, record.key, record.display, record, rid, body, changes)
             return Decision(op, claim, True)
+        op = self.create(i, record)
+        op.target_id = rid
         op.action = "blocked"
         op.rule = "manually-sourced"
         ext = item.get("externalId")

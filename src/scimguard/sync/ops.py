@@ -13,7 +13,7 @@ from scimguard.sources.snapshot import SourceRecord
 USERS, GROUPS = "/Users", "/Groups"
 
 
-@dataclass
+@dataclass(slots=True)
 class Owned:
     """A row of `sync_resources`: something the engine created or adopted."""
 
@@ -25,7 +25,7 @@ class Owned:
     state: str  # pending | active | inactive | deleted
 
 
-@dataclass
+@dataclass(slots=True)
 class Op:
     kind: str  # user | group
     # create | update | adopt | deactivate | delete | blocked | unchanged, or (sync/memory.py)

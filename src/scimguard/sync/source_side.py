@@ -17,9 +17,9 @@ from typing import Any
 
 from scimguard.profile import DuplicateTracker, Finding, Kind, Profile, RecordRef, Severity
 from scimguard.sources.snapshot import Snapshot, SourceRecord
-from scimguard.sync.diff import compared_form, payload
+from scimguard.sync.diff import compared_form, payload, uses_forms
 
-SLICE = 200  # records between two looks at the target's pages: well under a millisecond
+SLICE = 25  # records between two pauses (run._between_pages decides which pause is a turn)
 
 
 class SourceSide:
@@ -59,12 +59,13 @@ class SourceSide:
         for kind, records in kinds:
             bodies, forms = self.bodies[kind], self.forms[kind]
             add = tracker.add_user if kind == "user" else tracker.add_group
+            quick_forms = uses_forms(kind)
             for i, record in enumerate(records):
                 number += 1
                 refs[number] = (kind, i)
                 body = payload(record.resource, kind)
                 bodies.append(body)
-                forms.append(compared_form(body, kind))
+                forms.append(compared_form(body, kind) if quick_forms else None)
                 add(_ref(number, record, kind), record.resource)
                 if number % size == 0:
                     yield

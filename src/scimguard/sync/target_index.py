@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from scimguard.sync.diff import compared_form
+from scimguard.sync.diff import compared_form, uses_forms
 
 
 def lowered(value: Any) -> str | None:
@@ -44,6 +44,7 @@ class TargetIndex:
         # by the resource object itself: a target that lists one id twice (paging while it
         # changes) has two resources under it, and a match is with one of them
         self._forms: dict[int, bytes | None] = {}
+        self.forms = uses_forms(kind)
         for item in items:
             self.add(item)
 
@@ -62,7 +63,8 @@ class TargetIndex:
         if not isinstance(rid, str):
             return
         self.by_id[rid] = item
-        self._forms[id(item)] = compared_form(item, self.kind, parsed=self.parsed)
+        if self.forms:
+            self._forms[id(item)] = compared_form(item, self.kind, parsed=self.parsed)
         ext = item.get("externalId")
         if isinstance(ext, str) and ext:
             self.by_ext.setdefault(ext, item)
