@@ -187,7 +187,9 @@ class EarlyMatches:
         self.index = index
         self.decisions = Decisions(len(records))
         self.matcher: Matcher | None = None
-        self._positions: dict[str, list[int]] = {}
+        # the records by externalId: the first one's position, and the others' (rare)
+        self._first: dict[str, int] = {}
+        self._more: dict[str, list[int]] = {}
         self._waiting: list[dict[str, Any]] = []
 
     def offer(self, item: dict[str, Any]) -> None:
@@ -200,10 +202,13 @@ class EarlyMatches:
         """Index the records by externalId, then decide what came in before (pausing every
         `size`), then leave the rest to `offer`. `make_matcher` is called once the engine's
         rows and the source's side are complete (the steps before these)."""
-        positions = self._positions
+        first, more = self._first, self._more
         for i, record in enumerate(self.records):
-            if record.external_id:
-                positions.setdefault(record.external_id, []).append(i)
+            if ext := record.external_id:
+                if ext not in first:
+                    first[ext] = i
+                else:  # one externalId on several records (a duplicate, blocked if written)
+                    more.setdefault(ext, []).append(i)
             if i % (size * 10) == 0:
                 yield
         matcher = make_matcher()
@@ -220,6 +225,9 @@ class EarlyMatches:
         ext = item.get("externalId")
         if not isinstance(ext, str) or self.index.by_ext.get(ext) is not item:
             return  # no externalId, or not the first resource listed under it
-        for i in self._positions.get(ext, ()):
+        first = self._first.get(ext)
+        if first is None:
+            return
+        for i in (first, *self._more[ext]) if ext in self._more else (first,):
             record = self.records[i]
             self.decisions.take(i, record.key, matcher.decide(i, record, item))

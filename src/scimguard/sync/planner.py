@@ -175,6 +175,7 @@ class Planner:
         # users decided while the target was read (sync/matching.py), else none
         self.early = early
         self.plan = Plan()
+        self.decided: dict[str, Decisions] = {}  # by kind, once matched
         self._wanted: dict[str, Wanted] | None = None
 
     # --- matching -----------------------------------------------------------------------------
@@ -205,6 +206,7 @@ class Planner:
                 op.action = "blocked"
                 op.findings = errors
                 op.rule = errors[0].rule
+        self.decided[kind] = decisions
         self.plan.ops.extend(op for op in ops if op is not None)
         self.plan.claims.extend(decisions.claimed())
         self._plan_removals(kind, index, matcher.by_id, decisions.first_use.keys())
@@ -270,9 +272,10 @@ class Planner:
         side = self._source_side()
         # A source user joins groups when it exists in the target or is created in this run;
         # one blocked or still failing waits in its task.
-        created = {o.key for o in self.plan.ops if o.kind == "user" and o.action == "create"}
+        decided = self.decided["user"].ops, self.decided["user"].writes
+        created = {op.key for i in decided[1] if (op := decided[0][i]) and op.action == "create"}
         target_users = self.target.index("user")
-        group_ops = {o.key: o for o in self.plan.ops if o.kind == "group"}
+        group_ops = {op.key: op for op in self.decided["group"].ops if op is not None}
         out: dict[str, Wanted] = {}
         for record, members, named in zip(
             self.snapshot.groups, side.members, side.member_keys, strict=True
